@@ -1,0 +1,174 @@
+"""The execution environment's main loop (runs in a process forked from the template).
+
+It sets the environment up as Lambda's (variables, ``/tmp``, stdout, root logger,
+memory limit), runs the init phase once, then serves one invocation at a time
+until the kernel closes the channel.  Frames in and out are defined here:
+
+* in:  ``{"init": spec}`` once, then ``(request_id, event, deadline_ms, arn, client_context, identity, trace_id)``
+* out: ``("init", init_ms, error, dropped, max_memory_mb)`` once, then
+  ``(status, body, error, log_error, dropped, duration_ms, max_memory_mb)``
+  where status is ``success``, ``error``, ``oom`` or ``exit:<code>``.
+
+Log events are not in the frames: they are appended to the file ``events`` in the
+environment's directory as they happen (see ``wire.encode_event``), and anything
+written to file descriptors 1 and 2 lands in ``output``; the kernel reads both.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+from . import wire
+from .context import LambdaContext
+from .logformat import PYTHON_LEVELS, LambdaLogHandler, error_log_json, error_log_text
+from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler
+
+_PR_SET_PDEATHSIG = 1
+_MB = 1024 * 1024
+#: Address space allowed beyond the configured memory (thread stacks, mapped libraries).
+_ADDRESS_SPACE_SLACK = 512 * _MB
+
+
+def run(sock: socket.socket) -> int:
+    """Serve as one execution environment; returns the process exit status."""
+    message = wire.recv(sock)
+    if not message:
+        return 0
+    spec: dict[str, Any] = message["init"]
+    _isolate(spec)
+    env = _Environment(sock, spec)
+    return env.serve()
+
+
+def _isolate(spec: dict[str, Any]) -> None:
+    os.setsid()  # own process group: ending the environment ends what it started
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
+        signal.signal(sig, signal.SIG_DFL)
+    env_dir = spec["env_dir"]
+    os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
+    os.makedirs(os.path.join(env_dir, "task"), exist_ok=True)
+    with open(os.path.join(env_dir, "task", "lambda_function.py"), "w") as code_file:
+        code_file.write(spec["code"])
+    os.chdir(os.path.join(env_dir, "task"))
+    native = os.open(os.path.join(env_dir, "output"), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(native, 1)
+    os.dup2(native, 2)
+    os.close(native)
+    os.environ.clear()
+    os.environ.update(spec["environment"])
+    os.environ["TMPDIR"] = os.path.join(env_dir, "tmp")
+    time.tzset()
+    import tempfile
+
+    tempfile.tempdir = None
+
+
+class _Environment:
+    def __init__(self, sock: socket.socket, spec: dict[str, Any]):
+        self.sock = sock
+        self.spec = spec
+        self.memory_mb: int = spec["memory_mb"]
+        self.json_logs: bool = spec["json_logs"]
+        self.ensure_ascii: bool = spec["ensure_ascii"]
+        self.request_id = ""
+        events_fd = os.open(os.path.join(spec["env_dir"], "events"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self.logs = LogBuffer(spec["max_log_bytes"], lambda event: os.write(events_fd, wire.encode_event(event)))
+        sys.stdout = LogStream(self.logs, 1)
+        sys.stderr = LogStream(self.logs, 2)
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        root.addHandler(LambdaLogHandler(self.logs.add, lambda: self.request_id, self.json_logs))
+        if spec["log_level"]:
+            root.setLevel(PYTHON_LEVELS[spec["log_level"]])
+        self._limit_memory()
+
+    def _limit_memory(self) -> None:
+        with open("/proc/self/statm") as statm:
+            vm_bytes = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = vm_bytes + self.memory_mb * _MB + _ADDRESS_SPACE_SLACK
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    def serve(self) -> int:
+        started = time.perf_counter()
+        try:
+            handler = load_handler(self.spec["code"], self.spec["handler"])
+            error = None
+        except InitError as exc:
+            handler, error = None, exc.error
+        except MemoryError:
+            handler, error = None, {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: out of memory"}
+        except SystemExit as exc:
+            handler, error = None, {"errorType": "Runtime.ExitError", "errorMessage": _exit_reason(exc.code)}
+        init_ms = (time.perf_counter() - started) * 1000
+        if error is not None:
+            self._log_error(error)
+        _, dropped = self.logs.drain()
+        wire.send(self.sock, ("init", init_ms, error, dropped, self._max_memory_mb()))
+        if handler is None:
+            return 1
+        while True:
+            request = wire.recv(self.sock)
+            if request is None:
+                return 0
+            status = self._invoke(handler, request)
+            if status != "success" and status != "error":
+                return 1 if status == "oom" else int(status.partition(":")[2] or 1)
+
+    def _invoke(self, handler: Any, request: tuple) -> str:
+        request_id, event, deadline_ms, arn, client_context, identity, trace_id = request
+        started = time.perf_counter()
+        self.request_id = request_id
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
+        status = "success"
+        try:
+            outcome = call_handler(handler, event, context, self.ensure_ascii)
+            body, error, log_error = outcome.body, outcome.error, outcome.log_error
+            if error is not None:
+                status = "error"
+        except MemoryError:
+            status, body, error, log_error = "oom", None, None, False
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            status, body, error, log_error = f"exit:{code}", None, None, False
+        except BaseException as exc:  # KeyboardInterrupt raised by user code ends the runtime
+            print(f"{type(exc).__name__}: {exc}", file=sys.__stderr__)
+            status, body, error, log_error = "exit:1", None, None, False
+        duration_ms = (time.perf_counter() - started) * 1000
+        if error is not None and log_error:
+            self._log_error(error)
+        self.request_id = ""
+        max_memory = self._max_memory_mb()
+        if status == "success" or status == "error":
+            if max_memory > self.memory_mb:
+                status = "oom"
+        _, dropped = self.logs.drain()
+        wire.send(self.sock, (status, body, error, log_error, dropped, duration_ms, max_memory))
+        return status
+
+    def _log_error(self, error: dict[str, Any]) -> None:
+        if self.json_logs:
+            self.logs.add("ERROR", error_log_json(error, self.request_id))
+        else:
+            self.logs.add("ERROR", error_log_text(error))
+
+    @staticmethod
+    def _max_memory_mb() -> int:
+        return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + 1023) // 1024
+
+
+def _exit_reason(code: object) -> str:
+    return "Runtime exited without providing a reason" if code in (None, 0) else f"Runtime exited with error: exit status {code}"

@@ -1,0 +1,382 @@
+"""Execution environments as the kernel sees them: one per concurrent invocation.
+
+``ProcessEnvironment`` is a process forked from the template (see ``zygote``): the
+kernel enforces the deadline by ending it.  ``InlineEnvironment`` runs the handler
+inside the kernel so that breakpoints work; it cannot stop a handler at its
+deadline nor measure its memory, and says so on every invocation.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import select
+import signal
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from . import wire
+from .context import LambdaContext
+from .function import Function
+from .logformat import PYTHON_LEVELS, LambdaLogHandler, error_log_json, error_log_text
+from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler
+from .zygote import Template
+
+Event = tuple  # (epoch_ms, level | None, message)
+
+INLINE_LIMITATIONS = (
+    "inline isolation: the handler ran inside the kernel; the deadline is checked after it returns "
+    "(it cannot be stopped) and its memory is not measured",
+)
+
+
+@dataclass
+class InitResult:
+    """The outcome of an init phase."""
+
+    status: str  # success | error | timeout
+    init_ms: float
+    error: dict[str, Any] | None = None
+    events: list[Event] = field(default_factory=list)
+    dropped_bytes: int = 0
+    max_memory_mb: int | None = None
+
+
+@dataclass
+class InvokeResult:
+    """The outcome of one invoke phase, before the service turns it into an Invocation."""
+
+    status: str  # success | error | timeout | oom | exit
+    duration_ms: float
+    body: bytes | None = None
+    error: dict[str, Any] | None = None
+    log_error: bool = True
+    events: list[Event] = field(default_factory=list)
+    dropped_bytes: int = 0
+    max_memory_mb: int | None = None
+    exit_reason: str = ""
+
+
+def environment_variables(function: Function, log_stream: str, initialization_type: str, credentials: dict[str, str]) -> dict[str, str]:
+    """The variables Lambda's Python runtime sets, then the function's own."""
+    config = function.config
+    region = function.region
+    bindir = os.path.dirname(sys.executable)
+    variables = {
+        "AWS_LAMBDA_FUNCTION_NAME": function.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": function.version,
+        "AWS_LAMBDA_LOG_GROUP_NAME": function.log_group_name,
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": initialization_type,
+        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
+        "AWS_LAMBDA_LOG_FORMAT": config.log_format,
+        "_HANDLER": config.handler_setting,
+        "LAMBDA_TASK_ROOT": "/var/task",
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "TZ": ":UTC",
+        "LANG": "en_US.UTF-8",
+        "PATH": f"{bindir}:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+        "PYTHONPATH": "/var/runtime",
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+        **credentials,
+    }
+    if config.log_level:
+        variables["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
+    variables.update(config.env)
+    return variables
+
+
+def new_log_stream_name(version: str) -> str:
+    """``YYYY/MM/DD/[$LATEST]<32 hex>``: one stream per environment."""
+    return f"{datetime.now(timezone.utc):%Y/%m/%d}/[{version}]{uuid.uuid4().hex}"
+
+
+class _BaseEnvironment:
+    isolation = "process"
+    limitations: tuple[str, ...] = ()
+
+    def __init__(self, env_id: str, function: Function, initialization_type: str):
+        self.env_id = env_id
+        self.function_name = function.name
+        self.revision = function.revision
+        self.log_stream_name = new_log_stream_name(function.version)
+        self.initialization_type = initialization_type
+        self.created = time.time()
+        self.last_used = time.monotonic()
+        self.invocations = 0
+        self.max_memory_mb: int | None = None
+        self.alive = True
+
+    def note_memory(self, used_mb: int | None) -> None:
+        if used_mb is not None:
+            self.max_memory_mb = max(self.max_memory_mb or 0, used_mb)
+
+
+class ProcessEnvironment(_BaseEnvironment):
+    """An OS process serving one invocation at a time; ended at its deadline."""
+
+    def __init__(self, env_id: str, function: Function, template: Template, spec: dict[str, Any], initialization_type: str):
+        super().__init__(env_id, function, initialization_type)
+        self._template = template
+        spec["environment"]["AWS_LAMBDA_LOG_STREAM_NAME"] = self.log_stream_name
+        spec["env_dir"] = self._dir = os.path.join(template.root_dir, env_id)
+        self._files: list[int | None] = [None, None]
+        self._offsets = [0, 0]
+        self._max_read = max(spec["max_log_bytes"] * 2, 1 << 20)
+        self.pid, self._sock = template.spawn()
+        self._poller = select.poll()
+        self._poller.register(self._sock, select.POLLIN)
+        wire.send(self._sock, {"init": spec})
+
+    def initialize(self, timeout_s: float) -> InitResult:
+        started = time.perf_counter()
+        if not self._wait(timeout_s):
+            self.kill()
+            events, dropped = self.collect_events()
+            return InitResult("timeout", (time.perf_counter() - started) * 1000, None, events, dropped)
+        reply = wire.recv(self._sock)
+        if reply is None:
+            reason = self._exit_reason()
+            events, dropped = self.collect_events()
+            error = {"errorType": "Runtime.ExitError", "errorMessage": reason, "requestId": "", "stackTrace": []}
+            return InitResult("error", (time.perf_counter() - started) * 1000, error, events, dropped)
+        _, init_ms, error, dropped, used_mb = reply
+        self.note_memory(used_mb)
+        if error is not None:
+            self.kill()
+        events, more = self.collect_events()
+        return InitResult("error" if error else "success", init_ms, error, events, dropped + more, used_mb)
+
+    def invoke(self, request: tuple, timeout_s: float) -> InvokeResult:
+        started = time.perf_counter()
+        self.invocations += 1
+        try:
+            wire.send(self._sock, request)
+        except OSError:
+            pass  # it died between invocations; the wait below sees EOF
+        if not self._wait(timeout_s - (time.perf_counter() - started)):
+            self.kill()
+            events, dropped = self.collect_events()
+            elapsed = (time.perf_counter() - started) * 1000
+            return InvokeResult("timeout", elapsed, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
+        reply = wire.recv(self._sock)
+        if reply is None:
+            elapsed = (time.perf_counter() - started) * 1000
+            reason = self._exit_reason()
+            events, dropped = self.collect_events()
+            return InvokeResult("exit", elapsed, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb, exit_reason=reason)
+        status, body, error, log_error, dropped, duration_ms, used_mb = reply
+        self.note_memory(used_mb)
+        if status != "success" and status != "error":
+            self.kill()
+        events, more = self.collect_events()
+        dropped += more
+        if status == "success" or status == "error":
+            self.last_used = time.monotonic()
+            return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, self.max_memory_mb)
+        if status == "oom":
+            return InvokeResult("oom", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
+        code = int(status.partition(":")[2])
+        reason = "Runtime exited without providing a reason" if code == 0 else f"Runtime exited with error: exit status {code}"
+        return InvokeResult("exit", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb, exit_reason=reason)
+
+    def collect_events(self) -> tuple[list[Event], int]:
+        """Read what the environment logged since the last call (events, then raw output)."""
+        events: list[Event] = []
+        dropped = 0
+        for index, name in enumerate(("events", "output")):
+            fd = self._files[index]
+            if fd is None:
+                try:
+                    fd = self._files[index] = os.open(os.path.join(self._dir, name), os.O_RDONLY)
+                except FileNotFoundError:
+                    continue
+            size = os.fstat(fd).st_size
+            offset = self._offsets[index]
+            if size <= offset:
+                continue
+            data = os.pread(fd, min(size - offset, self._max_read), offset)
+            if index == 0:
+                decoded, used = wire.decode_events(data)
+                events.extend(decoded)
+                self._offsets[index] = offset + used
+            else:
+                now = time.time() * 1000
+                events.extend((now, None, line) for line in data.decode(errors="replace").splitlines())
+                dropped += size - offset - len(data)
+                self._offsets[index] = size
+        return events, dropped
+
+    def _wait(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + max(timeout_s, 0)
+        while True:
+            remaining_ms = max(int((deadline - time.monotonic()) * 1000) + 1, 0)
+            try:
+                return bool(self._poller.poll(remaining_ms))
+            except InterruptedError:  # pragma: no cover - PEP 475 retries poll itself
+                continue
+            except BaseException:
+                self.kill()  # KeyboardInterrupt while waiting: nothing may keep running
+                raise
+
+    def _exit_reason(self) -> str:
+        self.kill()
+        status = self._template.exit_status(self.pid)
+        if status is None:
+            return "Runtime exited without providing a reason"
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            name = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted"}.get(sig)
+            return f"Runtime exited with error: signal: {name or signal.Signals(sig).name}"
+        code = os.WEXITSTATUS(status)
+        return "Runtime exited without providing a reason" if code == 0 else f"Runtime exited with error: exit status {code}"
+
+    def kill(self) -> None:
+        """End the environment and everything it started (its process group)."""
+        if not self.alive:
+            return
+        self.alive = False
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError as exc:
+            if exc.errno == errno.ESRCH:
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        self._sock.close()
+
+    def shutdown(self) -> None:
+        """End the environment and release its files."""
+        self.kill()
+        for fd in self._files:
+            if fd is not None:
+                os.close(fd)
+        self._files = [None, None]
+
+
+class InlineEnvironment(_BaseEnvironment):
+    """Runs the handler in the kernel itself: for debugging with breakpoints."""
+
+    isolation = "inline"
+    limitations = INLINE_LIMITATIONS
+
+    def __init__(self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str):
+        super().__init__(env_id, function, initialization_type)
+        self._spec = spec
+        self._environment = dict(spec["environment"], AWS_LAMBDA_LOG_STREAM_NAME=self.log_stream_name)
+        self._logs = LogBuffer(spec["max_log_bytes"])
+        self._stream = LogStream(self._logs)
+        self._request_id = ""
+        self._log_handler = LambdaLogHandler(self._logs.add, lambda: self._request_id, spec["json_logs"])
+        self._level = logging.getLevelName(PYTHON_LEVELS[spec["log_level"]]) if spec["log_level"] else None
+        self._handler: Any = None
+        self._modules: dict[str, Any] = {}
+
+    def initialize(self, timeout_s: float) -> InitResult:
+        started = time.perf_counter()
+        error = None
+        with self._lambda_process():
+            try:
+                self._handler = load_handler(self._spec["code"], self._spec["handler"], self._modules)
+            except InitError as exc:
+                error = exc.error
+                self._log_error(error)
+        events, dropped = self._logs.drain()
+        return InitResult("error" if error else "success", (time.perf_counter() - started) * 1000, error, events, dropped)
+
+    def invoke(self, request: tuple, timeout_s: float) -> InvokeResult:
+        request_id, event, deadline_ms, arn, client_context, identity, trace_id = request
+        self.invocations += 1
+        started = time.perf_counter()
+        status, body, error, log_error, reason = "success", None, None, True, ""
+        self._request_id = request_id
+        with self._lambda_process(trace_id):
+            context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
+            try:
+                outcome = call_handler(self._handler, event, context, self._spec["ensure_ascii"])
+                body, error, log_error = outcome.body, outcome.error, outcome.log_error
+                status = "error" if error else "success"
+            except MemoryError:
+                status = "oom"
+            except SystemExit as exc:
+                status = "exit"
+                reason = "Runtime exited without providing a reason" if exc.code in (None, 0) else f"Runtime exited with error: exit status {exc.code}"
+            if error is not None and log_error:
+                self._log_error(error)
+        self._request_id = ""
+        duration_ms = (time.perf_counter() - started) * 1000
+        events, dropped = self._logs.drain()
+        if status in ("success", "error") and duration_ms > timeout_s * 1000:
+            status = "timeout"  # not stopped, but Lambda would have ended it
+        if status in ("success", "error"):
+            self.last_used = time.monotonic()
+        else:
+            self.alive = False
+        return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, None, reason)
+
+    def _log_error(self, error: dict[str, Any]) -> None:
+        if self._spec["json_logs"]:
+            self._logs.add("ERROR", error_log_json(error, self._request_id))
+        else:
+            self._logs.add("ERROR", error_log_text(error))
+
+    def _lambda_process(self, trace_id: str | None = None) -> "_InlineScope":
+        return _InlineScope(self, trace_id)
+
+    def kill(self) -> None:
+        self.alive = False
+
+    shutdown = kill
+
+
+class _InlineScope:
+    """Swap stdout, stderr, the root logger and the environment variables for one phase."""
+
+    __slots__ = ("_env", "_trace_id", "_saved")
+
+    def __init__(self, env: InlineEnvironment, trace_id: str | None):
+        self._env = env
+        self._trace_id = trace_id
+
+    def __enter__(self) -> None:
+        env = self._env
+        root = logging.getLogger()
+        environ = os.environ
+        variables = env._environment
+        self._saved = (sys.stdout, sys.stderr, root.handlers, root.level, {key: environ.get(key) for key in variables})
+        environ.update(variables)
+        if self._trace_id is not None:
+            environ["_X_AMZN_TRACE_ID"] = self._trace_id
+        sys.stdout = sys.stderr = env._stream
+        root.handlers = [env._log_handler]
+        if env._level is not None:
+            root.setLevel(env._level)
+
+    def __exit__(self, *exc: object) -> None:
+        stdout, stderr, handlers, level, variables = self._saved
+        sys.stdout, sys.stderr = stdout, stderr
+        root = logging.getLogger()
+        root.handlers = handlers
+        if root.level != level:
+            root.setLevel(level)
+        environ = os.environ
+        for key, value in variables.items():
+            if value is None:
+                environ.pop(key, None)
+            else:
+                environ[key] = value
+        if self._trace_id is not None:
+            environ.pop("_X_AMZN_TRACE_ID", None)
+

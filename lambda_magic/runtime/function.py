@@ -1,0 +1,68 @@
+"""A registered function: its code, configuration and identity (ARN, CodeSha256)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from .config import FunctionConfig
+
+MODULE_NAME = "lambda_function"
+#: Where the code "lives" inside an execution environment, as on Lambda.
+TASK_ROOT = "/var/task"
+CODE_FILENAME = f"{TASK_ROOT}/{MODULE_NAME}.py"
+LATEST = "$LATEST"
+
+
+def code_sha256(code: str) -> str:
+    """Base64 of the SHA-256 of the code, the way Lambda reports ``CodeSha256``."""
+    return base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+
+
+@dataclass(frozen=True)
+class Function:
+    """One function's ``$LATEST``: immutable; updating makes a new ``revision``."""
+
+    name: str
+    code: str
+    config: FunctionConfig
+    region: str
+    account_id: str
+    revision: int = 1
+    last_modified: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def arn(self) -> str:
+        """The unqualified function ARN."""
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.name}"
+
+    def qualified_arn(self, qualifier: str | None) -> str:
+        """The ARN the caller used: unqualified, or ending in ``:qualifier``."""
+        return self.arn if qualifier is None else f"{self.arn}:{qualifier}"
+
+    @property
+    def version(self) -> str:
+        return LATEST
+
+    @property
+    def code_sha256(self) -> str:
+        return code_sha256(self.code)
+
+    @property
+    def code_size(self) -> int:
+        """Size of the code in bytes (Lambda reports the size of the package)."""
+        return len(self.code.encode())
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.name}"
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (
+            f"Function {self.name} ({c.runtime}, {c.architecture}, handler {c.handler_setting}, "
+            f"{c.memory_mb} MB, timeout {c.timeout_s} s, isolation {c.isolation})\n"
+            f"  {self.arn}\n  CodeSha256 {self.code_sha256}, {self.code_size} bytes"
+        )

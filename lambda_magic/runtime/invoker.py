@@ -1,0 +1,251 @@
+"""The Lambda service's invoke path for one request on one function.
+
+Take a warm environment or start one (INIT_START, init phase, and on failure the
+"suppressed init" retried inside the invoke), run the invoke phase under the
+deadline, and turn what happened into an :class:`Invocation` with Lambda's
+platform log lines, billing and error documents.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from . import limits, logformat
+from .billing import billed_duration_ms
+from .environment import InitResult, InlineEnvironment, InvokeResult, ProcessEnvironment, environment_variables
+from .function import Function
+from .invocation import Invocation
+from .logstore import LogEvent
+
+if TYPE_CHECKING:
+    from .account import LocalAccount
+
+_PRINT_FILTERED_LEVELS = ("WARN", "ERROR", "FATAL")
+
+
+class Invoker:
+    """Runs invocations for one account (thread-safe: one environment per call)."""
+
+    def __init__(self, account: "LocalAccount"):
+        self._account = account
+        self._env_ids = itertools.count(1)
+
+    # --- environments ------------------------------------------------------------------------
+
+    def _new_environment(self, function: Function, initialization_type: str = "on-demand") -> Any:
+        account = self._account
+        config = function.config
+        settings = account.settings
+        spec = {
+            "code": function.code,
+            "handler": config.handler,
+            "memory_mb": config.memory_mb,
+            "json_logs": config.log_format == "JSON",
+            "log_level": config.log_level,
+            "ensure_ascii": _runtime_version(config.runtime) < (3, 12),
+            "max_log_bytes": settings.max_log_bytes,
+            "environment": environment_variables(function, "", initialization_type, settings.credentials()),
+        }
+        env_id = f"env-{next(self._env_ids)}"
+        if config.isolation == "inline":
+            env = InlineEnvironment(env_id, function, spec, initialization_type)
+        else:
+            env = ProcessEnvironment(env_id, function, account.template(), spec, initialization_type)
+        account.pool.add_busy(env)
+        return env
+
+    # --- one invocation ----------------------------------------------------------------------
+
+    def invoke(
+        self,
+        function: Function,
+        payload: bytes,
+        *,
+        event: Any,
+        invocation_type: str,
+        qualifier: str | None,
+        client_context: dict[str, Any] | None,
+        identity: dict[str, Any] | None = None,
+        trigger: str = "direct",
+        request_id: str | None = None,
+    ) -> Invocation:
+        account = self._account
+        config = function.config
+        request_id = request_id or str(uuid.uuid4())
+        timeout_s = config.timeout_s
+        started_at = time.time()
+        started = time.perf_counter()
+        platform: list[tuple[float, str | None, str]] = []
+        init_events: list[tuple[float, str | None, str]] = []
+        env = account.pool.take(function.name, function.revision)
+        cold = env is None
+        init_ms: float | None = None
+        failure: InvokeResult | None = None
+        dropped = 0
+        if cold:
+            env = self._new_environment(function)
+            init_events.append((started_at * 1000, "SYSTEM", self._init_start(function)))
+            init = env.initialize(limits.INIT_TIMEOUT_S)
+            init_events.extend(init.events)
+            dropped += init.dropped_bytes
+            if init.status == "success":
+                init_ms = init.init_ms
+            else:
+                # Suppressed init: report the failed init phase, then retry it inside the invoke.
+                init_events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "init")))
+                account.pool.give_back(env, None)
+                env = self._new_environment(function)
+                platform.append((time.time() * 1000, "SYSTEM", self._start(config, request_id, function.version)))
+                retry = env.initialize(timeout_s - (time.perf_counter() - started))
+                platform.extend(retry.events)
+                dropped += retry.dropped_bytes
+                if retry.status != "success":
+                    platform.append((time.time() * 1000, "SYSTEM", self._init_report(config, retry, "invoke")))
+                    failure = self._failed_init(retry, started)
+        if not platform:
+            platform.append((time.time() * 1000, "SYSTEM", self._start(config, request_id, function.version)))
+        if failure is None:
+            deadline_ms = int(started_at * 1000) + timeout_s * 1000
+            request = (
+                request_id,
+                payload,
+                deadline_ms,
+                function.qualified_arn(qualifier),
+                client_context,
+                identity,
+                _trace_id(started_at),
+            )
+            result = env.invoke(request, timeout_s - (time.perf_counter() - started))
+            if init_ms is None and cold:  # suppressed init: its time is part of Duration
+                result.duration_ms = (time.perf_counter() - started) * 1000
+        else:
+            result = failure
+        platform.extend(result.events)
+        dropped += result.dropped_bytes
+        if config.log_format == "JSON" and config.log_level in _PRINT_FILTERED_LEVELS:
+            platform = [e for e in platform if e[1] is not None]  # print lines count as INFO
+        if dropped:
+            platform.append((time.time() * 1000, "SYSTEM", f"[lambda_magic] {dropped} bytes of log output were not kept "
+                             f"(limit {account.settings.max_log_bytes} bytes per invocation)"))
+        invocation = self._finish(function, env, request_id, cold, init_ms, result, started_at, invocation_type,
+                                  qualifier, event, trigger, init_events, platform)
+        account.pool.give_back(env, account.current_revision(function.name))
+        return invocation
+
+    def _failed_init(self, init: InitResult, started: float) -> InvokeResult:
+        elapsed = (time.perf_counter() - started) * 1000
+        if init.status == "timeout":
+            return InvokeResult("timeout", elapsed)
+        return InvokeResult("error", elapsed, error=init.error, log_error=False)
+
+    def _finish(
+        self, function: Function, env: Any, request_id: str, cold: bool, init_ms: float | None, result: InvokeResult,
+        started_at: float, invocation_type: str, qualifier: str | None, event: Any, trigger: str,
+        init_events: list, events: list,
+    ) -> Invocation:
+        account = self._account
+        config = function.config
+        status, error, error_type = result.status, result.error, None
+        if status == "timeout":
+            error = {"errorType": "Sandbox.Timedout",
+                     "errorMessage": f"RequestId: {request_id} Error: Task timed out after {config.timeout_s:.2f} seconds"}
+        elif status == "oom":
+            error = {"errorType": "Runtime.OutOfMemory",
+                     "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"}
+        elif status == "exit":
+            error = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {result.exit_reason}"}
+        if status in ("oom", "exit"):
+            status = "error"
+        if error is not None:
+            error_type = error.get("errorType")
+        duration = result.duration_ms
+        billed = billed_duration_ms(duration, init_ms)
+        used = result.max_memory_mb
+        now = time.time() * 1000
+        if config.log_format == "JSON":
+            record = logformat.report_record(request_id, duration, billed, config.memory_mb, used, init_ms, status, error_type)
+            report = logformat.platform_json("platform.report", record)
+            events.append((now, "SYSTEM", report))
+        else:
+            report = logformat.report_text(request_id, duration, billed, config.memory_mb, used, init_ms, status, error_type)
+            events.append((now, "SYSTEM", logformat.end_text(request_id)))
+            events.append((now, "SYSTEM", report))
+        stream = env.log_stream_name
+        name = function.name
+        account.logs.extend(LogEvent(t, name, stream, None, level, message) for t, level, message in init_events)
+        account.logs.extend(LogEvent(t, name, stream, request_id, level, message) for t, level, message in events)
+        invocation = Invocation(
+            request_id=request_id,
+            function_name=name,
+            version=function.version,
+            invocation_type=invocation_type,
+            status_code=202 if invocation_type == "Event" else 200,
+            status=status,
+            function_error="Unhandled" if error is not None else None,
+            error_type=error_type,
+            error_message=error.get("errorMessage") if error is not None else None,
+            duration_ms=duration,
+            billed_duration_ms=billed,
+            init_duration_ms=init_ms,
+            memory_size_mb=config.memory_mb,
+            max_memory_used_mb=used,
+            cold_start=cold,
+            log_lines=[message for _, _, message in events],
+            init_log_lines=[message for _, _, message in init_events],
+            report=report,
+            cost_usd=account.prices.cost_usd(billed, config.memory_mb, config.architecture),
+            trigger=trigger,
+            start=started_at,
+            timeout_s=config.timeout_s,
+            isolation=config.isolation,
+            log_stream=stream,
+            limitations=env.limitations,
+            event=event,
+            architecture=config.architecture,
+            body=result.body if error is None else None,
+            error=error,
+            presenter=account.presenter,
+        )
+        account.record(invocation)
+        return invocation
+
+    # --- platform lines ------------------------------------------------------------------------
+
+    def _init_start(self, function: Function) -> str:
+        config = function.config
+        if config.log_format == "JSON":
+            version, digest = logformat.runtime_version(config.runtime)
+            return logformat.platform_json("platform.initStart", {
+                "initializationType": "on-demand", "phase": "init", "runtimeVersion": version,
+                "runtimeVersionArn": f"arn:aws:lambda:{function.region}::runtime:{digest}",
+                "functionName": function.name, "functionVersion": function.version})
+        return logformat.init_start_text(config.runtime, function.region)
+
+    def _start(self, config: Any, request_id: str, version: str) -> str:
+        if config.log_format == "JSON":
+            return logformat.platform_json("platform.start", {"requestId": request_id, "version": version})
+        return logformat.start_text(request_id, version)
+
+    def _init_report(self, config: Any, init: InitResult, phase: str) -> str:
+        error_type = init.error.get("errorType") if init.error else None
+        if config.log_format == "JSON":
+            record = {"initializationType": "on-demand", "phase": phase, "status": init.status,
+                      "metrics": {"durationMs": round(init.init_ms, 3)}}
+            if error_type:
+                record["errorType"] = error_type
+            return logformat.platform_json("platform.initReport", record)
+        return logformat.init_report_text(init.init_ms, phase, init.status, error_type)
+
+
+def _trace_id(epoch_s: float) -> str:
+    """An X-Ray trace header like the one Lambda passes in ``_X_AMZN_TRACE_ID``."""
+    random = os.urandom(20).hex()
+    return f"Root=1-{int(epoch_s):08x}-{random[:24]};Parent={random[24:40]};Sampled=0;Lineage=1:{random[:8]}:0"
+
+
+def _runtime_version(runtime: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in runtime.removeprefix("python").split("."))

@@ -1,0 +1,46 @@
+"""The local account's settings: identity, defaults for new functions, housekeeping."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import limits
+from .errors import InvalidParameterValueException
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
+@dataclass
+class AccountSettings:
+    """Mutable settings; ``validate()`` is called whenever they change."""
+
+    region: str = "us-east-1"
+    account_id: str = "123456789012"
+    memory_mb: int = limits.MEMORY_DEFAULT_MB
+    timeout_s: int = limits.TIMEOUT_DEFAULT_S
+    isolation: str = "process"
+    #: Idle execution environments are reaped after this many seconds.
+    idle_timeout_s: float = 600.0
+    #: Log output kept per invocation; the rest is counted, not kept.
+    max_log_bytes: int = 1024 * 1024
+    #: Threads that run ``Event`` invocations in the background.
+    async_workers: int = 4
+
+    def validate(self) -> None:
+        if not _REGION.match(self.region):
+            raise InvalidParameterValueException(f"region {self.region!r} is not a region name like 'us-east-1'")
+        if not re.fullmatch(r"\d{12}", self.account_id):
+            raise InvalidParameterValueException(f"account id {self.account_id!r} must be 12 digits")
+        if self.idle_timeout_s <= 0:
+            raise InvalidParameterValueException("idle timeout must be a positive number of seconds")
+        if self.isolation not in ("process", "inline"):
+            raise InvalidParameterValueException(f"isolation {self.isolation!r}: choose process or inline")
+
+    def credentials(self) -> dict[str, str]:
+        """Dummy credentials of the execution role, as Lambda sets them."""
+        return {
+            "AWS_ACCESS_KEY_ID": "ASIALAMBDAMAGICLOCAL",
+            "AWS_SECRET_ACCESS_KEY": "lambda-magic-local-secret-access-key",
+            "AWS_SESSION_TOKEN": "lambda-magic-local-session-token",
+        }

@@ -1,0 +1,246 @@
+"""The template process execution environments are forked from, and its client.
+
+Forking the kernel would copy its page tables (a kernel holding gigabytes of
+DataFrames makes every fork slow), so the kernel starts one small process once,
+with the runtime already imported.  For each new environment the template forks,
+hands the kernel one end of a socket pair over the control channel (SCM_RIGHTS)
+and goes back to waiting.  The kernel then talks to the environment directly.
+
+Nothing outlives the kernel: the template ends when the control channel reaches
+EOF or its parent changes, killing every environment's process group and any
+orphan they left (it is their child subreaper); environments die with the
+template (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pickle
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from .errors import EnvironmentStartError
+
+_PR_SET_CHILD_SUBREAPER = 36
+_CONTROL_BUFFER = 1 << 16
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Template:
+    """Kernel-side handle on the template process (thread-safe)."""
+
+    def __init__(self, root_dir: str, python: str = sys.executable, start_timeout_s: float = 60.0):
+        self.root_dir = root_dir
+        self._lock = threading.Lock()
+        self._start_timeout_s = start_timeout_s
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        environment = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": _PACKAGE_PARENT,
+            "MALLOC_ARENA_MAX": "2",
+            "LANG": "C.UTF-8",
+        }
+        log_path = os.path.join(root_dir, "template.log")
+        with open(log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [python, "-m", "lambda_magic.runtime.zygote", str(theirs.fileno()), root_dir],
+                pass_fds=(theirs.fileno(),),
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                cwd=root_dir,
+            )
+        theirs.close()
+        self._ready = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def _await_ready(self) -> None:
+        if self._ready:
+            return
+        readable, _, _ = select.select([self._control], [], [], self._start_timeout_s)
+        reply = self._control.recv(_CONTROL_BUFFER) if readable else b""
+        if not reply or pickle.loads(reply)[0] != "ready":
+            self.close()
+            raise EnvironmentStartError(
+                f"the execution-environment template process did not start; see {self.root_dir}/template.log"
+            )
+        self._ready = True
+
+    def spawn(self) -> tuple[int, socket.socket]:
+        """Fork a new environment process; returns its pid and the channel to it."""
+        with self._lock:
+            self._await_ready()
+            try:
+                self._control.send(pickle.dumps(("spawn",)))
+                data, fds, _flags, _addr = socket.recv_fds(self._control, _CONTROL_BUFFER, 1)
+            except OSError as exc:
+                raise EnvironmentStartError(f"the execution-environment template process is gone ({exc})") from None
+            if not data or not fds:
+                raise EnvironmentStartError("the execution-environment template process is gone; run %lambda reset")
+            _, pid = pickle.loads(data)
+            return pid, socket.socket(fileno=fds[0])
+
+    def exit_status(self, pid: int) -> int | None:
+        """The wait status of an environment that has ended (reaped by the template)."""
+        with self._lock:
+            try:
+                self._control.send(pickle.dumps(("wait", pid)))
+                data = self._control.recv(_CONTROL_BUFFER)
+            except OSError:
+                return None
+            return pickle.loads(data)[1] if data else None
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        """End the template and, with it, every environment."""
+        try:
+            self._control.close()
+        finally:
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # pragma: no cover - the template ignores nothing
+                self.process.kill()
+                self.process.wait()
+
+
+# --- the template process itself -------------------------------------------------------------
+
+def _main(control_fd: int, root_dir: str) -> None:
+    from . import bootstrap  # noqa: F401  (imported once here, shared by every fork)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    control = socket.socket(fileno=control_fd)
+    parent = os.getppid()
+    children: set[int] = set()
+    exited: dict[int, int] = {}
+    control.send(pickle.dumps(("ready", os.getpid())))
+    poller = select.poll()
+    poller.register(control, select.POLLIN)
+    try:
+        while os.getppid() == parent:
+            _reap(children, exited)
+            if not poller.poll(500):
+                continue
+            data = control.recv(_CONTROL_BUFFER)
+            if not data:
+                break
+            request = pickle.loads(data)
+            if request[0] == "spawn":
+                pid, channel = _fork_environment(control)
+                children.add(pid)
+                socket.send_fds(control, [pickle.dumps(("spawned", pid))], [channel.fileno()])
+                channel.close()
+            elif request[0] == "wait":
+                control.send(pickle.dumps(("status", _wait(request[1], children, exited))))
+    finally:
+        _end_everything(children)
+        shutil.rmtree(root_dir, ignore_errors=True)
+
+
+def _fork_environment(control: socket.socket) -> tuple[int, socket.socket]:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:  # the new execution environment
+        status = 1
+        try:
+            control.close()
+            ours.close()
+            from . import bootstrap
+
+            status = bootstrap.run(theirs)
+        finally:
+            os._exit(status)
+    theirs.close()
+    return pid, ours
+
+
+def _reap(children: set[int], exited: dict[int, int]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid in children:
+            children.discard(pid)
+            exited[pid] = status
+            if len(exited) > 10_000:
+                exited.pop(next(iter(exited)))
+
+
+def _wait(pid: int, children: set[int], exited: dict[int, int]) -> int | None:
+    if pid in exited:
+        return exited.pop(pid)
+    if pid not in children:
+        return None
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return None
+    children.discard(pid)
+    return status
+
+
+def _end_everything(children: set[int]) -> None:
+    for pid in list(children):
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    # Orphans of environments are reparented to us (child subreaper): end them too,
+    # until none is left (an orphan's own children become ours when it dies).
+    for _ in range(250):
+        for pid in _children_of(os.getpid()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            return
+        time.sleep(0.02)
+
+
+def _children_of(parent: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if fields[1] == str(parent):
+                found.append(int(entry))
+    return found
+
+
+if __name__ == "__main__":
+    _main(int(sys.argv[1]), sys.argv[2])

@@ -1,0 +1,60 @@
+"""lambda_magic: AWS Lambda you can see and touch in Jupyter.
+
+``%load_ext lambda_magic`` for the magics, or ``import lambda_magic as lm``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .api import account, delete, functions, invocations, invoke, logs, register, reset, wait
+from .runtime.errors import (
+    EnvironmentStartError,
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    LambdaMagicError,
+    RequestTooLargeException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+)
+from .runtime.function import Function
+from .runtime.invocation import Invocation
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EnvironmentStartError",
+    "Function",
+    "InvalidParameterValueException",
+    "InvalidRequestContentException",
+    "Invocation",
+    "LambdaMagicError",
+    "RequestTooLargeException",
+    "ResourceConflictException",
+    "ResourceNotFoundException",
+    "account",
+    "delete",
+    "functions",
+    "invocations",
+    "invoke",
+    "load_ipython_extension",
+    "logs",
+    "register",
+    "reset",
+    "unload_ipython_extension",
+    "wait",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext lambda_magic``: register ``%lambda`` and ``%%lambda``."""
+    from .magics import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext lambda_magic``: remove the magics and end every environment."""
+    from .magics import unload
+
+    unload(ipython)

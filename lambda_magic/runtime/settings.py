@@ -32,6 +32,14 @@ class AccountSettings:
             raise InvalidParameterValueException(f"region {self.region!r} is not a region name like 'us-east-1'")
         if not re.fullmatch(r"\d{12}", self.account_id):
             raise InvalidParameterValueException(f"account id {self.account_id!r} must be 12 digits")
+        if not limits.MEMORY_MIN_MB <= self.memory_mb <= limits.MEMORY_MAX_MB:
+            raise InvalidParameterValueException(
+                f"memory {self.memory_mb} is out of range: Lambda allows {limits.MEMORY_MIN_MB}-{limits.MEMORY_MAX_MB} MB"
+            )
+        if not limits.TIMEOUT_MIN_S <= self.timeout_s <= limits.TIMEOUT_MAX_S:
+            raise InvalidParameterValueException(
+                f"timeout {self.timeout_s} is out of range: Lambda allows {limits.TIMEOUT_MIN_S}-{limits.TIMEOUT_MAX_S} seconds"
+            )
         if self.idle_timeout_s <= 0:
             raise InvalidParameterValueException("idle timeout must be a positive number of seconds")
         if self.isolation not in ("process", "inline"):

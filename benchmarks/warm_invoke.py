@@ -1,0 +1,222 @@
+"""Warm invoke latency of a trivial handler with process isolation.
+
+Measures, in one run and with the same per-call method (a ``perf_counter_ns`` pair
+around each call):
+
+* ``lambda_magic_process_invoke``: ``LocalAccount.invoke`` of a warm environment
+  (``isolation="process"``), event ``{"n": 1}``;
+* ``baseline_plain_call``: calling an equivalent plain Python function;
+* ``baseline_socketpair_roundtrip``: a raw round trip (the same event bytes) over an
+  AF_UNIX SOCK_STREAM ``socket.socketpair`` to a persistent echo worker process:
+  the floor for any kernel -> environment -> kernel exchange;
+* ``reference_wire_roundtrip``: the same worker, but exchanging lambda_magic's own
+  request/reply frames (``runtime.wire``: length-prefixed pickles of the tuples the
+  invoker and the environment send), i.e. the floor of the current protocol.
+
+Prints one JSON document.  Run: ``python benchmarks/warm_invoke.py``.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import socket
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _bench import EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target  # noqa: E402
+
+from lambda_magic.runtime import wire  # noqa: E402
+from lambda_magic.runtime.account import LocalAccount  # noqa: E402
+
+N = 20_000
+WARMUP = 2_000
+TARGET_MEDIAN_US = 100.0
+
+PAYLOAD = b'{"n": 1}'
+# What the invoker sends and the environment answers for this event (see bootstrap.py).
+WIRE_REQUEST = (
+    "8f14e45f-ceea-467f-a0e6-ef0b1c9d2a3b",
+    PAYLOAD,
+    1_700_000_000_000,
+    "arn:aws:lambda:us-east-1:123456789012:function:bench",
+    None,
+    None,
+    "Root=1-6553f100-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=0;Lineage=1:01234567:0",
+)
+WIRE_REPLY = ("success", PAYLOAD, None, True, 0, 0.012, 24)
+
+
+def plain_handler(event, context):
+    return event
+
+
+def _start_worker(framed: bool) -> tuple[int, socket.socket]:
+    """A persistent echo worker process (forked before any thread exists)."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    pid = os.fork()
+    if pid == 0:
+        status = 0
+        try:
+            ours.close()
+            if framed:
+                while wire.recv(theirs) is not None:
+                    wire.send(theirs, WIRE_REPLY)
+            else:
+                recv, sendall = theirs.recv, theirs.sendall
+                while True:
+                    data = recv(65536)
+                    if not data:
+                        break
+                    sendall(data)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    theirs.close()
+    return pid, ours
+
+
+def _stop_worker(pid: int, sock: socket.socket) -> None:
+    sock.close()
+    os.waitpid(pid, 0)
+
+
+def measure_plain_call(n: int) -> tuple[list[int], float]:
+    clock = time.perf_counter_ns
+    handler, event = plain_handler, dict(EVENT)
+    for _ in range(WARMUP):
+        handler(event, None)
+    samples = []
+    append = samples.append
+    for _ in range(n):
+        start = clock()
+        handler(event, None)
+        append(clock() - start)
+    # The call itself is far below the timer's resolution per sample: also time a batch.
+    batch = 1_000_000
+    start = clock()
+    for _ in range(batch):
+        handler(event, None)
+    return samples, (clock() - start) / batch
+
+
+def measure_raw_roundtrip(n: int) -> list[int]:
+    pid, sock = _start_worker(framed=False)
+    clock = time.perf_counter_ns
+    sendall, recv = sock.sendall, sock.recv
+    try:
+        for _ in range(WARMUP):
+            sendall(PAYLOAD)
+            recv(65536)
+        samples = []
+        append = samples.append
+        for _ in range(n):
+            start = clock()
+            sendall(PAYLOAD)
+            recv(65536)  # the 8-byte echo arrives in one piece on a local stream socket
+            append(clock() - start)
+    finally:
+        _stop_worker(pid, sock)
+    return samples
+
+
+def measure_wire_roundtrip(n: int) -> list[int]:
+    pid, sock = _start_worker(framed=True)
+    clock = time.perf_counter_ns
+    try:
+        for _ in range(WARMUP):
+            wire.send(sock, WIRE_REQUEST)
+            wire.recv(sock)
+        samples = []
+        append = samples.append
+        for _ in range(n):
+            start = clock()
+            wire.send(sock, WIRE_REQUEST)
+            wire.recv(sock)
+            append(clock() - start)
+    finally:
+        _stop_worker(pid, sock)
+    return samples
+
+
+def measure_lambda_magic(n: int) -> tuple[list[int], list[float], dict]:
+    account = LocalAccount()
+    try:
+        account.register("bench-warm", TRIVIAL_CODE, isolation="process")
+        first = account.invoke("bench-warm", EVENT)  # cold: starts the environment
+        for _ in range(WARMUP):
+            account.invoke("bench-warm", EVENT)
+        clock = time.perf_counter_ns
+        invoke = account.invoke
+        samples = []
+        durations = []
+        gc.collect()
+        gc_before = [s["collections"] for s in gc.get_stats()]
+        for _ in range(n):
+            start = clock()
+            result = invoke("bench-warm", EVENT)
+            samples.append(clock() - start)
+            durations.append(result.duration_ms)
+        gc_after = [s["collections"] for s in gc.get_stats()]
+        last = result
+        checks = {
+            "first_invoke_cold": first.cold_start,
+            "measured_invokes_warm": not last.cold_start,
+            "status": last.status,
+            "payload": last.payload,
+            "environments_started": len(account.environments()),
+            "gc_collections_during_measurement": [after - before for before, after in zip(gc_before, gc_after)],
+        }
+    finally:
+        account.shutdown()
+    return samples, durations, checks
+
+
+def main() -> None:
+    wall = time.perf_counter()
+    info = machine()
+    # Workers are forked first, while this process has no threads.
+    raw = measure_raw_roundtrip(N)
+    framed = measure_wire_roundtrip(N)
+    plain, plain_batched_ns = measure_plain_call(N)
+    invokes, durations, checks = measure_lambda_magic(N)
+
+    invoke_stats = summarize(invokes)
+    raw_stats = summarize(raw)
+    document = {
+        "benchmark": "warm_invoke",
+        "description": "warm LocalAccount.invoke of `return event` (isolation=process, event {\"n\": 1}), per-call "
+                       "wall time, against a plain call and a socketpair round trip to a persistent worker",
+        "machine": info,
+        "n": N,
+        "warmup": WARMUP,
+        "unit": "us",
+        "results": {
+            "lambda_magic_process_invoke": {
+                **invoke_stats,
+                **drift(invokes),
+                "environment_reported_duration_median_us": round(statistics.median(durations) * 1000, 3),
+                "checks": checks,
+            },
+        },
+        "baselines": {
+            "baseline_plain_call": {**summarize(plain), "batched_per_call_ns": round(plain_batched_ns, 1)},
+            "baseline_socketpair_roundtrip": raw_stats,
+            "reference_wire_roundtrip": summarize(framed),
+        },
+        "ratios": {
+            "invoke_median_over_socketpair_median": round(invoke_stats["median_us"] / raw_stats["median_us"], 2),
+            "invoke_median_minus_socketpair_median_us": round(invoke_stats["median_us"] - raw_stats["median_us"], 3),
+        },
+        "target": target("lambda_magic_process_invoke.median_us", invoke_stats["median_us"], TARGET_MEDIAN_US, "us"),
+        "elapsed_s": round(time.perf_counter() - wall, 2),
+    }
+    emit(document)
+
+
+if __name__ == "__main__":
+    main()

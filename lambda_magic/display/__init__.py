@@ -1,0 +1,1 @@
+"""Presentation: DataFrames, HTML panels (pandas and friends are imported lazily)."""

@@ -1,0 +1,69 @@
+"""Collections as pandas DataFrames, with the columns of the public contract."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..runtime.function import Function
+    from ..runtime.invocation import Invocation
+    from ..runtime.logstore import LogEvent
+
+FUNCTION_COLUMNS = [
+    "name", "arn", "runtime", "handler", "memory_mb", "timeout_s", "code_sha256", "code_size", "last_modified",
+    "architecture", "isolation", "description",
+]
+INVOCATION_COLUMNS = [
+    "request_id", "function", "version", "invocation_type", "trigger", "start", "duration_ms", "billed_duration_ms",
+    "init_duration_ms", "memory_size_mb", "max_memory_used_mb", "cold_start", "status", "error_type", "cost_usd",
+    "status_code", "log_stream", "isolation",
+]
+LOG_COLUMNS = ["timestamp", "function", "log_stream", "request_id", "level", "message"]
+
+
+def functions_frame(functions: Iterable["Function"]) -> "pd.DataFrame":
+    import pandas as pd
+
+    rows = [
+        (f.name, f.arn, f.config.runtime, f.config.handler_setting, f.config.memory_mb, f.config.timeout_s,
+         f.code_sha256, f.code_size, f.last_modified, f.config.architecture, f.config.isolation, f.config.description)
+        for f in functions
+    ]
+    frame = pd.DataFrame.from_records(rows, columns=FUNCTION_COLUMNS)
+    frame["last_modified"] = pd.to_datetime(frame["last_modified"], utc=True)
+    return frame.astype({"memory_mb": "int64", "timeout_s": "int64", "code_size": "int64"})
+
+
+def invocations_frame(invocations: Iterable["Invocation"]) -> "pd.DataFrame":
+    import pandas as pd
+
+    rows = [
+        (i.request_id, i.function_name, i.version, i.invocation_type, i.trigger, i.start, i.duration_ms,
+         i.billed_duration_ms, i.init_duration_ms, i.memory_size_mb, i.max_memory_used_mb, i.cold_start, i.status,
+         i.error_type, i.cost_usd, i.status_code, i.log_stream, i.isolation)
+        for i in invocations
+    ]
+    frame = pd.DataFrame.from_records(rows, columns=INVOCATION_COLUMNS)
+    frame["start"] = pd.to_datetime(frame["start"], unit="s", utc=True)
+    return frame.astype(
+        {
+            "duration_ms": "float64",
+            "billed_duration_ms": "Int64",
+            "init_duration_ms": "float64",
+            "memory_size_mb": "Int64",
+            "max_memory_used_mb": "Int64",
+            "cold_start": "bool",
+            "cost_usd": "float64",
+            "status_code": "int64",
+        }
+    )
+
+
+def logs_frame(events: Iterable["LogEvent"]) -> "pd.DataFrame":
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(list(events), columns=LOG_COLUMNS)
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="ms", utc=True)
+    return frame

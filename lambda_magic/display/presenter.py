@@ -1,0 +1,22 @@
+"""The presenter the runtime's objects call for their HTML and DataFrame forms."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..runtime.invocation import Invocation
+
+
+class DisplayPresenter:
+    """Renders invocations; imports its rendering modules (and pandas) on first use."""
+
+    def invocation_html(self, invocation: "Invocation") -> str:
+        from .panels import invocation_html
+
+        return invocation_html(invocation)
+
+    def invocation_frame(self, invocation: "Invocation") -> Any:
+        from .frames import invocations_frame
+
+        return invocations_frame([invocation])

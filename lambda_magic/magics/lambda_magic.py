@@ -1,0 +1,263 @@
+"""``%%lambda NAME [options]`` registers a function; ``%lambda VERB ...`` does the rest.
+
+A thin shell: parse the line, call the account, return something to display.
+Every user mistake becomes a one-line ``UsageError``; errors raised by the
+handler are never exceptions here, they are data on the invocation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from dataclasses import replace
+from typing import Any, Callable
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from traitlets import Enum, Float, Int, TraitError, Unicode, observe, validate
+from traitlets.config import Configurable
+
+from .. import api
+from ..runtime import limits
+from ..runtime.errors import LambdaMagicError
+from .parsing import HelpShown, VerbParser, lookup_variable, parse_key_values, resolve_json_argument, split_args, split_invoke_line
+
+VERBS = {
+    "invoke": "invoke a function: %lambda invoke NAME [EVENT | $var | --event-file F] [--type Event]",
+    "list": "the registered functions as a DataFrame",
+    "invocations": "every invocation (of NAME) as a DataFrame",
+    "logs": "log events (of NAME) as a DataFrame: --request-id ID, --tail N, --filter PATTERN",
+    "delete": "delete a function and end its environments: %lambda delete NAME",
+    "wait": "wait until every queued Event invocation has run",
+    "reset": "forget every function, environment, invocation and log",
+}
+_SETTING_FOR_TRAIT = {
+    "memory": "memory_mb",
+    "timeout": "timeout_s",
+    "region": "region",
+    "account": "account_id",
+    "isolation": "isolation",
+    "idle_timeout": "idle_timeout_s",
+}
+
+
+def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the core's LambdaMagicErrors into one-line UsageErrors; ``--help`` ends quietly."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except HelpShown:
+            return None
+        except LambdaMagicError as exc:
+            raise UsageError(str(exc)) from None
+
+    return wrapper
+
+
+@magics_class
+class LambdaMagic(Magics, Configurable):
+    """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
+
+    memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)
+    timeout = Int(limits.TIMEOUT_DEFAULT_S, help="Timeout (s) of new functions: 1-900.").tag(config=True)
+    region = Unicode("us-east-1", help="Region of the local account (ARNs, AWS_REGION).").tag(config=True)
+    account = Unicode("123456789012", help="12-digit id of the local account.").tag(config=True)
+    isolation = Enum(["process", "inline"], "process", help="Isolation of new functions.").tag(config=True)
+    idle_timeout = Float(600.0, help="Seconds before an idle execution environment is reaped.").tag(config=True)
+
+    def __init__(self, shell: Any = None, **kwargs: Any):
+        Configurable.__init__(self, config=shell.config if shell is not None else None)
+        Magics.__init__(self, shell=shell, **kwargs)
+        self._apply_settings(list(_SETTING_FOR_TRAIT))
+
+    # --- configuration -------------------------------------------------------------------------
+
+    @validate(*_SETTING_FOR_TRAIT)
+    def _check_setting(self, proposal: Any) -> Any:
+        name = proposal["trait"].name
+        settings = api.account().settings
+        try:
+            replace(settings, **{_SETTING_FOR_TRAIT[name]: proposal["value"]}).validate()
+        except LambdaMagicError as exc:
+            raise TraitError(str(exc)) from None
+        return proposal["value"]
+
+    @observe(*_SETTING_FOR_TRAIT)
+    def _setting_changed(self, change: Any) -> None:
+        self._apply_settings([change["name"]])
+
+    def _apply_settings(self, names: list[str]) -> None:
+        api.account().configure(**{_SETTING_FOR_TRAIT[name]: getattr(self, name) for name in names})
+
+    # --- the magic -----------------------------------------------------------------------------
+
+    @no_var_expand
+    @line_cell_magic("lambda")
+    @_usage_errors
+    def lambda_(self, line: str, cell: str | None = None) -> Any:
+        """AWS Lambda in the notebook.
+
+        Register a function (the cell is module ``lambda_function``)::
+
+            %%lambda NAME [--handler lambda_handler] [--memory MB] [--timeout S] [--env KEY=VALUE ...]
+                          [--runtime python3.12] [--architecture x86_64|arm64] [--description TEXT]
+                          [--log-format Text|JSON] [--log-level LEVEL] [--isolation process|inline]
+
+        Everything else is a verb (each answers ``--help``)::
+
+            %lambda invoke NAME [EVENT | $var] [--event-file F] [--type RequestResponse|Event|DryRun]
+                               [--qualifier Q] [--client-context JSON] [-o VAR]
+            %lambda list
+            %lambda invocations [NAME]
+            %lambda logs [NAME] [--request-id ID] [--tail N] [--filter PATTERN]
+            %lambda delete NAME
+            %lambda wait [--timeout S]
+            %lambda reset
+
+        Defaults: ``%config LambdaMagic.memory = 256`` (also timeout, region, account,
+        isolation, idle_timeout).  Python API: ``import lambda_magic as lm``.
+        """
+        if cell is not None:
+            return self._register(line, cell)
+        verb, _, rest = line.strip().partition(" ")
+        if not verb:
+            raise UsageError("%lambda needs a verb: " + ", ".join(VERBS) + " (see %lambda?)")
+        if verb in ("--help", "-h", "help"):
+            print(self._verbs_help())
+            return None
+        method = getattr(self, f"_verb_{verb}", None)
+        if verb not in VERBS or method is None:
+            close = difflib.get_close_matches(verb, VERBS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise UsageError(f"unknown verb {verb!r}: {hint}verbs are {', '.join(VERBS)} (see %lambda?)")
+        return method(rest)
+
+    @staticmethod
+    def _verbs_help() -> str:
+        width = max(map(len, VERBS))
+        return "%lambda verbs:\n" + "\n".join(f"  {verb:<{width}}  {text}" for verb, text in VERBS.items())
+
+    # --- %%lambda NAME -----------------------------------------------------------------------------
+
+    def _register(self, line: str, cell: str) -> Any:
+        from ..display.panels import FunctionPanel
+
+        parser = VerbParser("%%lambda", "Register the cell as the code of function NAME.")
+        parser.add_argument("name", help="function name: 1-64 letters, digits, '-' or '_'")
+        parser.add_argument("--handler", default="lambda_handler", help="function in the cell Lambda calls")
+        parser.add_argument("--memory", type=int, help="memory in MB (128-10240)")
+        parser.add_argument("--timeout", type=int, help="timeout in seconds (1-900)")
+        parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable (repeatable)")
+        parser.add_argument("--runtime", choices=limits.PYTHON_RUNTIMES, help="Lambda runtime name")
+        parser.add_argument("--architecture", choices=limits.ARCHITECTURES, default="x86_64")
+        parser.add_argument("--description", default="")
+        parser.add_argument("--log-format", choices=limits.LOG_FORMATS, default="Text")
+        parser.add_argument("--log-level", help="application log level (JSON format only): " + ", ".join(limits.APPLICATION_LOG_LEVELS))
+        parser.add_argument("--isolation", choices=("process", "inline"))
+        args = parser.parse(split_args(line))
+        if not cell.strip():
+            raise UsageError(f"the cell is empty: write the handler's code below %%lambda {args.name}")
+        account = api.account()
+        existed = any(function.name == args.name for function in account.list_functions())
+        function = account.register(
+            args.name,
+            cell,
+            handler=args.handler,
+            memory_mb=args.memory,
+            timeout_s=args.timeout,
+            env=parse_key_values(args.env, "--env"),
+            runtime=args.runtime,
+            architecture=args.architecture,
+            description=args.description,
+            log_format=args.log_format,
+            log_level=args.log_level,
+            isolation=args.isolation,
+        )
+        return FunctionPanel(function, updated=existed)
+
+    # --- verbs ---------------------------------------------------------------------------------------
+
+    def _verb_invoke(self, rest: str) -> Any:
+        parser = VerbParser("%lambda invoke", "Invoke a function. EVENT is JSON (the rest of the line) or $variable.")
+        parser.add_argument("name")
+        parser.add_argument("--event-file", help="read the event from a JSON file")
+        parser.add_argument("--type", default="RequestResponse", choices=limits.INVOCATION_TYPES, help="invocation type")
+        parser.add_argument("--qualifier", help="version or alias ($LATEST)")
+        parser.add_argument("--client-context", help="ClientContext as JSON or $variable (synchronous invokes only)")
+        parser.add_argument("-o", dest="output", metavar="VAR", help="also store the Invocation in VAR")
+        argv, event_arg = split_invoke_line(rest, {"--event-file", "--type", "--qualifier", "--client-context", "-o"})
+        args = parser.parse(argv)
+        user_ns = self.shell.user_ns if self.shell is not None else {}
+        event = self._event(event_arg, args.event_file, user_ns)
+        client_context = None
+        if args.client_context is not None:
+            client_context = resolve_json_argument(args.client_context, user_ns, "--client-context")
+        if args.output is not None and not args.output.isidentifier():
+            raise UsageError(f"-o {args.output!r}: give a valid Python variable name")
+        invocation = api.account().invoke(args.name, event, invocation_type=args.type, qualifier=args.qualifier,
+                                          client_context=client_context)
+        if args.output is not None:
+            user_ns[args.output] = invocation
+        return invocation
+
+    @staticmethod
+    def _event(event_arg: tuple[str, Any] | None, event_file: str | None, user_ns: dict[str, Any]) -> Any:
+        if event_arg is not None and event_file is not None:
+            raise UsageError("give the event either on the line or with --event-file, not both")
+        if event_file is not None:
+            try:
+                with open(event_file, encoding="utf-8") as file:
+                    return json.load(file)
+            except OSError as exc:
+                raise UsageError(f"cannot read --event-file {event_file!r}: {exc.strerror}") from None
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"--event-file {event_file!r} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        if event_arg is None:
+            return None
+        kind, value = event_arg
+        return lookup_variable(value, user_ns) if kind == "var" else value
+
+    def _verb_list(self, rest: str) -> Any:
+        VerbParser("%lambda list", "The registered functions as a DataFrame.").parse(split_args(rest))
+        return api.functions()
+
+    def _verb_invocations(self, rest: str) -> Any:
+        parser = VerbParser("%lambda invocations", "Every invocation (of NAME) as a DataFrame.")
+        parser.add_argument("name", nargs="?")
+        args = parser.parse(split_args(rest))
+        return api.invocations(args.name)
+
+    def _verb_logs(self, rest: str) -> Any:
+        parser = VerbParser("%lambda logs", "Log events (of NAME) as a DataFrame, oldest first.")
+        parser.add_argument("name", nargs="?")
+        parser.add_argument("--request-id", help="only the events of this request")
+        parser.add_argument("--tail", type=int, help="only the last N events")
+        parser.add_argument("--filter", dest="filter_pattern", help='CloudWatch filter terms: ERROR, "two words", ?any, -not')
+        args = parser.parse(split_args(rest))
+        if args.name is not None:
+            api.account().get_function(args.name)
+        if args.tail is not None and args.tail < 0:
+            raise UsageError("--tail must be a positive number of events")
+        return api.logs(args.name, request_id=args.request_id, filter_pattern=args.filter_pattern, tail=args.tail)
+
+    def _verb_delete(self, rest: str) -> None:
+        parser = VerbParser("%lambda delete", "Delete a function and end its environments (its logs stay).")
+        parser.add_argument("name")
+        args = parser.parse(split_args(rest))
+        api.delete(args.name)
+        print(f"Deleted function {args.name}.")
+
+    def _verb_wait(self, rest: str) -> None:
+        parser = VerbParser("%lambda wait", "Wait until every queued Event invocation has run.")
+        parser.add_argument("--timeout", type=float, help="give up after this many seconds")
+        args = parser.parse(split_args(rest))
+        if not api.wait(args.timeout):
+            raise UsageError(f"queued invocations are still running after {args.timeout} s")
+
+    def _verb_reset(self, rest: str) -> None:
+        VerbParser("%lambda reset", "Forget every function, environment, invocation and log.").parse(split_args(rest))
+        api.reset()
+        print("Reset: no functions, environments, invocations or logs remain.")

@@ -82,65 +82,70 @@ class Invoker:
         platform: list[tuple[float, str | None, str]] = []
         init_events: list[tuple[float, str | None, str]] = []
         env = account.pool.take(function.name, function.revision)
-        cold = env is None
-        init_ms: float | None = None
-        failure: InvokeResult | None = None
-        dropped = 0
-        if cold:
-            env = self._new_environment(function)
-            init_events.append((started_at * 1000, "SYSTEM", self._init_start(function)))
-            init = env.initialize(limits.INIT_TIMEOUT_S)
-            init_events.extend(init.events)
-            dropped += init.dropped_bytes
-            if init.status == "success":
-                init_ms = init.init_ms
-            else:
-                # Suppressed init: report the failed init phase, then retry it inside the invoke.
-                init_events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "init")))
-                account.pool.give_back(env, None)
+        try:
+            cold = env is None
+            init_ms: float | None = None
+            failure: InvokeResult | None = None
+            dropped = 0
+            if cold:
                 env = self._new_environment(function)
+                init_events.append((started_at * 1000, "SYSTEM", self._init_start(function)))
+                init = env.initialize(limits.INIT_TIMEOUT_S)
+                init_events.extend(init.events)
+                dropped += init.dropped_bytes
+                if init.status == "success":
+                    init_ms = init.init_ms
+                else:
+                    # Suppressed init: report the failed init phase, then retry it inside the invoke.
+                    init_events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "init")))
+                    account.pool.give_back(env, None)
+                    env = self._new_environment(function)
+                    platform.append((time.time() * 1000, "SYSTEM", self._start(config, request_id, function.version)))
+                    retry = env.initialize(timeout_s - (time.perf_counter() - started))
+                    platform.extend(retry.events)
+                    dropped += retry.dropped_bytes
+                    if retry.status != "success":
+                        platform.append((time.time() * 1000, "SYSTEM", self._init_report(config, retry, "invoke")))
+                        failure = self._failed_init(retry, started)
+            if not platform:
                 platform.append((time.time() * 1000, "SYSTEM", self._start(config, request_id, function.version)))
-                retry = env.initialize(timeout_s - (time.perf_counter() - started))
-                platform.extend(retry.events)
-                dropped += retry.dropped_bytes
-                if retry.status != "success":
-                    platform.append((time.time() * 1000, "SYSTEM", self._init_report(config, retry, "invoke")))
-                    failure = self._failed_init(retry, started)
-        if not platform:
-            platform.append((time.time() * 1000, "SYSTEM", self._start(config, request_id, function.version)))
-        if failure is None:
-            deadline_ms = int(started_at * 1000) + timeout_s * 1000
-            request = (
-                request_id,
-                payload,
-                deadline_ms,
-                function.qualified_arn(qualifier),
-                client_context,
-                identity,
-                _trace_id(started_at),
-            )
-            result = env.invoke(request, timeout_s - (time.perf_counter() - started))
-            if init_ms is None and cold:  # suppressed init: its time is part of Duration
-                result.duration_ms = (time.perf_counter() - started) * 1000
-        else:
-            result = failure
-        platform.extend(result.events)
-        dropped += result.dropped_bytes
-        if config.log_format == "JSON" and config.log_level in _PRINT_FILTERED_LEVELS:
-            platform = [e for e in platform if e[1] is not None]  # print lines count as INFO
-        if dropped:
-            platform.append((time.time() * 1000, "SYSTEM", f"[lambda_magic] {dropped} bytes of log output were not kept "
-                             f"(limit {account.settings.max_log_bytes} bytes per invocation)"))
-        invocation = self._finish(function, env, request_id, cold, init_ms, result, started_at, invocation_type,
-                                  qualifier, event, trigger, init_events, platform)
+            if failure is None:
+                deadline_ms = int(started_at * 1000) + timeout_s * 1000
+                request = (
+                    request_id,
+                    payload,
+                    deadline_ms,
+                    function.qualified_arn(qualifier),
+                    client_context,
+                    identity,
+                    _trace_id(started_at),
+                )
+                result = env.invoke(request, timeout_s - (time.perf_counter() - started))
+                if init_ms is None and cold:  # suppressed init: its time is part of Duration
+                    result.duration_ms = (time.perf_counter() - started) * 1000
+            else:
+                result = failure
+            platform.extend(result.events)
+            dropped += result.dropped_bytes
+            if config.log_format == "JSON" and config.log_level in _PRINT_FILTERED_LEVELS:
+                platform = [e for e in platform if e[1] is not None]  # print lines count as INFO
+            if dropped:
+                platform.append((time.time() * 1000, "SYSTEM", f"[lambda_magic] {dropped} bytes of log output were not kept "
+                                 f"(limit {account.settings.max_log_bytes} bytes per invocation)"))
+            invocation = self._finish(function, env, request_id, cold, init_ms, result, started_at, invocation_type,
+                                      qualifier, event, trigger, init_events, platform)
+        except BaseException:  # interrupted (or the machinery failed): end the environment, keep nothing running
+            if env is not None:
+                account.pool.give_back(env, None)
+            raise
         account.pool.give_back(env, account.current_revision(function.name))
         return invocation
 
     def _failed_init(self, init: InitResult, started: float) -> InvokeResult:
         elapsed = (time.perf_counter() - started) * 1000
         if init.status == "timeout":
-            return InvokeResult("timeout", elapsed)
-        return InvokeResult("error", elapsed, error=init.error, log_error=False)
+            return InvokeResult("timeout", elapsed, max_memory_mb=init.max_memory_mb)
+        return InvokeResult("error", elapsed, error=init.error, log_error=False, max_memory_mb=init.max_memory_mb)
 
     def _finish(
         self, function: Function, env: Any, request_id: str, cold: bool, init_ms: float | None, result: InvokeResult,

@@ -75,11 +75,14 @@ class LogBuffer:
         self._emit((time.time() * 1000, level, message))
 
     def write(self, text: str) -> None:
+        room = self.max_bytes - self._size - len(self._partial)
+        if len(text) > room:  # past the cap: count, never copy what is not kept
+            self.dropped_bytes += len(text) - max(room, 0)
+            if room <= 0:
+                return
+            text = text[:room]
         if "\n" not in text:
-            if len(self._partial) < self.max_bytes:
-                self._partial += text
-            else:
-                self.dropped_bytes += len(text)
+            self._partial += text
             return
         lines = (self._partial + text).split("\n")
         self._partial = lines.pop()

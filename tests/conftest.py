@@ -1,0 +1,17 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+import pytest
+
+from lambda_magic.runtime import LocalAccount
+
+
+@pytest.fixture
+def account():
+    """A fresh local account; every environment and its template end afterwards."""
+    acct = LocalAccount()
+    try:
+        yield acct
+    finally:
+        acct.shutdown()

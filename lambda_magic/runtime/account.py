@@ -142,8 +142,8 @@ class LocalAccount:
         trigger: str = "direct",
     ) -> Invocation:
         """Invoke like Lambda's ``Invoke`` API; function errors are data on the result."""
-        function = self.get_function(name)
-        _, arn_qualifier = parse_function_name(name)
+        function_name, arn_qualifier = parse_function_name(name)
+        function = self._functions.get(function_name) or self.get_function(name)
         qualifier = qualifier if qualifier is not None else arn_qualifier
         if qualifier not in (None, LATEST):
             raise ResourceNotFoundException(

@@ -14,6 +14,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -272,8 +273,10 @@ class InlineEnvironment(_BaseEnvironment):
     isolation = "inline"
     limitations = INLINE_LIMITATIONS
 
-    def __init__(self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str):
+    def __init__(self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str,
+                 lock: threading.Lock):
         super().__init__(env_id, function, initialization_type)
+        self._lock = lock  # stdout, the root logger and os.environ are the kernel's: one phase at a time
         self._spec = spec
         self._environment = dict(spec["environment"], AWS_LAMBDA_LOG_STREAM_NAME=self.log_stream_name)
         self._logs = LogBuffer(spec["max_log_bytes"])
@@ -333,7 +336,7 @@ class InlineEnvironment(_BaseEnvironment):
             self._logs.add("ERROR", error_log_text(error))
 
     def _lambda_process(self, trace_id: str | None = None) -> "_InlineScope":
-        return _InlineScope(self, trace_id)
+        return _InlineScope(self, trace_id, self._lock)
 
     def kill(self) -> None:
         self.alive = False
@@ -342,41 +345,40 @@ class InlineEnvironment(_BaseEnvironment):
 
 
 class _InlineScope:
-    """Swap stdout, stderr, the root logger and the environment variables for one phase."""
+    """Swap stdout, stderr, the root logger and ``os.environ`` for one phase.
 
-    __slots__ = ("_env", "_trace_id", "_saved")
+    ``os.environ`` is replaced by the environment's own mapping (not patched key by
+    key), so the handler sees Lambda's variables and its writes persist between
+    warm invocations, while the kernel's environment is never touched.  Child
+    processes the handler starts inherit the kernel's C-level environment.
+    """
 
-    def __init__(self, env: InlineEnvironment, trace_id: str | None):
+    __slots__ = ("_env", "_trace_id", "_saved", "_lock")
+
+    def __init__(self, env: InlineEnvironment, trace_id: str | None, lock: threading.Lock):
         self._env = env
         self._trace_id = trace_id
+        self._lock = lock
 
     def __enter__(self) -> None:
+        self._lock.acquire()
         env = self._env
         root = logging.getLogger()
-        environ = os.environ
-        variables = env._environment
-        self._saved = (sys.stdout, sys.stderr, root.handlers, root.level, {key: environ.get(key) for key in variables})
-        environ.update(variables)
+        self._saved = (sys.stdout, sys.stderr, root.handlers, root.level, os.environ)
         if self._trace_id is not None:
-            environ["_X_AMZN_TRACE_ID"] = self._trace_id
+            env._environment["_X_AMZN_TRACE_ID"] = self._trace_id
+        os.environ = env._environment  # type: ignore[assignment]
         sys.stdout = sys.stderr = env._stream
         root.handlers = [env._log_handler]
         if env._level is not None:
             root.setLevel(env._level)
 
     def __exit__(self, *exc: object) -> None:
-        stdout, stderr, handlers, level, variables = self._saved
+        stdout, stderr, handlers, level, environ = self._saved
         sys.stdout, sys.stderr = stdout, stderr
+        os.environ = environ
         root = logging.getLogger()
         root.handlers = handlers
         if root.level != level:
             root.setLevel(level)
-        environ = os.environ
-        for key, value in variables.items():
-            if value is None:
-                environ.pop(key, None)
-            else:
-                environ[key] = value
-        if self._trace_id is not None:
-            environ.pop("_X_AMZN_TRACE_ID", None)
-
+        self._lock.release()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,6 @@ from .billing import billed_duration_ms
 from .environment import InitResult, InlineEnvironment, InvokeResult, ProcessEnvironment, environment_variables
 from .function import Function
 from .invocation import Invocation
-from .logstore import LogEvent
 
 if TYPE_CHECKING:
     from .account import LocalAccount
@@ -33,6 +33,7 @@ class Invoker:
     def __init__(self, account: "LocalAccount"):
         self._account = account
         self._env_ids = itertools.count(1)
+        self._inline_lock = threading.Lock()
 
     # --- environments ------------------------------------------------------------------------
 
@@ -52,7 +53,7 @@ class Invoker:
         }
         env_id = f"env-{next(self._env_ids)}"
         if config.isolation == "inline":
-            env = InlineEnvironment(env_id, function, spec, initialization_type)
+            env = InlineEnvironment(env_id, function, spec, initialization_type, self._inline_lock)
         else:
             env = ProcessEnvironment(env_id, function, account.template(), spec, initialization_type)
         account.pool.add_busy(env)
@@ -181,8 +182,9 @@ class Invoker:
             events.append((now, "SYSTEM", report))
         stream = env.log_stream_name
         name = function.name
-        account.logs.extend(LogEvent(t, name, stream, None, level, message) for t, level, message in init_events)
-        account.logs.extend(LogEvent(t, name, stream, request_id, level, message) for t, level, message in events)
+        if init_events:
+            account.logs.extend([(t, name, stream, None, level, message) for t, level, message in init_events])
+        account.logs.extend([(t, name, stream, request_id, level, message) for t, level, message in events])
         invocation = Invocation(
             request_id=request_id,
             function_name=name,

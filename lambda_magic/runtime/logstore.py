@@ -30,10 +30,11 @@ class LogStore:
     """Thread-safe append-only store of log events."""
 
     def __init__(self) -> None:
-        self._events: list[LogEvent] = []
+        self._events: list[tuple] = []
         self._lock = threading.Lock()
 
-    def extend(self, events: Iterable[LogEvent]) -> None:
+    def extend(self, events: Iterable[tuple]) -> None:
+        """Append events: ``LogEvent``s or plain tuples in ``LogEvent``'s field order."""
         with self._lock:
             self._events.extend(events)
 
@@ -50,7 +51,7 @@ class LogStore:
         with self._lock:
             events = list(self._events)
         selected = [
-            event
+            LogEvent._make(event)
             for event in events
             if (function is None or event.function == function)
             and (request_id is None or event.request_id == request_id)

@@ -53,9 +53,9 @@ class LogStore:
         selected = [
             LogEvent._make(event)
             for event in events
-            if (function is None or event.function == function)
-            and (request_id is None or event.request_id == request_id)
-            and (matches is None or matches(event.message))
+            if (function is None or event[1] == function)
+            and (request_id is None or event[3] == request_id)
+            and (matches is None or matches(event[5]))
         ]
         if tail is not None:
             selected = selected[-tail:] if tail > 0 else []

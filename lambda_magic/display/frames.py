@@ -62,8 +62,11 @@ def invocations_frame(invocations: Iterable["Invocation"]) -> "pd.DataFrame":
 
 
 def logs_frame(events: Iterable["LogEvent"]) -> "pd.DataFrame":
+    """Log events; timestamps in whole milliseconds, as CloudWatch keeps them."""
     import pandas as pd
 
-    frame = pd.DataFrame.from_records(list(events), columns=LOG_COLUMNS)
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], unit="ms", utc=True)
+    from .logframe import LogFrame
+
+    frame = LogFrame.from_records(list(events), columns=LOG_COLUMNS)
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"].astype("int64"), unit="ms", utc=True)
     return frame

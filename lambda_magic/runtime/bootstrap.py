@@ -5,7 +5,7 @@ memory limit), runs the init phase once, then serves one invocation at a time
 until the kernel closes the channel.  Frames in and out are defined here:
 
 * in:  ``{"init": spec}`` once, then ``(request_id, event, deadline_ms, arn, client_context, identity, trace_id)``
-* out: ``("init", init_ms, error, dropped, max_memory_mb)`` once, then
+* out: ``("init", init_ms, error, dropped, max_memory_mb, private_tmp)`` once, then
   ``(status, body, error, log_error, dropped, duration_ms, max_memory_mb)``
   where status is ``success``, ``error``, ``oom`` or ``exit:<code>``.
 
@@ -30,6 +30,7 @@ from . import wire
 from .context import LambdaContext
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, error_log_json, error_log_text
 from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler
+from .sandbox import mount_private_tmp
 
 _PR_SET_PDEATHSIG = 1
 _MB = 1024 * 1024
@@ -43,12 +44,14 @@ def run(sock: socket.socket) -> int:
     if not message:
         return 0
     spec: dict[str, Any] = message["init"]
-    _isolate(spec)
-    env = _Environment(sock, spec)
+    events_fd, private_tmp = _isolate(spec)
+    env = _Environment(sock, spec, events_fd, private_tmp)
     return env.serve()
 
 
-def _isolate(spec: dict[str, Any]) -> None:
+def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
+    """Set the process up as Lambda's sandbox; returns the events file and whether
+    ``/tmp`` is private."""
     os.setsid()  # own process group: ending the environment ends what it started
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -57,33 +60,38 @@ def _isolate(spec: dict[str, Any]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     env_dir = spec["env_dir"]
-    os.makedirs(os.path.join(env_dir, "tmp"), exist_ok=True)
-    os.makedirs(os.path.join(env_dir, "task"), exist_ok=True)
-    with open(os.path.join(env_dir, "task", "lambda_function.py"), "w") as code_file:
+    tmp_dir = os.path.join(env_dir, "tmp")
+    task_dir = os.path.join(env_dir, "task")
+    os.makedirs(tmp_dir, exist_ok=True)
+    os.makedirs(task_dir, exist_ok=True)
+    with open(os.path.join(task_dir, "lambda_function.py"), "w") as code_file:
         code_file.write(spec["code"])
-    os.chdir(os.path.join(env_dir, "task"))
+    os.chdir(task_dir)
     native = os.open(os.path.join(env_dir, "output"), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(native, 1)
     os.dup2(native, 2)
     os.close(native)
+    events_fd = os.open(os.path.join(env_dir, "events"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    private_tmp = mount_private_tmp(tmp_dir)  # after this, env_dir's path may be hidden: use the fds
     os.environ.clear()
     os.environ.update(spec["environment"])
-    os.environ["TMPDIR"] = os.path.join(env_dir, "tmp")
+    os.environ["TMPDIR"] = "/tmp" if private_tmp else tmp_dir
     time.tzset()
     import tempfile
 
     tempfile.tempdir = None
+    return events_fd, private_tmp
 
 
 class _Environment:
-    def __init__(self, sock: socket.socket, spec: dict[str, Any]):
+    def __init__(self, sock: socket.socket, spec: dict[str, Any], events_fd: int, private_tmp: bool):
         self.sock = sock
+        self.private_tmp = private_tmp
         self.spec = spec
         self.memory_mb: int = spec["memory_mb"]
         self.json_logs: bool = spec["json_logs"]
         self.ensure_ascii: bool = spec["ensure_ascii"]
         self.request_id = ""
-        events_fd = os.open(os.path.join(spec["env_dir"], "events"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self.logs = LogBuffer(spec["max_log_bytes"], lambda event: os.write(events_fd, wire.encode_event(event)))
         sys.stdout = LogStream(self.logs, 1)
         sys.stderr = LogStream(self.logs, 2)
@@ -116,7 +124,7 @@ class _Environment:
         if error is not None:
             self._log_error(error)
         _, dropped = self.logs.drain()
-        wire.send(self.sock, ("init", init_ms, error, dropped, self._max_memory_mb()))
+        wire.send(self.sock, ("init", init_ms, error, dropped, self._max_memory_mb(), self.private_tmp))
         if handler is None:
             return 1
         while True:

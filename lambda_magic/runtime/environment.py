@@ -8,10 +8,11 @@ deadline nor measure its memory, and says so on every invocation.
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import logging
 import os
 import select
+import shutil
 import signal
 import sys
 import threading
@@ -26,6 +27,7 @@ from .context import LambdaContext
 from .function import Function
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, error_log_json, error_log_text
 from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler
+from .sandbox import SHARED_TMP_LIMITATION
 from .zygote import Template
 
 Event = tuple  # (epoch_ms, level | None, message)
@@ -124,14 +126,33 @@ class _BaseEnvironment:
             self.max_memory_mb = max(self.max_memory_mb or 0, used_mb)
 
 
+@dataclass(frozen=True)
+class Sandbox:
+    """What survives an environment's reset (after a timeout, crash or failed init):
+    its directory, so its ``/tmp``, and its log stream."""
+
+    env_dir: str
+    log_stream_name: str
+    revision: int
+
+
 class ProcessEnvironment(_BaseEnvironment):
     """An OS process serving one invocation at a time; ended at its deadline."""
 
-    def __init__(self, env_id: str, function: Function, template: Template, spec: dict[str, Any], initialization_type: str):
+    def __init__(self, env_id: str, function: Function, template: Template, spec: dict[str, Any],
+                 initialization_type: str, sandbox: Sandbox | None = None):
         super().__init__(env_id, function, initialization_type)
         self._template = template
+        self._dir = os.path.join(template.root_dir, env_id)
+        #: Set when the environment ended by itself (timeout, crash, out of memory, failed init).
+        self.crashed = False
+        if sandbox is not None:
+            self._dir, self.log_stream_name = sandbox.env_dir, sandbox.log_stream_name
+            for name in ("events", "output"):  # read before the reset; start afresh
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(os.path.join(self._dir, name))
         spec["environment"]["AWS_LAMBDA_LOG_STREAM_NAME"] = self.log_stream_name
-        spec["env_dir"] = self._dir = os.path.join(template.root_dir, env_id)
+        spec["env_dir"] = self._dir
         self._files: list[int | None] = [None, None]
         self._offsets = [0, 0]
         self._max_read = max(spec["max_log_bytes"] * 2, 1 << 20)
@@ -139,6 +160,9 @@ class ProcessEnvironment(_BaseEnvironment):
         self._poller = select.poll()
         self._poller.register(self._sock, select.POLLIN)
         wire.send(self._sock, {"init": spec})
+
+    def sandbox(self) -> Sandbox:
+        return Sandbox(self._dir, self.log_stream_name, self.revision)
 
     def initialize(self, timeout_s: float) -> InitResult:
         started = time.perf_counter()
@@ -152,8 +176,10 @@ class ProcessEnvironment(_BaseEnvironment):
             events, dropped = self.collect_events()
             error = {"errorType": "Runtime.ExitError", "errorMessage": reason, "requestId": "", "stackTrace": []}
             return InitResult("error", (time.perf_counter() - started) * 1000, error, events, dropped)
-        _, init_ms, error, dropped, used_mb = reply
+        _, init_ms, error, dropped, used_mb, private_tmp = reply
         self.note_memory(used_mb)
+        if not private_tmp:
+            self.limitations = (SHARED_TMP_LIMITATION,)
         if error is not None:
             self.kill()
         events, more = self.collect_events()
@@ -248,23 +274,24 @@ class ProcessEnvironment(_BaseEnvironment):
         if not self.alive:
             return
         self.alive = False
-        try:
+        self.crashed = True
+        with contextlib.suppress(OSError):
             os.killpg(self.pid, signal.SIGKILL)
-        except OSError as exc:
-            if exc.errno == errno.ESRCH:
-                try:
-                    os.kill(self.pid, signal.SIGKILL)
-                except OSError:
-                    pass
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
         self._sock.close()
 
-    def shutdown(self) -> None:
-        """End the environment and release its files."""
+    def shutdown(self, keep_sandbox: bool = False) -> None:
+        """End the environment; its directory (and ``/tmp``) too unless ``keep_sandbox``."""
+        crashed = self.crashed or not self.alive
         self.kill()
+        self.crashed = crashed
         for fd in self._files:
             if fd is not None:
                 os.close(fd)
         self._files = [None, None]
+        if not keep_sandbox:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
 
 class InlineEnvironment(_BaseEnvironment):
@@ -338,10 +365,13 @@ class InlineEnvironment(_BaseEnvironment):
     def _lambda_process(self, trace_id: str | None = None) -> "_InlineScope":
         return _InlineScope(self, trace_id, self._lock)
 
+    crashed = False
+
     def kill(self) -> None:
         self.alive = False
 
-    shutdown = kill
+    def shutdown(self, keep_sandbox: bool = False) -> None:
+        self.alive = False
 
 
 class _InlineScope:

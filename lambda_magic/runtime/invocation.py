@@ -124,7 +124,7 @@ class Invocation:
         return "\n".join(lines)
 
 
-def _short(value: Any, limit: int = 500) -> str:
+def _short(value: Any, limit: int = 2000) -> str:
     if isinstance(value, bytes):
         text = repr(value)
     else:

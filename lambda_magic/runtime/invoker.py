@@ -13,11 +13,20 @@ import os
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import limits, logformat
 from .billing import billed_duration_ms
-from .environment import InitResult, InlineEnvironment, InvokeResult, ProcessEnvironment, environment_variables
+from .environment import (
+    Event,
+    InitResult,
+    InlineEnvironment,
+    InvokeResult,
+    ProcessEnvironment,
+    Sandbox,
+    environment_variables,
+)
 from .function import Function
 from .invocation import Invocation
 
@@ -25,6 +34,19 @@ if TYPE_CHECKING:
     from .account import LocalAccount
 
 _PRINT_FILTERED_LEVELS = ("WARN", "ERROR", "FATAL")
+
+
+@dataclass
+class _Ready:
+    """An environment ready for the invoke phase (or the failure that stops it)."""
+
+    env: Any
+    init_ms: float | None
+    failure: InvokeResult | None
+    dropped: int
+    invoke_started: float  # perf_counter
+    invoke_started_at: float  # epoch seconds
+    suppressed: bool
 
 
 class Invoker:
@@ -37,7 +59,8 @@ class Invoker:
 
     # --- environments ------------------------------------------------------------------------
 
-    def _new_environment(self, function: Function, initialization_type: str = "on-demand") -> Any:
+    def _new_environment(self, function: Function, sandbox: Sandbox | None = None,
+                         initialization_type: str = "on-demand") -> Any:
         account = self._account
         config = function.config
         settings = account.settings
@@ -55,7 +78,7 @@ class Invoker:
         if config.isolation == "inline":
             env = InlineEnvironment(env_id, function, spec, initialization_type, self._inline_lock)
         else:
-            env = ProcessEnvironment(env_id, function, account.template(), spec, initialization_type)
+            env = ProcessEnvironment(env_id, function, account.template(), spec, initialization_type, sandbox)
         account.pool.add_busy(env)
         return env
 
@@ -77,70 +100,85 @@ class Invoker:
         account = self._account
         config = function.config
         request_id = request_id or str(uuid.uuid4())
-        timeout_s = config.timeout_s
         started_at = time.time()
-        started = time.perf_counter()
-        platform: list[tuple[float, str | None, str]] = []
-        init_events: list[tuple[float, str | None, str]] = []
+        init_events: list[Event] = []
+        events: list[Event] = []
         env = account.pool.take(function.name, function.revision)
+        cold = env is None
         try:
-            cold = env is None
-            init_ms: float | None = None
-            failure: InvokeResult | None = None
-            dropped = 0
             if cold:
-                env = self._new_environment(function)
-                init_events.append((started_at * 1000, "SYSTEM", self._init_start(function)))
-                init = env.initialize(limits.INIT_TIMEOUT_S)
-                init_events.extend(init.events)
-                dropped += init.dropped_bytes
-                if init.status == "success":
-                    init_ms = init.init_ms
-                else:
-                    # Suppressed init: report the failed init phase, then retry it inside the invoke.
-                    init_events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "init")))
-                    account.pool.give_back(env, None)
-                    env = self._new_environment(function)
-                    platform.append((time.time() * 1000, "SYSTEM", self._start(config, request_id, function.version)))
-                    retry = env.initialize(timeout_s - (time.perf_counter() - started))
-                    platform.extend(retry.events)
-                    dropped += retry.dropped_bytes
-                    if retry.status != "success":
-                        platform.append((time.time() * 1000, "SYSTEM", self._init_report(config, retry, "invoke")))
-                        failure = self._failed_init(retry, started)
-            if not platform:
-                platform.append((time.time() * 1000, "SYSTEM", self._start(config, request_id, function.version)))
-            if failure is None:
-                deadline_ms = int(started_at * 1000) + timeout_s * 1000
+                ready = self._cold_start(function, request_id, init_events, events)
+                env = ready.env
+            else:
+                ready = _Ready(env, None, None, 0, time.perf_counter(), started_at, False)
+            if not ready.suppressed:  # (a suppressed init wrote START before it)
+                events.append((ready.invoke_started_at * 1000, "SYSTEM", self._start(config, request_id, function.version)))
+            result = ready.failure
+            if result is None:
                 request = (
                     request_id,
                     payload,
-                    deadline_ms,
+                    int(ready.invoke_started_at * 1000) + config.timeout_s * 1000,  # the deadline, epoch ms
                     function.qualified_arn(qualifier),
                     client_context,
                     identity,
                     _trace_id(started_at),
                 )
-                result = env.invoke(request, timeout_s - (time.perf_counter() - started))
-                if init_ms is None and cold:  # suppressed init: its time is part of Duration
-                    result.duration_ms = (time.perf_counter() - started) * 1000
-            else:
-                result = failure
-            platform.extend(result.events)
-            dropped += result.dropped_bytes
+                result = env.invoke(request, config.timeout_s - (time.perf_counter() - ready.invoke_started))
+                if ready.suppressed:  # the init ran inside the invoke: its time is part of Duration
+                    result.duration_ms = (time.perf_counter() - ready.invoke_started) * 1000
+            events.extend(result.events)
+            dropped = ready.dropped + result.dropped_bytes
             if config.log_format == "JSON" and config.log_level in _PRINT_FILTERED_LEVELS:
-                platform = [e for e in platform if e[1] is not None]  # print lines count as INFO
+                events = [e for e in events if e[1] is not None]  # print lines count as INFO
             if dropped:
-                platform.append((time.time() * 1000, "SYSTEM", f"[lambda_magic] {dropped} bytes of log output were not kept "
-                                 f"(limit {account.settings.max_log_bytes} bytes per invocation)"))
-            invocation = self._finish(function, env, request_id, cold, init_ms, result, started_at, invocation_type,
-                                      qualifier, event, trigger, init_events, platform)
+                events.append((time.time() * 1000, "SYSTEM", f"[lambda_magic] {dropped} bytes of log output were not "
+                               f"kept (limit {account.settings.max_log_bytes} bytes per invocation)"))
+            invocation = self._finish(function, env, request_id, cold, ready.init_ms, result, started_at,
+                                      invocation_type, event, trigger, init_events, events)
         except BaseException:  # interrupted (or the machinery failed): end the environment, keep nothing running
             if env is not None:
                 account.pool.give_back(env, None)
             raise
         account.pool.give_back(env, account.current_revision(function.name))
         return invocation
+
+    def _cold_start(self, function: Function, request_id: str, init_events: list[Event], events: list[Event]) -> "_Ready":
+        """Start an environment and run its init.
+
+        A fresh environment runs INIT_START and the init phase (up to 10 s, not
+        counted in the function timeout).  If that fails, or if the function has an
+        environment waiting for its reset (after a timeout or crash), the init is
+        "suppressed": it runs again inside the invoke, under the function timeout,
+        and its time is part of Duration.
+        """
+        account = self._account
+        config = function.config
+        dropped = 0
+        sandbox = account.pool.take_reset(function.name, function.revision)
+        if sandbox is None:
+            env = self._new_environment(function)
+            init_events.append((time.time() * 1000, "SYSTEM", self._init_start(function)))
+            init = env.initialize(limits.INIT_TIMEOUT_S)
+            init_events.extend(init.events)
+            dropped += init.dropped_bytes
+            if init.status == "success":
+                return _Ready(env, init.init_ms, None, dropped, time.perf_counter(), time.time(), False)
+            init_events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "init")))
+            account.pool.forget(env)
+            env.shutdown(keep_sandbox=True)
+            sandbox = env.sandbox() if isinstance(env, ProcessEnvironment) else None
+        env = self._new_environment(function, sandbox)
+        invoke_started, invoke_started_at = time.perf_counter(), time.time()
+        events.append((invoke_started_at * 1000, "SYSTEM", self._start(config, request_id, function.version)))
+        init = env.initialize(config.timeout_s)
+        events.extend(init.events)
+        dropped += init.dropped_bytes
+        failure = None
+        if init.status != "success":
+            events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "invoke")))
+            failure = self._failed_init(init, invoke_started)
+        return _Ready(env, None, failure, dropped, invoke_started, invoke_started_at, True)
 
     def _failed_init(self, init: InitResult, started: float) -> InvokeResult:
         elapsed = (time.perf_counter() - started) * 1000
@@ -150,8 +188,7 @@ class Invoker:
 
     def _finish(
         self, function: Function, env: Any, request_id: str, cold: bool, init_ms: float | None, result: InvokeResult,
-        started_at: float, invocation_type: str, qualifier: str | None, event: Any, trigger: str,
-        init_events: list, events: list,
+        started_at: float, invocation_type: str, event: Any, trigger: str, init_events: list, events: list,
     ) -> Invocation:
         account = self._account
         config = function.config

@@ -1,14 +1,16 @@
-"""Execution environments that are idle, per function: warm reuse, retiring, reaping."""
+"""Execution environments that are idle, per function: warm reuse, resets, retiring, reaping."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from typing import Any
 
 
 class EnvironmentPool:
-    """Keeps idle environments (newest first) and every environment in use.
+    """Keeps idle environments (newest first), every environment in use, and the
+    sandboxes of environments that ended by themselves, awaiting their reset.
 
     Environments of an older revision of a function (its code or configuration
     changed) are never reused: idle ones end at once, busy ones when they return.
@@ -17,6 +19,7 @@ class EnvironmentPool:
     def __init__(self) -> None:
         self._idle: dict[str, list[Any]] = {}
         self._busy: set[Any] = set()
+        self._resets: dict[str, list[Any]] = {}
         self._lock = threading.Lock()
 
     def take(self, name: str, revision: int) -> Any | None:
@@ -36,25 +39,52 @@ class EnvironmentPool:
         _end(stale)
         return env
 
+    def take_reset(self, name: str, revision: int) -> Any | None:
+        """The sandbox of an environment that timed out or crashed, to be reset (or None)."""
+        stale = []
+        found = None
+        with self._lock:
+            sandboxes = self._resets.get(name)
+            while sandboxes:
+                sandbox = sandboxes.pop()
+                if sandbox.revision == revision:
+                    found = sandbox
+                    break
+                stale.append(sandbox)
+        _remove(stale)
+        return found
+
     def add_busy(self, env: Any) -> None:
         with self._lock:
             self._busy.add(env)
 
-    def give_back(self, env: Any, current_revision: int | None) -> None:
-        """Return an environment after an invocation; it stays warm if still current."""
+    def forget(self, env: Any) -> None:
+        """Stop tracking a busy environment the caller has ended itself."""
         with self._lock:
             self._busy.discard(env)
-            keep = env.alive and env.revision == current_revision
+
+    def give_back(self, env: Any, current_revision: int | None) -> None:
+        """Return an environment after an invocation: warm if still current; if it
+        ended by itself, its sandbox waits for the reset that the next invoke does."""
+        current = env.revision == current_revision
+        with self._lock:
+            self._busy.discard(env)
+            keep = env.alive and current
             if keep:
                 self._idle.setdefault(env.function_name, []).append(env)
+            reset = not env.alive and env.crashed and current and hasattr(env, "sandbox")
+            if reset:
+                self._resets.setdefault(env.function_name, []).append(env.sandbox())
         if not keep:
-            env.shutdown()
+            env.shutdown(keep_sandbox=reset)
 
     def retire(self, name: str) -> None:
         """End the idle environments of ``name`` (after an update or a delete)."""
         with self._lock:
             stale = self._idle.pop(name, [])
+            sandboxes = self._resets.pop(name, [])
         _end(stale)
+        _remove(sandboxes)
 
     def reap(self, idle_timeout_s: float) -> int:
         """End environments idle for longer than ``idle_timeout_s``; returns how many."""
@@ -62,9 +92,8 @@ class EnvironmentPool:
         stale = []
         with self._lock:
             for name, idle in self._idle.items():
-                fresh = [env for env in idle if env.last_used >= cutoff]
                 stale.extend(env for env in idle if env.last_used < cutoff)
-                self._idle[name] = fresh
+                self._idle[name] = [env for env in idle if env.last_used >= cutoff]
         _end(stale)
         return len(stale)
 
@@ -80,11 +109,19 @@ class EnvironmentPool:
     def shutdown_all(self) -> None:
         with self._lock:
             everything = [env for idle in self._idle.values() for env in idle] + list(self._busy)
+            sandboxes = [sandbox for waiting in self._resets.values() for sandbox in waiting]
             self._idle.clear()
             self._busy.clear()
+            self._resets.clear()
         _end(everything)
+        _remove(sandboxes)
 
 
 def _end(environments: list[Any]) -> None:
     for env in environments:
         env.shutdown()
+
+
+def _remove(sandboxes: list[Any]) -> None:
+    for sandbox in sandboxes:
+        shutil.rmtree(sandbox.env_dir, ignore_errors=True)

@@ -1,0 +1,55 @@
+"""An execution environment's own ``/tmp``, as on Lambda.
+
+Inside a new mount namespace the environment's directory is bind-mounted on
+``/tmp``, so handlers that write ``/tmp/x`` literally get a private, per-environment
+``/tmp`` that survives warm invocations (and a timeout's reset) and is gone with the
+environment.  Root gets a mount namespace directly; other users through a user
+namespace where the OS allows one.  Where neither is allowed, ``/tmp`` stays the
+machine's, ``TMPDIR`` (``tempfile.gettempdir()``) is still private, and the
+invocation says so.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWUSER = 0x10000000
+_MS_BIND = 4096
+_MS_REC = 16384
+_MS_PRIVATE = 1 << 18
+
+SHARED_TMP_LIMITATION = (
+    "this machine allows no mount namespace, so /tmp is the machine's /tmp, shared by every environment; "
+    "tempfile.gettempdir() (TMPDIR) is still the environment's own"
+)
+
+
+def mount_private_tmp(tmp_dir: str) -> bool:
+    """Make ``tmp_dir`` this process's ``/tmp``; False when the OS does not allow it."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - not Linux
+        return False
+    uid, gid = os.getuid(), os.getgid()
+    attempts = [_CLONE_NEWNS, _CLONE_NEWNS | _CLONE_NEWUSER] if os.geteuid() == 0 else [_CLONE_NEWNS | _CLONE_NEWUSER]
+    for flags in attempts:
+        if libc.unshare(flags) != 0:
+            continue
+        if flags & _CLONE_NEWUSER and not _map_ids(uid, gid):
+            return False
+        if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+            return False
+        return libc.mount(tmp_dir.encode(), b"/tmp", None, _MS_BIND | _MS_REC, None) == 0
+    return False
+
+
+def _map_ids(uid: int, gid: int) -> bool:
+    try:
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as file:
+                file.write(text)
+    except OSError:
+        return False
+    return True

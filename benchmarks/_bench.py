@@ -112,6 +112,8 @@ def machine() -> dict[str, Any]:
         "transparent_hugepages": transparent_hugepages,
         "lambda_magic_commit": _git_commit(),
         "timer_overhead_ns": timer_overhead_ns(),
+        # Other work on the machine distorts every figure: the load when the run started.
+        "loadavg_at_start": [round(value, 2) for value in os.getloadavg()],
     }
 
 

@@ -4,7 +4,7 @@ Measures, in one run and with the same per-call method (a ``perf_counter_ns`` pa
 around each call):
 
 * ``lambda_magic_process_invoke``: ``LocalAccount.invoke`` of a warm environment
-  (``isolation="process"``), event ``{"n": 1}``;
+  (``isolation="process"``), event ``{"n": 1}``, default scheduling (nothing pinned);
 * ``baseline_plain_call``: calling an equivalent plain Python function;
 * ``baseline_socketpair_roundtrip``: a raw round trip (the same event bytes) over an
   AF_UNIX SOCK_STREAM ``socket.socketpair`` to a persistent echo worker process:
@@ -12,6 +12,14 @@ around each call):
 * ``reference_wire_roundtrip``: the same worker, but exchanging lambda_magic's own
   request/reply frames (``runtime.wire``: length-prefixed pickles of the tuples the
   invoker and the environment send), i.e. the floor of the current protocol.
+
+A round trip between two processes costs very different amounts depending on
+whether the peer runs on the same CPU or has to be woken on another one (on a VM
+the cross-CPU wake-up is an inter-processor interrupt to a halted vCPU), and the
+scheduler picks either, run to run.  So the socketpair round trip and the invoke
+are also measured with both placements forced by CPU affinity (``by_cpu_placement``:
+``same_cpu`` pins both processes to one CPU, ``cross_cpu`` pins them to two).
+The target applies to the default (unpinned) figure.
 
 Prints one JSON document.  Run: ``python benchmarks/warm_invoke.py``.
 """
@@ -33,6 +41,7 @@ from lambda_magic.runtime import wire  # noqa: E402
 from lambda_magic.runtime.account import LocalAccount  # noqa: E402
 
 N = 20_000
+N_PLACEMENT = 10_000  # per forced placement
 WARMUP = 2_000
 TARGET_MEDIAN_US = 100.0
 
@@ -54,7 +63,38 @@ def plain_handler(event, context):
     return event
 
 
-def _start_worker(framed: bool) -> tuple[int, socket.socket]:
+# --- CPU placement ---------------------------------------------------------------------------
+
+def placements() -> dict[str, tuple[int, int]]:
+    """(cpu of this process, cpu of the peer) for each forced placement."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not cpus:
+        return {}
+    forced = {"same_cpu": (cpus[0], cpus[0])}
+    if len(cpus) > 1:
+        forced["cross_cpu"] = (cpus[0], cpus[1])
+    return forced
+
+
+class _Pinned:
+    """Pin this process to one CPU for the duration (None: leave scheduling alone)."""
+
+    def __init__(self, cpu: int | None):
+        self.cpu = cpu
+
+    def __enter__(self) -> None:
+        if self.cpu is not None:
+            self._saved = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, {self.cpu})
+
+    def __exit__(self, *exc: object) -> None:
+        if self.cpu is not None:
+            os.sched_setaffinity(0, self._saved)
+
+
+# --- baselines -------------------------------------------------------------------------------
+
+def _start_worker(framed: bool, cpu: int | None = None) -> tuple[int, socket.socket]:
     """A persistent echo worker process (forked before any thread exists)."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     pid = os.fork()
@@ -62,6 +102,8 @@ def _start_worker(framed: bool) -> tuple[int, socket.socket]:
         status = 0
         try:
             ours.close()
+            if cpu is not None:
+                os.sched_setaffinity(0, {cpu})
             if framed:
                 while wire.recv(theirs) is not None:
                     wire.send(theirs, WIRE_REPLY)
@@ -104,21 +146,23 @@ def measure_plain_call(n: int) -> tuple[list[int], float]:
     return samples, (clock() - start) / batch
 
 
-def measure_raw_roundtrip(n: int) -> list[int]:
-    pid, sock = _start_worker(framed=False)
+def measure_raw_roundtrip(n: int, placement: tuple[int, int] | None = None) -> list[int]:
+    ours_cpu, peer_cpu = placement or (None, None)
+    pid, sock = _start_worker(framed=False, cpu=peer_cpu)
     clock = time.perf_counter_ns
     sendall, recv = sock.sendall, sock.recv
     try:
-        for _ in range(WARMUP):
-            sendall(PAYLOAD)
-            recv(65536)
-        samples = []
-        append = samples.append
-        for _ in range(n):
-            start = clock()
-            sendall(PAYLOAD)
-            recv(65536)  # the 8-byte echo arrives in one piece on a local stream socket
-            append(clock() - start)
+        with _Pinned(ours_cpu):
+            for _ in range(WARMUP):
+                sendall(PAYLOAD)
+                recv(65536)
+            samples = []
+            append = samples.append
+            for _ in range(n):
+                start = clock()
+                sendall(PAYLOAD)
+                recv(65536)  # the 8-byte echo arrives in one piece on a local stream socket
+                append(clock() - start)
     finally:
         _stop_worker(pid, sock)
     return samples
@@ -143,50 +187,74 @@ def measure_wire_roundtrip(n: int) -> list[int]:
     return samples
 
 
-def measure_lambda_magic(n: int) -> tuple[list[int], list[float], dict]:
-    account = LocalAccount()
-    try:
-        account.register("bench-warm", TRIVIAL_CODE, isolation="process")
-        first = account.invoke("bench-warm", EVENT)  # cold: starts the environment
-        for _ in range(WARMUP):
-            account.invoke("bench-warm", EVENT)
-        clock = time.perf_counter_ns
-        invoke = account.invoke
-        samples = []
-        durations = []
-        gc.collect()
-        gc_before = [s["collections"] for s in gc.get_stats()]
-        for _ in range(n):
-            start = clock()
-            result = invoke("bench-warm", EVENT)
-            samples.append(clock() - start)
-            durations.append(result.duration_ms)
-        gc_after = [s["collections"] for s in gc.get_stats()]
-        last = result
-        checks = {
-            "first_invoke_cold": first.cold_start,
-            "measured_invokes_warm": not last.cold_start,
-            "status": last.status,
-            "payload": last.payload,
-            "environments_started": len(account.environments()),
-            "gc_collections_during_measurement": [after - before for before, after in zip(gc_before, gc_after)],
-        }
-    finally:
-        account.shutdown()
+# --- lambda_magic ----------------------------------------------------------------------------
+
+def measure_lambda_magic(n: int, placement: tuple[int, int] | None = None) -> tuple[list[int], list[float], dict]:
+    ours_cpu, peer_cpu = placement or (None, None)
+    # Pinned before the account exists, the template (and every environment forked
+    # from it) inherits this CPU; the environment is then moved to the peer CPU.
+    with _Pinned(ours_cpu):
+        account = LocalAccount()
+        try:
+            account.register("bench-warm", TRIVIAL_CODE, isolation="process")
+            first = account.invoke("bench-warm", EVENT)  # cold: starts the environment
+            environments = [env for env, _ in account.environments()]
+            if peer_cpu is not None:
+                for env in environments:
+                    os.sched_setaffinity(env.pid, {peer_cpu})
+            for _ in range(WARMUP):
+                account.invoke("bench-warm", EVENT)
+            clock = time.perf_counter_ns
+            invoke = account.invoke
+            samples = []
+            durations = []
+            gc.collect()
+            gc_before = [s["collections"] for s in gc.get_stats()]
+            for _ in range(n):
+                start = clock()
+                result = invoke("bench-warm", EVENT)
+                samples.append(clock() - start)
+                durations.append(result.duration_ms)
+            gc_after = [s["collections"] for s in gc.get_stats()]
+            checks = {
+                "first_invoke_cold": first.cold_start,
+                "measured_invokes_warm": not result.cold_start,
+                "status": result.status,
+                "payload": result.payload,
+                "environments": len(account.environments()),
+                "gc_collections_during_measurement": [after - before for before, after in zip(gc_before, gc_after)],
+            }
+        finally:
+            account.shutdown()
     return samples, durations, checks
 
 
 def main() -> None:
     wall = time.perf_counter()
     info = machine()
+    forced = placements()
     # Workers are forked first, while this process has no threads.
     raw = measure_raw_roundtrip(N)
     framed = measure_wire_roundtrip(N)
+    raw_forced = {name: measure_raw_roundtrip(N_PLACEMENT, cpus) for name, cpus in forced.items()}
     plain, plain_batched_ns = measure_plain_call(N)
     invokes, durations, checks = measure_lambda_magic(N)
+    invokes_forced = {name: measure_lambda_magic(N_PLACEMENT, cpus) for name, cpus in forced.items()}
 
     invoke_stats = summarize(invokes)
     raw_stats = summarize(raw)
+    by_placement = {}
+    for name, cpus in forced.items():
+        samples, forced_durations, forced_checks = invokes_forced[name]
+        by_placement[name] = {
+            "cpus": {"benchmark_process": cpus[0], "peer_process": cpus[1]},
+            "lambda_magic_process_invoke": {
+                **summarize(samples),
+                "environment_reported_duration_median_us": round(statistics.median(forced_durations) * 1000, 3),
+                "measured_invokes_warm": forced_checks["measured_invokes_warm"],
+            },
+            "baseline_socketpair_roundtrip": summarize(raw_forced[name]),
+        }
     document = {
         "benchmark": "warm_invoke",
         "description": "warm LocalAccount.invoke of `return event` (isolation=process, event {\"n\": 1}), per-call "
@@ -208,11 +276,13 @@ def main() -> None:
             "baseline_socketpair_roundtrip": raw_stats,
             "reference_wire_roundtrip": summarize(framed),
         },
+        "by_cpu_placement": by_placement,
         "ratios": {
             "invoke_median_over_socketpair_median": round(invoke_stats["median_us"] / raw_stats["median_us"], 2),
             "invoke_median_minus_socketpair_median_us": round(invoke_stats["median_us"] - raw_stats["median_us"], 3),
         },
-        "target": target("lambda_magic_process_invoke.median_us", invoke_stats["median_us"], TARGET_MEDIAN_US, "us"),
+        "target": target("results.lambda_magic_process_invoke.median_us", invoke_stats["median_us"],
+                         TARGET_MEDIAN_US, "us"),
         "elapsed_s": round(time.perf_counter() - wall, 2),
     }
     emit(document)

@@ -16,7 +16,6 @@ written to file descriptors 1 and 2 lands in ``output``; the kernel reads both.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import resource
@@ -30,7 +29,7 @@ from . import wire
 from .context import LambdaContext
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, error_log_json, error_log_text
 from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler
-from .sandbox import mount_private_tmp
+from .sandbox import libc, mount_private_tmp
 
 _PR_SET_PDEATHSIG = 1
 _MB = 1024 * 1024
@@ -53,10 +52,9 @@ def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
     """Set the process up as Lambda's sandbox; returns the events file and whether
     ``/tmp`` is private."""
     os.setsid()  # own process group: ending the environment ends what it started
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
+    c = libc()
+    if c is not None:
+        c.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     env_dir = spec["env_dir"]

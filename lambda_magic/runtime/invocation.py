@@ -24,7 +24,7 @@ class Presenter(Protocol):
 _UNSET = object()
 
 
-@dataclass(eq=False, repr=False)
+@dataclass(eq=False, repr=False, slots=True)
 class Invocation:
     """One invocation: result or error, timing, memory, billing and its log lines."""
 

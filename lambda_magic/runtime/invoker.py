@@ -12,7 +12,6 @@ import itertools
 import os
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,7 +98,8 @@ class Invoker:
     ) -> Invocation:
         account = self._account
         config = function.config
-        request_id = request_id or str(uuid.uuid4())
+        random = os.urandom(36)
+        request_id = request_id or _request_id(random[:16])
         started_at = time.time()
         init_events: list[Event] = []
         events: list[Event] = []
@@ -122,7 +122,7 @@ class Invoker:
                     function.qualified_arn(qualifier),
                     client_context,
                     identity,
-                    _trace_id(started_at),
+                    _trace_id(started_at, random[16:]),
                 )
                 result = env.invoke(request, config.timeout_s - (time.perf_counter() - ready.invoke_started))
                 if ready.suppressed:  # the init ran inside the invoke: its time is part of Duration
@@ -285,10 +285,19 @@ class Invoker:
         return logformat.init_report_text(init.init_ms, phase, init.status, error_type)
 
 
-def _trace_id(epoch_s: float) -> str:
-    """An X-Ray trace header like the one Lambda passes in ``_X_AMZN_TRACE_ID``."""
-    random = os.urandom(20).hex()
-    return f"Root=1-{int(epoch_s):08x}-{random[:24]};Parent={random[24:40]};Sampled=0;Lineage=1:{random[:8]}:0"
+def _request_id(random: bytes) -> str:
+    """A version-4 UUID string from 16 random bytes (what ``str(uuid.uuid4())`` gives, faster)."""
+    value = bytearray(random)
+    value[6] = (value[6] & 0x0F) | 0x40
+    value[8] = (value[8] & 0x3F) | 0x80
+    h = value.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _trace_id(epoch_s: float, random: bytes) -> str:
+    """An X-Ray trace header like the one Lambda passes in ``_X_AMZN_TRACE_ID`` (20 random bytes)."""
+    h = random.hex()
+    return f"Root=1-{int(epoch_s):08x}-{h[:24]};Parent={h[24:40]};Sampled=0;Lineage=1:{h[:8]}:0"
 
 
 def _runtime_version(runtime: str) -> tuple[int, ...]:

@@ -207,7 +207,7 @@ def call_handler(handler: Callable[[Any, Any], Any], event_bytes: bytes, context
         body = bytes(result)
     else:
         try:
-            body = json.dumps(result, default=_marshal_default, ensure_ascii=ensure_ascii).encode()
+            body = _ENCODERS[ensure_ascii].encode(result).encode()
         except (TypeError, ValueError) as exc:
             return Outcome(None, _fault("Runtime.MarshalError", f"Unable to marshal response: {exc}", request_id))
     if len(body) > limits.RESPONSE_MAX_BYTES:
@@ -231,3 +231,7 @@ def _marshal_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+#: Result encoders (stateless), by ``ensure_ascii``: python3.12+ runtimes write UTF-8.
+_ENCODERS = {flag: json.JSONEncoder(default=_marshal_default, ensure_ascii=flag) for flag in (False, True)}

@@ -12,6 +12,7 @@ invocation says so.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 
 _CLONE_NEWNS = 0x00020000
@@ -26,22 +27,30 @@ SHARED_TMP_LIMITATION = (
 )
 
 
+@functools.cache
+def libc() -> ctypes.CDLL | None:
+    """The C library, loaded once per process (the template loads it before forking)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - not Linux
+        return None
+
+
 def mount_private_tmp(tmp_dir: str) -> bool:
     """Make ``tmp_dir`` this process's ``/tmp``; False when the OS does not allow it."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:  # pragma: no cover - not Linux
+    c = libc()
+    if c is None:  # pragma: no cover - not Linux
         return False
     uid, gid = os.getuid(), os.getgid()
     attempts = [_CLONE_NEWNS, _CLONE_NEWNS | _CLONE_NEWUSER] if os.geteuid() == 0 else [_CLONE_NEWNS | _CLONE_NEWUSER]
     for flags in attempts:
-        if libc.unshare(flags) != 0:
+        if c.unshare(flags) != 0:
             continue
         if flags & _CLONE_NEWUSER and not _map_ids(uid, gid):
             return False
-        if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        if c.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
             return False
-        return libc.mount(tmp_dir.encode(), b"/tmp", None, _MS_BIND | _MS_REC, None) == 0
+        return c.mount(tmp_dir.encode(), b"/tmp", None, _MS_BIND | _MS_REC, None) == 0
     return False
 
 

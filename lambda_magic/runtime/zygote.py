@@ -14,7 +14,6 @@ template (PR_SET_PDEATHSIG).
 
 from __future__ import annotations
 
-import ctypes
 import os
 import pickle
 import select
@@ -122,12 +121,12 @@ class Template:
 
 def _main(control_fd: int, root_dir: str) -> None:
     from . import bootstrap  # noqa: F401  (imported once here, shared by every fork)
+    from .sandbox import libc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
+    c = libc()  # loaded here, before any fork
+    if c is not None:
+        c.prctl(_PR_SET_CHILD_SUBREAPER, 1)
     control = socket.socket(fileno=control_fd)
     parent = os.getppid()
     children: set[int] = set()

@@ -4,6 +4,7 @@ Pure Python: nothing here imports IPython, pandas, ipywidgets or matplotlib.
 """
 
 from .account import LocalAccount
+from .concurrency import TooManyRequestsException
 from .errors import (
     EnvironmentStartError,
     InvalidParameterValueException,
@@ -29,4 +30,5 @@ __all__ = [
     "RequestTooLargeException",
     "ResourceConflictException",
     "ResourceNotFoundException",
+    "TooManyRequestsException",
 ]

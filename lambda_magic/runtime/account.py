@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 import atexit
-import json
 import shutil
 import tempfile
 import threading
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
 from dataclasses import replace
 from typing import Any, Mapping
 
 from . import limits
+from .async_invocation import AsyncConfig, AsyncInvoker, AsyncLedger
 from .billing import PriceList
+from .clock import AccountClock
+from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
-from .errors import (
-    InvalidParameterValueException,
-    InvalidRequestContentException,
-    RequestTooLargeException,
-    ResourceNotFoundException,
-)
+from .errors import InvalidParameterValueException, ResourceNotFoundException
 from .function import LATEST, Function
 from .invocation import Invocation, Presenter
 from .invoker import Invoker
 from .logstore import LogEvent, LogStore
 from .pool import EnvironmentPool
+from .registry import Alias, FunctionRegistry
+from .requests import check_client_context, encode_payload, parse_function_name
+from .scheduler import Scheduler
 from .settings import AccountSettings
 from .zygote import Template
 
@@ -43,19 +41,20 @@ class LocalAccount:
         self.settings.validate()
         self.presenter = presenter
         self.prices = PriceList.load()
-        self.pool = EnvironmentPool()
+        self.clock = AccountClock(self.settings.clock_mode, self.settings.clock_scale)
+        self.scheduler = Scheduler(self.clock)
+        self.governor = ConcurrencyGovernor(self.clock, self.settings.account_concurrency)
+        self.registry = FunctionRegistry()
+        self.pool = EnvironmentPool(self.clock.time)
         self.logs = LogStore()
-        self._functions: dict[str, Function] = {}
-        self._revision = 0
+        self.invoker = Invoker(self)
+        self.async_invoker = AsyncInvoker(self)
         self._records: list[Invocation] = []
+        self._provisioned: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
         self._root_dir: str | None = None
         self._template: Template | None = None
-        self._invoker = Invoker(self)
-        self._executor: ThreadPoolExecutor | None = None
-        self._pending: set[Future] = set()
-        self._stop = threading.Event()
-        self._reaper: threading.Thread | None = None
+        self._reaping = False
         atexit.register(self.shutdown)
 
     # --- functions -------------------------------------------------------------------------
@@ -75,6 +74,7 @@ class LocalAccount:
         log_format: str = "Text",
         log_level: str | None = None,
         isolation: str | None = None,
+        reserved_concurrency: int | None = None,
     ) -> Function:
         """Create the function, or update its ``$LATEST`` (the next invoke is cold)."""
         check_function_name(name)
@@ -93,21 +93,24 @@ class LocalAccount:
             log_level=log_level,
             isolation=settings.isolation if isolation is None else isolation,
         )
+        previous = self.registry.latest(name)
+        if reserved_concurrency is None and previous is not None:
+            reserved_concurrency = previous.reserved_concurrency
+        self.governor.check_reserved(name, reserved_concurrency)
         if config.isolation == "process":
             self.template()  # start the template early; the first cold start then does not wait for Python
-        with self._lock:
-            self._revision += 1
-            function = Function(name, code, config, settings.region, settings.account_id, self._revision)
-            self._functions[name] = function
-        self.pool.retire(name)
+        function = Function(name, code, config, settings.region, settings.account_id, self.registry.next_revision(),
+                            reserved_concurrency=reserved_concurrency)
+        self.registry.put_latest(function)
+        self.governor.set_reserved(name, reserved_concurrency)
+        self.pool.retire(name, LATEST)
         self._start_reaper()
         return function
 
     def get_function(self, name: str) -> Function:
-        """The function called ``name`` (a name, or a full or partial ARN)."""
+        """``$LATEST`` of the function called ``name`` (a name, or a full or partial ARN)."""
         function_name, _ = parse_function_name(name)
-        with self._lock:
-            function = self._functions.get(function_name)
+        function = self.registry.latest(function_name)
         if function is None:
             raise ResourceNotFoundException(
                 f"Function not found: {name} (register it first with %%lambda {function_name} or lm.register)"
@@ -115,19 +118,91 @@ class LocalAccount:
         return function
 
     def list_functions(self) -> list[Function]:
-        with self._lock:
-            return sorted(self._functions.values(), key=lambda function: function.name)
+        return [function for name in self.registry.names() if (function := self.registry.latest(name))]
 
     def delete_function(self, name: str) -> None:
         """Delete the function and end its environments; its logs stay, as on AWS."""
         function = self.get_function(name)
+        self.registry.delete(function.name)
+        self.governor.set_reserved(function.name, None)
         with self._lock:
-            self._functions.pop(function.name, None)
+            for key in [k for k in self._provisioned if k[0] == function.name]:
+                del self._provisioned[key]
         self.pool.retire(function.name)
 
-    def current_revision(self, name: str) -> int | None:
-        function = self._functions.get(name)
-        return None if function is None else function.revision
+    def current_revision(self, name: str, version: str = LATEST) -> int | None:
+        return self.registry.current_revision(name, version)
+
+    # --- versions, aliases, concurrency ------------------------------------------------------------
+
+    def publish_version(self, name: str, description: str = "") -> Function:
+        """Publish ``$LATEST`` as an immutable numbered version."""
+        return self.registry.publish_version(self.get_function(name).name, description)
+
+    def create_alias(self, name: str, alias: str, function_version: str, *,
+                     routing: Mapping[str, float] | None = None, description: str = "") -> Alias:
+        """Create an alias pointing at a version (``routing``: extra version -> weight)."""
+        return self.registry.put_alias(self.get_function(name).name, alias, function_version,
+                                       additional_version_weights=routing, description=description)
+
+    def update_alias(self, name: str, alias: str, function_version: str, *,
+                     routing: Mapping[str, float] | None = None, description: str = "") -> Alias:
+        return self.registry.put_alias(self.get_function(name).name, alias, function_version,
+                                       additional_version_weights=routing, description=description, create=False)
+
+    def put_function_concurrency(self, name: str, reserved: int | None) -> None:
+        """Reserve concurrency for a function (``None`` removes the reservation; 0 stops it)."""
+        function = self.get_function(name)
+        self.governor.check_reserved(function.name, reserved)
+        self.registry.set_reserved_concurrency(function.name, reserved)
+        self.governor.set_reserved(function.name, reserved)
+
+    def put_provisioned_concurrency(self, name: str, qualifier: str, count: int) -> list[str]:
+        """Initialise ``count`` environments ahead of requests for a version or alias.
+
+        Returns the error types of environments whose init failed (empty when all are ready).
+        """
+        function_name, _ = parse_function_name(name)
+        if qualifier in (None, LATEST):
+            raise InvalidParameterValueException("provisioned concurrency needs a published version or an alias, not $LATEST")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise InvalidParameterValueException(f"provisioned concurrency must be a whole number >= 1, got {count!r}")
+        version = self.registry.resolve(function_name, qualifier)
+        reserved = self.governor.reserved(function_name)
+        if reserved is not None and count > reserved:
+            raise InvalidParameterValueException(
+                f"provisioned concurrency {count} exceeds the reserved concurrency {reserved} of {function_name}"
+            )
+        with self._lock:
+            self._provisioned[(function_name, version.version)] = count
+        self.pool.retire(function_name, version.version)
+        return self.invoker.provision(version, count)
+
+    def has_provisioned(self, name: str, version: str) -> bool:
+        return (name, version) in self._provisioned
+
+    def configure_async(self, name: str, *, max_retry_attempts: int = 2, max_event_age_s: int = 21_600,
+                        on_success: str | None = None, on_failure: str | None = None,
+                        dead_letter_target: str | None = None) -> AsyncConfig:
+        """``PutFunctionEventInvokeConfig``: retries, maximum event age and destinations."""
+        function = self.get_function(name)
+        for target in (on_success, on_failure, dead_letter_target):
+            if target is not None:
+                self._check_destination(target, dead_letter=target is dead_letter_target)
+        config = AsyncConfig(max_retry_attempts, max_event_age_s, on_success, on_failure, dead_letter_target)
+        self.async_invoker.configure(function.name, config)
+        return config
+
+    def _check_destination(self, target: str, *, dead_letter: bool) -> None:
+        kind = target.split(":")[2] if target.startswith("arn:") and target.count(":") >= 5 else "lambda"
+        if kind == "lambda" and not dead_letter:
+            name, _ = parse_function_name(target)
+            check_function_name(name)
+            return
+        raise InvalidParameterValueException(
+            f"destination {target!r}: only Lambda functions (a name or ARN) can receive records so far; "
+            "queues, topics and buses arrive with the local cloud"
+        )
 
     # --- invoking --------------------------------------------------------------------------
 
@@ -141,14 +216,13 @@ class LocalAccount:
         client_context: Mapping[str, Any] | None = None,
         trigger: str = "direct",
     ) -> Invocation:
-        """Invoke like Lambda's ``Invoke`` API; function errors are data on the result."""
+        """Invoke like Lambda's ``Invoke`` API; function errors are data on the result.
+
+        A throttled synchronous call raises ``TooManyRequestsException`` (and is recorded).
+        """
         function_name, arn_qualifier = parse_function_name(name)
-        function = self._functions.get(function_name) or self.get_function(name)
         qualifier = qualifier if qualifier is not None else arn_qualifier
-        if qualifier not in (None, LATEST):
-            raise ResourceNotFoundException(
-                f"Function not found: {function.arn}:{qualifier} (only $LATEST exists; versions and aliases come later)"
-            )
+        function = self.registry.resolve(function_name, qualifier)
         if invocation_type not in limits.INVOCATION_TYPES:
             raise InvalidParameterValueException(
                 f"invocation type {invocation_type!r}: choose one of {', '.join(limits.INVOCATION_TYPES)}"
@@ -159,40 +233,28 @@ class LocalAccount:
             return Invocation(str(uuid.uuid4()), function.name, function.version, "DryRun", 204, "dry-run",
                               event=event, presenter=self.presenter)
         if invocation_type == "Event":
-            return self._enqueue(function, payload, event, qualifier, trigger)
-        return self._invoker.invoke(function, payload, event=event, invocation_type=invocation_type,
-                                    qualifier=qualifier, client_context=context, trigger=trigger)
+            request_id = str(uuid.uuid4())
+            self.async_invoker.accept(function, payload, event, qualifier, trigger, request_id)
+            return Invocation(request_id, function.name, function.version, "Event", 202, "queued", event=event,
+                              trigger=trigger, start=self.clock.time(), presenter=self.presenter)
+        return self.invoker.invoke(function, payload, event=event, invocation_type=invocation_type,
+                                   qualifier=qualifier, client_context=context, trigger=trigger)
 
-    def _enqueue(self, function: Function, payload: bytes, event: Any, qualifier: str | None, trigger: str) -> Invocation:
-        request_id = str(uuid.uuid4())
-        with self._lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(self.settings.async_workers, thread_name_prefix="lambda-async")
-            future = self._executor.submit(self._run_async, function, payload, event, qualifier, trigger, request_id)
-            self._pending.add(future)
-        future.add_done_callback(self._pending.discard)
-        return Invocation(request_id, function.name, function.version, "Event", 202, "queued", event=event,
-                          trigger=trigger, presenter=self.presenter)
+    def deliver(self, target: str, record: dict, *, source: str) -> bool:
+        """Send an invocation record to a destination; False when it cannot be delivered."""
+        name, _ = parse_function_name(target)
+        if self.registry.latest(name) is None:
+            return False
+        self.invoke(name, record, invocation_type="Event", trigger=f"destination:{source}")
+        return True
 
-    def _run_async(self, function: Function, payload: bytes, event: Any, qualifier: str | None, trigger: str,
-                   request_id: str) -> None:
-        current = self._functions.get(function.name, function)
-        try:
-            self._invoker.invoke(current, payload, event=event, invocation_type="Event", qualifier=qualifier,
-                                 client_context=None, trigger=trigger, request_id=request_id)
-        except Exception as exc:  # the service failed, not the function: keep it visible
-            self.record(Invocation(request_id, function.name, function.version, "Event", 202, "error",
-                                   error_type=type(exc).__name__, error_message=str(exc), event=event,
-                                   trigger=trigger, presenter=self.presenter))
+    def deliver_dead_letter(self, target: str, event: Any, attributes: dict) -> bool:
+        """Send a failed event to its dead-letter queue or topic (needs the local cloud)."""
+        return False
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until every queued ``Event`` invocation has run; False on timeout."""
-        with self._lock:
-            pending = set(self._pending)
-        if not pending:
-            return True
-        _, not_done = wait_futures(pending, timeout=timeout)
-        return not not_done
+        """Block until no event is queued, running or waiting for a retry; False on timeout."""
+        return self.scheduler.wait(timeout)
 
     # --- records ---------------------------------------------------------------------------
 
@@ -213,6 +275,10 @@ class LocalAccount:
         """Live execution environments with their state (idle or busy)."""
         return self.pool.environments()
 
+    def async_ledgers(self) -> dict[str, AsyncLedger]:
+        """The books of every function's asynchronous queue."""
+        return self.async_invoker.snapshot()
+
     # --- the process side ------------------------------------------------------------------
 
     def template(self) -> Template:
@@ -226,106 +292,52 @@ class LocalAccount:
 
     def _start_reaper(self) -> None:
         with self._lock:
-            if self._reaper is None:
-                self._reaper = threading.Thread(target=self._reap, name="lambda-reaper", daemon=True)
-                self._reaper.start()
+            if self._reaping:
+                return
+            self._reaping = True
+        self.scheduler.call_later(self._reap_interval(), self._reap, work=False)
+
+    def _reap_interval(self) -> float:
+        return min(5.0, self.settings.idle_timeout_s / 2)
 
     def _reap(self) -> None:
-        while not self._stop.wait(min(5.0, self.settings.idle_timeout_s / 2)):
-            self.pool.reap(self.settings.idle_timeout_s)
+        self.pool.reap(self.settings.idle_timeout_s)
+        self.scheduler.call_later(self._reap_interval(), self._reap, work=False)
 
     def configure(self, **changes: Any) -> None:
-        """Change settings (region, account_id, memory_mb, timeout_s, isolation, ...)."""
+        """Change settings (region, account_id, memory_mb, timeout_s, isolation, clock_mode, ...)."""
         candidate = replace(self.settings, **changes)
         candidate.validate()
+        if "account_concurrency" in changes:
+            self.governor.set_account_limit(candidate.account_concurrency)
+        if "clock_mode" in changes or "clock_scale" in changes:
+            self.clock.set_mode(candidate.clock_mode, candidate.clock_scale)
         for key, value in changes.items():
             setattr(self.settings, key, value)
 
     def reset(self) -> None:
         """Forget every function, environment, invocation and log."""
-        with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+        self.async_invoker.discard_all()
+        self.scheduler.clear()
         self.pool.shutdown_all()
-        if executor is not None:
-            executor.shutdown(wait=True)
+        self.registry.clear()
+        self.governor.reset()
         with self._lock:
-            self._functions.clear()
             self._records.clear()
-            self._pending.clear()
+            self._provisioned.clear()
+            self._reaping = False
         self.logs.clear()
 
     def shutdown(self) -> None:
         """End every environment and the template process; the account stays usable."""
-        self._stop.set()
-        with self._lock:
-            executor, self._executor = self._executor, None
-            reaper, self._reaper = self._reaper, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+        self.async_invoker.stop()
+        self.scheduler.stop()
         self.pool.shutdown_all()
-        if reaper is not None:
-            reaper.join(timeout=10)
-        self._stop.clear()
         with self._lock:
+            self._reaping = False
             template, self._template = self._template, None
             root, self._root_dir = self._root_dir, None
         if template is not None:
             template.close()
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
-
-
-def parse_function_name(name: str) -> tuple[str, str | None]:
-    """``(name, qualifier)`` from a name, a partial ARN or a full ARN."""
-    if not isinstance(name, str) or not name:
-        raise InvalidParameterValueException("give a function name")
-    parts = name.split(":")
-    if parts[0] == "arn" and len(parts) in (7, 8) and parts[2] == "lambda" and parts[5] == "function":
-        return parts[6], (parts[7] if len(parts) == 8 else None)
-    if len(parts) in (3, 4) and parts[1] == "function":
-        return parts[2], (parts[3] if len(parts) == 4 else None)
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    return name, None
-
-
-def encode_payload(event: Any, invocation_type: str) -> bytes:
-    """The request body: JSON of ``event`` (``{}`` when None); bytes are taken as JSON text."""
-    if event is None:
-        payload = b"{}"
-    elif isinstance(event, (bytes, bytearray)):
-        payload = bytes(event)
-        try:
-            json.loads(payload)
-        except ValueError as exc:
-            raise InvalidRequestContentException(f"could not parse request body into json: {exc}") from None
-    else:
-        try:
-            payload = json.dumps(event).encode()
-        except (TypeError, ValueError) as exc:
-            raise InvalidRequestContentException(f"the event is not JSON-serialisable: {exc}") from None
-    limit = limits.ASYNC_PAYLOAD_MAX_BYTES if invocation_type == "Event" else limits.SYNC_PAYLOAD_MAX_BYTES
-    if len(payload) > limit:
-        raise RequestTooLargeException(
-            f"{len(payload)} byte payload is too large for the {invocation_type} invocation type (limit {limit} bytes)"
-        )
-    return payload
-
-
-def check_client_context(client_context: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Validate a ClientContext as Lambda does (JSON, at most 3,583 bytes base64-encoded)."""
-    if client_context is None:
-        return None
-    if not isinstance(client_context, Mapping):
-        raise InvalidParameterValueException("client context must be a JSON object (a dict)")
-    try:
-        encoded = json.dumps(dict(client_context)).encode()
-    except (TypeError, ValueError) as exc:
-        raise InvalidParameterValueException(f"client context is not JSON-serialisable: {exc}") from None
-    if (len(encoded) + 2) // 3 * 4 > limits.CLIENT_CONTEXT_MAX_BYTES:
-        raise InvalidParameterValueException(
-            f"client context is too large: at most {limits.CLIENT_CONTEXT_MAX_BYTES} bytes once base64-encoded"
-        )
-    return dict(client_context)

@@ -112,11 +112,13 @@ class _BaseEnvironment:
     def __init__(self, env_id: str, function: Function, initialization_type: str):
         self.env_id = env_id
         self.function_name = function.name
+        self.version = function.version
         self.revision = function.revision
+        self.pool_key = (function.name, function.version, initialization_type == "provisioned-concurrency")
         self.log_stream_name = new_log_stream_name(function.version)
         self.initialization_type = initialization_type
         self.created = time.time()
-        self.last_used = time.monotonic()
+        self.last_used = 0.0  # account time, set by the pool
         self.invocations = 0
         self.max_memory_mb: int | None = None
         self.alive = True
@@ -210,7 +212,6 @@ class ProcessEnvironment(_BaseEnvironment):
         events, more = self.collect_events()
         dropped += more
         if status == "success" or status == "error":
-            self.last_used = time.monotonic()
             return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, self.max_memory_mb)
         if status == "oom":
             return InvokeResult("oom", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
@@ -350,9 +351,7 @@ class InlineEnvironment(_BaseEnvironment):
         events, dropped = self._logs.drain()
         if status in ("success", "error") and duration_ms > timeout_s * 1000:
             status = "timeout"  # not stopped, but Lambda would have ended it
-        if status in ("success", "error"):
-            self.last_used = time.monotonic()
-        else:
+        if status not in ("success", "error"):
             self.alive = False
         return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, None, reason)
 

@@ -47,3 +47,13 @@ class EnvironmentStartError(LambdaMagicError):
     """The local execution-environment machinery could not start."""
 
     status_code = 500
+
+
+class UnknownTemplateError(LambdaMagicError):
+    """No event template (or service) has this name; the message suggests close names."""
+
+    status_code = 404
+
+
+class UnknownParameterError(InvalidParameterValueException):
+    """An event template has no parameter of this name; the message suggests close names."""

@@ -23,7 +23,11 @@ def code_sha256(code: str) -> str:
 
 @dataclass(frozen=True)
 class Function:
-    """One function's ``$LATEST``: immutable; updating makes a new ``revision``."""
+    """One version of a function (``$LATEST`` or a published number): immutable.
+
+    Updating ``$LATEST`` makes a new object with a new ``revision``; environments
+    of an older revision are never reused.
+    """
 
     name: str
     code: str
@@ -32,6 +36,9 @@ class Function:
     account_id: str
     revision: int = 1
     last_modified: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    version: str = LATEST
+    #: Reserved concurrency of the function (None: it uses the unreserved pool).
+    reserved_concurrency: int | None = None
 
     @property
     def arn(self) -> str:
@@ -43,8 +50,9 @@ class Function:
         return self.arn if qualifier is None else f"{self.arn}:{qualifier}"
 
     @property
-    def version(self) -> str:
-        return LATEST
+    def version_arn(self) -> str:
+        """The ARN qualified with this version (how invocation records name it)."""
+        return f"{self.arn}:{self.version}"
 
     @property
     def code_sha256(self) -> str:

@@ -33,7 +33,7 @@ class Invocation:
     version: str
     invocation_type: str
     status_code: int
-    #: ``success``, ``error`` or ``timeout`` once run; ``queued`` (Event) or ``dry-run`` otherwise.
+    #: ``success``, ``error`` or ``timeout`` once run; ``throttled`` (429); ``queued`` (Event) or ``dry-run``.
     status: str
     function_error: str | None = None
     error_type: str | None = None
@@ -58,6 +58,10 @@ class Invocation:
     architecture: str | None = None
     body: bytes | None = None
     error: dict[str, Any] | None = None
+    #: Attempt number of an asynchronous event (1, 2, 3); None for a synchronous call.
+    attempt: int | None = None
+    #: AWS's ``Reason`` when the invocation was throttled (status ``throttled``, 429).
+    throttle_reason: str | None = None
     presenter: Presenter | None = None
     _payload: Any = field(default=_UNSET)
 
@@ -101,6 +105,8 @@ class Invocation:
             text += " success"
         elif self.status in ("queued", "dry-run"):
             text += f" {self.status}"
+        elif self.status == "throttled":
+            return text + f" throttled: TooManyRequestsException ({self.throttle_reason})"
         else:
             text += f" {self.status}, function error {self.function_error}: {self.error_type}"
         if self.cold_start:

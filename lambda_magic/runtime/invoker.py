@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import limits, logformat
 from .billing import billed_duration_ms
+from .concurrency import TooManyRequestsException
 from .environment import (
     Event,
     InitResult,
@@ -95,15 +96,46 @@ class Invoker:
         identity: dict[str, Any] | None = None,
         trigger: str = "direct",
         request_id: str | None = None,
+        attempt: int | None = None,
     ) -> Invocation:
+        """Run one invocation of ``function`` (a resolved version).
+
+        Raises TooManyRequestsException when throttled (recorded as a throttle).
+        """
         account = self._account
         config = function.config
         random = os.urandom(36)
         request_id = request_id or _request_id(random[:16])
         started_at = time.time()
+        env = None
+        if account.has_provisioned(function.name, function.version):
+            env = account.pool.take((function.name, function.version, True), function.revision)
+        if env is None:
+            env = account.pool.take((function.name, function.version, False), function.revision)
+        try:
+            account.governor.acquire(function.name, synchronous=invocation_type == "RequestResponse",
+                                     new_environment=env is None)
+        except TooManyRequestsException as exc:
+            if env is not None:
+                account.pool.give_back(env, function.revision)
+            account.record(self._throttled(function, request_id, invocation_type, started_at, event, trigger,
+                                           attempt, exc))
+            raise
+        try:
+            with account.scheduler.activity():
+                return self._run(function, env, payload, random, request_id, started_at, event=event,
+                                 invocation_type=invocation_type, qualifier=qualifier, client_context=client_context,
+                                 identity=identity, trigger=trigger, attempt=attempt)
+        finally:
+            account.governor.release(function.name)
+
+    def _run(self, function: Function, env: Any, payload: bytes, random: bytes, request_id: str, started_at: float,
+             *, event: Any, invocation_type: str, qualifier: str | None, client_context: dict[str, Any] | None,
+             identity: dict[str, Any] | None, trigger: str, attempt: int | None) -> Invocation:
+        account = self._account
+        config = function.config
         init_events: list[Event] = []
         events: list[Event] = []
-        env = account.pool.take(function.name, function.revision)
         cold = env is None
         try:
             if cold:
@@ -135,13 +167,45 @@ class Invoker:
                 events.append((time.time() * 1000, "SYSTEM", f"[lambda_magic] {dropped} bytes of log output were not "
                                f"kept (limit {account.settings.max_log_bytes} bytes per invocation)"))
             invocation = self._finish(function, env, request_id, cold, ready.init_ms, result, started_at,
-                                      invocation_type, event, trigger, init_events, events)
+                                      invocation_type, event, trigger, init_events, events, attempt)
         except BaseException:  # interrupted (or the machinery failed): end the environment, keep nothing running
             if env is not None:
                 account.pool.give_back(env, None)
             raise
-        account.pool.give_back(env, account.current_revision(function.name))
+        account.pool.give_back(env, account.current_revision(function.name, function.version))
         return invocation
+
+    def provision(self, function: Function, count: int) -> list[str]:
+        """Start ``count`` provisioned-concurrency environments for a published version
+        (init now, logged with INIT_REPORT); returns the error types of failed inits."""
+        account = self._account
+        failures = []
+        for _ in range(count):
+            env = self._new_environment(function, initialization_type="provisioned-concurrency")
+            events: list[Event] = [(time.time() * 1000, "SYSTEM", self._init_start(function, "provisioned-concurrency"))]
+            init = env.initialize(max(130.0, function.config.timeout_s))
+            events.extend(init.events)
+            events.append((time.time() * 1000, "SYSTEM", self._init_report(function.config, init, "init",
+                                                                           "provisioned-concurrency")))
+            self._log(function.name, env.log_stream_name, None, events)
+            if init.status == "success":
+                account.pool.give_back(env, function.revision)
+            else:
+                failures.append(init.error.get("errorType") if init.error else "Sandbox.Timedout")
+                account.pool.give_back(env, None)
+        return failures
+
+    def _throttled(self, function: Function, request_id: str, invocation_type: str, started_at: float, event: Any,
+                   trigger: str, attempt: int | None, exc: TooManyRequestsException) -> Invocation:
+        account = self._account
+        return Invocation(
+            request_id=request_id, function_name=function.name, version=function.version,
+            invocation_type=invocation_type, status_code=429, status="throttled",
+            error_type="TooManyRequestsException", error_message=str(exc), memory_size_mb=function.config.memory_mb,
+            trigger=trigger, start=account.clock.from_real(started_at), timeout_s=function.config.timeout_s,
+            isolation=function.config.isolation, event=event, architecture=function.config.architecture,
+            attempt=attempt, throttle_reason=exc.reason, presenter=account.presenter,
+        )
 
     def _cold_start(self, function: Function, request_id: str, init_events: list[Event], events: list[Event]) -> "_Ready":
         """Start an environment and run its init.
@@ -155,7 +219,7 @@ class Invoker:
         account = self._account
         config = function.config
         dropped = 0
-        sandbox = account.pool.take_reset(function.name, function.revision)
+        sandbox = account.pool.take_reset((function.name, function.version, False), function.revision)
         if sandbox is None:
             env = self._new_environment(function)
             init_events.append((time.time() * 1000, "SYSTEM", self._init_start(function)))
@@ -189,6 +253,7 @@ class Invoker:
     def _finish(
         self, function: Function, env: Any, request_id: str, cold: bool, init_ms: float | None, result: InvokeResult,
         started_at: float, invocation_type: str, event: Any, trigger: str, init_events: list, events: list,
+        attempt: int | None,
     ) -> Invocation:
         account = self._account
         config = function.config
@@ -218,13 +283,12 @@ class Invoker:
             events.append((now, "SYSTEM", logformat.end_text(request_id)))
             events.append((now, "SYSTEM", report))
         stream = env.log_stream_name
-        name = function.name
         if init_events:
-            account.logs.extend([(t, name, stream, None, level, message) for t, level, message in init_events])
-        account.logs.extend([(t, name, stream, request_id, level, message) for t, level, message in events])
+            self._log(function.name, stream, None, init_events)
+        self._log(function.name, stream, request_id, events)
         invocation = Invocation(
             request_id=request_id,
-            function_name=name,
+            function_name=function.name,
             version=function.version,
             invocation_type=invocation_type,
             status_code=202 if invocation_type == "Event" else 200,
@@ -243,7 +307,7 @@ class Invoker:
             report=report,
             cost_usd=account.prices.cost_usd(billed, config.memory_mb, config.architecture),
             trigger=trigger,
-            start=started_at,
+            start=account.clock.from_real(started_at),
             timeout_s=config.timeout_s,
             isolation=config.isolation,
             log_stream=stream,
@@ -252,19 +316,27 @@ class Invoker:
             architecture=config.architecture,
             body=result.body if error is None else None,
             error=error,
+            attempt=attempt,
             presenter=account.presenter,
         )
         account.record(invocation)
         return invocation
 
+    def _log(self, function_name: str, stream: str, request_id: str | None, events: list[Event]) -> None:
+        """Store events in CloudWatch Logs, stamped with account time."""
+        from_real = self._account.clock.from_real
+        self._account.logs.extend(
+            [(from_real(t / 1000) * 1000, function_name, stream, request_id, level, message) for t, level, message in events]
+        )
+
     # --- platform lines ------------------------------------------------------------------------
 
-    def _init_start(self, function: Function) -> str:
+    def _init_start(self, function: Function, initialization_type: str = "on-demand") -> str:
         config = function.config
         if config.log_format == "JSON":
             version, digest = logformat.runtime_version(config.runtime)
             return logformat.platform_json("platform.initStart", {
-                "initializationType": "on-demand", "phase": "init", "runtimeVersion": version,
+                "initializationType": initialization_type, "phase": "init", "runtimeVersion": version,
                 "runtimeVersionArn": f"arn:aws:lambda:{function.region}::runtime:{digest}",
                 "functionName": function.name, "functionVersion": function.version})
         return logformat.init_start_text(config.runtime, function.region)
@@ -274,10 +346,10 @@ class Invoker:
             return logformat.platform_json("platform.start", {"requestId": request_id, "version": version})
         return logformat.start_text(request_id, version)
 
-    def _init_report(self, config: Any, init: InitResult, phase: str) -> str:
+    def _init_report(self, config: Any, init: InitResult, phase: str, initialization_type: str = "on-demand") -> str:
         error_type = init.error.get("errorType") if init.error else None
         if config.log_format == "JSON":
-            record = {"initializationType": "on-demand", "phase": phase, "status": init.status,
+            record = {"initializationType": initialization_type, "phase": phase, "status": init.status,
                       "metrics": {"durationMs": round(init.init_ms, 3)}}
             if error_type:
                 record["errorType"] = error_type

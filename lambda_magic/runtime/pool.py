@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
-from typing import Any
+from typing import Any, Callable
 
 
 class EnvironmentPool:
@@ -16,17 +15,21 @@ class EnvironmentPool:
     changed) are never reused: idle ones end at once, busy ones when they return.
     """
 
-    def __init__(self) -> None:
-        self._idle: dict[str, list[Any]] = {}
+    def __init__(self, now: Callable[[], float]) -> None:
+        self._now = now  # the account clock: idle time is measured on it
+        self._idle: dict[tuple, list[Any]] = {}
         self._busy: set[Any] = set()
-        self._resets: dict[str, list[Any]] = {}
+        self._resets: dict[tuple, list[Any]] = {}
         self._lock = threading.Lock()
 
-    def take(self, name: str, revision: int) -> Any | None:
-        """An idle environment of this revision, now busy; ``None`` means a cold start."""
+    def take(self, key: tuple, revision: int) -> Any | None:
+        """An idle environment of this key and revision, now busy; ``None`` means a cold start.
+
+        Keys are ``(function name, version, provisioned)``.
+        """
         stale = []
         with self._lock:
-            idle = self._idle.get(name)
+            idle = self._idle.get(key)
             env = None
             while idle:
                 candidate = idle.pop()
@@ -39,12 +42,12 @@ class EnvironmentPool:
         _end(stale)
         return env
 
-    def take_reset(self, name: str, revision: int) -> Any | None:
+    def take_reset(self, key: tuple, revision: int) -> Any | None:
         """The sandbox of an environment that timed out or crashed, to be reset (or None)."""
         stale = []
         found = None
         with self._lock:
-            sandboxes = self._resets.get(name)
+            sandboxes = self._resets.get(key)
             while sandboxes:
                 sandbox = sandboxes.pop()
                 if sandbox.revision == revision:
@@ -70,25 +73,30 @@ class EnvironmentPool:
         with self._lock:
             self._busy.discard(env)
             keep = env.alive and current
+            env.last_used = self._now()
             if keep:
-                self._idle.setdefault(env.function_name, []).append(env)
+                self._idle.setdefault(env.pool_key, []).append(env)
             reset = not env.alive and env.crashed and current and hasattr(env, "sandbox")
             if reset:
-                self._resets.setdefault(env.function_name, []).append(env.sandbox())
+                self._resets.setdefault(env.pool_key, []).append(env.sandbox())
         if not keep:
             env.shutdown(keep_sandbox=reset)
 
-    def retire(self, name: str) -> None:
-        """End the idle environments of ``name`` (after an update or a delete)."""
+    def retire(self, name: str, version: str | None = None) -> None:
+        """End the idle environments of ``name`` (of one version, or all), after an
+        update or a delete; busy ones end when they are given back."""
+        def matches(key: tuple) -> bool:
+            return key[0] == name and (version is None or key[1] == version)
+
         with self._lock:
-            stale = self._idle.pop(name, [])
-            sandboxes = self._resets.pop(name, [])
+            stale = [env for key in [k for k in self._idle if matches(k)] for env in self._idle.pop(key)]
+            sandboxes = [box for key in [k for k in self._resets if matches(k)] for box in self._resets.pop(key)]
         _end(stale)
         _remove(sandboxes)
 
     def reap(self, idle_timeout_s: float) -> int:
         """End environments idle for longer than ``idle_timeout_s``; returns how many."""
-        cutoff = time.monotonic() - idle_timeout_s
+        cutoff = self._now() - idle_timeout_s
         stale = []
         with self._lock:
             for name, idle in self._idle.items():
@@ -102,9 +110,9 @@ class EnvironmentPool:
         with self._lock:
             return [(env, "idle") for idle in self._idle.values() for env in idle] + [(env, "busy") for env in self._busy]
 
-    def count(self, name: str) -> int:
+    def count(self, key: tuple) -> int:
         with self._lock:
-            return len(self._idle.get(name, ())) + sum(1 for env in self._busy if env.function_name == name)
+            return len(self._idle.get(key, ())) + sum(1 for env in self._busy if env.pool_key == key)
 
     def shutdown_all(self) -> None:
         with self._lock:

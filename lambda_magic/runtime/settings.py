@@ -24,8 +24,13 @@ class AccountSettings:
     idle_timeout_s: float = 600.0
     #: Log output kept per invocation; the rest is counted, not kept.
     max_log_bytes: int = 1024 * 1024
-    #: Threads that run ``Event`` invocations in the background.
-    async_workers: int = 4
+    #: Threads that run ``Event`` invocations in the background (at most this many at once).
+    async_workers: int = 16
+    #: The account's concurrency limit (AWS's default quota is 1,000).
+    account_concurrency: int = 1000
+    #: The account clock: auto (skips idle waits), real, scaled or manual.
+    clock_mode: str = "auto"
+    clock_scale: float = 60.0
 
     def validate(self) -> None:
         if not _REGION.match(self.region):
@@ -42,6 +47,10 @@ class AccountSettings:
             )
         if self.idle_timeout_s <= 0:
             raise InvalidParameterValueException("idle timeout must be a positive number of seconds")
+        if self.account_concurrency < 100:
+            raise InvalidParameterValueException("account concurrency must be at least 100 (100 always stay unreserved)")
+        if self.async_workers < 1:
+            raise InvalidParameterValueException("async_workers must be at least 1")
         if self.isolation not in ("process", "inline"):
             raise InvalidParameterValueException(f"isolation {self.isolation!r}: choose process or inline")
 

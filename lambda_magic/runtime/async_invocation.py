@@ -1,0 +1,339 @@
+"""Asynchronous invocation: Lambda's internal event queue, retries, destinations.
+
+``Event`` invocations are accepted (202) into a queue per function; workers take
+events from it as concurrency allows.  On a function error the event is retried
+``MaximumRetryAttempts`` times (about 1 and then 2 minutes later); events older than
+``MaximumEventAgeInSeconds`` are discarded; throttled events go back to the queue
+with exponential back-off (1 s up to 5 min).  What happens in the end is an
+invocation record for the OnSuccess/OnFailure destination, the event for the
+dead-letter target, or a counted drop with its reason: the ledger balances.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .concurrency import TooManyRequestsException
+from .errors import InvalidParameterValueException, ResourceNotFoundException
+from .function import Function
+
+if TYPE_CHECKING:
+    from .account import LocalAccount
+    from .invocation import Invocation
+
+RETRY_DELAYS_S = (60.0, 120.0)
+THROTTLE_BACKOFF_MAX_S = 300.0
+
+
+@dataclass(frozen=True)
+class AsyncConfig:
+    """``PutFunctionEventInvokeConfig`` settings (and the function's dead-letter target)."""
+
+    max_retry_attempts: int = 2
+    max_event_age_s: int = 21_600
+    on_success: str | None = None
+    on_failure: str | None = None
+    dead_letter_target: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_retry_attempts <= 2:
+            raise InvalidParameterValueException(
+                f"max_retry_attempts {self.max_retry_attempts} is out of range: Lambda allows 0-2"
+            )
+        if not 60 <= self.max_event_age_s <= 21_600:
+            raise InvalidParameterValueException(
+                f"max_event_age_s {self.max_event_age_s} is out of range: Lambda allows 60-21600 seconds"
+            )
+
+
+@dataclass
+class AsyncEvent:
+    """One accepted event, from 202 to its end."""
+
+    request_id: str
+    function_name: str
+    qualifier: str | None
+    payload: bytes
+    event: Any
+    received_at: float  # account time
+    trigger: str
+    attempts: int = 0
+    throttles: int = 0
+    last: "Invocation | None" = None
+
+
+@dataclass
+class AsyncLedger:
+    """The books of one function's queue: every accepted event is in exactly one place."""
+
+    received: int = 0
+    queued: int = 0
+    in_flight: int = 0
+    delayed: int = 0
+    succeeded: int = 0
+    to_failure_destination: int = 0
+    dead_lettered: int = 0
+    dropped: collections.Counter = field(default_factory=collections.Counter)
+    retries: int = 0
+    throttles: int = 0
+    destination_delivery_failures: int = 0
+    dead_letter_errors: int = 0
+
+    @property
+    def pending(self) -> int:
+        return self.queued + self.in_flight + self.delayed
+
+    @property
+    def finished(self) -> int:
+        return self.succeeded + self.to_failure_destination + self.dead_lettered + sum(self.dropped.values())
+
+    def balances(self) -> bool:
+        """Every received event is pending or finished exactly once."""
+        return self.received == self.pending + self.finished
+
+
+class AsyncInvoker:
+    """The account's asynchronous queues and the workers that drain them."""
+
+    def __init__(self, account: "LocalAccount"):
+        self._account = account
+        self._running = 0
+        self._cond = threading.Condition()
+        self._queues: dict[str, collections.deque[AsyncEvent]] = {}
+        self._names: list[str] = []
+        self._threads: list[threading.Thread] = []
+        self._stopped = False
+        self.configs: dict[str, AsyncConfig] = {}
+        self.ledgers: dict[str, AsyncLedger] = collections.defaultdict(AsyncLedger)
+        #: Invocation records and dead-letter messages that could not go anywhere else.
+        self.undeliverable: list[tuple[str, dict]] = []
+
+    # --- accepting ---------------------------------------------------------------------------------
+
+    def accept(self, function: Function, payload: bytes, event: Any, qualifier: str | None, trigger: str,
+               request_id: str) -> None:
+        """Queue an event (the caller already answered 202)."""
+        account = self._account
+        item = AsyncEvent(request_id, function.name, qualifier, payload, event, account.clock.time(), trigger)
+        with self._cond:
+            self.ledgers[function.name].received += 1
+        self._put(item)
+
+    def _put(self, item: AsyncEvent) -> None:
+        self._account.scheduler.add_activity()
+        with self._cond:
+            queue = self._queues.get(item.function_name)
+            if queue is None:
+                queue = self._queues[item.function_name] = collections.deque()
+                self._names.append(item.function_name)
+            queue.append(item)
+            self.ledgers[item.function_name].queued += 1
+            self._start_workers()
+            self._cond.notify()
+
+    def _delay(self, item: AsyncEvent, delay_s: float) -> None:
+        with self._cond:
+            self.ledgers[item.function_name].delayed += 1
+
+        def due() -> None:
+            with self._cond:
+                self.ledgers[item.function_name].delayed -= 1
+            self._put(item)
+
+        self._account.scheduler.call_later(delay_s, due)
+
+    # --- workers -------------------------------------------------------------------------------------
+
+    def _start_workers(self) -> None:
+        while len(self._threads) < self._account.settings.async_workers and not self._stopped:
+            thread = threading.Thread(target=self._work, name=f"lambda-async-{len(self._threads) + 1}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _next(self) -> AsyncEvent | None:
+        """The next event whose function has concurrency to spare (round robin)."""
+        governor = self._account.governor
+        if self._running >= self._account.settings.async_workers:
+            return None
+        for _ in range(len(self._names)):
+            name = self._names.pop(0)
+            self._names.append(name)
+            queue = self._queues.get(name)
+            if queue and (governor.reserved(name) in (None, 0) or governor.available(name) > 0):
+                return queue.popleft()
+        return None
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                item = None
+                while not self._stopped:
+                    item = self._next()
+                    if item is not None:
+                        break
+                    self._cond.wait(0.5)
+                if item is None:
+                    return
+                ledger = self.ledgers[item.function_name]
+                ledger.queued -= 1
+                ledger.in_flight += 1
+                self._running += 1
+            try:
+                self._attempt(item)
+            except Exception as exc:  # the service failed, not the function: never lose the event
+                self._finish_failed(item, "ServiceException", str(exc))
+            finally:
+                with self._cond:
+                    self.ledgers[item.function_name].in_flight -= 1
+                    self._running -= 1
+                    self._cond.notify_all()
+                self._account.scheduler.done_activity()
+
+    def _attempt(self, item: AsyncEvent) -> None:
+        account = self._account
+        config = self.configs.get(item.function_name, AsyncConfig())
+        now = account.clock.time()
+        if now - item.received_at > config.max_event_age_s:
+            self._finish_failed(item, "EventAgeExceeded")
+            return
+        try:
+            function = account.registry.resolve(item.function_name, item.qualifier)
+        except ResourceNotFoundException as exc:
+            self._drop(item, "FunctionNotFound", str(exc))
+            return
+        if account.governor.reserved(item.function_name) == 0:
+            self._finish_failed(item, "RetriesExhausted")  # reserved concurrency 0: straight to failure
+            return
+        try:
+            invocation = account.invoker.invoke(
+                function, item.payload, event=item.event, invocation_type="Event", qualifier=item.qualifier,
+                client_context=None, trigger=item.trigger, request_id=item.request_id, attempt=item.attempts + 1,
+            )
+        except TooManyRequestsException:
+            item.throttles += 1
+            with self._cond:
+                self.ledgers[item.function_name].throttles += 1
+            self._delay(item, min(2.0 ** (item.throttles - 1), THROTTLE_BACKOFF_MAX_S))
+            return
+        item.attempts += 1
+        item.last = invocation
+        if invocation.function_error is None:
+            with self._cond:
+                self.ledgers[item.function_name].succeeded += 1
+            if config.on_success:
+                self._deliver(item, config.on_success, self._record(item, function, "Success"), count=False)
+            return
+        if item.attempts <= config.max_retry_attempts:
+            with self._cond:
+                self.ledgers[item.function_name].retries += 1
+            self._delay(item, RETRY_DELAYS_S[min(item.attempts, len(RETRY_DELAYS_S)) - 1])
+            return
+        self._finish_failed(item, "RetriesExhausted")
+
+    # --- endings -------------------------------------------------------------------------------------
+
+    def _finish_failed(self, item: AsyncEvent, condition: str, detail: str = "") -> None:
+        """All attempts failed, or the event expired: failure destination, DLQ, or a drop."""
+        config = self.configs.get(item.function_name, AsyncConfig())
+        function = self._account.registry.latest(item.function_name)
+        delivered = False
+        if config.on_failure and function is not None:
+            delivered = self._deliver(item, config.on_failure, self._record(item, function, condition), count=True)
+        if config.dead_letter_target:
+            if self._deliver_dead_letter(item, config.dead_letter_target, condition) and not delivered:
+                with self._cond:
+                    self.ledgers[item.function_name].dead_lettered += 1
+                delivered = True
+        if not delivered:
+            self._drop(item, condition, detail)
+
+    def _drop(self, item: AsyncEvent, reason: str, detail: str = "") -> None:
+        with self._cond:
+            self.ledgers[item.function_name].dropped[reason] += 1
+
+    def _record(self, item: AsyncEvent, function: Function, condition: str) -> dict:
+        """The invocation record Lambda sends to a destination."""
+        import json
+
+        last = item.last
+        record: dict[str, Any] = {
+            "version": "1.0",
+            "timestamp": datetime.fromtimestamp(self._account.clock.time(), timezone.utc)
+            .strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "requestContext": {
+                "requestId": item.request_id,
+                "functionArn": f"{function.arn}:{item.qualifier or (last.version if last else '$LATEST')}",
+                "condition": condition,
+                "approximateInvokeCount": item.attempts,
+            },
+            "requestPayload": json.loads(item.payload),
+        }
+        if last is not None:
+            response: dict[str, Any] = {"statusCode": 200, "executedVersion": last.version}
+            if last.function_error:
+                response["functionError"] = last.function_error
+            record["responseContext"] = response
+            record["responsePayload"] = last.payload
+        return record
+
+    def _deliver(self, item: AsyncEvent, target: str, record: dict, *, count: bool) -> bool:
+        """Send an invocation record to a destination; count a failure as AWS does."""
+        ok = self._account.deliver(target, record, source=item.function_name)
+        with self._cond:
+            ledger = self.ledgers[item.function_name]
+            if not ok:
+                ledger.destination_delivery_failures += 1
+                self.undeliverable.append((target, record))
+            elif count:
+                ledger.to_failure_destination += 1
+        return ok
+
+    def _deliver_dead_letter(self, item: AsyncEvent, target: str, condition: str) -> bool:
+        import json
+
+        ok = self._account.deliver_dead_letter(target, json.loads(item.payload), {
+            "RequestID": item.request_id,
+            "ErrorCode": "200" if item.last is not None else "",
+            "ErrorMessage": ((item.last.error_message or "") if item.last is not None else condition)[:1024],
+        })
+        if not ok:
+            with self._cond:
+                self.ledgers[item.function_name].dead_letter_errors += 1
+        return ok
+
+    # --- control -------------------------------------------------------------------------------------
+
+    def configure(self, name: str, config: AsyncConfig) -> None:
+        with self._cond:
+            self.configs[name] = config
+
+    def snapshot(self) -> dict[str, AsyncLedger]:
+        with self._cond:
+            return {name: AsyncLedger(**{**ledger.__dict__, "dropped": collections.Counter(ledger.dropped)})
+                    for name, ledger in self.ledgers.items()}
+
+    def discard_all(self) -> int:
+        """Forget every queued event (reset); returns how many were still queued."""
+        with self._cond:
+            count = sum(len(queue) for queue in self._queues.values())
+            self._queues.clear()
+            self._names.clear()
+            self.ledgers.clear()
+            self.configs.clear()
+            self.undeliverable.clear()
+        self._account.scheduler.done_activity(count)
+        return count
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        with self._cond:
+            self._threads.clear()
+            self._stopped = False

@@ -317,6 +317,9 @@ class LocalAccount:
 
     def reset(self) -> None:
         """Forget every function, environment, invocation and log."""
+        self.async_invoker.stop()
+        self.pool.shutdown_all()
+        self.async_invoker.join()
         self.async_invoker.discard_all()
         self.scheduler.clear()
         self.pool.shutdown_all()
@@ -331,6 +334,8 @@ class LocalAccount:
     def shutdown(self) -> None:
         """End every environment and the template process; the account stays usable."""
         self.async_invoker.stop()
+        self.pool.shutdown_all()  # running attempts end at once...
+        self.async_invoker.join()  # ...so their workers return promptly
         self.scheduler.stop()
         self.pool.shutdown_all()
         with self._lock:

@@ -106,6 +106,7 @@ class AsyncInvoker:
         self._queues: dict[str, collections.deque[AsyncEvent]] = {}
         self._names: list[str] = []
         self._threads: list[threading.Thread] = []
+        self._delayed: set[str] = set()
         self._stopped = False
         self.configs: dict[str, AsyncConfig] = {}
         self.ledgers: dict[str, AsyncLedger] = collections.defaultdict(AsyncLedger)
@@ -124,6 +125,10 @@ class AsyncInvoker:
         self._put(item)
 
     def _put(self, item: AsyncEvent) -> None:
+        with self._cond:
+            if self._stopped:  # the account is shutting down: count it, never lose it silently
+                self.ledgers[item.function_name].dropped["AccountShutdown"] += 1
+                return
         self._account.scheduler.add_activity()
         with self._cond:
             queue = self._queues.get(item.function_name)
@@ -137,10 +142,17 @@ class AsyncInvoker:
 
     def _delay(self, item: AsyncEvent, delay_s: float) -> None:
         with self._cond:
+            if self._stopped:
+                self.ledgers[item.function_name].dropped["AccountShutdown"] += 1
+                return
             self.ledgers[item.function_name].delayed += 1
+            self._delayed.add(item.request_id)
 
         def due() -> None:
             with self._cond:
+                if item.request_id not in self._delayed:
+                    return  # dropped by a shutdown meanwhile
+                self._delayed.discard(item.request_id)
                 self.ledgers[item.function_name].delayed -= 1
             self._put(item)
 
@@ -329,11 +341,30 @@ class AsyncInvoker:
         return count
 
     def stop(self) -> None:
+        """Stop taking events; what is still queued or waiting for a retry is dropped
+        (and counted, reason ``AccountShutdown``).  Call :meth:`join` after ending the
+        environments, so that running attempts finish quickly."""
         with self._cond:
             self._stopped = True
+            dropped = 0
+            for queue in self._queues.values():
+                for item in queue:
+                    ledger = self.ledgers[item.function_name]
+                    ledger.queued -= 1
+                    ledger.dropped["AccountShutdown"] += 1
+                    dropped += 1
+                queue.clear()
+            for name, ledger in self.ledgers.items():
+                ledger.dropped["AccountShutdown"] += ledger.delayed if ledger.delayed else 0
+                ledger.delayed = 0
+            self._delayed.clear()
             self._cond.notify_all()
+        self._account.scheduler.done_activity(dropped)
+
+    def join(self) -> None:
+        """Wait for the workers to end, then accept events again (the account stays usable)."""
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=30)
         with self._cond:
             self._threads.clear()
             self._stopped = False

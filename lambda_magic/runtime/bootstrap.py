@@ -32,9 +32,14 @@ from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_
 from .sandbox import libc, mount_private_tmp
 
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+#: Stack of each thread the handler starts: Lambda allows 1,024 threads, whose
+#: stacks must fit in the address-space limit below.
+_THREAD_STACK = 1024 * 1024
 _MB = 1024 * 1024
-#: Address space allowed beyond the configured memory (thread stacks, mapped libraries).
-_ADDRESS_SPACE_SLACK = 512 * _MB
+#: Address space allowed beyond the configured memory: 1,024 thread stacks and mapped
+#: libraries.  Memory itself is enforced on the resident size by the kernel side.
+_ADDRESS_SPACE_SLACK = 1024 * _THREAD_STACK + 512 * _MB
 
 
 def run(sock: socket.socket) -> int:
@@ -55,6 +60,7 @@ def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
     c = libc()
     if c is not None:
         c.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        c.prctl(_PR_SET_CHILD_SUBREAPER, 1)  # what the handler starts stays ours (see zygote._reap)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     env_dir = spec["env_dir"]
@@ -84,6 +90,7 @@ def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
 class _Environment:
     def __init__(self, sock: socket.socket, spec: dict[str, Any], events_fd: int, private_tmp: bool):
         self.sock = sock
+        self.pid = os.getpid()
         self.private_tmp = private_tmp
         self.spec = spec
         self.memory_mb: int = spec["memory_mb"]
@@ -102,6 +109,9 @@ class _Environment:
         self._limit_memory()
 
     def _limit_memory(self) -> None:
+        import threading
+
+        threading.stack_size(_THREAD_STACK)
         with open("/proc/self/statm") as statm:
             vm_bytes = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         limit = vm_bytes + self.memory_mb * _MB + _ADDRESS_SPACE_SLACK
@@ -142,6 +152,8 @@ class _Environment:
         status = "success"
         try:
             outcome = call_handler(handler, event, context, self.ensure_ascii)
+            if os.getpid() != self.pid:  # a process the handler forked returned from it: it must not answer
+                os._exit(0)
             body, error, log_error = outcome.body, outcome.error, outcome.log_error
             if error is not None:
                 status = "error"

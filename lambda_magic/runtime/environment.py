@@ -32,6 +32,10 @@ from .zygote import Template
 
 Event = tuple  # (epoch_ms, level | None, message)
 
+_WATCH_MS = 25
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_MB = 1024 * 1024
+
 INLINE_LIMITATIONS = (
     "inline isolation: the handler ran inside the kernel; the deadline is checked after it returns "
     "(it cannot be stopped) and its memory is not measured",
@@ -157,8 +161,10 @@ class ProcessEnvironment(_BaseEnvironment):
         spec["env_dir"] = self._dir
         self._files: list[int | None] = [None, None]
         self._offsets = [0, 0]
-        self._max_read = max(spec["max_log_bytes"] * 2, 1 << 20)
+        self._max_log_bytes = spec["max_log_bytes"]
+        self._memory_mb = function.config.memory_mb
         self.pid, self._sock = template.spawn()
+        self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY)
         self._poller = select.poll()
         self._poller.register(self._sock, select.POLLIN)
         wire.send(self._sock, {"init": spec})
@@ -168,10 +174,18 @@ class ProcessEnvironment(_BaseEnvironment):
 
     def initialize(self, timeout_s: float) -> InitResult:
         started = time.perf_counter()
-        if not self._wait(timeout_s):
+        waited = self._wait(timeout_s)
+        if waited != "ready":
+            self._peak_mb()
             self.kill()
             events, dropped = self.collect_events()
-            return InitResult("timeout", (time.perf_counter() - started) * 1000, None, events, dropped)
+            if waited == "oom":
+                error = {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: signal: killed",
+                         "requestId": "", "stackTrace": []}
+                return InitResult("error", (time.perf_counter() - started) * 1000, error, events, dropped,
+                                  self.max_memory_mb)
+            return InitResult("timeout", (time.perf_counter() - started) * 1000, None, events, dropped,
+                              self.max_memory_mb)
         reply = wire.recv(self._sock)
         if reply is None:
             reason = self._exit_reason()
@@ -194,11 +208,13 @@ class ProcessEnvironment(_BaseEnvironment):
             wire.send(self._sock, request)
         except OSError:
             pass  # it died between invocations; the wait below sees EOF
-        if not self._wait(timeout_s - (time.perf_counter() - started)):
+        waited = self._wait(timeout_s - (time.perf_counter() - started))
+        if waited != "ready":
+            self._peak_mb()
             self.kill()
             events, dropped = self.collect_events()
             elapsed = (time.perf_counter() - started) * 1000
-            return InvokeResult("timeout", elapsed, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
+            return InvokeResult(waited, elapsed, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
         reply = wire.recv(self._sock)
         if reply is None:
             elapsed = (time.perf_counter() - started) * 1000
@@ -220,9 +236,11 @@ class ProcessEnvironment(_BaseEnvironment):
         return InvokeResult("exit", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb, exit_reason=reason)
 
     def collect_events(self) -> tuple[list[Event], int]:
-        """Read what the environment logged since the last call (events, then raw output)."""
+        """Read what the environment logged since the last call: its events, then the
+        raw output of file descriptors 1 and 2, within the per-invocation byte cap."""
         events: list[Event] = []
         dropped = 0
+        budget = self._max_log_bytes
         for index, name in enumerate(("events", "output")):
             fd = self._files[index]
             if fd is None:
@@ -234,29 +252,62 @@ class ProcessEnvironment(_BaseEnvironment):
             offset = self._offsets[index]
             if size <= offset:
                 continue
-            data = os.pread(fd, min(size - offset, self._max_read), offset)
             if index == 0:
+                data = os.pread(fd, size - offset, offset)
                 decoded, used = wire.decode_events(data)
                 events.extend(decoded)
+                budget -= sum(len(message.encode(errors="replace")) for _, _, message in decoded)
                 self._offsets[index] = offset + used
             else:
+                data = os.pread(fd, min(size - offset, max(budget, 0)), offset)
                 now = time.time() * 1000
                 events.extend((now, None, line) for line in data.decode(errors="replace").splitlines())
                 dropped += size - offset - len(data)
                 self._offsets[index] = size
         return events, dropped
 
-    def _wait(self, timeout_s: float) -> bool:
+    def _wait(self, timeout_s: float) -> str:
+        """Wait for the environment's answer: ``ready``, ``timeout``, or ``oom`` when its
+        resident memory went past the function's memory (checked every 25 ms)."""
         deadline = time.monotonic() + max(timeout_s, 0)
+        first = True
         while True:
             remaining_ms = max(int((deadline - time.monotonic()) * 1000) + 1, 0)
             try:
-                return bool(self._poller.poll(remaining_ms))
-            except InterruptedError:  # pragma: no cover - PEP 475 retries poll itself
-                continue
+                if self._poller.poll(remaining_ms if first and remaining_ms < _WATCH_MS else min(remaining_ms, _WATCH_MS)):
+                    return "ready"
             except BaseException:
                 self.kill()  # KeyboardInterrupt while waiting: nothing may keep running
                 raise
+            first = False
+            if time.monotonic() >= deadline:
+                return "timeout"
+            if self._resident_mb() > self._memory_mb:
+                self._peak_mb()
+                self.kill()
+                return "oom"
+
+    def _resident_mb(self) -> float:
+        try:
+            return int(os.pread(self._statm, 64, 0).split()[1]) * _PAGE / _MB
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def _peak_mb(self) -> int | None:
+        """Record the process's peak resident memory (VmHWM) before it is ended."""
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as status:
+                for line in status:
+                    if line.startswith(b"VmHWM:"):
+                        self.note_memory(-(-int(line.split()[1]) // 1024))
+                        break
+        except (OSError, ValueError):
+            pass
+        return self.max_memory_mb
+
+    def usable(self) -> bool:
+        """Still able to serve: alive, and nothing (an EOF) waiting on its channel."""
+        return self.alive and not self._poller.poll(0) and self._template.alive()
 
     def _exit_reason(self) -> str:
         self.kill()
@@ -291,6 +342,9 @@ class ProcessEnvironment(_BaseEnvironment):
             if fd is not None:
                 os.close(fd)
         self._files = [None, None]
+        if self._statm >= 0:
+            os.close(self._statm)
+            self._statm = -1
         if not keep_sandbox:
             shutil.rmtree(self._dir, ignore_errors=True)
 
@@ -365,6 +419,9 @@ class InlineEnvironment(_BaseEnvironment):
         return _InlineScope(self, trace_id, self._lock)
 
     crashed = False
+
+    def usable(self) -> bool:
+        return self.alive
 
     def kill(self) -> None:
         self.alive = False

@@ -163,6 +163,7 @@ class Invoker:
             dropped = ready.dropped + result.dropped_bytes
             if config.log_format == "JSON" and config.log_level in _PRINT_FILTERED_LEVELS:
                 events = [e for e in events if e[1] is not None]  # print lines count as INFO
+                init_events[:] = [e for e in init_events if e[1] is not None]
             if dropped:
                 events.append((time.time() * 1000, "SYSTEM", f"[lambda_magic] {dropped} bytes of log output were not "
                                f"kept (limit {account.settings.max_log_bytes} bytes per invocation)"))

@@ -33,7 +33,7 @@ class EnvironmentPool:
             env = None
             while idle:
                 candidate = idle.pop()
-                if candidate.revision == revision and candidate.alive:
+                if candidate.revision == revision and candidate.usable():
                     env = candidate
                     break
                 stale.append(candidate)

@@ -63,16 +63,21 @@ class LogBuffer:
         self._partial = ""
 
     def add(self, level: str | None, message: str) -> None:
-        size = len(message)
+        size = len(message) if message.isascii() else len(message.encode(errors="replace"))
         if self._size + size > self.max_bytes:
             keep = max(self.max_bytes - self._size, 0)
             self.dropped_bytes += size - keep
             if not keep:
                 return
-            message = message[:keep]
+            message = message.encode(errors="replace")[:keep].decode(errors="ignore")
             size = keep
         self._size += size
         self._emit((time.time() * 1000, level, message))
+
+    @property
+    def used_bytes(self) -> int:
+        """Bytes kept so far in this phase."""
+        return self._size
 
     def write(self, text: str) -> None:
         room = self.max_bytes - self._size - len(self._partial)

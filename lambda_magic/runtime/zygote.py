@@ -137,7 +137,7 @@ def _main(control_fd: int, root_dir: str) -> None:
     try:
         while os.getppid() == parent:
             _reap(children, exited)
-            if not poller.poll(500):
+            if not poller.poll(100):
                 continue
             data = control.recv(_CONTROL_BUFFER)
             if not data:
@@ -150,6 +150,7 @@ def _main(control_fd: int, root_dir: str) -> None:
                 channel.close()
             elif request[0] == "wait":
                 control.send(pickle.dumps(("status", _wait(request[1], children, exited))))
+                _reap(children, exited)
     finally:
         _end_everything(children)
         shutil.rmtree(root_dir, ignore_errors=True)
@@ -173,18 +174,33 @@ def _fork_environment(control: socket.socket) -> tuple[int, socket.socket]:
 
 
 def _reap(children: set[int], exited: dict[int, int]) -> None:
+    """Reap ended children; when an environment has ended, end the orphans it left.
+
+    Environments are child subreapers, so what their handlers started stays their
+    descendant while they live and is reparented to us when they end: any child of
+    ours that is not a live environment is such an orphan.
+    """
+    ended = False
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
+            break
         if pid in children:
+            ended = True
             children.discard(pid)
             exited[pid] = status
             if len(exited) > 10_000:
                 exited.pop(next(iter(exited)))
+    if ended:
+        for pid in _children_of(os.getpid()):
+            if pid not in children:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
 
 
 def _wait(pid: int, children: set[int], exited: dict[int, int]) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import textwrap
 import time
@@ -24,6 +25,19 @@ OK = code(
         return {"ok": True, "event": event}
     """
 )
+
+
+def shared_dir() -> str:
+    """A fresh directory both this process and an environment can see.
+
+    Environments get a private ``/tmp`` (as on Lambda), so gates and markers shared
+    with a handler must live elsewhere."""
+    import tempfile
+
+    for base in ("/dev/shm", "/var/tmp"):
+        if os.path.isdir(base) and os.access(base, os.W_OK):
+            return tempfile.mkdtemp(prefix="lambda-magic-test-", dir=base)
+    raise RuntimeError("no directory outside /tmp to share with environments")
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, interval: float = 0.05) -> bool:
@@ -59,3 +73,15 @@ def all_gone(processes: Iterable[psutil.Process], timeout: float = 10.0) -> bool
 
 def survivors(processes: Iterable[psutil.Process]) -> list[int]:
     return [p.pid for p in processes if not is_gone(p)]
+
+
+def template_processes() -> set[int]:
+    """Live template (zygote) processes started by this test process."""
+    found = set()
+    for child in psutil.Process().children():
+        try:
+            if "lambda_magic.runtime.zygote" in " ".join(child.cmdline()) and not is_gone(child):
+                found.add(child.pid)
+        except psutil.Error:
+            pass
+    return found

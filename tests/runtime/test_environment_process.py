@@ -7,8 +7,6 @@ import re
 import sys
 import threading
 
-import pytest
-
 from .helpers import LOG_STREAM, OK, code, wait_until
 
 ENVIRON = code(

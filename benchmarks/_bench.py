@@ -117,9 +117,11 @@ def machine() -> dict[str, Any]:
     }
 
 
-def target(metric: str, value: float, limit: float, unit: str) -> dict[str, Any]:
+def target(metric: str, value: float, limit: float, unit: str, *, higher_is_better: bool = False) -> dict[str, Any]:
     """The stated target next to the measured value (reported, never asserted)."""
-    return {"metric": metric, "measured": round(value, 3), "limit": limit, "unit": unit, "met": value <= limit}
+    met = value >= limit if higher_is_better else value <= limit
+    return {"metric": metric, "measured": round(value, 3), "limit": limit, "unit": unit,
+            "kind": "minimum" if higher_is_better else "maximum", "met": met}
 
 
 def emit(document: dict[str, Any]) -> None:

@@ -7,7 +7,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from .api import account, delete, functions, invocations, invoke, logs, register, reset, wait
+from .api import (
+    account,
+    builder,
+    clock,
+    configure_async,
+    create_alias,
+    invoke_many,
+    metrics,
+    publish_version,
+    put_function_concurrency,
+    put_provisioned_concurrency,
+    queue,
+    timeline,
+    delete,
+    event,
+    functions,
+    invocations,
+    invoke,
+    logs,
+    register,
+    reset,
+    templates,
+    wait,
+)
 from .runtime.errors import (
     EnvironmentStartError,
     InvalidParameterValueException,
@@ -17,12 +40,24 @@ from .runtime.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
+from .runtime.concurrency import TooManyRequestsException
 from .runtime.function import Function
 from .runtime.invocation import Invocation
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "TooManyRequestsException",
+    "clock",
+    "configure_async",
+    "create_alias",
+    "invoke_many",
+    "metrics",
+    "publish_version",
+    "put_function_concurrency",
+    "put_provisioned_concurrency",
+    "queue",
+    "timeline",
     "EnvironmentStartError",
     "Function",
     "InvalidParameterValueException",
@@ -33,7 +68,9 @@ __all__ = [
     "ResourceConflictException",
     "ResourceNotFoundException",
     "account",
+    "builder",
     "delete",
+    "event",
     "functions",
     "invocations",
     "invoke",
@@ -41,6 +78,7 @@ __all__ = [
     "logs",
     "register",
     "reset",
+    "templates",
     "unload_ipython_extension",
     "wait",
 ]

@@ -48,10 +48,60 @@ def invoke(
     invocation_type: str = "RequestResponse",
     qualifier: str | None = None,
     client_context: Mapping[str, Any] | None = None,
+    template: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Invocation:
-    """Invoke function ``name`` with ``event``; returns the :class:`Invocation`."""
-    return account().invoke(name, event, invocation_type=invocation_type, qualifier=qualifier,
-                            client_context=client_context)
+    """Invoke function ``name`` with ``event``; returns the :class:`Invocation`.
+
+    With ``template`` (and its ``params``) the event is built from that template,
+    and the calling service's verdict on the answer is on ``invocation.verdict``.
+    """
+    acc = account()
+    if template is not None:
+        if event is not None:
+            from .runtime.errors import InvalidParameterValueException
+
+            raise InvalidParameterValueException("give either an event or a template (with params), not both")
+        event = acc.render_event(template, params)
+    elif params:
+        from .runtime.errors import InvalidParameterValueException
+
+        raise InvalidParameterValueException("params need a template: invoke(name, template='s3/put', params={...})")
+    invocation = acc.invoke(name, event, invocation_type=invocation_type, qualifier=qualifier,
+                            client_context=client_context, trigger=f"template:{template}" if template else "direct")
+    if template is not None:
+        from .events.verdict import verdict_for
+
+        invocation.template = template
+        invocation.verdict = verdict_for(template, event, invocation)
+    return invocation
+
+
+def templates(service: str | None = None) -> "pd.DataFrame":
+    """The event templates (of one service) as a DataFrame: ``id, service, event, description, params``."""
+    from .display.frames import templates_frame
+
+    return templates_frame(account().catalog().templates(service))
+
+
+def event(template_id: str, *, seed: int | None = None, now: Any = None, **params: Any) -> dict:
+    """An event built from a template, e.g. ``lm.event("sqs/receive-message", records=["a", "b"])``."""
+    return account().render_event(template_id, params, seed=seed, now=now)
+
+
+def builder(name: str | None = None) -> Any:
+    """The event builder widget (for function ``name``, or only to build events)."""
+    from .display.builder import EventBuilder
+
+    user_ns = None
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        user_ns = shell.user_ns if shell is not None else None
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        pass
+    return EventBuilder(account(), account().catalog(), name, user_ns)
 
 
 def delete(name: str) -> None:
@@ -96,3 +146,92 @@ def wait(timeout: float | None = None) -> bool:
 def reset() -> None:
     """Forget every function, environment, invocation and log."""
     account().reset()
+
+
+# --- asynchronous invocation, concurrency, versions --------------------------------------------
+
+def configure_async(name: str, *, max_retry_attempts: int = 2, max_event_age_s: int = 21_600,
+                    on_success: str | None = None, on_failure: str | None = None,
+                    dead_letter_target: str | None = None) -> Any:
+    """Retries, maximum event age and destinations (a function name or ARN) for ``Event`` invocations."""
+    return account().configure_async(name, max_retry_attempts=max_retry_attempts, max_event_age_s=max_event_age_s,
+                                     on_success=on_success, on_failure=on_failure,
+                                     dead_letter_target=dead_letter_target)
+
+
+def put_function_concurrency(name: str, reserved: int | None) -> None:
+    """Reserve concurrency for ``name`` (0 stops it; ``None`` removes the reservation)."""
+    account().put_function_concurrency(name, reserved)
+
+
+def publish_version(name: str, description: str = "") -> Any:
+    """Publish ``$LATEST`` as an immutable, numbered version."""
+    return account().publish_version(name, description)
+
+
+def create_alias(name: str, alias: str, function_version: str, *, routing: Mapping[str, float] | None = None) -> Any:
+    """An alias pointing at a version (``routing``: a second version and its share of traffic)."""
+    return account().create_alias(name, alias, function_version, routing=routing)
+
+
+def put_provisioned_concurrency(name: str, qualifier: str, count: int) -> list[str]:
+    """Initialise ``count`` environments ahead of requests for a version or alias."""
+    return account().put_provisioned_concurrency(name, qualifier, count)
+
+
+def clock() -> Any:
+    """The account clock (``mode``: auto, real, scaled, manual; ``advance(seconds)``)."""
+    return account().clock
+
+
+def queue() -> Any:
+    """Where every asynchronous event is: queued, in flight, waiting to retry, finished."""
+    from .display.queue import QueuePanel
+
+    return QueuePanel(account().async_ledgers())
+
+
+def invoke_many(name: str, events: Any, *, concurrency: int = 1, invocation_type: str = "RequestResponse",
+                qualifier: str | None = None, progress: bool = True) -> "pd.DataFrame":
+    """Run many invocations (``events``: a list, or a count of empty events) with
+    ``concurrency`` callers at once; returns the run's invocations as a DataFrame.
+
+    Throttled calls are rows with status ``throttled``; for ``Event`` the rows are
+    the attempts that ran, once the queue has drained.
+    """
+    from .display.frames import invocations_frame
+    from .display.progress import run_with_progress
+
+    acc = account()
+    acc.get_function(name)
+    batch = [{}] * events if isinstance(events, int) else list(events)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        from .runtime.errors import InvalidParameterValueException
+
+        raise InvalidParameterValueException(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+    results = run_with_progress(
+        lambda event: acc.invoke(name, event, invocation_type=invocation_type, qualifier=qualifier, trigger="load"),
+        batch, concurrency=concurrency, description=f"{name} x{len(batch)}", show=progress,
+    )
+    if invocation_type == "Event":
+        acc.wait()
+        ids = {r.request_id for r in results}
+        results = [r for r in acc.invocation_records(name) if r.request_id in ids]
+    return invocations_frame(results)
+
+
+def timeline(name: str | None = None) -> Any:
+    """The timeline picture of every invocation (of ``name``): environments, cold starts, retries, concurrency."""
+    from .display.timeline import Timeline
+
+    return Timeline(account().invocation_records(name), name)
+
+
+def metrics(name: str | None = None, period: str = "1min") -> "pd.DataFrame":
+    """CloudWatch-style metrics per ``period`` (a pandas frequency such as ``"1min"``)."""
+    from .display.metrics import metrics_frame
+
+    acc = account()
+    if name is not None:
+        acc.get_function(name)
+    return metrics_frame(acc.invocation_records(name), list(acc.async_invoker.history), name=name, period=period)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -21,6 +21,7 @@ INVOCATION_COLUMNS = [
     "status_code", "log_stream", "isolation",
 ]
 LOG_COLUMNS = ["timestamp", "function", "log_stream", "request_id", "level", "message"]
+TEMPLATE_COLUMNS = ["id", "service", "event", "description", "params"]
 
 
 def functions_frame(functions: Iterable["Function"]) -> "pd.DataFrame":
@@ -70,3 +71,11 @@ def logs_frame(events: Iterable["LogEvent"]) -> "pd.DataFrame":
     frame = LogFrame.from_records(list(events), columns=LOG_COLUMNS)
     frame["timestamp"] = pd.to_datetime(frame["timestamp"].astype("int64"), unit="ms", utc=True)
     return frame
+
+
+def templates_frame(templates: Iterable[Any]) -> "pd.DataFrame":
+    """Event templates: ``id, service, event, description, params`` (parameter names)."""
+    import pandas as pd
+
+    rows = [(t.id, t.service, t.event, t.description, [p.name for p in t.params]) for t in templates]
+    return pd.DataFrame.from_records(rows, columns=TEMPLATE_COLUMNS)

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from ..runtime.function import Function
     from ..runtime.invocation import Invocation
 
-_COLOURS = {"success": "#1b7f3b", "error": "#b42318", "timeout": "#b54708", "queued": "#175cd3", "dry-run": "#475467"}
+_COLOURS = {"success": "#1b7f3b", "error": "#b42318", "timeout": "#b54708", "queued": "#175cd3", "dry-run": "#475467",
+            "throttled": "#b54708"}
 _BOX = "font-family:var(--jp-ui-font-family,sans-serif);font-size:13px;border:1px solid #d0d5dd;border-radius:6px;padding:8px 10px;margin:2px 0;max-width:980px"
 _TH = "text-align:left;vertical-align:top;padding:2px 10px 2px 0;color:#475467;font-weight:600;white-space:nowrap"
 _PRE = "margin:0;white-space:pre-wrap;word-break:break-word;font-size:12px"
@@ -25,7 +26,9 @@ _PRE = "margin:0;white-space:pre-wrap;word-break:break-word;font-size:12px"
 def invocation_html(invocation: "Invocation") -> str:
     inv = invocation
     colour = _COLOURS.get(inv.status, "#475467")
-    start = "cold start" if inv.cold_start else ("warm start" if inv.status not in ("queued", "dry-run") else "")
+    start = "cold start" if inv.cold_start else ("warm start" if inv.status not in ("queued", "dry-run", "throttled") else "")
+    if inv.attempt is not None:
+        start = f"attempt {inv.attempt}, {start}"
     head = (
         f'<div style="margin-bottom:6px"><b>{escape(inv.function_name)}</b> · {escape(inv.version)} · '
         f"{escape(inv.invocation_type)} · "
@@ -46,11 +49,15 @@ def invocation_html(invocation: "Invocation") -> str:
         rows.append(("Queued", "202 Accepted: the event is queued and runs in the background (see invocations)."))
     elif inv.status == "dry-run":
         rows.append(("DryRun", "204: the request is valid; nothing ran."))
+    elif inv.status == "throttled":
+        rows.append(("Throttled", f"429 TooManyRequestsException: {escape(str(inv.throttle_reason))}; nothing ran"))
     if inv.duration_ms is not None:
         rows.append(("Timing", _timing(inv)))
         rows.append(("Memory", _memory(inv)))
         rows.append(("Cost", f"${inv.cost_usd:.10f} ({inv.billed_duration_ms} ms billed × {inv.memory_size_mb} MB, "
                               f"{escape(str(inv.architecture))}, us-east-1 prices)"))
+    if inv.verdict is not None:
+        rows.append(("Service", _verdict(inv.verdict)))
     for note in inv.limitations:
         rows.append(("Note", escape(note)))
     rows.append(("Request", f"<code>{escape(inv.request_id)}</code>"))
@@ -63,6 +70,14 @@ def invocation_html(invocation: "Invocation") -> str:
             f'<pre style="{_PRE};background:#f9fafb;padding:4px">{escape(chr(10).join(lines))}</pre></details>'
         )
     return f'<div class="lambda-magic-invocation" style="{_BOX};border-left:4px solid {colour}">{head}<table>{table}</table>{log}</div>'
+
+
+def _verdict(verdict: Any) -> str:
+    colour = "#1b7f3b" if verdict.ok else "#b42318"
+    html = f'<b>{escape(verdict.source)}</b>: <span style="color:{colour}">{escape(verdict.summary)}</span>'
+    if verdict.problems:
+        html += "<ul style=\"margin:2px 0\">" + "".join(f"<li>{escape(p)}</li>" for p in verdict.problems) + "</ul>"
+    return html
 
 
 def _timing(inv: "Invocation") -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -21,10 +20,25 @@ from traitlets.config import Configurable
 from .. import api
 from ..runtime import limits
 from ..runtime.errors import LambdaMagicError
-from .parsing import HelpShown, VerbParser, lookup_variable, parse_key_values, resolve_json_argument, split_args, split_invoke_line
+from .parsing import HelpShown, VerbParser, parse_key_values, split_args
+from .verbs_functions import FunctionVerbs
+from .verbs_scaling import ScalingVerbs
 
 VERBS = {
-    "invoke": "invoke a function: %lambda invoke NAME [EVENT | $var | --event-file F] [--type Event]",
+    "invoke": "invoke a function: %lambda invoke NAME [EVENT | $var | --event-file F | --template ID --param K=V]",
+    "templates": "the event templates (of one SERVICE) as a DataFrame",
+    "event": "build an event from a template: %lambda event ID [--param K=V ...] [--seed N]",
+    "builder": "the event builder widget (for function NAME)",
+    "configure-async": "retries, maximum event age and destinations of Event invocations",
+    "concurrency": "reserve concurrency for a function: %lambda concurrency NAME N|none",
+    "publish": "publish $LATEST as a numbered version",
+    "alias": "point an alias at a version: %lambda alias NAME ALIAS VERSION [--routing V=W]",
+    "provision": "provisioned concurrency: %lambda provision NAME QUALIFIER N",
+    "load": "a load run: %lambda load NAME --count N --concurrency C [--template ID] [--type Event]",
+    "timeline": "the timeline picture of environments, cold starts, retries and concurrency",
+    "metrics": "CloudWatch-style metrics per period as a DataFrame",
+    "queue": "where every asynchronous event is (queued, running, waiting to retry, finished)",
+    "clock": "show or set the account clock: %lambda clock [auto|real|scaled|manual] [--scale X] [--advance S]",
     "list": "the registered functions as a DataFrame",
     "invocations": "every invocation (of NAME) as a DataFrame",
     "logs": "log events (of NAME) as a DataFrame: --request-id ID, --tail N, --filter PATTERN",
@@ -58,7 +72,7 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @magics_class
-class LambdaMagic(Magics, Configurable):
+class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
     memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)
@@ -105,11 +119,27 @@ class LambdaMagic(Magics, Configurable):
             %%lambda NAME [--handler lambda_handler] [--memory MB] [--timeout S] [--env KEY=VALUE ...]
                           [--runtime python3.12] [--architecture x86_64|arm64] [--description TEXT]
                           [--log-format Text|JSON] [--log-level LEVEL] [--isolation process|inline]
+                          [--reserved-concurrency N]
 
         Everything else is a verb (each answers ``--help``)::
 
             %lambda invoke NAME [EVENT | $var] [--event-file F] [--type RequestResponse|Event|DryRun]
                                [--qualifier Q] [--client-context JSON] [-o VAR]
+            %lambda invoke NAME --template ID [--param K=V ...]
+            %lambda templates [SERVICE]
+            %lambda event ID [--param K=V ...] [--seed N]
+            %lambda builder [NAME]
+            %lambda configure-async NAME [--max-retry-attempts N] [--max-event-age S]
+                                    [--on-success DEST] [--on-failure DEST]
+            %lambda concurrency NAME N|none
+            %lambda publish NAME
+            %lambda alias NAME ALIAS VERSION [--routing VERSION=WEIGHT]
+            %lambda provision NAME QUALIFIER N
+            %lambda load NAME --count N --concurrency C [--template ID --param K=V] [--type Event]
+            %lambda timeline [NAME]
+            %lambda metrics [NAME] [--period 1min]
+            %lambda queue
+            %lambda clock [auto|real|scaled|manual] [--scale X] [--advance SECONDS]
             %lambda list
             %lambda invocations [NAME]
             %lambda logs [NAME] [--request-id ID] [--tail N] [--filter PATTERN]
@@ -128,7 +158,7 @@ class LambdaMagic(Magics, Configurable):
         if verb in ("--help", "-h", "help"):
             print(self._verbs_help())
             return None
-        method = getattr(self, f"_verb_{verb}", None)
+        method = getattr(self, f"_verb_{verb.replace('-', '_')}", None)
         if verb not in VERBS or method is None:
             close = difflib.get_close_matches(verb, VERBS, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
@@ -157,6 +187,7 @@ class LambdaMagic(Magics, Configurable):
         parser.add_argument("--log-format", choices=limits.LOG_FORMATS, default="Text")
         parser.add_argument("--log-level", help="application log level (JSON format only): " + ", ".join(limits.APPLICATION_LOG_LEVELS))
         parser.add_argument("--isolation", choices=("process", "inline"))
+        parser.add_argument("--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function")
         args = parser.parse(split_args(line))
         if not cell.strip():
             raise UsageError(f"the cell is empty: write the handler's code below %%lambda {args.name}")
@@ -175,89 +206,8 @@ class LambdaMagic(Magics, Configurable):
             log_format=args.log_format,
             log_level=args.log_level,
             isolation=args.isolation,
+            reserved_concurrency=args.reserved_concurrency,
         )
         return FunctionPanel(function, updated=existed)
 
     # --- verbs ---------------------------------------------------------------------------------------
-
-    def _verb_invoke(self, rest: str) -> Any:
-        parser = VerbParser("%lambda invoke", "Invoke a function. EVENT is JSON (the rest of the line) or $variable.")
-        parser.add_argument("name")
-        parser.add_argument("--event-file", help="read the event from a JSON file")
-        parser.add_argument("--type", default="RequestResponse", choices=limits.INVOCATION_TYPES, help="invocation type")
-        parser.add_argument("--qualifier", help="version or alias ($LATEST)")
-        parser.add_argument("--client-context", help="ClientContext as JSON or $variable (synchronous invokes only)")
-        parser.add_argument("-o", dest="output", metavar="VAR", help="also store the Invocation in VAR")
-        argv, event_arg = split_invoke_line(rest, {"--event-file", "--type", "--qualifier", "--client-context", "-o"})
-        args = parser.parse(argv)
-        user_ns = self.shell.user_ns if self.shell is not None else {}
-        event = self._event(event_arg, args.event_file, user_ns)
-        client_context = None
-        if args.client_context is not None:
-            client_context = resolve_json_argument(args.client_context, user_ns, "--client-context")
-        if args.output is not None and not args.output.isidentifier():
-            raise UsageError(f"-o {args.output!r}: give a valid Python variable name")
-        invocation = api.account().invoke(args.name, event, invocation_type=args.type, qualifier=args.qualifier,
-                                          client_context=client_context)
-        if args.output is not None:
-            user_ns[args.output] = invocation
-        return invocation
-
-    @staticmethod
-    def _event(event_arg: tuple[str, Any] | None, event_file: str | None, user_ns: dict[str, Any]) -> Any:
-        if event_arg is not None and event_file is not None:
-            raise UsageError("give the event either on the line or with --event-file, not both")
-        if event_file is not None:
-            try:
-                with open(event_file, encoding="utf-8") as file:
-                    return json.load(file)
-            except OSError as exc:
-                raise UsageError(f"cannot read --event-file {event_file!r}: {exc.strerror}") from None
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"--event-file {event_file!r} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
-        if event_arg is None:
-            return None
-        kind, value = event_arg
-        return lookup_variable(value, user_ns) if kind == "var" else value
-
-    def _verb_list(self, rest: str) -> Any:
-        VerbParser("%lambda list", "The registered functions as a DataFrame.").parse(split_args(rest))
-        return api.functions()
-
-    def _verb_invocations(self, rest: str) -> Any:
-        parser = VerbParser("%lambda invocations", "Every invocation (of NAME) as a DataFrame.")
-        parser.add_argument("name", nargs="?")
-        args = parser.parse(split_args(rest))
-        return api.invocations(args.name)
-
-    def _verb_logs(self, rest: str) -> Any:
-        parser = VerbParser("%lambda logs", "Log events (of NAME) as a DataFrame, oldest first.")
-        parser.add_argument("name", nargs="?")
-        parser.add_argument("--request-id", help="only the events of this request")
-        parser.add_argument("--tail", type=int, help="only the last N events")
-        parser.add_argument("--filter", dest="filter_pattern", help='CloudWatch filter terms: ERROR, "two words", ?any, -not')
-        args = parser.parse(split_args(rest))
-        if args.name is not None:
-            api.account().get_function(args.name)
-        if args.tail is not None and args.tail < 0:
-            raise UsageError("--tail must be a positive number of events")
-        return api.logs(args.name, request_id=args.request_id, filter_pattern=args.filter_pattern, tail=args.tail)
-
-    def _verb_delete(self, rest: str) -> None:
-        parser = VerbParser("%lambda delete", "Delete a function and end its environments (its logs stay).")
-        parser.add_argument("name")
-        args = parser.parse(split_args(rest))
-        api.delete(args.name)
-        print(f"Deleted function {args.name}.")
-
-    def _verb_wait(self, rest: str) -> None:
-        parser = VerbParser("%lambda wait", "Wait until every queued Event invocation has run.")
-        parser.add_argument("--timeout", type=float, help="give up after this many seconds")
-        args = parser.parse(split_args(rest))
-        if not api.wait(args.timeout):
-            raise UsageError(f"queued invocations are still running after {args.timeout} s")
-
-    def _verb_reset(self, rest: str) -> None:
-        VerbParser("%lambda reset", "Forget every function, environment, invocation and log.").parse(split_args(rest))
-        api.reset()
-        print("Reset: no functions, environments, invocations or logs remain.")

@@ -279,6 +279,17 @@ class LocalAccount:
         """The books of every function's asynchronous queue."""
         return self.async_invoker.snapshot()
 
+    def catalog(self) -> Any:
+        """The event template catalog (``lambda_magic.events.Catalog``), loaded on first use."""
+        from ..events import Catalog
+
+        return Catalog.load()
+
+    def render_event(self, template_id: str, params: Mapping[str, Any] | None = None, **options: Any) -> dict:
+        """An event from a template, with this account's region and account id."""
+        return self.catalog().render(template_id, params, region=self.settings.region,
+                                     account_id=self.settings.account_id, **options)
+
     # --- the process side ------------------------------------------------------------------
 
     def template(self) -> Template:

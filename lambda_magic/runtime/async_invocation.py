@@ -102,6 +102,7 @@ class AsyncInvoker:
     def __init__(self, account: "LocalAccount"):
         self._account = account
         self._running = 0
+        self._running_of: dict[str, int] = {}
         self._cond = threading.Condition()
         self._queues: dict[str, collections.deque[AsyncEvent]] = {}
         self._names: list[str] = []
@@ -112,6 +113,9 @@ class AsyncInvoker:
         self.ledgers: dict[str, AsyncLedger] = collections.defaultdict(AsyncLedger)
         #: Invocation records and dead-letter messages that could not go anywhere else.
         self.undeliverable: list[tuple[str, dict]] = []
+        #: ``(account time, function, kind)`` for events received, dropped, throttled and
+        #: destination deliveries that failed: what the async metrics are counted from.
+        self.history: list[tuple[float, str, str]] = []
 
     # --- accepting ---------------------------------------------------------------------------------
 
@@ -122,6 +126,7 @@ class AsyncInvoker:
         item = AsyncEvent(request_id, function.name, qualifier, payload, event, account.clock.time(), trigger)
         with self._cond:
             self.ledgers[function.name].received += 1
+            self.history.append((item.received_at, function.name, "received"))
         self._put(item)
 
     def _put(self, item: AsyncEvent) -> None:
@@ -175,7 +180,8 @@ class AsyncInvoker:
             name = self._names.pop(0)
             self._names.append(name)
             queue = self._queues.get(name)
-            if queue and (governor.reserved(name) in (None, 0) or governor.available(name) > 0):
+            reserved = governor.reserved(name)
+            if queue and (reserved in (None, 0) or self._running_of.get(name, 0) < reserved):
                 return queue.popleft()
         return None
 
@@ -194,6 +200,7 @@ class AsyncInvoker:
                 ledger.queued -= 1
                 ledger.in_flight += 1
                 self._running += 1
+                self._running_of[item.function_name] = self._running_of.get(item.function_name, 0) + 1
             try:
                 self._attempt(item)
             except Exception as exc:  # the service failed, not the function: never lose the event
@@ -202,7 +209,8 @@ class AsyncInvoker:
                 with self._cond:
                     self.ledgers[item.function_name].in_flight -= 1
                     self._running -= 1
-                    self._cond.notify_all()
+                    self._running_of[item.function_name] -= 1
+                    self._cond.notify()  # one slot freed: one idle worker may take the next event
                 self._account.scheduler.done_activity()
 
     def _attempt(self, item: AsyncEvent) -> None:
@@ -225,14 +233,17 @@ class AsyncInvoker:
                 function, item.payload, event=item.event, invocation_type="Event", qualifier=item.qualifier,
                 client_context=None, trigger=item.trigger, request_id=item.request_id, attempt=item.attempts + 1,
             )
-        except TooManyRequestsException:
+        except TooManyRequestsException as exc:
             item.throttles += 1
+            if exc.invocation is not None:
+                exc.invocation.event_age_s = now - item.received_at
             with self._cond:
                 self.ledgers[item.function_name].throttles += 1
             self._delay(item, min(2.0 ** (item.throttles - 1), THROTTLE_BACKOFF_MAX_S))
             return
         item.attempts += 1
         item.last = invocation
+        invocation.event_age_s = now - item.received_at
         if invocation.function_error is None:
             with self._cond:
                 self.ledgers[item.function_name].succeeded += 1
@@ -266,6 +277,7 @@ class AsyncInvoker:
     def _drop(self, item: AsyncEvent, reason: str, detail: str = "") -> None:
         with self._cond:
             self.ledgers[item.function_name].dropped[reason] += 1
+            self.history.append((self._account.clock.time(), item.function_name, "dropped"))
 
     def _record(self, item: AsyncEvent, function: Function, condition: str) -> dict:
         """The invocation record Lambda sends to a destination."""
@@ -300,6 +312,7 @@ class AsyncInvoker:
             if not ok:
                 ledger.destination_delivery_failures += 1
                 self.undeliverable.append((target, record))
+                self.history.append((self._account.clock.time(), item.function_name, "delivery-failure"))
             elif count:
                 ledger.to_failure_destination += 1
         return ok
@@ -337,6 +350,7 @@ class AsyncInvoker:
             self.ledgers.clear()
             self.configs.clear()
             self.undeliverable.clear()
+            self.history.clear()
         self._account.scheduler.done_activity(count)
         return count
 

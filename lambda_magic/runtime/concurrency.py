@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from .clock import AccountClock
 from .errors import InvalidParameterValueException
@@ -36,6 +37,8 @@ class TooManyRequestsException(Exception):
         self.reason = reason
         self.retry_after_seconds = retry_after_seconds
         self.function_name = function_name
+        #: The throttle as recorded among the account's invocations (set by the invoker).
+        self.invocation: Any = None
 
 
 @dataclass

@@ -62,6 +62,12 @@ class Invocation:
     attempt: int | None = None
     #: AWS's ``Reason`` when the invocation was throttled (status ``throttled``, 429).
     throttle_reason: str | None = None
+    #: The template the event was built from, and the calling service's verdict on
+    #: the answer (see ``lambda_magic.events.verdict``), when there is one.
+    template: str | None = None
+    verdict: Any = None
+    #: For an asynchronous attempt: how long the event had waited in the queue (account seconds).
+    event_age_s: float | None = None
     presenter: Presenter | None = None
     _payload: Any = field(default=_UNSET)
 
@@ -123,6 +129,10 @@ class Invocation:
             lines.append(f"Error: {self.error_type}: {self.error_message}")
             for frame in self.error.get("stackTrace") or []:
                 lines.extend("  " + part for part in frame.rstrip("\n").splitlines())
+        if self.verdict is not None:
+            mark = "ok" if self.verdict.ok else "problem"
+            lines.append(f"{self.verdict.source} ({mark}): {self.verdict.summary}")
+            lines.extend(f"  - {problem}" for problem in self.verdict.problems)
         lines.extend(f"  note: {note}" for note in self.limitations)
         if self.init_log_lines or self.log_lines:
             lines.append("Log:")

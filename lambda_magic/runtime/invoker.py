@@ -103,7 +103,6 @@ class Invoker:
         Raises TooManyRequestsException when throttled (recorded as a throttle).
         """
         account = self._account
-        config = function.config
         random = os.urandom(36)
         request_id = request_id or _request_id(random[:16])
         started_at = time.time()
@@ -118,8 +117,9 @@ class Invoker:
         except TooManyRequestsException as exc:
             if env is not None:
                 account.pool.give_back(env, function.revision)
-            account.record(self._throttled(function, request_id, invocation_type, started_at, event, trigger,
-                                           attempt, exc))
+            exc.invocation = self._throttled(function, request_id, invocation_type, started_at, event, trigger,
+                                             attempt, exc)
+            account.record(exc.invocation)
             raise
         try:
             with account.scheduler.activity():

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any
 
 from .errors import EnvironmentStartError
 
@@ -120,7 +119,9 @@ class Template:
 # --- the template process itself -------------------------------------------------------------
 
 def _main(control_fd: int, root_dir: str) -> None:
-    from . import bootstrap  # noqa: F401  (imported once here, shared by every fork)
+    import importlib
+
+    importlib.import_module(".bootstrap", __package__)  # imported once here, shared by every fork
     from .sandbox import libc
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)

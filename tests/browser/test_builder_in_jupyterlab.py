@@ -1,0 +1,143 @@
+"""The event builder works for a person: JupyterLab in headless Chromium, real clicks.
+
+Opens a fresh notebook (written here, under a unique name, in the server's
+temporary folder), runs all cells from the Run menu, picks ``s3/put`` in the
+builder, changes the bucket, clicks Invoke and reads the function's result in
+the panel.  A screenshot of the builder is saved and its path printed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+FUNCTION = "bucket_echo"
+BUCKET = "lecture-bucket-42"
+TIMEOUT_MS = 60_000
+
+HANDLER = f'''%%lambda {FUNCTION}
+def lambda_handler(event, context):
+    return {{"bucket": event["Records"][0]["s3"]["bucket"]["name"]}}
+'''
+BUILDER = f'''import lambda_magic as lm
+
+if hasattr(lm, "builder"):
+    builder = lm.builder("{FUNCTION}")
+else:  # until lm.builder is wired into the API
+    from lambda_magic.display.builder import EventBuilder
+    from lambda_magic.events import Catalog
+
+    builder = EventBuilder(lm.account(), Catalog.load(), "{FUNCTION}", get_ipython().user_ns)
+builder
+'''
+KERNEL_IDLE = """() => {
+    const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const kernel = widget && widget.sessionContext && widget.sessionContext.session
+        && widget.sessionContext.session.kernel;
+    return !!kernel && kernel.status === 'idle';
+}"""
+
+
+def _write_notebook(folder: Path) -> str:
+    """A unique notebook per test, so no stale kernel is reattached (pitfall 5)."""
+    name = f"builder_demo_{uuid.uuid4().hex[:8]}.ipynb"
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("%load_ext lambda_magic"),
+            nbformat.v4.new_code_cell(HANDLER),
+            nbformat.v4.new_code_cell(BUILDER),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nbformat.write(notebook, folder / name)
+    return name
+
+
+def _run_all_cells(page) -> None:
+    """Run menu -> Run All Cells with real clicks; again if the first click came before the notebook was ready."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect
+
+    run_all = page.locator(".lm-Menu-item:not(.lm-mod-disabled)",
+                           has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")))
+    first_prompt = page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first
+    for _ in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        try:
+            run_all.click(timeout=10_000)
+            expect(first_prompt).to_have_text(re.compile(r"\[(\*|\d+)\]"), timeout=10_000)
+            return
+        except (AssertionError, PlaywrightError):
+            page.keyboard.press("Escape")
+    pytest.fail("Run > Run All Cells did not start the notebook's cells")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_builder_invokes_s3_put_with_an_edited_bucket(lab_server, chromium_page, tmp_path):
+    from playwright.sync_api import expect
+
+    page, page_errors = chromium_page
+    timings = {"jupyterlab up": lab_server.started_in_s}
+    mark = time.monotonic()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.monotonic()
+        timings[name] = now - mark
+        mark = now
+
+    notebook = _write_notebook(lab_server.root)
+    page.goto(f"{lab_server.url}/lab/tree/{notebook}?token={lab_server.token}&reset", timeout=TIMEOUT_MS)
+    page.wait_for_function(KERNEL_IDLE, timeout=TIMEOUT_MS, polling=200)
+    lap("page open, kernel idle")
+
+    _run_all_cells(page)
+    builder = page.locator(".lm-builder")
+    expect(builder).to_be_visible(timeout=TIMEOUT_MS)
+    lap("run all cells, builder shown")
+
+    # pick s3/put: the service first, then the event type
+    page.locator(".lm-builder-service select").select_option(label="s3")
+    event_select = page.locator(".lm-builder-event select")
+    expect(event_select.locator("option", has_text=re.compile(r"^put$"))).to_have_count(1, timeout=TIMEOUT_MS)
+    event_select.select_option(label="put")
+    bucket = page.locator(".lm-builder-field-bucket input")
+    expect(bucket).to_be_visible(timeout=TIMEOUT_MS)
+    preview = page.locator(".lm-builder-preview textarea")
+    expect(preview).to_have_value(re.compile(r'"s3"'), timeout=TIMEOUT_MS)
+
+    # a new bucket name: fill() then Tab commits it (pitfall 7); the preview follows the form
+    bucket.fill(BUCKET)
+    bucket.press("Tab")
+    expect(preview).to_have_value(re.compile(rf'"name": "{BUCKET}"'), timeout=TIMEOUT_MS)
+    lap("s3/put chosen, bucket edited")
+
+    invoke = page.locator("button.lm-builder-invoke")
+    expect(invoke).to_be_enabled()
+    invoke.click()
+    panel = page.locator(".lm-builder-result .lambda-magic-invocation")
+    expect(panel).to_contain_text(f'"bucket": "{BUCKET}"', timeout=TIMEOUT_MS)
+    expect(panel).to_contain_text("200 success")
+    expect(panel).to_contain_text(FUNCTION)
+    expect(page.locator(".lm-builder-status")).to_have_class(re.compile(r"\blm-builder-ok\b"))
+    expect(page.locator(".lm-builder-history-table tbody tr")).to_have_count(1)
+    lap("invoke, panel shows the result")
+
+    # JupyterLab scrolls inside its own panel: an element screenshot, not full_page (pitfall 8)
+    builder.scroll_into_view_if_needed()
+    shot = tmp_path / "builder_in_jupyterlab.png"
+    builder.screenshot(path=str(shot))
+    lap("screenshot")
+    print(f"\nscreenshot: {shot}")
+    print("timings: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in timings.items()))
+
+    errors_shown = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    assert errors_shown.count() == 0, errors_shown.all_inner_texts()
+    assert page_errors == []
+    assert shot.stat().st_size > 10_000

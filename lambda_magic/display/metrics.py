@@ -26,6 +26,7 @@ def metrics_frame(invocations: Iterable["Invocation"], history: Iterable[tuple[f
     """
     import pandas as pd
 
+    pd.tseries.frequencies.to_offset(period)  # a bad period is an error even with no records
     records = [i for i in invocations if name is None or i.function_name == name]
     ran = [i for i in records if i.status in _RAN]
     history = [h for h in history if name is None or h[1] == name]

@@ -24,17 +24,7 @@ HANDLER = f'''%%lambda {FUNCTION}
 def lambda_handler(event, context):
     return {{"bucket": event["Records"][0]["s3"]["bucket"]["name"]}}
 '''
-BUILDER = f'''import lambda_magic as lm
-
-if hasattr(lm, "builder"):
-    builder = lm.builder("{FUNCTION}")
-else:  # until lm.builder is wired into the API
-    from lambda_magic.display.builder import EventBuilder
-    from lambda_magic.events import Catalog
-
-    builder = EventBuilder(lm.account(), Catalog.load(), "{FUNCTION}", get_ipython().user_ns)
-builder
-'''
+BUILDER = f'''%lambda builder {FUNCTION}'''
 KERNEL_IDLE = """() => {
     const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
     const kernel = widget && widget.sessionContext && widget.sessionContext.session

@@ -143,7 +143,7 @@ def test_event_invocation_returns_202_and_wait(shell):
         ("invoke hello --type Sometimes", "invalid choice"),
         ("invoke hello --event-file /no/such/file.json", "cannot read --event-file"),
         ("invoke hello --client-context {oops", "--client-context is not valid JSON"),
-        ("invoke hello --qualifier 7", "only $LATEST exists"),
+        ("invoke hello --qualifier 7", "no such version"),
         ("invoke hello -o 1abc", "valid Python variable name"),
         ("invoke hello {} {}", "after the event"),
         ("logs hello --tail x", "invalid int value"),

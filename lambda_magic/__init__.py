@@ -10,9 +10,14 @@ from typing import Any
 from .api import (
     account,
     builder,
+    client,
     clock,
     configure_async,
     create_alias,
+    create_event_source_mapping,
+    delete_event_source_mapping,
+    enable_event_source_mapping,
+    event_source_mappings,
     invoke_many,
     metrics,
     publish_version,
@@ -28,6 +33,7 @@ from .api import (
     logs,
     register,
     reset,
+    resource,
     templates,
     wait,
 )
@@ -48,9 +54,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "TooManyRequestsException",
+    "client",
     "clock",
+    "resource",
     "configure_async",
     "create_alias",
+    "create_event_source_mapping",
+    "delete_event_source_mapping",
+    "enable_event_source_mapping",
+    "event_source_mappings",
     "invoke_many",
     "metrics",
     "publish_version",

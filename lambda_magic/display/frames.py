@@ -79,3 +79,17 @@ def templates_frame(templates: Iterable[Any]) -> "pd.DataFrame":
 
     rows = [(t.id, t.service, t.event, t.description, [p.name for p in t.params]) for t in templates]
     return pd.DataFrame.from_records(rows, columns=TEMPLATE_COLUMNS)
+
+
+MAPPING_COLUMNS = ["uuid", "function", "source", "event_source_arn", "state", "batch_size", "starting_position",
+                   "invocations", "throttles", "poll_errors", "details"]
+
+
+def mappings_frame(pollers: Iterable[Any]) -> "pd.DataFrame":
+    """Event source mappings with their pollers' counters and state."""
+    import pandas as pd
+
+    rows = [(p.mapping.uuid, p.mapping.function_name, p.mapping.source, p.mapping.event_source_arn, p.mapping.state,
+             p.mapping.batch_size, p.mapping.starting_position, p.stats.get("invocations", 0),
+             p.stats.get("throttles", 0), p.stats.get("poll_errors", 0), p.describe()) for p in pollers]
+    return pd.DataFrame.from_records(rows, columns=MAPPING_COLUMNS)

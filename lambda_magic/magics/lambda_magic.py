@@ -21,6 +21,7 @@ from .. import api
 from ..runtime import limits
 from ..runtime.errors import LambdaMagicError
 from .parsing import HelpShown, VerbParser, parse_key_values, split_args
+from .verbs_cloud import CloudVerbs
 from .verbs_functions import FunctionVerbs
 from .verbs_scaling import ScalingVerbs
 
@@ -39,6 +40,9 @@ VERBS = {
     "metrics": "CloudWatch-style metrics per period as a DataFrame",
     "queue": "where every asynchronous event is (queued, running, waiting to retry, finished)",
     "clock": "show or set the account clock: %lambda clock [auto|real|scaled|manual] [--scale X] [--advance S]",
+    "cloud": "the local cloud (moto): its address and the queues, streams, tables, buckets and topics in it",
+    "trigger": "feed a function from a queue or stream: %lambda trigger NAME sqs:QUEUE|kinesis:STREAM|dynamodb:TABLE",
+    "triggers": "every event source mapping and its poller's state, as a DataFrame",
     "list": "the registered functions as a DataFrame",
     "invocations": "every invocation (of NAME) as a DataFrame",
     "logs": "log events (of NAME) as a DataFrame: --request-id ID, --tail N, --filter PATTERN",
@@ -53,6 +57,7 @@ _SETTING_FOR_TRAIT = {
     "account": "account_id",
     "isolation": "isolation",
     "idle_timeout": "idle_timeout_s",
+    "cloud_endpoint": "cloud_endpoint",
 }
 
 
@@ -72,7 +77,7 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @magics_class
-class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs):
+class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
     memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)
@@ -81,6 +86,8 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs):
     account = Unicode("123456789012", help="12-digit id of the local account.").tag(config=True)
     isolation = Enum(["process", "inline"], "process", help="Isolation of new functions.").tag(config=True)
     idle_timeout = Float(600.0, help="Seconds before an idle execution environment is reaped.").tag(config=True)
+    cloud_endpoint = Unicode(None, allow_none=True,
+                             help="Another AWS-compatible endpoint instead of the embedded moto server.").tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any):
         Configurable.__init__(self, config=shell.config if shell is not None else None)
@@ -140,6 +147,12 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs):
             %lambda metrics [NAME] [--period 1min]
             %lambda queue
             %lambda clock [auto|real|scaled|manual] [--scale X] [--advance SECONDS]
+            %lambda cloud
+            %lambda trigger NAME sqs:QUEUE|kinesis:STREAM|dynamodb:TABLE [--batch-size N] [--batching-window S]
+                            [--starting-position P] [--report-batch-item-failures] [--bisect]
+                            [--max-retry-attempts N] [--parallelization-factor N] [--on-failure ARN]
+                            [--filter PATTERN ...]
+            %lambda triggers
             %lambda list
             %lambda invocations [NAME]
             %lambda logs [NAME] [--request-id ID] [--tail N] [--filter PATTERN]

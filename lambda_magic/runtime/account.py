@@ -14,6 +14,8 @@ from . import limits
 from .async_invocation import AsyncConfig, AsyncInvoker, AsyncLedger
 from .billing import PriceList
 from .clock import AccountClock
+from .cloud import LocalCloud
+from .destinations import deliver_dead_letter, deliver_record, destination_kind
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
 from .errors import InvalidParameterValueException, ResourceNotFoundException
@@ -49,12 +51,16 @@ class LocalAccount:
         self.logs = LogStore()
         self.invoker = Invoker(self)
         self.async_invoker = AsyncInvoker(self)
+        self.cloud = LocalCloud(self.settings.region, self.settings.credentials(), self.settings.cloud_endpoint)
         self._records: list[Invocation] = []
         self._provisioned: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
         self._root_dir: str | None = None
         self._template: Template | None = None
         self._reaping = False
+        #: Services layered on the account (e.g. event source mappings): each may have
+        #: ``settle()`` (kick pending work; True if any) and ``stop()``.
+        self._extensions: dict[str, Any] = {}
         atexit.register(self.shutdown)
 
     # --- functions -------------------------------------------------------------------------
@@ -194,15 +200,17 @@ class LocalAccount:
         return config
 
     def _check_destination(self, target: str, *, dead_letter: bool) -> None:
-        kind = target.split(":")[2] if target.startswith("arn:") and target.count(":") >= 5 else "lambda"
+        kind = destination_kind(target)
         if kind == "lambda" and not dead_letter:
             name, _ = parse_function_name(target)
             check_function_name(name)
             return
-        raise InvalidParameterValueException(
-            f"destination {target!r}: only Lambda functions (a name or ARN) can receive records so far; "
-            "queues, topics and buses arrive with the local cloud"
-        )
+        allowed = ("sqs", "sns") if dead_letter else ("sqs", "sns", "events", "s3")
+        if kind not in allowed:
+            what = "a dead-letter target" if dead_letter else "a destination"
+            raise InvalidParameterValueException(
+                f"{target!r} cannot be {what}: use {'an SQS queue or SNS topic ARN' if dead_letter else 'a function name or an SQS, SNS, EventBridge or S3 ARN'}"
+            )
 
     # --- invoking --------------------------------------------------------------------------
 
@@ -242,19 +250,39 @@ class LocalAccount:
 
     def deliver(self, target: str, record: dict, *, source: str) -> bool:
         """Send an invocation record to a destination; False when it cannot be delivered."""
-        name, _ = parse_function_name(target)
-        if self.registry.latest(name) is None:
-            return False
-        self.invoke(name, record, invocation_type="Event", trigger=f"destination:{source}")
-        return True
+        if destination_kind(target) == "lambda":
+            name, _ = parse_function_name(target)
+            if self.registry.latest(name) is None:
+                return False
+            self.invoke(name, record, invocation_type="Event", trigger=f"destination:{source}")
+            return True
+        return deliver_record(self.cloud, target, record, source)
 
     def deliver_dead_letter(self, target: str, event: Any, attributes: dict) -> bool:
-        """Send a failed event to its dead-letter queue or topic (needs the local cloud)."""
-        return False
+        """Send a failed event to its dead-letter queue or topic in the local cloud."""
+        return deliver_dead_letter(self.cloud, target, event, attributes)
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until no event is queued, running or waiting for a retry; False on timeout."""
-        return self.scheduler.wait(timeout)
+        """Block until no event is queued, running or waiting for a retry, and every
+        trigger has drained what its source holds; False on timeout."""
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            if not self.scheduler.wait(remaining):
+                return False
+            if not any(getattr(ext, "settle", lambda: False)() for ext in list(self._extensions.values())):
+                return True
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+
+    def extension(self, name: str, create: Any) -> Any:
+        """The account's extension ``name``, made by ``create()`` on first use."""
+        with self._lock:
+            if name not in self._extensions:
+                self._extensions[name] = create()
+            return self._extensions[name]
 
     # --- records ---------------------------------------------------------------------------
 
@@ -323,11 +351,22 @@ class LocalAccount:
             self.governor.set_account_limit(candidate.account_concurrency)
         if "clock_mode" in changes or "clock_scale" in changes:
             self.clock.set_mode(candidate.clock_mode, candidate.clock_scale)
+        if "cloud_endpoint" in changes or "region" in changes:
+            self.cloud.stop()
+            self.cloud = LocalCloud(candidate.region, candidate.credentials(), candidate.cloud_endpoint)
         for key, value in changes.items():
             setattr(self.settings, key, value)
 
+    def _stop_extensions(self) -> None:
+        with self._lock:
+            extensions = list(self._extensions.values())
+            self._extensions.clear()
+        for ext in extensions:
+            getattr(ext, "stop", lambda: None)()
+
     def reset(self) -> None:
-        """Forget every function, environment, invocation and log."""
+        """Forget every function, environment, invocation, log and trigger."""
+        self._stop_extensions()
         self.async_invoker.stop()
         self.pool.shutdown_all()
         self.async_invoker.join()
@@ -344,6 +383,7 @@ class LocalAccount:
 
     def shutdown(self) -> None:
         """End every environment and the template process; the account stays usable."""
+        self._stop_extensions()
         self.async_invoker.stop()
         self.pool.shutdown_all()  # running attempts end at once...
         self.async_invoker.join()  # ...so their workers return promptly
@@ -357,3 +397,4 @@ class LocalAccount:
             template.close()
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
+        self.cloud.stop()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import limits, logformat
 from .billing import billed_duration_ms
+from .cloud import AWS_CLIENT_MODULES
 from .concurrency import TooManyRequestsException
 from .environment import (
     Event,
@@ -74,6 +75,8 @@ class Invoker:
             "max_log_bytes": settings.max_log_bytes,
             "environment": environment_variables(function, "", initialization_type, settings.credentials()),
         }
+        if account.cloud.running or any(module in function.code for module in AWS_CLIENT_MODULES):
+            spec["environment"].update(account.cloud.environment())  # boto3 reaches the local cloud
         env_id = f"env-{next(self._env_ids)}"
         if config.isolation == "inline":
             env = InlineEnvironment(env_id, function, spec, initialization_type, self._inline_lock)

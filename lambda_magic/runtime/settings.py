@@ -31,6 +31,8 @@ class AccountSettings:
     #: The account clock: auto (skips idle waits), real, scaled or manual.
     clock_mode: str = "auto"
     clock_scale: float = 60.0
+    #: Another AWS-compatible endpoint to use instead of the embedded moto server.
+    cloud_endpoint: str | None = None
 
     def validate(self) -> None:
         if not _REGION.match(self.region):

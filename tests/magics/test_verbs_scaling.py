@@ -91,7 +91,7 @@ def test_clock_verb(shell):
         ("concurrency f 5000", "unreserved"),
         ("configure-async f --max-retry-attempts 5", "0-2"),
         ("configure-async f --max-event-age 10", "60-21600"),
-        ("configure-async f --on-failure arn:aws:sqs:us-east-1:123456789012:q", "only Lambda functions"),
+        ("configure-async f --on-failure arn:aws:dynamodb:us-east-1:123456789012:table/t", "cannot be a destination"),
         ("alias f live 9", "does not exist"),
         ("provision f $LATEST 1", "not $LATEST"),
         ("load f --concurrency 2", "--count"),

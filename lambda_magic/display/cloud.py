@@ -1,0 +1,45 @@
+"""The local cloud panel: its address and the resources in it."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+
+class CloudPanel:
+    """What ``%lambda cloud`` shows: endpoint, server process, and resources by service."""
+
+    def __init__(self, endpoint: str, pid: int | None, resources: dict[str, list[str]]):
+        self.endpoint = endpoint
+        self.pid = pid
+        self.resources = resources
+
+    @classmethod
+    def of(cls, cloud: Any) -> "CloudPanel":
+        endpoint = cloud.endpoint()
+        listing = {
+            "s3 buckets": lambda: [b["Name"] for b in cloud.client("s3").list_buckets().get("Buckets", [])],
+            "sqs queues": lambda: [u.rsplit("/", 1)[-1] for u in cloud.client("sqs").list_queues().get("QueueUrls", [])],
+            "sns topics": lambda: [t["TopicArn"].rsplit(":", 1)[-1] for t in cloud.client("sns").list_topics().get("Topics", [])],
+            "kinesis streams": lambda: cloud.client("kinesis").list_streams().get("StreamNames", []),
+            "dynamodb tables": lambda: cloud.client("dynamodb").list_tables().get("TableNames", []),
+        }
+        resources = {}
+        for kind, list_them in listing.items():
+            try:
+                resources[kind] = sorted(list_them())
+            except Exception as exc:  # one service failing must not hide the others
+                resources[kind] = [f"(could not list: {type(exc).__name__})"]
+        return cls(endpoint, cloud.pid, resources)
+
+    def __repr__(self) -> str:
+        where = f"moto server (pid {self.pid})" if self.pid else "configured endpoint"
+        lines = [f"Local cloud at {self.endpoint} — {where}"]
+        lines += [f"  {kind}: {', '.join(names) if names else '-'}" for kind, names in self.resources.items()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left;padding-right:10px'>{escape(kind)}</th>"
+                       f"<td style='text-align:left'>{escape(', '.join(names) or '-')}</td></tr>"
+                       for kind, names in self.resources.items())
+        return f"<div><b>Local cloud</b> at <code>{escape(self.endpoint)}</code><table>{rows}</table></div>"

@@ -1,0 +1,111 @@
+"""The one small base every poller is a plugin on.
+
+A poller reads its source through the real service API (boto3 against the local
+cloud), builds the event Lambda would send, invokes the function synchronously,
+and decides what happens to the records.  It runs on the account clock: a tick
+that found work schedules the next one as *work* (``wait`` waits for it and the
+auto clock may skip idle time for it); an idle tick schedules a housekeeping one.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ..runtime.concurrency import TooManyRequestsException
+
+if TYPE_CHECKING:
+    from ..runtime.account import LocalAccount
+    from ..runtime.invocation import Invocation
+    from .mapping import EventSourceMapping
+
+
+class Poller:
+    """Base class: subclasses implement :meth:`poll` (and usually :meth:`pending`)."""
+
+    #: Seconds between polls while the source is empty (AWS's polling rhythm).
+    idle_interval_s = 1.0
+    #: Back-off after a throttled invoke.
+    throttle_backoff_s = 1.0
+
+    def __init__(self, account: "LocalAccount", mapping: "EventSourceMapping"):
+        self.account = account
+        self.mapping = mapping
+        self.stats: collections.Counter = collections.Counter()
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._scheduled = False
+        self.last_error: str | None = None
+
+    # --- to implement -----------------------------------------------------------------------------
+
+    def poll(self) -> bool:
+        """Read the source once and process what came; True when there was work."""
+        raise NotImplementedError
+
+    def pending(self) -> bool:
+        """Whether the source holds records this mapping has not finished with."""
+        return False
+
+    def describe(self) -> dict[str, Any]:
+        """The poller's state (positions, in-flight batches, retries) for panels and frames."""
+        return {}
+
+    @classmethod
+    def validate(cls, account: "LocalAccount", mapping: "EventSourceMapping") -> None:
+        """Refuse a mapping AWS would refuse (the source is missing, a timeout is too short, ...)."""
+
+    # --- the rhythm -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._schedule(0.0, work=True)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+
+    def kick(self) -> None:
+        """Poll again now (``wait`` does this when the source still holds records)."""
+        self._schedule(0.0, work=True)
+
+    def _schedule(self, delay_s: float, *, work: bool) -> None:
+        with self._lock:
+            if self._stopped or (self._scheduled and not work):
+                return
+            self._scheduled = True
+        self.account.scheduler.call_later(delay_s, self._tick, work=work)
+
+    def _tick(self) -> None:
+        with self._lock:
+            self._scheduled = False
+            if self._stopped or not self.mapping.enabled:
+                return
+        try:
+            worked = self.poll()
+        except Exception as exc:  # a source error must not kill the poller: count it, try again later
+            self.stats["poll_errors"] += 1
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            worked = False
+        self._schedule(0.0 if worked else self.idle_interval_s, work=worked)
+
+    # --- helpers for subclasses ----------------------------------------------------------------
+
+    def invoke(self, event: dict) -> "Invocation | None":
+        """Invoke the function synchronously, as Lambda's pollers do; None when throttled."""
+        self.stats["invocations"] += 1
+        try:
+            return self.account.invoke(self.mapping.function_name, event,
+                                       trigger=f"{self.mapping.source}:{self.resource_name}")
+        except TooManyRequestsException:
+            self.stats["throttles"] += 1
+            return None
+
+    @property
+    def resource_name(self) -> str:
+        arn = self.mapping.event_source_arn
+        return arn.split(":")[5].split("/")[1] if self.mapping.source != "sqs" and "/" in arn else arn.split(":")[5]
+
+    @property
+    def cloud(self) -> Any:
+        return self.account.cloud

@@ -365,8 +365,10 @@ class LocalAccount:
             getattr(ext, "stop", lambda: None)()
 
     def reset(self) -> None:
-        """Forget every function, environment, invocation, log and trigger."""
+        """Forget every function, environment, invocation, log and trigger, and empty
+        the embedded local cloud."""
         self._stop_extensions()
+        self.cloud.reset()
         self.async_invoker.stop()
         self.pool.shutdown_all()
         self.async_invoker.join()

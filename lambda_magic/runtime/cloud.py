@@ -123,6 +123,17 @@ class LocalCloud:
                               aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
                               aws_session_token=self.credentials["AWS_SESSION_TOKEN"])
 
+    def reset(self) -> None:
+        """Empty the embedded server (every bucket, queue, stream, table, topic); a
+        configured endpoint is never touched."""
+        if self.configured_endpoint is not None or self._url is None or not self.running:
+            return
+        import urllib.request
+
+        request = urllib.request.Request(f"{self._url}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
     def stop(self) -> None:
         """Stop the embedded server (the cloud starts again on next need, empty)."""
         with self._lock:

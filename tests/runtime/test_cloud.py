@@ -152,3 +152,9 @@ def test_a_missing_destination_queue_is_a_counted_delivery_failure(account):
     ledger = account.async_ledgers()["boom"]
     assert ledger.destination_delivery_failures == 1
     assert ledger.dropped["RetriesExhausted"] == 1 and ledger.balances()
+
+
+def test_reset_empties_the_embedded_cloud(account):
+    account.cloud.client("sqs").create_queue(QueueName="old")
+    account.reset()
+    assert account.cloud.client("sqs").list_queues().get("QueueUrls", []) == []

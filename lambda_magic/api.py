@@ -50,11 +50,14 @@ def invoke(
     client_context: Mapping[str, Any] | None = None,
     template: str | None = None,
     params: Mapping[str, Any] | None = None,
+    seed: int | None = None,
+    now: Any = None,
 ) -> Invocation:
     """Invoke function ``name`` with ``event``; returns the :class:`Invocation`.
 
-    With ``template`` (and its ``params``) the event is built from that template,
-    and the calling service's verdict on the answer is on ``invocation.verdict``.
+    With ``template`` (and its ``params``; ``seed``/``now`` for reproducible ids and
+    times) the event is built from that template, and the calling service's verdict
+    on the answer is on ``invocation.verdict``.
     """
     acc = account()
     if template is not None:
@@ -62,11 +65,11 @@ def invoke(
             from .runtime.errors import InvalidParameterValueException
 
             raise InvalidParameterValueException("give either an event or a template (with params), not both")
-        event = acc.render_event(template, params)
-    elif params:
+        event = acc.render_event(template, params, seed=seed, now=now)
+    elif params or seed is not None or now is not None:
         from .runtime.errors import InvalidParameterValueException
 
-        raise InvalidParameterValueException("params need a template: invoke(name, template='s3/put', params={...})")
+        raise InvalidParameterValueException("params, seed and now need a template: invoke(name, template='s3/put', params={...})")
     invocation = acc.invoke(name, event, invocation_type=invocation_type, qualifier=qualifier,
                             client_context=client_context, trigger=f"template:{template}" if template else "direct")
     if template is not None:

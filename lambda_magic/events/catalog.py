@@ -67,7 +67,8 @@ class Catalog:
         if service is None:
             return [entry[0] for entry in self._entries.values()]
         if service not in self.services():
-            raise UnknownTemplateError(f"unknown service {service!r}{_suggest(service, self.services())}")
+            hint = _suggest(service, self.services()) or f"; services are {', '.join(self.services())}"
+            raise UnknownTemplateError(f"unknown service {service!r}{hint}")
         return [entry[0] for entry in self._entries.values() if entry[0].service == service]
 
     def services(self) -> list[str]:

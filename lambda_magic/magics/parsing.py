@@ -6,11 +6,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shlex
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from IPython.core.error import UsageError
 
-_TOKEN = re.compile(r'"(?:\\.|[^"\\])*"|\'[^\']*\'|\S+')
+#: A shell-like word: quoted parts and plain characters, up to unquoted white space.
+_TOKEN = re.compile(r'(?:"(?:\\.|[^"\\])*"|\'[^\']*\'|[^\s"\'])+')
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 
 
@@ -42,9 +45,13 @@ class VerbParser(argparse.ArgumentParser):
 
 
 def unquote(token: str) -> str:
-    if len(token) >= 2 and token[0] == token[-1] and token[0] in "'\"":
-        return token[1:-1]
-    return token
+    """Remove a word's quotes as a POSIX shell does (``key="red flower.jpg"`` -> ``key=red flower.jpg``)."""
+    if "'" not in token and '"' not in token and "\\" not in token:
+        return token
+    try:
+        return "".join(shlex.split(token))
+    except ValueError:
+        return token
 
 
 def split_args(line: str) -> list[str]:
@@ -117,3 +124,12 @@ def lookup_variable(name: str, user_ns: Mapping[str, Any]) -> Any:
     if name not in user_ns:
         raise UsageError(f"there is no variable {name!r} in the notebook; define it first or pass JSON")
     return user_ns[name]
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time for ``--now`` (``Z`` or an offset; UTC when none is given)."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time like 2024-05-01T12:00:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -9,7 +9,15 @@ from IPython.core.error import UsageError
 
 from .. import api
 from ..runtime import limits
-from .parsing import VerbParser, lookup_variable, parse_key_values, resolve_json_argument, split_args, split_invoke_line
+from .parsing import (
+    VerbParser,
+    lookup_variable,
+    parse_key_values,
+    parse_time,
+    resolve_json_argument,
+    split_args,
+    split_invoke_line,
+)
 
 
 class FunctionVerbs:
@@ -27,14 +35,17 @@ class FunctionVerbs:
         parser.add_argument("-o", dest="output", metavar="VAR", help="also store the Invocation in VAR")
         parser.add_argument("--template", help="build the event from this template (see %%lambda templates)")
         parser.add_argument("--param", action="append", default=[], metavar="K=V", help="a template parameter (repeatable)")
+        parser.add_argument("--seed", type=int, help="with --template: fixed ids, for reproducible tutorials")
+        parser.add_argument("--now", type=parse_time, help="with --template: the event's time (ISO 8601)")
         argv, event_arg = split_invoke_line(
-            rest, {"--event-file", "--type", "--qualifier", "--client-context", "-o", "--template", "--param"}
+            rest, {"--event-file", "--type", "--qualifier", "--client-context", "-o", "--template", "--param",
+                   "--seed", "--now"}
         )
         args = parser.parse(argv)
         user_ns = self.shell.user_ns if self.shell is not None else {}
         event = self._event(event_arg, args.event_file, user_ns)
-        if args.param and args.template is None:
-            raise UsageError("--param needs --template ID (see %lambda templates)")
+        if (args.param or args.seed is not None or args.now is not None) and args.template is None:
+            raise UsageError("--param, --seed and --now need --template ID (see %lambda templates)")
         if args.template is not None and event is not None:
             raise UsageError("give the event either as JSON/$var/--event-file or with --template, not both")
         client_context = None
@@ -44,7 +55,7 @@ class FunctionVerbs:
             raise UsageError(f"-o {args.output!r}: give a valid Python variable name")
         invocation = api.invoke(args.name, event, invocation_type=args.type, qualifier=args.qualifier,
                                 client_context=client_context, template=args.template,
-                                params=parse_key_values(args.param, "--param") or None)
+                                params=parse_key_values(args.param, "--param") or None, seed=args.seed, now=args.now)
         if args.output is not None:
             user_ns[args.output] = invocation
         return invocation
@@ -77,8 +88,9 @@ class FunctionVerbs:
         parser.add_argument("template", help="template id, e.g. s3/put (see %lambda templates)")
         parser.add_argument("--param", action="append", default=[], metavar="K=V", help="a parameter (repeatable)")
         parser.add_argument("--seed", type=int, help="fixed ids, for reproducible tutorials")
+        parser.add_argument("--now", type=parse_time, help="the event's time (ISO 8601, e.g. 2024-05-01T12:00:00Z)")
         args = parser.parse(split_args(rest))
-        return api.event(args.template, seed=args.seed, **parse_key_values(args.param, "--param"))
+        return api.event(args.template, seed=args.seed, now=args.now, **parse_key_values(args.param, "--param"))
 
     def _verb_builder(self, rest: str) -> Any:
         parser = VerbParser("%lambda builder", "The event builder: pick a template, fill the form, invoke.")

@@ -35,7 +35,7 @@ class Poller:
         self.stats: collections.Counter = collections.Counter()
         self._lock = threading.Lock()
         self._stopped = False
-        self._scheduled = False
+        self._scheduled = 0  # ticks on the clock (a count: a kick must not start a second housekeeping chain)
         self.last_error: str | None = None
 
     # --- to implement -----------------------------------------------------------------------------
@@ -73,12 +73,12 @@ class Poller:
         with self._lock:
             if self._stopped or (self._scheduled and not work):
                 return
-            self._scheduled = True
+            self._scheduled += 1
         self.account.scheduler.call_later(delay_s, self._tick, work=work)
 
     def _tick(self) -> None:
         with self._lock:
-            self._scheduled = False
+            self._scheduled -= 1
             if self._stopped or not self.mapping.enabled:
                 return
         try:

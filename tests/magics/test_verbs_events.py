@@ -56,7 +56,9 @@ def test_invoke_with_template_shows_the_service_verdict(shell):
         ("event s3/putt", "did you mean 's3/put'"),
         ("event s3/put --param nope=1", "unknown parameter 'nope'"),
         ("event sqs/receive-message --param records=x", "records"),
-        ("invoke keys --param a=1", "--param needs --template"),
+        ("invoke keys --param a=1", "need --template"),
+        ("invoke keys --seed 3", "need --template"),
+        ("event s3/put --now yesterday", "not an ISO 8601 time"),
         ("invoke keys {} --template s3/put", "not both"),
         ("builder nobody", "Function not found"),
     ],
@@ -78,3 +80,13 @@ def test_builder_verb_returns_the_widget(shell):
     builder.invoke_button.click()
     assert "lecture.txt" in builder.result.value
     assert isinstance(lm.builder(), EventBuilder)
+
+
+def test_quoted_params_and_reproducible_template_invokes(shell):
+    shell.run_cell_magic("lambda", "keys", KEY_ECHO)
+    line = 'invoke keys --template s3/put --param key="red flower.jpg" --seed 1 --now 2024-05-01T12:00:00Z'
+    first = shell.run_line_magic("lambda", line)
+    second = shell.run_line_magic("lambda", line)
+    assert first.payload == "red+flower.jpg"
+    assert first.event == second.event  # same seed and time: the same event
+    assert first.event["Records"][0]["eventTime"] == "2024-05-01T12:00:00.000Z"

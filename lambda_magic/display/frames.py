@@ -13,12 +13,12 @@ if TYPE_CHECKING:
 
 FUNCTION_COLUMNS = [
     "name", "arn", "runtime", "handler", "memory_mb", "timeout_s", "code_sha256", "code_size", "last_modified",
-    "architecture", "isolation", "description",
+    "architecture", "isolation", "description", "reserved_concurrency",
 ]
 INVOCATION_COLUMNS = [
     "request_id", "function", "version", "invocation_type", "trigger", "start", "duration_ms", "billed_duration_ms",
     "init_duration_ms", "memory_size_mb", "max_memory_used_mb", "cold_start", "status", "error_type", "cost_usd",
-    "status_code", "log_stream", "isolation",
+    "status_code", "log_stream", "isolation", "attempt", "throttle_reason", "event_age_s", "template",
 ]
 LOG_COLUMNS = ["timestamp", "function", "log_stream", "request_id", "level", "message"]
 TEMPLATE_COLUMNS = ["id", "service", "event", "description", "params"]
@@ -29,12 +29,14 @@ def functions_frame(functions: Iterable["Function"]) -> "pd.DataFrame":
 
     rows = [
         (f.name, f.arn, f.config.runtime, f.config.handler_setting, f.config.memory_mb, f.config.timeout_s,
-         f.code_sha256, f.code_size, f.last_modified, f.config.architecture, f.config.isolation, f.config.description)
+         f.code_sha256, f.code_size, f.last_modified, f.config.architecture, f.config.isolation, f.config.description,
+         f.reserved_concurrency)
         for f in functions
     ]
     frame = pd.DataFrame.from_records(rows, columns=FUNCTION_COLUMNS)
     frame["last_modified"] = pd.to_datetime(frame["last_modified"], utc=True)
-    return frame.astype({"memory_mb": "int64", "timeout_s": "int64", "code_size": "int64"})
+    return frame.astype({"memory_mb": "int64", "timeout_s": "int64", "code_size": "int64",
+                         "reserved_concurrency": "Int64"})
 
 
 def invocations_frame(invocations: Iterable["Invocation"]) -> "pd.DataFrame":
@@ -43,7 +45,8 @@ def invocations_frame(invocations: Iterable["Invocation"]) -> "pd.DataFrame":
     rows = [
         (i.request_id, i.function_name, i.version, i.invocation_type, i.trigger, i.start, i.duration_ms,
          i.billed_duration_ms, i.init_duration_ms, i.memory_size_mb, i.max_memory_used_mb, i.cold_start, i.status,
-         i.error_type, i.cost_usd, i.status_code, i.log_stream, i.isolation)
+         i.error_type, i.cost_usd, i.status_code, i.log_stream, i.isolation, i.attempt, i.throttle_reason,
+         i.event_age_s, i.template)
         for i in invocations
     ]
     frame = pd.DataFrame.from_records(rows, columns=INVOCATION_COLUMNS)
@@ -58,6 +61,8 @@ def invocations_frame(invocations: Iterable["Invocation"]) -> "pd.DataFrame":
             "cold_start": "bool",
             "cost_usd": "float64",
             "status_code": "int64",
+            "attempt": "Int64",
+            "event_age_s": "float64",
         }
     )
 

@@ -125,7 +125,9 @@ def function_html(function: "Function", *, updated: bool = False) -> str:
         ("Function", f"<b>{escape(function.name)}</b> {action} ({escape(function.version)})"),
         ("ARN", f"<code>{escape(function.arn)}</code>"),
         ("Handler", f"<code>{escape(c.handler_setting)}</code> · {c.runtime} · {c.architecture}"),
-        ("Limits", f"{c.memory_mb} MB memory · {c.timeout_s} s timeout"),
+        ("Limits", f"{c.memory_mb} MB memory · {c.timeout_s} s timeout"
+                   + (f" · reserved concurrency {function.reserved_concurrency}"
+                      if function.reserved_concurrency is not None else "")),
         ("Isolation", escape(c.isolation)),
         ("Logs", f"{escape(c.log_format)} format{' · level ' + c.log_level if c.log_level else ''} · {escape(function.log_group_name)}"),
         ("Environment", env),

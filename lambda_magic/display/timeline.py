@@ -18,6 +18,7 @@ class _GapAxis:
 
     def __init__(self, intervals: list[tuple[float, float]], origin: float, gap_s: float, shown_s: float):
         self.origin = origin
+        self.shown_s = shown_s
         self.cuts: list[tuple[float, float]] = []  # (account time where a gap starts, seconds removed)
         busy_end = origin
         for start, end in sorted(intervals):
@@ -54,7 +55,7 @@ class Timeline:
         for at, removed in self.x.cuts:
             for axes in (top, bottom):
                 axes.axvline(self.x(at), color="#98a2b3", linestyle=":", linewidth=1)
-            top.annotate(f"+{removed:.0f} s idle", (self.x(at), 1.0), xycoords=("data", "axes fraction"),
+            top.annotate(f"{removed + self.x.shown_s:.0f} s idle", (self.x(at), 1.0), xycoords=("data", "axes fraction"),
                          fontsize="x-small", color="#667085", ha="left", va="bottom")
         top.set_title(f"Execution environments of {name or 'all functions'}", pad=14)
         bottom.set_xlabel("seconds since the first request (account clock; long idle gaps shortened)")
@@ -120,11 +121,16 @@ class Timeline:
     def __repr__(self) -> str:
         cold = sum(1 for i in self.ran if i.cold_start)
         errors = sum(1 for i in self.ran if i.status != "success")
-        return (f"Timeline: {len(self.ran)} invocations in {len(self.streams)} execution environments "
-                f"({cold} cold starts, {errors} errors, {len(self.throttled)} throttles, "
+        return (f"Timeline: {_count(len(self.ran), 'invocation')} in "
+                f"{_count(len(self.streams), 'execution environment')} ({_count(cold, 'cold start')}, "
+                f"{_count(errors, 'error')}, {_count(len(self.throttled), 'throttle')}, "
                 f"peak concurrency {self.peak_concurrency})")
 
 
 def _busy(inv: "Invocation") -> float:
     """Seconds the invocation occupied its environment (init and invoke)."""
     return ((inv.init_duration_ms or 0) + (inv.duration_ms or 0)) / 1000
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

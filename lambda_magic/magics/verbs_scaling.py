@@ -90,6 +90,7 @@ class ScalingVerbs:
         parser.add_argument("--type", default="RequestResponse", choices=("RequestResponse", "Event"))
         parser.add_argument("--template", help="build each event from this template (fresh ids every time)")
         parser.add_argument("--param", action="append", default=[], metavar="K=V")
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
         args = parser.parse(split_args(rest))
         if args.count < 1:
             raise UsageError("--count must be at least 1")
@@ -100,7 +101,8 @@ class ScalingVerbs:
             events: Any = [api.account().render_event(args.template, params) for _ in range(args.count)]
         else:
             events = args.count
-        return api.invoke_many(args.name, events, concurrency=args.concurrency, invocation_type=args.type)
+        return api.invoke_many(args.name, events, concurrency=args.concurrency, invocation_type=args.type,
+                               progress=not args.quiet)
 
     def _verb_timeline(self, rest: str) -> Any:
         parser = VerbParser("%lambda timeline", "The timeline of environments, cold starts, retries and concurrency.")

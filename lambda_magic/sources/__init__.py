@@ -54,7 +54,7 @@ class EventSourceMappings:
         if criteria is not None:
             from .filters import FilterCriteria
 
-            mapping.filter_criteria = FilterCriteria.parse(criteria)
+            mapping.filter_criteria = FilterCriteria.parse(criteria, source=mapping.source)
         cls = poller_class(mapping.source)
         cls.validate(self.account, mapping)
         poller = cls(self.account, mapping)

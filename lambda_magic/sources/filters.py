@@ -1,32 +1,27 @@
 """Lambda event filtering: an event source mapping's ``FilterCriteria`` (EventBridge patterns).
 
-A mapping holds up to five filters.  Lambda passes a record on when *any* filter matches
-(OR); a pattern matches when *all* its fields match (AND); a field matches when *any* value
-in its array matches (OR).  SQS messages that match no filter are deleted, stream records
-are skipped.  A poller asks :func:`record_view` for what Lambda matches against, then
-:meth:`FilterCriteria.matches` (or both at once with :meth:`FilterCriteria.admits`).
+Up to five filters; a record goes on when *any* filter matches (OR), a pattern matches when
+*all* its fields do (AND), a field when *any* value in its array does (OR).  SQS messages that
+match no filter are deleted, stream records skipped.  A poller matches :func:`record_view` of
+each record with :meth:`FilterCriteria.matches` (or both at once: :meth:`FilterCriteria.admits`).
 
-The specification is AWS's documentation:
+Specification -- AWS's documentation:
 
-* Lambda DG, "Control which events Lambda sends to your function" -- five filters, OR between
-  them, the operator table, "300, 300.0, and 3.0e2 are not considered equal", duplicate keys
-  (last wins), and the SQS and stream tables of what happens when ``body``/``data`` and the
-  pattern disagree on being JSON:
+* Lambda DG "Control which events Lambda sends to your function" (five filters, OR, the operator
+  table, "300, 300.0, and 3.0e2 are not considered equal", duplicate keys: the last wins, the SQS
+  and stream tables for a ``body``/``data`` that is or is not JSON):
   https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html
-  (archived copy: github.com/awsdocs/aws-lambda-developer-guide doc_source/invocation-eventfiltering.md)
-* The data key per source (``body``, ``data``, ``dynamodb``), with example records:
-  https://docs.aws.amazon.com/lambda/latest/dg/with-sqs-filtering.html,
-  .../with-kinesis-filtering.html, .../with-ddb-filtering.html
-* Pattern length (at most 4,096 characters): https://docs.aws.amazon.com/lambda/latest/api/API_Filter.html
-* EventBridge operators (prefix, suffix, equals-ignore-case and their ignore-case forms,
-  anything-but with value/list/prefix/suffix/equals-ignore-case, numeric, cidr, exists on
-  leaf nodes only, ``$or``):
+  (archived: github.com/awsdocs/aws-lambda-developer-guide doc_source/invocation-eventfiltering.md);
+  per source: .../dg/with-sqs-filtering.html, with-kinesis-filtering.html, with-ddb-filtering.html;
+  ``Pattern`` length: https://docs.aws.amazon.com/lambda/latest/api/API_Filter.html
+* EventBridge UG, the operators (prefix, suffix, equals-ignore-case and their ignore-case forms,
+  anything-but with a value, list, prefix, suffix or equals-ignore-case, numeric "with values that
+  are JSON numbers", cidr, exists on leaf nodes only, ``$or``):
   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html,
-  .../eb-event-patterns-content-based-filtering.html ("numeric matching works with values that
-  are JSON numbers"; "anything-but matching only works with a single prefix, not a list"),
-  .../eb-event-patterns-arrays.html, .../eb-event-patterns-null-values.html
-* github.com/aws/event-ruler README (the engine behind those patterns): array-consistent
-  matching of objects inside arrays, ``exists: false`` on an intermediate node, ``$or``.
+  .../eb-event-patterns-content-based-filtering.html, .../eb-event-patterns-arrays.html,
+  .../eb-event-patterns-null-values.html
+* github.com/aws/event-ruler README (the engine behind them): objects in arrays match element by
+  element; ``exists: false`` matches an intermediate node; when ``$or`` is an OR.
 
 Pure Python, standard library only.
 """
@@ -37,6 +32,7 @@ import base64
 import binascii
 import ipaddress
 import json
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
@@ -44,17 +40,22 @@ from typing import Any, Mapping, Union
 
 from ..runtime.errors import InvalidParameterValueException
 
-__all__ = ["MAX_FILTERS", "MAX_PATTERN_LENGTH", "FilterCriteria", "record_view"]
+__all__ = ["DATA_KEYS", "MAX_FILTERS", "MAX_PATTERN_LENGTH", "FilterCriteria", "record_view"]
 
-#: Filters per event source mapping: AWS's default quota (10 only with a quota increase).
+#: Filters per event source mapping: AWS's default quota (10 only after a quota increase).
 MAX_FILTERS = 5
-#: ``Filter.Pattern`` length constraint in the Lambda API.
+#: The length limit of ``Filter.Pattern`` in the Lambda API.
 MAX_PATTERN_LENGTH = 4096
-
-#: The key that holds the payload in each source's records.
+#: The key that holds each source's payload.
 DATA_KEYS = MappingProxyType({"sqs": "body", "kinesis": "data", "dynamodb": "dynamodb"})
-_NUMERIC_OPS = frozenset({"=", "<", "<=", ">", ">="})
-_OPERATORS = frozenset({"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard"})
+
+_COMPARE = MappingProxyType({"=": operator.eq, "<": operator.lt, "<=": operator.le,
+                             ">": operator.gt, ">=": operator.ge})
+_TEXT_TESTS = MappingProxyType({"prefix": str.startswith, "suffix": str.endswith, "equals-ignore-case": str.__eq__,
+                                "one-of": lambda text, group: text in group})
+_OPERATORS = frozenset({"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr",
+                        "wildcard"})
+_SHAPE = 'FilterCriteria must look like {"Filters": [{"Pattern": "<JSON object>"}]}'
 _MISSING: Any = object()  # an absent field
 
 
@@ -70,11 +71,11 @@ class _JsonFloat(float):
 
 
 class _PlainData(str):
-    """A payload (``body``/``data``) that is not JSON: only plain-string patterns can match it."""
+    """A payload (``body``/``data``) that is not JSON: only plain-string patterns match it."""
 
 
 class _JsonData(dict):
-    """A payload that is a JSON object: only object patterns can match it."""
+    """A payload that is a JSON object: only object patterns match it."""
 
 
 class _PatternError(ValueError):
@@ -95,10 +96,9 @@ class _Node:
 
 @dataclass(frozen=True)
 class FilterCriteria:
-    """An event source mapping's filters; empty criteria match every record.
+    """An event source mapping's filters (build with :meth:`parse`); no filters match every record.
 
-    ``patterns`` are the ``Pattern`` strings as AWS echoes them back; build instances
-    with :meth:`parse`.
+    ``patterns`` holds the ``Pattern`` strings, as AWS echoes them back.
     """
 
     patterns: tuple[str, ...] = ()
@@ -108,37 +108,36 @@ class FilterCriteria:
     def parse(cls, value: Any, *, source: str | None = None) -> "FilterCriteria":
         """Validate ``FilterCriteria`` as ``CreateEventSourceMapping`` does.
 
-        Accepts AWS's shape ``{"Filters": [{"Pattern": "<JSON>"}, ...]}`` (also as a JSON
-        string, as the CLI takes it), ``None``/``{}`` for no filters, or for convenience a
-        list whose items are ``{"Pattern": ...}``, pattern dicts or JSON strings.  With
-        ``source`` (``"sqs"``, ``"kinesis"``, ``"dynamodb"``) it also refuses what Lambda
-        refuses for that source: for streams, a pattern on ``data``/``dynamodb`` that is not a
-        JSON object.  Raises :class:`InvalidParameterValueException` with a one-line reason.
+        ``value`` is AWS's ``{"Filters": [{"Pattern": "<JSON>"}, ...]}`` (or that as a JSON string,
+        as the CLI takes it), ``None``/``{}`` for no filters, or for convenience a list of
+        ``{"Pattern": ...}``, pattern dicts or JSON strings.  With ``source`` (``"sqs"``,
+        ``"kinesis"``, ``"dynamodb"``) it also refuses what Lambda refuses for that source: for a
+        stream, a pattern on ``data``/``dynamodb`` that is not a JSON object.  Errors raise
+        :class:`InvalidParameterValueException` with a one-line reason.
         """
         if isinstance(value, FilterCriteria):
             value = list(value.patterns)
         data_key = DATA_KEYS[_source_name(source)] if source is not None else None
         items = _filter_items(value)
         if len(items) > MAX_FILTERS:
-            raise InvalidParameterValueException(
-                f"Invalid FilterCriteria: {len(items)} filters given; an event source mapping takes at most "
-                f"{MAX_FILTERS} (AWS's default quota)"
-            )
+            raise InvalidParameterValueException(f"Invalid FilterCriteria: {len(items)} filters given; a mapping "
+                                                 f"takes at most {MAX_FILTERS} (AWS's default quota)")
         patterns, nodes = [], []
         for index, item in enumerate(items):
             try:
-                text = _pattern_text(item)
-                node = _compile_object(_pattern_object(text), "")
+                text, pattern = _pattern(item)
+                node = _compile_object(pattern, "")
                 if data_key in ("data", "dynamodb"):
                     _require_object_data(node, data_key)
             except _PatternError as exc:
-                raise InvalidParameterValueException(f"Invalid FilterCriteria: Filters[{index}].Pattern {exc}") from None
+                message = f"Invalid FilterCriteria: Filters[{index}].Pattern {exc}"
+                raise InvalidParameterValueException(message) from None
             patterns.append(text)
             nodes.append(node)
         return cls(tuple(patterns), tuple(nodes))
 
     def matches(self, record: Mapping[str, Any]) -> bool:
-        """True when any filter matches ``record`` (a :func:`record_view`); always True without filters."""
+        """True when any filter matches ``record`` (a :func:`record_view`), or when there are no filters."""
         return not self._nodes or any(_match_object(node, record) for node in self._nodes)
 
     def admits(self, source: str, record: Mapping[str, Any]) -> bool:
@@ -151,32 +150,30 @@ class FilterCriteria:
 
 
 def record_view(source: str, record: Mapping[str, Any]) -> dict[str, Any]:
-    """What Lambda matches filters against for one record of ``source`` (the record is not changed).
+    """What Lambda matches filters against for a record of ``source``; ``record`` is not changed.
 
-    * ``sqs``: the record, with ``body`` parsed when it is a JSON object (otherwise the plain
-      string, which only plain-string patterns such as ``{"body": [{"prefix": "I"}]}`` match).
-    * ``kinesis``: the record with the fields of ``kinesis`` also at the top level (the flat
-      shape of the docs' ``{"partitionKey": [...], "data": {...}}`` example) and ``data``
-      base64-decoded and parsed as JSON when it is JSON (otherwise the decoded text).
+    * ``sqs``: the record with ``body`` parsed when it is a JSON object; otherwise the plain
+      string, which only plain-string patterns (``{"body": [{"prefix": "I"}]}``) can match.
+    * ``kinesis``: the record with the fields of ``kinesis`` also at the top level (the flat shape
+      of the docs' ``{"partitionKey": [...], "data": {...}}`` example), ``data`` base64-decoded
+      and parsed when it is JSON (otherwise the decoded text, which JSON patterns never match).
     * ``dynamodb``: the record as is (``dynamodb.Keys``/``NewImage``/``OldImage`` in
       attribute-value form such as ``{"N": "101"}``).
     """
     kind = _source_name(source)
     view = dict(record)
-    if kind == "sqs":
-        if isinstance(view.get("body"), str):
-            view["body"] = _document(view["body"], objects_only=True)
+    if kind == "sqs" and isinstance(view.get("body"), str):
+        view["body"] = _document(view["body"], objects_only=True)
     elif kind == "kinesis":
-        inner = view.get("kinesis")
-        if isinstance(inner, Mapping):
-            for key, value in inner.items():
+        if isinstance(view.get("kinesis"), Mapping):
+            for key, value in view["kinesis"].items():
                 view.setdefault(key, value)
         if "data" in view:
             view["data"] = _kinesis_data(view["data"])
     return view
 
 
-# --- reading the criteria ---------------------------------------------------------------------
+# --- reading the criteria ---------------------------------------------------------------------------
 
 
 def _source_name(source: str | None) -> str:
@@ -187,67 +184,56 @@ def _source_name(source: str | None) -> str:
 
 
 def _filter_items(value: Any) -> list[Any]:
-    shape = 'FilterCriteria must look like {"Filters": [{"Pattern": "<JSON object>"}]}'
-    if value is None:
-        return []
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            raise InvalidParameterValueException(f"Invalid FilterCriteria: not valid JSON; {shape}") from None
+            raise InvalidParameterValueException(f"Invalid FilterCriteria: not valid JSON; {_SHAPE}") from None
         if not isinstance(value, (dict, list)):
-            raise InvalidParameterValueException(f"Invalid FilterCriteria: {shape}")
+            raise InvalidParameterValueException(f"Invalid FilterCriteria: {_SHAPE}")
     if isinstance(value, Mapping):
-        if not value:
-            return []
-        if set(value) != {"Filters"}:
-            raise InvalidParameterValueException(f"Invalid FilterCriteria: unexpected keys {sorted(value)}; {shape}")
-        value = value["Filters"] if value["Filters"] is not None else []
+        if value and set(value) != {"Filters"}:
+            raise InvalidParameterValueException(f"Invalid FilterCriteria: unexpected keys {sorted(value)}; {_SHAPE}")
+        value = value.get("Filters", [])
+    if value is None:
+        return []
     if not isinstance(value, (list, tuple)):
-        raise InvalidParameterValueException(f"Invalid FilterCriteria: Filters must be a list; {shape}")
+        raise InvalidParameterValueException(f"Invalid FilterCriteria: Filters must be a list; {_SHAPE}")
     return list(value)
 
 
-def _pattern_text(item: Any) -> str:
-    if isinstance(item, Mapping) and set(item) == {"Pattern"} and isinstance(item["Pattern"], (str, Mapping)):
+def _pattern(item: Any) -> tuple[str, dict[str, Any]]:
+    """A filter's ``Pattern`` text (what AWS echoes) and the object it holds."""
+    if isinstance(item, Mapping) and set(item) == {"Pattern"}:  # AWS's Filter object
         item = item["Pattern"]
-    if isinstance(item, str):
-        text = item
-    elif isinstance(item, Mapping):
-        try:
-            text = json.dumps(item)
-        except (TypeError, ValueError) as exc:
-            raise _PatternError("", f"is not JSON-serialisable ({exc})") from None
-    else:
-        raise _PatternError("", f'must be a JSON string (a filter is {{"Pattern": "<JSON>"}}), got {type(item).__name__}')
+    try:
+        text = json.dumps(item) if isinstance(item, Mapping) else item
+    except (TypeError, ValueError) as exc:
+        raise _PatternError("", f"is not JSON-serialisable ({exc})") from None
+    if not isinstance(text, str):
+        raise _PatternError("", f'must be a JSON string (a filter is {{"Pattern": "<JSON>"}}), '
+                                f"not {type(item).__name__}")
     if len(text) > MAX_PATTERN_LENGTH:
         raise _PatternError("", f"is {len(text)} characters long; Lambda allows at most {MAX_PATTERN_LENGTH}")
-    return text
-
-
-def _loads(text: str) -> Any:
-    return json.loads(text, parse_float=_JsonFloat, parse_constant=_not_json)
-
-
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _pattern_object(text: str) -> dict[str, Any]:
     try:
         pattern = _loads(text)
     except ValueError as exc:
         raise _PatternError("", f"is not valid JSON ({exc})") from None
     if not isinstance(pattern, dict):
-        raise _PatternError("", f"must be a JSON object such as {{\"body\": {{...}}}}, not {_show(pattern)}")
-    return pattern
+        raise _PatternError("", f'must be a JSON object such as {{"body": {{...}}}}, not {_show(pattern)}')
+    return text, pattern
+
+
+def _loads(text: str) -> Any:
+    # NaN and Infinity are not JSON: int() refuses them with a ValueError
+    return json.loads(text, parse_float=_JsonFloat, parse_constant=int)
 
 
 def _require_object_data(node: _Node, key: str) -> None:
     for name, child in node.fields:
         if name == key and isinstance(child, _Leaf):
             raise _PatternError(key, f'must be a JSON object such as {{"{key}": {{"field": ["value"]}}}}; '
-                                     f"Lambda refuses non-JSON filter patterns for stream data")
+                                     "Lambda refuses non-JSON filter patterns for stream data")
     for group in node.alternatives:
         for alternative in group:
             _require_object_data(alternative, key)
@@ -258,29 +244,21 @@ def _compile_object(pattern: Mapping[str, Any], path: str) -> _Node:
     alternatives: list[tuple[_Node, ...]] = []
     for key, value in pattern.items():
         where = f"{path}.{key}" if path else key
-        if key == "$or" and _is_or(value):
+        plain_objects = isinstance(value, list) and [v for v in value
+                                                     if isinstance(v, dict) and not set(v) & _OPERATORS]
+        if key == "$or" and plain_objects:  # event-ruler: an OR only for an array of 2+ plain objects
+            if len(plain_objects) < 2 or len(plain_objects) != len(value):
+                raise _PatternError(where, "needs an array of at least two pattern objects")
             alternatives.append(tuple(_compile_object(alternative, path) for alternative in value))
         elif isinstance(value, dict):
             fields.append((key, _compile_object(value, where)))
         elif isinstance(value, list):
-            if key == "$or" and any(isinstance(item, dict) and not set(item) & _OPERATORS for item in value):
-                raise _PatternError(where, "needs an array of at least two pattern objects")
-            fields.append((key, _compile_leaf(value, where)))
+            if not value:
+                raise _PatternError(where, "empty arrays are not allowed; list at least one value")
+            fields.append((key, _Leaf(tuple(_compile_matcher(v, where) for v in value))))
         else:
             raise _PatternError(where, f"must be an object or an array of values, not {_show(value)}")
     return _Node(tuple(fields), tuple(alternatives))
-
-
-def _is_or(value: Any) -> bool:
-    """event-ruler reads ``$or`` as OR only for an array of 2+ objects without operator keys."""
-    return (isinstance(value, list) and len(value) >= 2
-            and all(isinstance(item, dict) and not set(item) & _OPERATORS for item in value))
-
-
-def _compile_leaf(values: list[Any], where: str) -> _Leaf:
-    if not values:
-        raise _PatternError(where, "empty arrays are not allowed; list at least one value")
-    return _Leaf(tuple(_compile_matcher(value, where) for value in values))
 
 
 def _compile_matcher(value: Any, where: str) -> tuple[Any, ...]:
@@ -294,27 +272,27 @@ def _compile_matcher(value: Any, where: str) -> tuple[Any, ...]:
     ((op, arg),) = value.items()
     if op in ("prefix", "suffix"):
         if isinstance(arg, str):
-            return (op, arg, False)
-        if isinstance(arg, dict) and set(arg) == {"equals-ignore-case"} and isinstance(arg["equals-ignore-case"], str):
-            return (op, arg["equals-ignore-case"].lower(), True)
+            return ("text", _TEXT_TESTS[op], arg, False, False)
+        if isinstance(arg, dict) and list(arg) == ["equals-ignore-case"] and isinstance(arg["equals-ignore-case"], str):
+            return ("text", _TEXT_TESTS[op], arg["equals-ignore-case"].lower(), True, False)
         raise _PatternError(where, f'{op} takes a string or {{"equals-ignore-case": "..."}}, not {_show(arg)}')
-    if op == "equals-ignore-case":
-        if not isinstance(arg, str):
-            raise _PatternError(where, f"equals-ignore-case takes a string, not {_show(arg)}")
-        return (op, arg.lower())
+    if op == "equals-ignore-case" and isinstance(arg, str):
+        return ("text", _TEXT_TESTS[op], arg.lower(), True, False)
+    if op == "exists" and isinstance(arg, bool):
+        return (op, arg)
+    if op == "cidr" and isinstance(arg, str):
+        try:
+            return (op, ipaddress.ip_network(arg, strict=False))
+        except ValueError:
+            pass
     if op == "anything-but":
         return _compile_anything_but(arg, where)
     if op == "numeric":
         return (op, _compile_numeric(arg, where))
-    if op == "exists":
-        if not isinstance(arg, bool):
-            raise _PatternError(where, f"exists takes true or false, not {_show(arg)}")
-        return (op, arg)
-    if op == "cidr":
-        try:
-            return (op, ipaddress.ip_network(arg, strict=False))
-        except (TypeError, ValueError):
-            raise _PatternError(where, f'cidr takes an IPv4 or IPv6 network such as "10.0.0.0/24", not {_show(arg)}') from None
+    expected = {"equals-ignore-case": "a string", "exists": "true or false",
+                "cidr": 'an IPv4 or IPv6 network such as "10.0.0.0/24"'}
+    if op in expected:
+        raise _PatternError(where, f"{op} takes {expected[op]}, not {_show(arg)}")
     if op == "wildcard":
         raise _PatternError(where, "wildcard is not in Lambda's event filtering operators; use prefix or suffix")
     raise _PatternError(where, f"unrecognized match type {op!r}")
@@ -325,19 +303,19 @@ def _compile_anything_but(arg: Any, where: str) -> tuple[Any, ...]:
         return ("anything-but", (arg,))
     if isinstance(arg, list) and arg and (all(isinstance(v, str) for v in arg) or all(_is_number(v) for v in arg)):
         return ("anything-but", tuple(arg))
-    if isinstance(arg, dict) and len(arg) == 1:
-        ((inner, value),) = arg.items()
-        if inner in ("prefix", "suffix"):
-            if isinstance(value, str) and value:
-                return (f"anything-but-{inner}", value)
-            raise _PatternError(where, f"anything-but {inner} takes one non-empty string (not a list), not {_show(value)}")
-        if inner == "equals-ignore-case":
-            texts = [value] if isinstance(value, str) else value
-            if isinstance(texts, list) and texts and all(isinstance(v, str) for v in texts):
-                return ("anything-but-equals-ignore-case", frozenset(v.lower() for v in texts))
-            raise _PatternError(where, f"anything-but equals-ignore-case takes a string or a list of strings, not {_show(value)}")
-    raise _PatternError(where, "anything-but takes a string, a number, a non-empty list of only strings or only numbers, "
-                               f"or {{prefix|suffix|equals-ignore-case: ...}}, not {_show(arg)}")
+    inner, value = next(iter(arg.items())) if isinstance(arg, dict) and len(arg) == 1 else (None, None)
+    if inner in ("prefix", "suffix"):
+        if isinstance(value, str) and value:
+            return ("text", _TEXT_TESTS[inner], value, False, True)
+        raise _PatternError(where, f"anything-but {inner} takes one non-empty string (not a list), not {_show(value)}")
+    if inner == "equals-ignore-case":
+        texts = [value] if isinstance(value, str) else value
+        if isinstance(texts, list) and texts and all(isinstance(v, str) for v in texts):
+            return ("text", _TEXT_TESTS["one-of"], frozenset(v.lower() for v in texts), True, True)
+        raise _PatternError(where, "anything-but equals-ignore-case takes a string or a list of strings, "
+                                   f"not {_show(value)}")
+    raise _PatternError(where, "anything-but takes a string, a number, a non-empty list of only strings or only "
+                               f"numbers, or {{prefix|suffix|equals-ignore-case: ...}}, not {_show(arg)}")
 
 
 def _compile_numeric(arg: Any, where: str) -> tuple[tuple[str, float], ...]:
@@ -346,7 +324,7 @@ def _compile_numeric(arg: Any, where: str) -> tuple[tuple[str, float], ...]:
         raise _PatternError(where, f"numeric takes operator/number pairs, {example}; got {_show(arg)}")
     pairs = list(zip(arg[::2], arg[1::2]))
     for op, number in pairs:
-        if op not in _NUMERIC_OPS:
+        if op not in _COMPARE:
             raise _PatternError(where, f"unknown numeric operator {_show(op)}; use =, <, <=, > or >=")
         if not _is_number(number):
             raise _PatternError(where, f"numeric {op} needs a number, not {_show(number)}")
@@ -361,7 +339,7 @@ def _compile_numeric(arg: Any, where: str) -> tuple[tuple[str, float], ...]:
     return tuple((op, float(number)) for op, number in pairs)
 
 
-# --- matching -----------------------------------------------------------------------------------
+# --- matching -----------------------------------------------------------------------------------------
 
 
 def _match_object(node: _Node, value: Any) -> bool:
@@ -381,7 +359,11 @@ def _match_object(node: _Node, value: Any) -> bool:
 def _match_leaf(leaf: _Leaf, value: Any) -> bool:
     if isinstance(value, _JsonData):  # a plain-string pattern on a JSON payload: dropped
         return False
-    values = _leaf_values(value)
+    # the leaf values at the field: none when it is absent, an object, or an empty array
+    if value is _MISSING or isinstance(value, dict):
+        values = []
+    else:
+        values = [v for v in _elements(value) if not isinstance(v, dict)] if isinstance(value, list) else [value]
     for matcher in leaf.matchers:
         if matcher[0] == "exists":
             if matcher[1] == bool(values):
@@ -393,40 +375,25 @@ def _match_leaf(leaf: _Leaf, value: Any) -> bool:
 
 def _matches(matcher: tuple[Any, ...], value: Any) -> bool:
     kind, arg = matcher[0], matcher[1]
+    if kind == "text":  # ("text", test, operand, ignore case, negated): only strings pass the test
+        _, test, operand, fold, negated = matcher
+        if not isinstance(value, str):
+            return negated
+        return test(value.lower() if fold else value, operand) != negated
     if kind == "equals":
         return _same(arg, value)
-    if kind in ("prefix", "suffix"):
-        if not isinstance(value, str):
-            return False
-        text = value.lower() if matcher[2] else value
-        return text.startswith(arg) if kind == "prefix" else text.endswith(arg)
-    if kind == "equals-ignore-case":
-        return isinstance(value, str) and value.lower() == arg
     if kind == "anything-but":
         return not any(_same(excluded, value) for excluded in arg)
-    if kind == "anything-but-prefix":
-        return not (isinstance(value, str) and value.startswith(arg))
-    if kind == "anything-but-suffix":
-        return not (isinstance(value, str) and value.endswith(arg))
-    if kind == "anything-but-equals-ignore-case":
-        return not (isinstance(value, str) and value.lower() in arg)
     if kind == "numeric":
-        return _is_number(value) and all(_compare(op, float(value), bound) for op, bound in arg)
-    if kind == "cidr":
-        try:
-            return isinstance(value, str) and ipaddress.ip_address(value) in arg
-        except ValueError:
-            return False
-    raise AssertionError(kind)  # pragma: no cover - compile produces only the kinds above
-
-
-def _compare(op: str, value: float, bound: float) -> bool:
-    return {"=": value == bound, "<": value < bound, "<=": value <= bound,
-            ">": value > bound, ">=": value >= bound}[op]
+        return _is_number(value) and all(_COMPARE[op](float(value), bound) for op, bound in arg)
+    try:  # cidr
+        return isinstance(value, str) and ipaddress.ip_address(value) in arg
+    except ValueError:
+        return False
 
 
 def _same(expected: Any, value: Any) -> bool:
-    """Exact match: same JSON type and, for numbers, the same written form (300 is not 300.0)."""
+    """Exact match: the same JSON type and, for numbers, the same written form (300 is not 300.0)."""
     if expected is None or isinstance(expected, bool):
         return value is expected
     if isinstance(expected, str):
@@ -444,15 +411,6 @@ def _number_text(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _leaf_values(value: Any) -> list[Any]:
-    """The leaf values at a field: none when it is absent, an object, or an empty array."""
-    if value is _MISSING or isinstance(value, dict):
-        return []
-    if isinstance(value, list):
-        return [item for item in _elements(value) if not isinstance(item, dict)]
-    return [value]
-
-
 def _elements(items: list[Any]) -> list[Any]:
     out: list[Any] = []
     for item in items:
@@ -460,7 +418,7 @@ def _elements(items: list[Any]) -> list[Any]:
     return out
 
 
-# --- record views -------------------------------------------------------------------------------
+# --- record views -------------------------------------------------------------------------------------
 
 
 def _document(text: str, *, objects_only: bool) -> Any:
@@ -474,25 +432,19 @@ def _document(text: str, *, objects_only: bool) -> Any:
 
 
 def _kinesis_data(data: Any) -> Any:
-    if isinstance(data, (bytes, bytearray)):
-        raw = bytes(data)
-    elif isinstance(data, str):
+    if isinstance(data, str):
         try:
-            raw = base64.b64decode(data, validate=True)
+            data = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
             return _PlainData(data)
-    else:
+    if not isinstance(data, (bytes, bytearray)):
         return data
     try:
-        text = raw.decode("utf-8")
+        return _document(bytes(data).decode("utf-8"), objects_only=False)
     except UnicodeDecodeError:
-        return _PlainData(base64.b64encode(raw).decode("ascii"))
-    return _document(text, objects_only=False)
+        return _PlainData(base64.b64encode(data).decode("ascii"))
 
 
 def _show(value: Any) -> str:
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        text = repr(value)
+    text = json.dumps(value, default=repr)
     return text if len(text) <= 60 else text[:57] + "..."

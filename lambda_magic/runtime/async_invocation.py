@@ -40,6 +40,10 @@ class AsyncConfig:
     dead_letter_target: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("max_retry_attempts", "max_event_age_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidParameterValueException(f"{name} must be a whole number, got {value!r}")
         if not 0 <= self.max_retry_attempts <= 2:
             raise InvalidParameterValueException(
                 f"max_retry_attempts {self.max_retry_attempts} is out of range: Lambda allows 0-2"

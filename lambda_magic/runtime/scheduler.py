@@ -30,6 +30,8 @@ class Scheduler:
         self._activity = 0
         self._thread: threading.Thread | None = None
         self._stopped = False
+        #: Errors raised by timer callbacks (the clock goes on).
+        self.errors: list[str] = []
         clock.on_change(self._wake)
 
     # --- activity --------------------------------------------------------------------------------
@@ -106,6 +108,8 @@ class Scheduler:
                     self._activity += 1  # until the callback has handed its work on
             try:
                 callback()
+            except Exception as exc:  # one failing timer must not stop the clock: keep it visible
+                self.errors.append(f"{type(exc).__name__}: {exc}")
             finally:
                 if work:
                     self.done_activity()
@@ -127,17 +131,18 @@ class Scheduler:
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         with self._cond:
             while self._activity > 0 or self._pending_work_timers > 0:
-                if self._activity <= 0 and self.clock.mode == "manual":
-                    next_work = self._timers[0][0]
-                    self._cond.release()
-                    try:
-                        self.clock.jump_to(next_work)
-                    finally:
-                        self._cond.acquire()
-                    continue
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
+                if self._activity <= 0 and self.clock.mode == "manual" and self._timers:
+                    next_work = self._timers[0][0]
+                    if next_work > self.clock.time():
+                        self._cond.release()
+                        try:
+                            self.clock.jump_to(next_work)
+                        finally:
+                            self._cond.acquire()
+                        continue
                 self._cond.wait(0.5 if remaining is None else min(remaining, 0.5))
         return True
 

@@ -192,20 +192,25 @@ class LocalAccount:
                         dead_letter_target: str | None = None) -> AsyncConfig:
         """``PutFunctionEventInvokeConfig``: retries, maximum event age and destinations."""
         function = self.get_function(name)
-        for target in (on_success, on_failure, dead_letter_target):
-            if target is not None:
-                self._check_destination(target, dead_letter=target is dead_letter_target)
+        if on_success is not None:
+            self._check_destination(on_success, dead_letter=False, on_success=True)
+        if on_failure is not None:
+            self._check_destination(on_failure, dead_letter=False)
+        if dead_letter_target is not None:
+            self._check_destination(dead_letter_target, dead_letter=True)
         config = AsyncConfig(max_retry_attempts, max_event_age_s, on_success, on_failure, dead_letter_target)
         self.async_invoker.configure(function.name, config)
         return config
 
-    def _check_destination(self, target: str, *, dead_letter: bool) -> None:
+    def _check_destination(self, target: str, *, dead_letter: bool, on_success: bool = False) -> None:
         kind = destination_kind(target)
         if kind == "lambda" and not dead_letter:
             name, _ = parse_function_name(target)
             check_function_name(name)
             return
         allowed = ("sqs", "sns") if dead_letter else ("sqs", "sns", "events", "s3")
+        if kind == "s3" and on_success:
+            raise InvalidParameterValueException(f"{target!r}: S3 buckets can only be on-failure destinations")
         if kind not in allowed:
             what = "a dead-letter target" if dead_letter else "a destination"
             raise InvalidParameterValueException(

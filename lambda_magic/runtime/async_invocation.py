@@ -68,6 +68,8 @@ class AsyncEvent:
     attempts: int = 0
     throttles: int = 0
     last: "Invocation | None" = None
+    #: Counted as in flight in the ledger (until it lands somewhere else, atomically).
+    flying: bool = False
 
 
 @dataclass
@@ -136,7 +138,7 @@ class AsyncInvoker:
     def _put(self, item: AsyncEvent) -> None:
         with self._cond:
             if self._stopped:  # the account is shutting down: count it, never lose it silently
-                self.ledgers[item.function_name].dropped["AccountShutdown"] += 1
+                self._land(item).dropped["AccountShutdown"] += 1
                 return
         self._account.scheduler.add_activity()
         with self._cond:
@@ -152,9 +154,9 @@ class AsyncInvoker:
     def _delay(self, item: AsyncEvent, delay_s: float) -> None:
         with self._cond:
             if self._stopped:
-                self.ledgers[item.function_name].dropped["AccountShutdown"] += 1
+                self._land(item).dropped["AccountShutdown"] += 1
                 return
-            self.ledgers[item.function_name].delayed += 1
+            self._land(item).delayed += 1
             self._delayed.add(item.request_id)
 
         def due() -> None:
@@ -167,9 +169,19 @@ class AsyncInvoker:
 
         self._account.scheduler.call_later(delay_s, due)
 
+    def _land(self, item: AsyncEvent) -> AsyncLedger:
+        """The item's ledger, with the item taken out of ``in_flight`` (call with the lock held),
+        so that every snapshot balances."""
+        ledger = self.ledgers[item.function_name]
+        if item.flying:
+            item.flying = False
+            ledger.in_flight -= 1
+        return ledger
+
     # --- workers -------------------------------------------------------------------------------------
 
     def _start_workers(self) -> None:
+        self._threads = [thread for thread in self._threads if thread.is_alive()]
         while len(self._threads) < self._account.settings.async_workers and not self._stopped:
             thread = threading.Thread(target=self._work, name=f"lambda-async-{len(self._threads) + 1}", daemon=True)
             self._threads.append(thread)
@@ -203,15 +215,19 @@ class AsyncInvoker:
                 ledger = self.ledgers[item.function_name]
                 ledger.queued -= 1
                 ledger.in_flight += 1
+                item.flying = True
                 self._running += 1
                 self._running_of[item.function_name] = self._running_of.get(item.function_name, 0) + 1
             try:
                 self._attempt(item)
             except Exception as exc:  # the service failed, not the function: never lose the event
-                self._finish_failed(item, "ServiceException", str(exc))
+                try:
+                    self._finish_failed(item, "ServiceException", str(exc))
+                except Exception:
+                    self._drop(item, "ServiceException")
             finally:
                 with self._cond:
-                    self.ledgers[item.function_name].in_flight -= 1
+                    self._land(item)
                     self._running -= 1
                     self._running_of[item.function_name] -= 1
                     self._cond.notify()  # one slot freed: one idle worker may take the next event
@@ -250,7 +266,7 @@ class AsyncInvoker:
         invocation.event_age_s = now - item.received_at
         if invocation.function_error is None:
             with self._cond:
-                self.ledgers[item.function_name].succeeded += 1
+                self._land(item).succeeded += 1
             if config.on_success:
                 self._deliver(item, config.on_success, self._record(item, function, "Success"), count=False)
             return
@@ -273,14 +289,14 @@ class AsyncInvoker:
         if config.dead_letter_target:
             if self._deliver_dead_letter(item, config.dead_letter_target, condition) and not delivered:
                 with self._cond:
-                    self.ledgers[item.function_name].dead_lettered += 1
+                    self._land(item).dead_lettered += 1
                 delivered = True
         if not delivered:
             self._drop(item, condition, detail)
 
     def _drop(self, item: AsyncEvent, reason: str, detail: str = "") -> None:
         with self._cond:
-            self.ledgers[item.function_name].dropped[reason] += 1
+            self._land(item).dropped[reason] += 1
             self.history.append((self._account.clock.time(), item.function_name, "dropped"))
 
     def _record(self, item: AsyncEvent, function: Function, condition: str) -> dict:
@@ -310,7 +326,10 @@ class AsyncInvoker:
 
     def _deliver(self, item: AsyncEvent, target: str, record: dict, *, count: bool) -> bool:
         """Send an invocation record to a destination; count a failure as AWS does."""
-        ok = self._account.deliver(target, record, source=item.function_name)
+        try:
+            ok = self._account.deliver(target, record, source=item.function_name)
+        except Exception:  # e.g. a record over the 1 MB async payload limit: a counted delivery failure
+            ok = False
         with self._cond:
             ledger = self.ledgers[item.function_name]
             if not ok:
@@ -318,7 +337,7 @@ class AsyncInvoker:
                 self.undeliverable.append((target, record))
                 self.history.append((self._account.clock.time(), item.function_name, "delivery-failure"))
             elif count:
-                ledger.to_failure_destination += 1
+                self._land(item).to_failure_destination += 1
         return ok
 
     def _deliver_dead_letter(self, item: AsyncEvent, target: str, condition: str) -> bool:

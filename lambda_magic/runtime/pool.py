@@ -99,9 +99,11 @@ class EnvironmentPool:
         cutoff = self._now() - idle_timeout_s
         stale = []
         with self._lock:
-            for name, idle in self._idle.items():
+            for key, idle in self._idle.items():
+                if key[2]:
+                    continue  # provisioned environments stay initialised while configured
                 stale.extend(env for env in idle if env.last_used < cutoff)
-                self._idle[name] = [env for env in idle if env.last_used >= cutoff]
+                self._idle[key] = [env for env in idle if env.last_used >= cutoff]
         _end(stale)
         return len(stale)
 

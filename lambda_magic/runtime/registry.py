@@ -90,7 +90,9 @@ class FunctionRegistry:
             latest = entry.latest
             if entry.last_version:
                 last = entry.versions.get(str(entry.last_version))
-                if last is not None and last.code == latest.code and last.config == latest.config:
+                unchanged = last is not None and last.code == latest.code and (
+                    replace(last.config, description="") == replace(latest.config, description=""))
+                if unchanged:
                     return last
             number = max(self._numbers.get(name, 0), entry.last_version) + 1
             self._numbers[name] = entry.last_version = number

@@ -53,6 +53,10 @@ class AccountSettings:
             raise InvalidParameterValueException("account concurrency must be at least 100 (100 always stay unreserved)")
         if self.async_workers < 1:
             raise InvalidParameterValueException("async_workers must be at least 1")
+        if self.clock_mode not in ("auto", "real", "scaled", "manual"):
+            raise InvalidParameterValueException(f"clock mode {self.clock_mode!r}: choose auto, real, scaled or manual")
+        if not self.clock_scale > 0:
+            raise InvalidParameterValueException("the clock scale must be a positive factor, e.g. 60")
         if self.isolation not in ("process", "inline"):
             raise InvalidParameterValueException(f"isolation {self.isolation!r}: choose process or inline")
 

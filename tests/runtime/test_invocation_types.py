@@ -114,8 +114,6 @@ def test_dry_run_returns_204_and_nothing_runs(account, shared):
 
 
 def test_dry_run_still_checks_the_request(account):
-    import pytest
-
     from lambda_magic.runtime import InvalidRequestContentException, ResourceNotFoundException
 
     with pytest.raises(ResourceNotFoundException):

@@ -237,7 +237,14 @@ def metrics(name: str | None = None, period: str = "1min") -> "pd.DataFrame":
     acc = account()
     if name is not None:
         acc.get_function(name)
-    return metrics_frame(acc.invocation_records(name), list(acc.async_invoker.history), name=name, period=period)
+    ages = []
+    if "event_source_mappings" in acc.extensions():
+        from .sources import EventSourceMappings
+
+        for poller in EventSourceMappings.of(acc).pollers():
+            ages.extend((t, poller.mapping.function_name, ms) for t, _, ms in getattr(poller, "iterator_ages", ()))
+    return metrics_frame(acc.invocation_records(name), list(acc.async_invoker.history), name=name, period=period,
+                         iterator_ages=ages)
 
 
 # --- the local cloud --------------------------------------------------------------------------

@@ -12,17 +12,20 @@ if TYPE_CHECKING:
 METRIC_COLUMNS = [
     "Invocations", "Errors", "Throttles", "DurationAvg", "DurationP50", "DurationP90", "DurationP99",
     "ConcurrentExecutions", "AsyncEventsReceived", "AsyncEventAge", "AsyncEventsDropped",
-    "DestinationDeliveryFailures",
+    "DestinationDeliveryFailures", "IteratorAge",
 ]
 _RAN = ("success", "error", "timeout")
 
 
 def metrics_frame(invocations: Iterable["Invocation"], history: Iterable[tuple[float, str, str]], *,
-                  name: str | None = None, period: str = "1min") -> "pd.DataFrame":
+                  name: str | None = None, period: str = "1min",
+                  iterator_ages: Iterable[tuple[float, str, float]] = ()) -> "pd.DataFrame":
     """One row per period (index: the period's start, UTC), one column per metric.
 
     Durations are in milliseconds; AsyncEventAge is the oldest age (ms) an event had
-    when an attempt started, as CloudWatch's Maximum statistic reports it.
+    when an attempt started, and IteratorAge the oldest record age (ms) a stream
+    batch had when it was read, as CloudWatch's Maximum statistic reports them.
+    ``iterator_ages`` are ``(account time, function, ms)`` from the stream pollers.
     """
     import pandas as pd
 
@@ -30,7 +33,8 @@ def metrics_frame(invocations: Iterable["Invocation"], history: Iterable[tuple[f
     records = [i for i in invocations if name is None or i.function_name == name]
     ran = [i for i in records if i.status in _RAN]
     history = [h for h in history if name is None or h[1] == name]
-    times = [i.start for i in records] + [h[0] for h in history]
+    ages = [a for a in iterator_ages if name is None or a[1] == name]
+    times = [i.start for i in records] + [h[0] for h in history] + [a[0] for a in ages]
     if not times:
         return pd.DataFrame(columns=METRIC_COLUMNS, index=pd.DatetimeIndex([], tz="UTC", name="period"))
     bins = pd.date_range(pd.to_datetime(min(times), unit="s", utc=True).floor(period),
@@ -63,6 +67,9 @@ def metrics_frame(invocations: Iterable["Invocation"], history: Iterable[tuple[f
         stamps = [h[0] for h in history if h[2] == kind]
         if stamps:
             frame[column] = floor(stamps).value_counts()
+    if ages:
+        stamps = pd.DatetimeIndex(floor([a[0] for a in ages]))
+        frame["IteratorAge"] = pd.Series([a[2] for a in ages], index=stamps).groupby(level=0).max()
     counts = ["Invocations", "Errors", "Throttles", "ConcurrentExecutions", "AsyncEventsReceived",
               "AsyncEventsDropped", "DestinationDeliveryFailures"]
     frame[counts] = frame[counts].fillna(0).astype("int64")

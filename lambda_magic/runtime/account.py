@@ -282,6 +282,11 @@ class LocalAccount:
             if deadline is not None and time.monotonic() >= deadline:
                 return False
 
+    def extensions(self) -> list[str]:
+        """The names of the extensions in use."""
+        with self._lock:
+            return list(self._extensions)
+
     def extension(self, name: str, create: Any) -> Any:
         """The account's extension ``name``, made by ``create()`` on first use."""
         with self._lock:

@@ -84,21 +84,26 @@ class Poller:
         try:
             worked = self.poll()
         except Exception as exc:  # a source error must not kill the poller: count it, try again later
-            self.stats["poll_errors"] += 1
+            self.count("poll_errors")
             self.last_error = f"{type(exc).__name__}: {exc}"
             worked = False
         self._schedule(0.0 if worked else self.idle_interval_s, work=worked)
 
     # --- helpers for subclasses ----------------------------------------------------------------
 
+    def count(self, name: str, n: int = 1) -> None:
+        """Add to a counter in ``stats`` (thread-safe: batches may run on several threads)."""
+        with self._lock:
+            self.stats[name] += n
+
     def invoke(self, event: dict) -> "Invocation | None":
         """Invoke the function synchronously, as Lambda's pollers do; None when throttled."""
-        self.stats["invocations"] += 1
+        self.count("invocations")
         try:
             return self.account.invoke(self.mapping.function_name, event,
                                        trigger=f"{self.mapping.source}:{self.resource_name}")
         except TooManyRequestsException:
-            self.stats["throttles"] += 1
+            self.count("throttles")
             return None
 
     @property

@@ -149,10 +149,10 @@ class StreamPoller(Poller):
             for raw in raws:
                 rec = self._record(shard.shard_id, raw)
                 shard.read_up_to = rec.seq
-                self.stats["records_read"] += 1
+                self.count("records_read")
                 if criteria is not None and not criteria.admits(self.mapping.source, rec.record):
                     shard.outstanding[rec.order] = True  # skipped: the checkpoint moves past it
-                    self.stats["records_filtered"] += 1
+                    self.count("records_filtered", 1)
                     continue
                 shard.outstanding[rec.order] = False
                 lane = shard.lanes[self._lane_of(rec)]
@@ -236,7 +236,7 @@ class StreamPoller(Poller):
                 self._give_up(shard, lane, old, "RecordAgeExceeded")
             else:  # gone from the stream itself: lost, as on AWS
                 self._complete(shard, old.records)
-                self.stats["records_trimmed"] += cut
+                self.count("records_trimmed", cut)
             batch.records = batch.records[cut:]
         if not batch.records:
             lane.batch, lane.blocked = None, False
@@ -258,7 +258,7 @@ class StreamPoller(Poller):
             try:
                 invocation = self.invoke({"Records": [rec.record for rec in batch.records]})
             except Exception as exc:  # failed before the invoke: not an attempt
-                self.stats["invoke_errors"] += 1
+                self.count("invoke_errors", 1)
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 invocation = None
                 if self.account.registry.latest(self.mapping.function_name) is None:
@@ -266,7 +266,7 @@ class StreamPoller(Poller):
             with self._state:
                 self._outcome(shard, lane, batch, invocation)
         except Exception as exc:  # never lose the activity count
-            self.stats["poll_errors"] += 1
+            self.count("poll_errors", 1)
             self.last_error = f"{type(exc).__name__}: {exc}"
             with self._state:
                 lane.wake_at = self.account.clock.time() + self.throttle_backoff_s
@@ -290,23 +290,23 @@ class StreamPoller(Poller):
             failed_at = failure_index(invocation.payload, batch) if self.mapping.reports_batch_item_failures else None
         if failed_at is None:  # complete success
             self._complete(shard, batch.records)
-            self.stats["records_succeeded"] += len(batch.records)
-            self.stats["batches_succeeded"] += 1
+            self.count("records_succeeded", len(batch.records))
+            self.count("batches_succeeded", 1)
             lane.batch, lane.blocked = None, False
             if lane.queue:
                 lane.since = now
             return
-        self.stats["batches_failed"] += 1
+        self.count("batches_failed", 1)
         lane.blocked = True
         if failed_at > 0:  # partial: checkpoint before the lowest failed record, retry from it
-            self.stats["partial_failures"] += 1
-            self.stats["records_succeeded"] += failed_at
+            self.count("partial_failures", 1)
+            self.count("records_succeeded", failed_at)
             self._complete(shard, batch.records[:failed_at])
             batch = Batch(batch.records[failed_at:], batch.retries, batch.invokes, batch.last)
         elif (invocation.status != "success" and self.mapping.bisect_batch_on_function_error
               and len(batch.records) > 1):
             half = len(batch.records) // 2  # bisect: not a retry attempt
-            self.stats["bisects"] += 1
+            self.count("bisects", 1)
             lane.batch = Batch(batch.records[:half], batch.retries)
             lane.parts.appendleft(Batch(batch.records[half:], batch.retries))
             return
@@ -314,7 +314,7 @@ class StreamPoller(Poller):
         if limit == -1 or batch.retries < limit:
             batch.retries += 1
             shard.retries += 1
-            self.stats["retries"] += 1
+            self.count("retries", 1)
             lane.batch = batch
             delay = min(RETRY_BASE_S * 2 ** (batch.retries - 1), RETRY_CAP_S)
             lane.wake_at = now + delay
@@ -326,7 +326,7 @@ class StreamPoller(Poller):
     def _complete(self, shard: Shard, records: Any) -> None:
         for rec in records:
             shard.outstanding[rec.order] = True
-        self.stats["records_done"] += len(records)
+        self.count("records_done", len(records))
         self._advance(shard)
 
     def _advance(self, shard: Shard) -> None:
@@ -343,13 +343,13 @@ class StreamPoller(Poller):
     def _give_up(self, shard: Shard, lane: Lane, batch: Batch, condition: str) -> None:
         """Skip the records and describe them in an OnFailure record (never the records themselves)."""
         self._complete(shard, batch.records)
-        self.stats["records_discarded"] += len(batch.records)
+        self.count("records_discarded", len(batch.records))
         record = failure_record(self.account, self.mapping, self.batch_info_key, shard.shard_id, batch, condition)
         target = ((self.mapping.destination_config or {}).get("OnFailure") or {}).get("Destination")
         delivered = None
         if target:
             delivered = self.account.deliver(target, record, source=self.mapping.uuid)
-            self.stats["destination_deliveries" if delivered else "destination_failures"] += 1
+            self.count("destination_deliveries" if delivered else "destination_failures")
         self.discarded.append({"record": record, "destination": target, "delivered": delivered})
 
     # --- the framework's hooks ----------------------------------------------------------------

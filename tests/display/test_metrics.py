@@ -81,3 +81,9 @@ def test_queue_panel_shows_the_books():
     broken = AsyncLedger(received=2, succeeded=1)
     assert "DOES NOT BALANCE" in repr(QueuePanel({"g": broken}))
     assert repr(QueuePanel({})) == "No asynchronous events yet."
+
+
+def test_iterator_age_is_the_oldest_per_period():
+    ages = [(T0 + 1, "f", 1500.0), (T0 + 2, "f", 300.0), (T0 + 61, "f", 50.0), (T0 + 62, "g", 9999.0)]
+    frame = metrics_frame([run(1, 10)], [], name="f", period="1min", iterator_ages=ages)
+    assert frame["IteratorAge"].tolist() == [1500.0, 50.0]

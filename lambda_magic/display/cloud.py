@@ -43,3 +43,33 @@ class CloudPanel:
                        f"<td style='text-align:left'>{escape(', '.join(names) or '-')}</td></tr>"
                        for kind, names in self.resources.items())
         return f"<div><b>Local cloud</b> at <code>{escape(self.endpoint)}</code><table>{rows}</table></div>"
+
+
+class TriggersPanel:
+    """What ``%lambda triggers`` shows: each mapping and its poller's state."""
+
+    def __init__(self, pollers: list[Any]):
+        self.rows = [(p.mapping, p.describe(), dict(p.stats)) for p in pollers]
+
+    @staticmethod
+    def _state(describe: dict, stats: dict) -> str:
+        facts = {**{k: v for k, v in stats.items() if isinstance(v, (int, float)) and v}, **{
+            k: v for k, v in describe.items() if isinstance(v, (int, float, str, bool)) and v not in ("", 0, False)}}
+        return ", ".join(f"{key} {value}" for key, value in sorted(facts.items())) or "idle"
+
+    def __repr__(self) -> str:
+        if not self.rows:
+            return "No event source mappings yet (%lambda trigger NAME sqs:QUEUE ...)."
+        return "\n".join(f"{m.function_name} <- {m.source}:{m.event_source_arn.rsplit(':', 1)[-1]} "
+                         f"[{m.state}, batch {m.batch_size}]: {self._state(d, s)}" for m, d, s in self.rows)
+
+    def _repr_html_(self) -> str:
+        if not self.rows:
+            return "<p>No event source mappings yet.</p>"
+        body = "".join(
+            f"<tr><td><b>{escape(m.function_name)}</b></td><td>{escape(m.source)}</td>"
+            f"<td><code>{escape(m.event_source_arn)}</code></td><td>{escape(m.state)}</td><td>{m.batch_size}</td>"
+            f"<td style='text-align:left'>{escape(self._state(d, s))}</td></tr>"
+            for m, d, s in self.rows)
+        return ("<table><thead><tr><th>function</th><th>source</th><th>ARN</th><th>state</th><th>batch</th>"
+                f"<th>poller</th></tr></thead><tbody>{body}</tbody></table>")

@@ -42,7 +42,7 @@ VERBS = {
     "clock": "show or set the account clock: %lambda clock [auto|real|scaled|manual] [--scale X] [--advance S]",
     "cloud": "the local cloud (moto): its address and the queues, streams, tables, buckets and topics in it",
     "trigger": "feed a function from a queue or stream: %lambda trigger NAME sqs:QUEUE|kinesis:STREAM|dynamodb:TABLE",
-    "triggers": "every event source mapping and its poller's state, as a DataFrame",
+    "triggers": "every event source mapping and its poller's state (lm.event_source_mappings() for a DataFrame)",
     "list": "the registered functions as a DataFrame",
     "invocations": "every invocation (of NAME) as a DataFrame",
     "logs": "log events (of NAME) as a DataFrame: --request-id ID, --tail N, --filter PATTERN",

@@ -58,4 +58,7 @@ class CloudVerbs:
 
     def _verb_triggers(self, rest: str) -> Any:
         VerbParser("%lambda triggers", "Every event source mapping and its poller's state.").parse(split_args(rest))
-        return api.event_source_mappings()
+        from ..display.cloud import TriggersPanel
+        from ..sources import EventSourceMappings
+
+        return TriggersPanel(EventSourceMappings.of(api.account()).pollers())

@@ -233,9 +233,11 @@ class LocalAccount:
 
         A throttled synchronous call raises ``TooManyRequestsException`` (and is recorded).
         """
-        function_name, arn_qualifier = parse_function_name(name)
-        qualifier = qualifier if qualifier is not None else arn_qualifier
-        function = self.registry.resolve(function_name, qualifier)
+        function = self.registry.latest(name) if qualifier is None and ":" not in name else None
+        if function is None:  # an ARN, a qualifier, or an unknown name: the full resolution
+            function_name, arn_qualifier = parse_function_name(name)
+            qualifier = qualifier if qualifier is not None else arn_qualifier
+            function = self.registry.resolve(function_name, qualifier)
         if invocation_type not in limits.INVOCATION_TYPES:
             raise InvalidParameterValueException(
                 f"invocation type {invocation_type!r}: choose one of {', '.join(limits.INVOCATION_TYPES)}"

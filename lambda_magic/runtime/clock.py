@@ -45,6 +45,11 @@ class AccountClock:
         real, clock, rate = self._anchor
         return clock + (time.time() - real) * rate
 
+    @property
+    def anchor(self) -> tuple[float, float, float]:
+        """``(real, clock, rate)``: account time = clock + (wall time - real) x rate."""
+        return self._anchor
+
     def from_real(self, real_epoch_s: float) -> float:
         """The account time of a wall-clock instant (used for timestamps written by handlers)."""
         real, clock, rate = self._anchor

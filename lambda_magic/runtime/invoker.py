@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ class Invoker:
     def __init__(self, account: "LocalAccount"):
         self._account = account
         self._env_ids = itertools.count(1)
+        #: Request and trace ids need uniqueness, not secrecy: a generator seeded once from the OS.
+        self._random = random.Random(os.urandom(32))
         self._inline_lock = threading.Lock()
 
     # --- environments ------------------------------------------------------------------------
@@ -106,8 +109,8 @@ class Invoker:
         Raises TooManyRequestsException when throttled (recorded as a throttle).
         """
         account = self._account
-        random = os.urandom(36)
-        request_id = request_id or _request_id(random[:16])
+        entropy = self._random.getrandbits(288).to_bytes(36, "little")
+        request_id = request_id or _request_id(entropy[:16])
         started_at = time.time()
         env = None
         if account.has_provisioned(function.name, function.version):
@@ -124,15 +127,17 @@ class Invoker:
                                              attempt, exc)
             account.record(exc.invocation)
             raise
+        scheduler = account.scheduler
+        scheduler.add_activity()  # the auto clock does not skip time while an invocation runs
         try:
-            with account.scheduler.activity():
-                return self._run(function, env, payload, random, request_id, started_at, event=event,
-                                 invocation_type=invocation_type, qualifier=qualifier, client_context=client_context,
-                                 identity=identity, trigger=trigger, attempt=attempt)
+            return self._run(function, env, payload, entropy, request_id, started_at, event=event,
+                             invocation_type=invocation_type, qualifier=qualifier, client_context=client_context,
+                             identity=identity, trigger=trigger, attempt=attempt)
         finally:
+            scheduler.done_activity()
             account.governor.release(function.name)
 
-    def _run(self, function: Function, env: Any, payload: bytes, random: bytes, request_id: str, started_at: float,
+    def _run(self, function: Function, env: Any, payload: bytes, entropy: bytes, request_id: str, started_at: float,
              *, event: Any, invocation_type: str, qualifier: str | None, client_context: dict[str, Any] | None,
              identity: dict[str, Any] | None, trigger: str, attempt: int | None) -> Invocation:
         account = self._account
@@ -157,7 +162,7 @@ class Invoker:
                     function.qualified_arn(qualifier),
                     client_context,
                     identity,
-                    _trace_id(started_at, random[16:]),
+                    _trace_id(started_at, entropy[16:]),
                 )
                 result = env.invoke(request, config.timeout_s - (time.perf_counter() - ready.invoke_started))
                 if ready.suppressed:  # the init ran inside the invoke: its time is part of Duration
@@ -328,9 +333,10 @@ class Invoker:
 
     def _log(self, function_name: str, stream: str, request_id: str | None, events: list[Event]) -> None:
         """Store events in CloudWatch Logs, stamped with account time."""
-        from_real = self._account.clock.from_real
+        real, clock, rate = self._account.clock.anchor
+        base = clock * 1000 - real * 1000 * rate
         self._account.logs.extend(
-            [(from_real(t / 1000) * 1000, function_name, stream, request_id, level, message) for t, level, message in events]
+            [(base + t * rate, function_name, stream, request_id, level, message) for t, level, message in events]
         )
 
     # --- platform lines ------------------------------------------------------------------------

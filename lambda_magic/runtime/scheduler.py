@@ -39,11 +39,12 @@ class Scheduler:
     def add_activity(self, n: int = 1) -> None:
         with self._cond:
             self._activity += n
-            if self._activity <= 0:
-                self._cond.notify_all()
 
     def done_activity(self, n: int = 1) -> None:
-        self.add_activity(-n)
+        with self._cond:
+            self._activity -= n
+            if self._activity <= 0:
+                self._cond.notify_all()
 
     @contextmanager
     def activity(self) -> Iterator[None]:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 HEAVY = ("IPython", "pandas", "ipywidgets", "matplotlib")
 
 PROBE = textwrap.dedent(
@@ -52,16 +54,18 @@ def test_importing_the_runtime_is_light():
     assert [name for name in HEAVY if name in out["loaded"]] == []
 
 
-def test_runtime_sources_do_not_import_heavy_libraries():
+@pytest.mark.parametrize("package", ["lambda_magic.runtime", "lambda_magic.events"])
+def test_core_sources_do_not_import_heavy_libraries(package):
+    """The core layers (runtime/ and events/, subpackages included) name no heavy library at all."""
+    import importlib
     from pathlib import Path
 
-    import lambda_magic.runtime as runtime
-
+    root = Path(importlib.import_module(package).__file__).parent
     offenders = []
-    for path in Path(runtime.__file__).parent.glob("*.py"):
+    for path in root.rglob("*.py"):
         for number, line in enumerate(path.read_text().splitlines(), 1):
             stripped = line.strip()
             if stripped.startswith(("import ", "from ")) and any(
                     f" {name}" in stripped.split("#")[0] or f" {name}." in stripped for name in HEAVY):
-                offenders.append(f"{path.name}:{number}: {stripped}")
+                offenders.append(f"{path.relative_to(root)}:{number}: {stripped}")
     assert offenders == []

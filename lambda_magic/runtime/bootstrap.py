@@ -76,7 +76,8 @@ def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
     os.dup2(native, 2)
     os.close(native)
     events_fd = os.open(os.path.join(env_dir, "events"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    private_tmp = mount_private_tmp(tmp_dir)  # after this, env_dir's path may be hidden: use the fds
+    needed = [os.path.realpath(path) for path in (*sys.path, sys.prefix, sys.base_prefix, sys.executable) if path]
+    private_tmp = mount_private_tmp(tmp_dir, needed)  # after this, env_dir's path may be hidden: use the fds
     os.environ.clear()
     os.environ.update(spec["environment"])
     os.environ["TMPDIR"] = "/tmp" if private_tmp else tmp_dir

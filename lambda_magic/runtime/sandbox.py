@@ -36,11 +36,18 @@ def libc() -> ctypes.CDLL | None:
         return None
 
 
-def mount_private_tmp(tmp_dir: str) -> bool:
-    """Make ``tmp_dir`` this process's ``/tmp``; False when the OS does not allow it."""
+def mount_private_tmp(tmp_dir: str, keep: list[str] | tuple[str, ...] = ()) -> bool:
+    """Make ``tmp_dir`` this process's ``/tmp``; False when the OS does not allow it.
+
+    Directories under the real ``/tmp`` that the process still needs (``keep``: its
+    Python installation, a virtual environment or a checkout living in ``/tmp``)
+    stay reachable at the same path: their top-level directories are bind-mounted
+    back into the private ``/tmp``.
+    """
     c = libc()
     if c is None:  # pragma: no cover - not Linux
         return False
+    tops = sorted({path.split("/")[2] for path in keep if path.startswith("/tmp/") and len(path.split("/")) > 2})
     uid, gid = os.getuid(), os.getgid()
     attempts = [_CLONE_NEWNS, _CLONE_NEWNS | _CLONE_NEWUSER] if os.geteuid() == 0 else [_CLONE_NEWNS | _CLONE_NEWUSER]
     for flags in attempts:
@@ -50,7 +57,19 @@ def mount_private_tmp(tmp_dir: str) -> bool:
             return False
         if c.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
             return False
-        return c.mount(tmp_dir.encode(), b"/tmp", None, _MS_BIND | _MS_REC, None) == 0
+        real_tmp = os.open("/tmp", os.O_RDONLY | os.O_DIRECTORY)  # in the new namespace, before it is covered
+        try:
+            if c.mount(tmp_dir.encode(), b"/tmp", None, _MS_BIND | _MS_REC, None) != 0:
+                return False
+            for top in tops:
+                target = f"/tmp/{top}"
+                os.makedirs(target, exist_ok=True)
+                source = f"/proc/self/fd/{real_tmp}/{top}".encode()
+                if c.mount(source, target.encode(), None, _MS_BIND | _MS_REC, None) != 0:
+                    return False
+        finally:
+            os.close(real_tmp)
+        return True
     return False
 
 

@@ -9,7 +9,7 @@ from lambda_magic.runtime import LocalAccount
 
 @pytest.fixture
 def account():
-    """A fresh local account; every environment and its template end afterwards."""
+    """A fresh local account; its environments, template and local cloud end afterwards."""
     acct = LocalAccount()
     try:
         yield acct

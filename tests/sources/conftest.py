@@ -1,5 +1,6 @@
-"""Fixtures for the event source tests: each test gets a fresh account, whose embedded local
-cloud (a moto server in its own process) starts on first use and stops with the account."""
+"""Fixtures for the event source tests.  The ``account`` fixture (tests/conftest.py) gives each
+test a fresh account, whose embedded local cloud (a moto server in its own process) starts on
+first use and stops with the account."""
 
 from __future__ import annotations
 
@@ -9,18 +10,7 @@ from typing import Any, Callable
 
 import pytest
 
-from lambda_magic.runtime import LocalAccount
 from lambda_magic.sources import EventSourceMappings
-
-
-@pytest.fixture
-def account():
-    """A fresh local account; its environments, template and moto server end afterwards."""
-    acct = LocalAccount()
-    try:
-        yield acct
-    finally:
-        acct.shutdown()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import pytest
 
+from lambda_magic.runtime import LocalAccount
 from lambda_magic.sources import EventSourceMappings
 
 

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from .mapping import EventSourceMapping
 
 
+def is_not_found(exc: BaseException) -> bool:
+    """Whether a boto3 error says the queue, stream or table does not exist."""
+    return "ResourceNotFound" in type(exc).__name__ or "ResourceNotFound" in str(exc)
+
+
 class Poller:
     """Base class: subclasses implement :meth:`poll` (and usually :meth:`pending`)."""
 

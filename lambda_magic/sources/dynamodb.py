@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from ..runtime.errors import InvalidParameterValueException, ResourceNotFoundException
+from .base import is_not_found
 from .stream_batches import Rec, check_destination, dumps_size, iso
 from .streams import StreamPoller
 
@@ -50,7 +51,7 @@ class DynamoDbStreamsPoller(StreamPoller):
         try:
             description = account.cloud.client("dynamodb").describe_table(TableName=table)["Table"]
         except Exception as exc:
-            if "ResourceNotFound" in type(exc).__name__ or "ResourceNotFound" in str(exc):
+            if is_not_found(exc):
                 raise ResourceNotFoundException(
                     f"DynamoDB table {table!r} not found in the local cloud: create it with a StreamSpecification first"
                 ) from None

@@ -13,6 +13,7 @@ import base64
 from typing import Any
 
 from ..runtime.errors import InvalidParameterValueException, ResourceNotFoundException
+from .base import is_not_found
 from .stream_batches import Rec, check_destination, iso
 from .streams import StreamPoller
 
@@ -45,7 +46,7 @@ class KinesisPoller(StreamPoller):
         try:
             summary = account.cloud.client("kinesis").describe_stream_summary(StreamARN=arn)["StreamDescriptionSummary"]
         except Exception as exc:
-            if "ResourceNotFound" in type(exc).__name__ or "ResourceNotFound" in str(exc):
+            if is_not_found(exc):
                 raise ResourceNotFoundException(
                     f"Kinesis stream {arn.rsplit('/', 1)[-1]!r} not found in the local cloud: create it first "
                     "(lm.client('kinesis').create_stream(StreamName=..., ShardCount=...))"

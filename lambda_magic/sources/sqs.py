@@ -230,7 +230,7 @@ class SqsPoller(ThreadedTicks):
     def _receive(self, queue: QueueApi, count: int, wait_s: int, visibility: int) -> list[dict]:
         messages = queue.receive(count, wait_s, visibility)
         if messages:
-            self._count("received", len(messages))
+            self.count("received", len(messages))
             with self._cond:
                 for message in messages:
                     self._handles[message["MessageId"]] = message["ReceiptHandle"]
@@ -246,7 +246,7 @@ class SqsPoller(ThreadedTicks):
 
     def _fail(self, batch: _Batch, exc: BaseException) -> None:
         """The cloud failed mid-batch: the messages come back after their visibility timeout."""
-        self._count("batch_errors")
+        self.count("batch_errors")
         self.last_error = f"{type(exc).__name__}: {exc}"
         self._release_at(batch.messages, batch.expires)
         self._finish(batch)
@@ -257,7 +257,7 @@ class SqsPoller(ThreadedTicks):
         for message, record in zip(batch.messages, batch.records):
             if criteria is not None and not criteria.admits("sqs", record):
                 deletes.append(message)  # matches no filter: Lambda deletes it without an invoke
-                self._count("filtered")
+                self.count("filtered")
             else:
                 keep.append(message)
                 records.append(record)
@@ -271,10 +271,10 @@ class SqsPoller(ThreadedTicks):
                 return
             failed_ids = {m["MessageId"] for m in failed}
             deletes += [m for m in keep if m["MessageId"] not in failed_ids]
-            self._count("processed", len(keep) - len(failed))
+            self.count("processed", len(keep) - len(failed))
         self._delete(queue, deletes)
         if failed:
-            self._count("failed", len(failed))
+            self.count("failed", len(failed))
             if self._slow_clock():
                 queue.hold(failed)
             self._release_at(failed, batch.expires)
@@ -282,11 +282,11 @@ class SqsPoller(ThreadedTicks):
 
     def _invoke_batch(self, event: dict, messages: list[dict]) -> list[dict] | None:
         """Invoke; the messages that go back to the queue, or None when throttled."""
-        self._count("batches")
+        self.count("batches")
         try:
             invocation = self.invoke(event)
         except LambdaMagicError as exc:  # the function is gone, the payload is too large...
-            self._count("invoke_errors")
+            self.count("invoke_errors")
             self.last_error = f"{type(exc).__name__}: {exc}"
             return messages
         if invocation is None:
@@ -296,12 +296,12 @@ class SqsPoller(ThreadedTicks):
         failed_set = set(failed_ids)
         failed = [m for m in messages if m["MessageId"] in failed_set]
         if invocation.function_error:
-            self._count("function_errors")
+            self.count("function_errors")
             self.last_error = f"{invocation.error_type}: {invocation.error_message}"
         elif failed and len(failed) < len(messages):
-            self._count("partial_batches")
+            self.count("partial_batches")
         elif failed:
-            self._count("rejected_responses")
+            self.count("rejected_responses")
             self.last_error = "; ".join(verdict.problems) or "the whole batch failed"
         with self._cond:  # AWS backs off on function errors, except with ReportBatchItemFailures
             if invocation.function_error and not self.mapping.reports_batch_item_failures:
@@ -318,7 +318,7 @@ class SqsPoller(ThreadedTicks):
         with self._cond:
             self.concurrency = max(1, self.concurrency // 2)
         if now + delay >= batch.expires or self._stopped:
-            self._count("returned_after_throttles", len(batch.messages))
+            self.count("returned_after_throttles", len(batch.messages))
             self._release_at(batch.messages, batch.expires)
         else:
             if self._slow_clock():
@@ -343,12 +343,8 @@ class SqsPoller(ThreadedTicks):
         if due:
             self.kick()
         else:
-            self._count("returned_after_throttles", len(batch.messages))
+            self.count("returned_after_throttles", len(batch.messages))
             self._release_at(batch.messages, batch.expires)
-
-    def _count(self, key: str, n: int = 1) -> None:
-        with self._cond:  # several threads count
-            self.stats[key] += n
 
     def _finish(self, batch: _Batch) -> None:
         """The batch leaves our hands: free its place and its activity."""
@@ -369,9 +365,9 @@ class SqsPoller(ThreadedTicks):
             for message in messages:
                 if self._handles.get(message["MessageId"]) == message["ReceiptHandle"]:
                     del self._handles[message["MessageId"]]
-        self._count("deleted", len(messages) - len(failed))
+        self.count("deleted", len(messages) - len(failed))
         if failed:
-            self._count("delete_errors", len(failed))
+            self.count("delete_errors", len(failed))
             self.last_error = f"DeleteMessageBatch: {failed[0].get('Message') or failed[0].get('Code')}"
 
     def _slow_clock(self) -> bool:
@@ -407,7 +403,7 @@ class SqsPoller(ThreadedTicks):
                     if self._handles.get(mid) == handle:
                         del self._handles[mid]
             self._queue.set_visibility(ours, 0)
-            self._count("released", len(ours))
+            self.count("released", len(ours))
         except Exception as exc:  # the cloud is gone
             self.last_error = f"{type(exc).__name__}: {exc}"
         finally:

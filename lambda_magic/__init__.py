@@ -12,6 +12,7 @@ from .api import (
     builder,
     client,
     clock,
+    cloud,
     configure_async,
     create_alias,
     create_event_source_mapping,
@@ -25,6 +26,7 @@ from .api import (
     put_provisioned_concurrency,
     queue,
     timeline,
+    triggers,
     delete,
     event,
     functions,
@@ -37,7 +39,7 @@ from .api import (
     templates,
     wait,
 )
-from .runtime.errors import (
+from .common.errors import (
     EnvironmentStartError,
     InvalidParameterValueException,
     InvalidRequestContentException,
@@ -56,6 +58,7 @@ __all__ = [
     "TooManyRequestsException",
     "client",
     "clock",
+    "cloud",
     "resource",
     "configure_async",
     "create_alias",
@@ -70,6 +73,7 @@ __all__ = [
     "put_provisioned_concurrency",
     "queue",
     "timeline",
+    "triggers",
     "EnvironmentStartError",
     "Function",
     "InvalidParameterValueException",

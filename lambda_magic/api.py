@@ -62,12 +62,12 @@ def invoke(
     acc = account()
     if template is not None:
         if event is not None:
-            from .runtime.errors import InvalidParameterValueException
+            from .common.errors import InvalidParameterValueException
 
             raise InvalidParameterValueException("give either an event or a template (with params), not both")
         event = acc.render_event(template, params, seed=seed, now=now)
     elif params or seed is not None or now is not None:
-        from .runtime.errors import InvalidParameterValueException
+        from .common.errors import InvalidParameterValueException
 
         raise InvalidParameterValueException("params, seed and now need a template: invoke(name, template='s3/put', params={...})")
     invocation = acc.invoke(name, event, invocation_type=invocation_type, qualifier=qualifier,
@@ -209,7 +209,7 @@ def invoke_many(name: str, events: Any, *, concurrency: int = 1, invocation_type
     acc.get_function(name)
     batch = [{}] * events if isinstance(events, int) else list(events)
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        from .runtime.errors import InvalidParameterValueException
+        from .common.errors import InvalidParameterValueException
 
         raise InvalidParameterValueException(f"concurrency must be a whole number >= 1, got {concurrency!r}")
     results = run_with_progress(
@@ -259,6 +259,13 @@ def resource(service: str) -> Any:
     return account().cloud.resource(service)
 
 
+def cloud() -> Any:
+    """A panel of the local cloud: its address and the queues, streams, tables, buckets and topics in it."""
+    from .display.cloud import CloudPanel
+
+    return CloudPanel.of(account().cloud)
+
+
 # --- event source mappings ----------------------------------------------------------------------
 
 def create_event_source_mapping(function_name: str, event_source_arn: str, **settings: Any) -> Any:
@@ -279,6 +286,14 @@ def event_source_mappings() -> "pd.DataFrame":
     return mappings_frame(EventSourceMappings.of(account()).pollers())
 
 
+def triggers() -> Any:
+    """A panel of every event source mapping and its poller's state."""
+    from .display.cloud import TriggersPanel
+    from .sources import EventSourceMappings
+
+    return TriggersPanel(EventSourceMappings.of(account()).pollers())
+
+
 def enable_event_source_mapping(mapping_uuid: str, enabled: bool = True) -> Any:
     """Enable (or disable) a mapping's poller."""
     from .sources import EventSourceMappings
@@ -295,7 +310,7 @@ def delete_event_source_mapping(mapping_uuid: str) -> Any:
 
 def source_arn(kind: str, name: str) -> str:
     """The ARN of a queue (``sqs``), stream (``kinesis``) or table's stream (``dynamodb``) by name."""
-    from .runtime.errors import InvalidParameterValueException, ResourceNotFoundException
+    from .common.errors import InvalidParameterValueException, ResourceNotFoundException
 
     cloud = account().cloud
     try:

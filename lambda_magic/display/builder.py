@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..runtime.errors import LambdaMagicError
+from ..common.errors import LambdaMagicError
 from .builder_form import (
     FieldError,
     field_row,

@@ -10,7 +10,7 @@ Pure Python (standard library only): no IPython, pandas or ipywidgets.  The temp
 files and their placeholder scheme are described in ``README.md`` beside this file.
 """
 
-from ..runtime.errors import InvalidParameterValueException, UnknownParameterError, UnknownTemplateError
+from ..common.errors import InvalidParameterValueException, UnknownParameterError, UnknownTemplateError
 from .catalog import Catalog
 from .model import Param, Template
 

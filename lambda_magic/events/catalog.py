@@ -17,7 +17,7 @@ from datetime import datetime
 from importlib import resources
 from typing import Any, Iterator, Mapping
 
-from ..runtime.errors import InvalidParameterValueException, UnknownParameterError, UnknownTemplateError
+from ..common.errors import InvalidParameterValueException, UnknownParameterError, UnknownTemplateError
 from .coerce import coerce
 from .context import RenderContext
 from .model import Template, TemplateFileError, parse_template
@@ -110,7 +110,7 @@ class Catalog:
         ``"true"``, JSON text).  Ids are fresh and times current unless ``seed`` and
         ``now`` are given: the same seed and time give the same event.  ARNs use
         ``region`` and ``account_id``.  Unknown names and bad values raise one-line
-        :class:`~lambda_magic.runtime.errors.LambdaMagicError` subclasses.
+        :class:`~lambda_magic.common.errors.LambdaMagicError` subclasses.
         """
         template = self.get(template_id)
         _, variables, body = self._entries[template_id]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException
 
 if TYPE_CHECKING:
     from .model import Param

@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from types import MappingProxyType
 from typing import Any
 
-from ..runtime.errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _ACCOUNT = re.compile(r"^\d{12}$")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..runtime.errors import LambdaMagicError
+from ..common.errors import LambdaMagicError
 from .coerce import coerce
 
 PARAM_TYPES = ("string", "integer", "number", "boolean", "json", "records")

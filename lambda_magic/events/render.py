@@ -13,7 +13,7 @@ import string
 from collections import ChainMap
 from typing import Any, Mapping
 
-from ..runtime.errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException
 from .coerce import MAX_RECORDS
 from .context import RenderContext
 from .derive import DERIVATIONS

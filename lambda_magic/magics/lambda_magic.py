@@ -18,8 +18,8 @@ from traitlets import Enum, Float, Int, TraitError, Unicode, observe, validate
 from traitlets.config import Configurable
 
 from .. import api
-from ..runtime import limits
-from ..runtime.errors import LambdaMagicError
+from ..common import limits
+from ..common.errors import LambdaMagicError
 from .parsing import HelpShown, VerbParser, parse_key_values, split_args
 from .verbs_cloud import CloudVerbs
 from .verbs_functions import FunctionVerbs

@@ -15,9 +15,7 @@ class CloudVerbs:
 
     def _verb_cloud(self, rest: str) -> Any:
         VerbParser("%lambda cloud", "The local cloud: its address and what is in it.").parse(split_args(rest))
-        from ..display.cloud import CloudPanel
-
-        return CloudPanel.of(api.account().cloud)
+        return api.cloud()
 
     def _verb_trigger(self, rest: str) -> Any:
         parser = VerbParser("%lambda trigger", "Feed a function from sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE.")
@@ -58,7 +56,4 @@ class CloudVerbs:
 
     def _verb_triggers(self, rest: str) -> Any:
         VerbParser("%lambda triggers", "Every event source mapping and its poller's state.").parse(split_args(rest))
-        from ..display.cloud import TriggersPanel
-        from ..sources import EventSourceMappings
-
-        return TriggersPanel(EventSourceMappings.of(api.account()).pollers())
+        return api.triggers()

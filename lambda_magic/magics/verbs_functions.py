@@ -8,7 +8,7 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from .. import api
-from ..runtime import limits
+from ..common import limits
 from .parsing import (
     VerbParser,
     lookup_variable,

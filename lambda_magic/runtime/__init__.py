@@ -5,7 +5,7 @@ Pure Python: nothing here imports IPython, pandas, ipywidgets or matplotlib.
 
 from .account import LocalAccount
 from .concurrency import TooManyRequestsException
-from .errors import (
+from ..common.errors import (
     EnvironmentStartError,
     InvalidParameterValueException,
     InvalidRequestContentException,

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import replace
 from typing import Any, Mapping
 
-from . import limits
+from ..common import limits
 from .async_invocation import AsyncConfig, AsyncInvoker, AsyncLedger
 from .billing import PriceList
 from .clock import AccountClock
@@ -18,7 +18,7 @@ from .cloud import LocalCloud
 from .destinations import deliver_dead_letter, deliver_record, destination_kind
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
-from .errors import InvalidParameterValueException, ResourceNotFoundException
+from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
 from .function import LATEST, Function
 from .invocation import Invocation, Presenter
 from .invoker import Invoker

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .concurrency import TooManyRequestsException
-from .errors import InvalidParameterValueException, ResourceNotFoundException
+from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
 from .function import Function
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
-from .errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException
 
 MODES = ("auto", "real", "scaled", "manual")
 

@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import Any
 
-from .errors import LambdaMagicError
+from ..common.errors import LambdaMagicError
 
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _START_TIMEOUT_S = 30.0

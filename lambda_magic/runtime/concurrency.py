@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import AccountClock
-from .errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException
 
 UNRESERVED_MINIMUM = 100
 SCALING_BURST = 1000

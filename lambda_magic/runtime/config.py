@@ -8,8 +8,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from . import limits
-from .errors import InvalidParameterValueException
+from ..common import limits
+from ..common.errors import InvalidParameterValueException
 
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]+$")

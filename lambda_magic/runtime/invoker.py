@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import limits, logformat
+from . import logformat
+from ..common import limits
 from .billing import billed_duration_ms
 from .cloud import AWS_CLIENT_MODULES
 from .concurrency import TooManyRequestsException

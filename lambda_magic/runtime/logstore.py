@@ -11,7 +11,7 @@ import shlex
 import threading
 from typing import Callable, Iterable, NamedTuple
 
-from .errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException
 
 
 class LogEvent(NamedTuple):

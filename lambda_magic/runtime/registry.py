@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from .errors import InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException
+from ..common.errors import InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException
 from .function import LATEST, Function
 
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from . import limits
-from .errors import InvalidParameterValueException, InvalidRequestContentException, RequestTooLargeException
+from ..common import limits
+from ..common.errors import InvalidParameterValueException, InvalidRequestContentException, RequestTooLargeException
 
 
 def parse_function_name(name: str) -> tuple[str, str | None]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import limits
-from .errors import InvalidParameterValueException
+from ..common import limits
+from ..common.errors import InvalidParameterValueException
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-from .errors import EnvironmentStartError
+from ..common.errors import EnvironmentStartError
 
 _PR_SET_CHILD_SUBREAPER = 36
 _CONTROL_BUFFER = 1 << 16

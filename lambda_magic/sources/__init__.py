@@ -11,7 +11,7 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.errors import ResourceNotFoundException
+from ..common.errors import ResourceNotFoundException
 from .base import Poller
 from .mapping import EventSourceMapping
 

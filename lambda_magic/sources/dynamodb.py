@@ -15,7 +15,7 @@ import base64
 import json
 from typing import Any
 
-from ..runtime.errors import InvalidParameterValueException, ResourceNotFoundException
+from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
 from .base import is_not_found
 from .stream_batches import Rec, check_destination, dumps_size, iso
 from .streams import StreamPoller

@@ -38,7 +38,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Mapping, Union
 
-from ..runtime.errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException
 
 __all__ = ["DATA_KEYS", "MAX_FILTERS", "MAX_PATTERN_LENGTH", "FilterCriteria", "record_view"]
 

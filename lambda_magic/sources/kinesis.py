@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from ..runtime.errors import InvalidParameterValueException, ResourceNotFoundException
+from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
 from .base import is_not_found
 from .stream_batches import Rec, check_destination, iso
 from .streams import StreamPoller

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..runtime.errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException
 
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
 

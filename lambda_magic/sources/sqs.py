@@ -43,7 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.errors import InvalidParameterValueException, LambdaMagicError
+from ..common.errors import InvalidParameterValueException, LambdaMagicError
 from .sqs_event import PAYLOAD_LIMIT, batch_outcome, envelope_size, record_size, sqs_record
 from .sqs_queue import QueueApi, find_queue
 from .sqs_thread import ThreadedTicks

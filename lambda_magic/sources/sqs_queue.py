@@ -11,7 +11,7 @@ import math
 import time
 from typing import Any
 
-from ..runtime.errors import ResourceNotFoundException
+from ..common.errors import ResourceNotFoundException
 
 #: The longest a message can stay invisible: 12 hours from its send (SQS's limit).
 MAX_VISIBILITY_S = 43_200

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..runtime.errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException
 
 #: Retry spacing after a function error: 1 s doubling, at most a minute (AWS does not publish
 #: its spacing; this keeps a poison record's retries visible on the timeline).

@@ -11,7 +11,7 @@ import pytest
 import lambda_magic.events as events
 from lambda_magic.events import Catalog, Param, Template
 from lambda_magic.events.model import PARAM_TYPES, TemplateFileError
-from lambda_magic.runtime.errors import LambdaMagicError, UnknownTemplateError
+from lambda_magic.common.errors import LambdaMagicError, UnknownTemplateError
 
 from .helpers import REQUIRED_EXTRAS, SAM, SAM_CONTEXT_PARAMS, snake
 

@@ -9,7 +9,7 @@ import pytest
 
 from lambda_magic.events import Catalog
 from lambda_magic.events.render import TemplateBodyError
-from lambda_magic.runtime.errors import (
+from lambda_magic.common.errors import (
     InvalidParameterValueException,
     LambdaMagicError,
     UnknownParameterError,

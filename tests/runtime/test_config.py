@@ -13,7 +13,7 @@ from lambda_magic.runtime import (
     LocalAccount,
     ResourceNotFoundException,
 )
-from lambda_magic.runtime import limits
+from lambda_magic.common import limits
 from lambda_magic.runtime.config import FunctionConfig
 
 from .helpers import OK, code

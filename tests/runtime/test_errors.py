@@ -13,7 +13,7 @@ from lambda_magic.runtime import (
     LambdaMagicError,
     RequestTooLargeException,
 )
-from lambda_magic.runtime import limits
+from lambda_magic.common import limits
 
 from .helpers import OK, UUID, code
 

@@ -21,7 +21,7 @@ import json
 
 import pytest
 
-from lambda_magic.runtime.errors import InvalidParameterValueException
+from lambda_magic.common.errors import InvalidParameterValueException
 from lambda_magic.sources.filters import MAX_FILTERS, FilterCriteria, record_view
 
 

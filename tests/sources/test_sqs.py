@@ -24,7 +24,7 @@ from collections import defaultdict
 import pytest
 
 from lambda_magic.events.encodings import sqs_attributes_md5
-from lambda_magic.runtime.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambda_magic.common.errors import InvalidParameterValueException, ResourceNotFoundException
 
 RECORD_KEYS = ["messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
                "eventSource", "eventSourceARN", "awsRegion"]

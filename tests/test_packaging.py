@@ -1,12 +1,12 @@
 """A class installs the package, not a clone.
 
-The sdist and wheel come from ``python -m build`` (the wheel is built from the sdist, so a
-file the sdist forgets is missing from the wheel too) and pass ``twine check --strict``.  The
-wheel goes into a fresh virtual environment (its dependencies from the package index), holds
-every file of the package tree (templates, prices, the events README, ``py.typed``), and
-notebook 01 runs there in a kernel that is that environment's Python, with no path to this
-clone.  Everything lives in one temporary directory, removed afterwards; the kernel and
-every process under it are ended by pid.
+The sdist and wheel come from ``python -m build`` run on a clean copy of the tree (the wheel
+is built from the sdist, so a file the sdist forgets is missing from the wheel too) and pass
+``twine check --strict``.  The wheel goes into a fresh virtual environment (its dependencies
+from the package index), holds every file of the package tree (templates, prices, the events
+README, ``py.typed``), and notebook 01 runs there in a kernel that is that environment's
+Python, with no path to this clone.  Everything lives in one temporary directory, removed
+afterwards; the kernel and every process under it are ended by pid.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import email.parser
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -38,6 +39,22 @@ KERNEL_NAME = "lambda-magic-wheel"
 #: Building, installing pandas, matplotlib, moto and friends into a new venv, and running the
 #: notebook take minutes on a busy machine (the default per-test timeout is 300 s).
 SLOW_S = 1500
+#: What a checkout holds that is not source: environments, caches, build output.
+_NOT_SOURCE = (
+    ".git",
+    ".venv",
+    "venv",
+    ".tox",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    "*.pyc",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".ipynb_checkpoints",
+)
 #: Environment variables that would let the fresh venv see this clone or the outer venv.
 _LEAKS = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONSAFEPATH", "JUPYTER_PATH")
 
@@ -76,9 +93,14 @@ def workdir() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def dists(workdir: Path) -> dict[str, Path]:
-    """``python -m build``: the sdist, then the wheel built from it."""
-    out = workdir / "dist"
-    _run([sys.executable, "-m", "build", "--outdir", out, ROOT], cwd=workdir)
+    """``python -m build`` in a clean copy of the tree: the sdist, then the wheel built from it.
+
+    A copy, because setuptools reuses a ``*.egg-info/SOURCES.txt`` left by an editable install,
+    which could hold a file that package-data forgets.
+    """
+    source, out = workdir / "source", workdir / "dist"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*_NOT_SOURCE))
+    _run([sys.executable, "-m", "build", "--outdir", out, source], cwd=workdir)
     wheels, sdists = sorted(out.glob("*.whl")), sorted(out.glob("*.tar.gz"))
     assert len(wheels) == 1 and len(sdists) == 1, sorted(p.name for p in out.iterdir())
     return {"wheel": wheels[0], "sdist": sdists[0]}

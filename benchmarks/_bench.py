@@ -15,7 +15,8 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 _UNITS = {"ns": 1, "us": 1_000, "ms": 1_000_000}
 
@@ -81,13 +82,16 @@ def _cpu_model() -> str | None:
 def _git_commit() -> str | None:
     here = os.path.dirname(os.path.abspath(__file__))
     try:
-        out = subprocess.run(["git", "-C", here, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "-C", here, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if out.returncode != 0:
         return None
-    dirty = subprocess.run(["git", "-C", here, "status", "--porcelain", "--", "lambda_magic"],
-                           capture_output=True, text=True, timeout=5).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", here, "status", "--porcelain", "--", "lambda_magic"], capture_output=True, text=True, timeout=5
+    ).stdout.strip()
     return out.stdout.strip() + ("+dirty" if dirty else "")
 
 
@@ -120,8 +124,14 @@ def machine() -> dict[str, Any]:
 def target(metric: str, value: float, limit: float, unit: str, *, higher_is_better: bool = False) -> dict[str, Any]:
     """The stated target next to the measured value (reported, never asserted)."""
     met = value >= limit if higher_is_better else value <= limit
-    return {"metric": metric, "measured": round(value, 3), "limit": limit, "unit": unit,
-            "kind": "minimum" if higher_is_better else "maximum", "met": met}
+    return {
+        "metric": metric,
+        "measured": round(value, 3),
+        "limit": limit,
+        "unit": unit,
+        "kind": "minimum" if higher_is_better else "maximum",
+        "met": met,
+    }
 
 
 def emit(document: dict[str, Any]) -> None:

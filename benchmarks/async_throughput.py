@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, emit, machine, target  # noqa: E402
+from _bench import EVENT, TRIVIAL_CODE, emit, machine, target
 
-from lambda_magic.runtime.account import LocalAccount  # noqa: E402
-from lambda_magic.runtime.settings import AccountSettings  # noqa: E402
+from lambda_magic.runtime.account import LocalAccount
+from lambda_magic.runtime.settings import AccountSettings
 
 COUNT = 6_000
 ENVIRONMENTS = (1, 4, 16)
@@ -51,8 +51,11 @@ def async_run(account: LocalAccount, environments: int) -> dict:
         "accept_seconds": round(accepted - started, 3),
         "events_per_s": round(COUNT / elapsed, 1),
         "environments_used": len(envs),
-        "checks": {"succeeded": ledger.succeeded - environments, "balances": ledger.balances(),
-                   "throttles": ledger.throttles},
+        "checks": {
+            "succeeded": ledger.succeeded - environments,
+            "balances": ledger.balances(),
+            "throttles": ledger.throttles,
+        },
     }
 
 
@@ -82,20 +85,29 @@ def main() -> None:
             baselines[f"direct_{n}_callers"] = base = direct_run(account, n)
             overhead = round(run["seconds"] / base["seconds"], 2)
             run["overhead_vs_direct"] = overhead
-            targets.append(target(f"results.async_{n}_environments.events_per_s", run["events_per_s"],
-                                  TARGET_EVENTS_PER_S, "events/s", higher_is_better=True))
+            targets.append(
+                target(
+                    f"results.async_{n}_environments.events_per_s",
+                    run["events_per_s"],
+                    TARGET_EVENTS_PER_S,
+                    "events/s",
+                    higher_is_better=True,
+                )
+            )
             targets.append(target(f"results.async_{n}_environments.overhead_vs_direct", overhead, TARGET_OVERHEAD, "x"))
     finally:
         account.shutdown()
-    emit({
-        "benchmark": "async_throughput",
-        "description": __doc__.split("\n\n")[0],
-        "machine": machine(),
-        "results": results,
-        "baselines": baselines,
-        "targets": targets,
-        "elapsed_s": round(time.time() - started, 2),
-    })
+    emit(
+        {
+            "benchmark": "async_throughput",
+            "description": __doc__.split("\n\n")[0],
+            "machine": machine(),
+            "results": results,
+            "baselines": baselines,
+            "targets": targets,
+            "elapsed_s": round(time.time() - started, 2),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -28,9 +28,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, emit, machine, summarize, target  # noqa: E402
+from _bench import EVENT, TRIVIAL_CODE, emit, machine, summarize, target
 
-from lambda_magic.runtime.account import LocalAccount  # noqa: E402
+from lambda_magic.runtime.account import LocalAccount
 
 COLD_STARTS = 200
 WARMUP = 10
@@ -144,12 +144,16 @@ def main() -> None:
     document = {
         "benchmark": "cold_start",
         "description": "first LocalAccount.invoke after (re-)register of `return event` (isolation=process), "
-                       "in a fresh process and with 2 GB resident, against a bare os.fork from this process",
+        "in a fresh process and with 2 GB resident, against a bare os.fork from this process",
         "machine": info,
         "unit": "ms",
-        "allocation": {"bytes": BIG_BYTES, "touched_every_bytes": PAGE, "touch_s": round(touch_s, 2),
-                       "rss_mb_with_allocation": big_rss,
-                       "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)},
+        "allocation": {
+            "bytes": BIG_BYTES,
+            "touched_every_bytes": PAGE,
+            "touch_s": round(touch_s, 2),
+            "rss_mb_with_allocation": big_rss,
+            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        },
         "results": {
             "fresh": fresh,
             "after_2gb": after,

@@ -22,10 +22,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target  # noqa: E402
+from _bench import EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target
 
-from lambda_magic.runtime.account import LocalAccount  # noqa: E402
-from lambda_magic.runtime.settings import AccountSettings  # noqa: E402
+from lambda_magic.runtime.account import LocalAccount
+from lambda_magic.runtime.settings import AccountSettings
 
 #: A tight loop runs far above Lambda's 10 requests/s per unit of concurrency (10,000/s for the
 #: default 1,000): raise the account limit so the figure is the invoke path, not a throttle.
@@ -96,7 +96,7 @@ def main() -> None:
     document = {
         "benchmark": "inline_overhead",
         "description": "warm LocalAccount.invoke of `return event` with isolation=inline vs calling the handler "
-                       "function directly, per-call wall time",
+        "function directly, per-call wall time",
         "machine": info,
         "n": N,
         "warmup": WARMUP,

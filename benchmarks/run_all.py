@@ -24,16 +24,25 @@ TIMEOUT_S = 180
 def run(name: str) -> dict:
     started = time.perf_counter()
     try:
-        completed = subprocess.run([sys.executable, os.path.join(HERE, f"{name}.py")], capture_output=True,
-                                   text=True, timeout=TIMEOUT_S, cwd=os.path.dirname(HERE))
+        completed = subprocess.run(
+            [sys.executable, os.path.join(HERE, f"{name}.py")],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            cwd=os.path.dirname(HERE),
+        )
     except subprocess.TimeoutExpired as exc:
         return {"error": f"timed out after {TIMEOUT_S} s", "stderr_tail": (exc.stderr or "")[-2000:]}
     wall = round(time.perf_counter() - started, 2)
     try:
         document = json.loads(completed.stdout)
     except ValueError:
-        return {"error": f"exit status {completed.returncode}, no JSON on stdout", "wall_s": wall,
-                "stdout_tail": completed.stdout[-2000:], "stderr_tail": completed.stderr[-2000:]}
+        return {
+            "error": f"exit status {completed.returncode}, no JSON on stdout",
+            "wall_s": wall,
+            "stdout_tail": completed.stdout[-2000:],
+            "stderr_tail": completed.stderr[-2000:],
+        }
     document["wall_s"] = wall
     if completed.returncode != 0:
         document["exit_status"] = completed.returncode
@@ -47,15 +56,18 @@ def main() -> None:
     for name, document in results.items():
         found = document.get("targets") or ([document["target"]] if "target" in document else [])
         targets.extend({"benchmark": name, **entry} for entry in found)
-    emit({
-        "benchmark": "run_all",
-        "machine": machine(),
-        "targets": targets,
-        "all_targets_met": bool(targets) and all(entry["met"] for entry in targets)
-                           and not any("error" in document for document in results.values()),
-        "results": results,
-        "elapsed_s": round(time.perf_counter() - started, 2),
-    })
+    emit(
+        {
+            "benchmark": "run_all",
+            "machine": machine(),
+            "targets": targets,
+            "all_targets_met": bool(targets)
+            and all(entry["met"] for entry in targets)
+            and not any("error" in document for document in results.values()),
+            "results": results,
+            "elapsed_s": round(time.perf_counter() - started, 2),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ the consumer takes to empty it:
   thread until every message of the round was deleted.
 
 Rounds alternate between the two (after a warm-up round each; which one goes first alternates
-too), so a slow phase of the machine hits both.  Queues stay short (``CHUNK`` messages), because moto's SQS cost per call
-grows with the number of messages queued (issue 5's moto note).  Target: the mapping's rate
+too), so a slow phase of the machine hits both.  Queues stay short (``CHUNK`` messages), because moto's SQS cost
+per call grows with the number of messages queued (issue 5's moto note).  Target: the mapping's rate
 is at least 0.8 of the loop's.
 
 Prints one JSON document.  Run: ``python benchmarks/sqs_mapping.py``.
@@ -27,10 +27,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import emit, machine, target  # noqa: E402
+from _bench import emit, machine, target
 
-from lambda_magic.runtime.account import LocalAccount  # noqa: E402
-from lambda_magic.sources import EventSourceMappings  # noqa: E402
+from lambda_magic.runtime.account import LocalAccount
+from lambda_magic.sources import EventSourceMappings
 
 CHUNK = 100
 ROUNDS = 20
@@ -40,8 +40,10 @@ HANDLER = "def lambda_handler(event, context):\n    return None\n"
 
 def fill(sqs, url: str, round_no: int) -> None:
     for start in range(0, CHUNK, 10):
-        sqs.send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "MessageBody": f'{{"round": {round_no}, "n": {start + i}}}'} for i in range(10)])
+        sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "MessageBody": f'{{"round": {round_no}, "n": {start + i}}}'} for i in range(10)],
+        )
 
 
 def loop_round(sqs, url: str) -> float:
@@ -49,11 +51,18 @@ def loop_round(sqs, url: str) -> float:
     started = time.perf_counter()
     deleted = 0
     while deleted < CHUNK:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                       AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+        messages = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
         if messages:
-            answer = sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)])
+            answer = sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
             deleted += len(answer.get("Successful", []))
     return time.perf_counter() - started
 
@@ -118,25 +127,35 @@ def main() -> None:
             "all_succeeded": all(run.status == "success" for run in runs),
             "invocations": len(runs),
             "mean_batch_size": round(statistics.fmean(sizes), 2) if sizes else None,
-            "queue_empty": sqs.get_queue_attributes(QueueUrl=mapped_url, AttributeNames=["ApproximateNumberOfMessages"])
-            ["Attributes"]["ApproximateNumberOfMessages"] == "0",
+            "queue_empty": sqs.get_queue_attributes(
+                QueueUrl=mapped_url, AttributeNames=["ApproximateNumberOfMessages"]
+            )["Attributes"]["ApproximateNumberOfMessages"]
+            == "0",
         }
         baseline = summary(loop_times)
     finally:
         account.shutdown()
     ratio = mapped["messages_per_s"] / baseline["messages_per_s"]
     mapped["rate_vs_loop"] = round(ratio, 3)
-    emit({
-        "benchmark": "sqs_mapping",
-        "description": __doc__.split("\n\n")[0],
-        "machine": machine(),
-        "config": {"messages_per_round": CHUNK, "rounds": ROUNDS, "batch_size": 10, "batching_window_s": 0,
-                   "handler": HANDLER.strip(), "isolation": account.settings.isolation},
-        "results": {"mapping": mapped},
-        "baselines": {"boto3_receive_delete_loop": baseline},
-        "targets": [target("results.mapping.rate_vs_loop", ratio, TARGET_RATIO, "x", higher_is_better=True)],
-        "elapsed_s": round(time.time() - started, 2),
-    })
+    emit(
+        {
+            "benchmark": "sqs_mapping",
+            "description": __doc__.split("\n\n")[0],
+            "machine": machine(),
+            "config": {
+                "messages_per_round": CHUNK,
+                "rounds": ROUNDS,
+                "batch_size": 10,
+                "batching_window_s": 0,
+                "handler": HANDLER.strip(),
+                "isolation": account.settings.isolation,
+            },
+            "results": {"mapping": mapped},
+            "baselines": {"boto3_receive_delete_loop": baseline},
+            "targets": [target("results.mapping.rate_vs_loop", ratio, TARGET_RATIO, "x", higher_is_better=True)],
+            "elapsed_s": round(time.time() - started, 2),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -35,11 +35,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target  # noqa: E402
+from _bench import EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target
 
-from lambda_magic.runtime import wire  # noqa: E402
-from lambda_magic.runtime.account import LocalAccount  # noqa: E402
-from lambda_magic.runtime.settings import AccountSettings  # noqa: E402
+from lambda_magic.runtime import wire
+from lambda_magic.runtime.account import LocalAccount
+from lambda_magic.runtime.settings import AccountSettings
 
 #: A tight loop runs far above Lambda's 10 requests/s per unit of concurrency (10,000/s for the
 #: default 1,000): raise the account limit so the figure is the invoke path, not a throttle.
@@ -70,6 +70,7 @@ def plain_handler(event, context):
 
 # --- CPU placement ---------------------------------------------------------------------------
 
+
 def placements() -> dict[str, tuple[int, int]]:
     """(cpu of this process, cpu of the peer) for each forced placement."""
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
@@ -98,6 +99,7 @@ class _Pinned:
 
 
 # --- baselines -------------------------------------------------------------------------------
+
 
 def _start_worker(framed: bool, cpu: int | None = None) -> tuple[int, socket.socket]:
     """A persistent echo worker process (forked before any thread exists)."""
@@ -194,6 +196,7 @@ def measure_wire_roundtrip(n: int) -> list[int]:
 
 # --- lambda_magic ----------------------------------------------------------------------------
 
+
 def measure_lambda_magic(n: int, placement: tuple[int, int] | None = None) -> tuple[list[int], list[float], dict]:
     ours_cpu, peer_cpu = placement or (None, None)
     # Pinned before the account exists, the template (and every environment forked
@@ -227,7 +230,9 @@ def measure_lambda_magic(n: int, placement: tuple[int, int] | None = None) -> tu
                 "status": result.status,
                 "payload": result.payload,
                 "environments": len(account.environments()),
-                "gc_collections_during_measurement": [after - before for before, after in zip(gc_before, gc_after)],
+                "gc_collections_during_measurement": [
+                    after - before for before, after in zip(gc_before, gc_after, strict=True)
+                ],
             }
         finally:
             account.shutdown()
@@ -262,8 +267,8 @@ def main() -> None:
         }
     document = {
         "benchmark": "warm_invoke",
-        "description": "warm LocalAccount.invoke of `return event` (isolation=process, event {\"n\": 1}), per-call "
-                       "wall time, against a plain call and a socketpair round trip to a persistent worker",
+        "description": 'warm LocalAccount.invoke of `return event` (isolation=process, event {"n": 1}), per-call '
+        "wall time, against a plain call and a socketpair round trip to a persistent worker",
         "machine": info,
         "n": N,
         "warmup": WARMUP,
@@ -286,8 +291,9 @@ def main() -> None:
             "invoke_median_over_socketpair_median": round(invoke_stats["median_us"] / raw_stats["median_us"], 2),
             "invoke_median_minus_socketpair_median_us": round(invoke_stats["median_us"] - raw_stats["median_us"], 3),
         },
-        "target": target("results.lambda_magic_process_invoke.median_us", invoke_stats["median_us"],
-                         TARGET_MEDIAN_US, "us"),
+        "target": target(
+            "results.lambda_magic_process_invoke.median_us", invoke_stats["median_us"], TARGET_MEDIAN_US, "us"
+        ),
         "elapsed_s": round(time.perf_counter() - wall, 2),
     }
     emit(document)

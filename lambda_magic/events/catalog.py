@@ -13,9 +13,10 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from importlib import resources
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from ..common.errors import InvalidParameterValueException, UnknownParameterError, UnknownTemplateError
 from .coerce import coerce
@@ -53,8 +54,9 @@ class Catalog:
                 raise TemplateFileError(f"{where}: not valid JSON: {exc}") from None
             template, variables, body = parse_template(data, where)
             if where.endswith(".json") and not where.endswith(f"{template.service}/{template.event}.json"):
-                raise TemplateFileError(f"{where}: a template with id {template.id!r} belongs in "
-                                        f"templates/{template.id}.json")
+                raise TemplateFileError(
+                    f"{where}: a template with id {template.id!r} belongs in templates/{template.id}.json"
+                )
             if template.id in entries:
                 raise TemplateFileError(f"{where}: template id {template.id!r} is defined twice")
             entries[template.id] = (template, variables, body)
@@ -124,7 +126,8 @@ class Catalog:
         except (TypeError, ValueError) as exc:
             raise InvalidParameterValueException(
                 f"{template_id}: the event would hold a value JSON cannot carry ({exc}); "
-                "sets and bytes belong in DynamoDB images only") from None
+                "sets and bytes belong in DynamoDB images only"
+            ) from None
 
     def resolve(self, template: Template, params: Mapping[str, Any]) -> dict[str, Any]:
         """Every parameter's value: the given ones checked and converted, the rest defaults."""
@@ -143,8 +146,10 @@ class Catalog:
     def _unknown_param(self, template: Template, name: str) -> str:
         names = [p.name for p in template.params]
         if name in RENDER_OPTIONS:
-            return (f"{name!r} is not a parameter of {template.id}; it is an option of every template: "
-                    f"pass {name}=... to render()")
+            return (
+                f"{name!r} is not a parameter of {template.id}; it is an option of every template: "
+                f"pass {name}=... to render()"
+            )
         listing = ", ".join(names) if names else "none"
         hint = _suggest(name, names, normalise=True)
         return f"unknown parameter {name!r} for {template.id}{hint} (parameters: {listing})"
@@ -158,8 +163,12 @@ class Catalog:
         if service in self.services():
             events = [t.id for t in self.templates(service)]
             return f"; {service} has {', '.join(repr(i) for i in events)}"
-        by_event = [i for i in ids if i.split("/", 1)[1] in difflib.get_close_matches(event or service,
-                    [j.split("/", 1)[1] for j in ids], n=3, cutoff=0.75)]
+        by_event = [
+            i
+            for i in ids
+            if i.split("/", 1)[1]
+            in difflib.get_close_matches(event or service, [j.split("/", 1)[1] for j in ids], n=3, cutoff=0.75)
+        ]
         if by_event:
             return "; did you mean " + " or ".join(repr(i) for i in by_event[:3]) + "?"
         return f"; services are {', '.join(self.services())}"
@@ -191,4 +200,3 @@ def _template_files() -> Iterator[tuple[str, str]]:
 @functools.lru_cache(maxsize=1)
 def _load_packaged() -> Catalog:
     return Catalog.from_files(_template_files())
-

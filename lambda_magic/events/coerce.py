@@ -27,14 +27,16 @@ FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 #: Python types a ``json`` value may hold; sets, bytes and Decimal mean something to DynamoDB.
 _SCALARS = (str, int, float, bool, type(None), bytes, bytearray, Decimal)
 
-EXPECTED = MappingProxyType({
-    "string": "a string",
-    "integer": "an integer, e.g. 1024",
-    "number": "a number, e.g. 1.5",
-    "boolean": "true or false",
-    "json": 'JSON, e.g. {"a": 1} or [1, 2]',
-    "records": f"a count from 1 to {MAX_RECORDS} or a non-empty list of records",
-})
+EXPECTED = MappingProxyType(
+    {
+        "string": "a string",
+        "integer": "an integer, e.g. 1024",
+        "number": "a number, e.g. 1.5",
+        "boolean": "true or false",
+        "json": 'JSON, e.g. {"a": 1} or [1, 2]',
+        "records": f"a count from 1 to {MAX_RECORDS} or a non-empty list of records",
+    }
+)
 
 
 def coerce(param: Param, value: Any, template_id: str) -> Any:
@@ -56,9 +58,7 @@ def bad_value(param: Param, value: Any, template_id: str, expected: str) -> Inva
     shown = repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    return InvalidParameterValueException(
-        f"parameter {param.name!r} of {template_id} expects {expected}; got {shown}"
-    )
+    return InvalidParameterValueException(f"parameter {param.name!r} of {template_id} expects {expected}; got {shown}")
 
 
 def _string(value: Any) -> str:
@@ -153,11 +153,13 @@ def check_json(value: Any, depth: int = 0) -> Any:
     raise ValueError(f"{type(value).__name__} is not JSON")
 
 
-_CONVERTERS = MappingProxyType({
-    "string": _string,
-    "integer": _integer,
-    "number": _number,
-    "boolean": _boolean,
-    "json": _json,
-    "records": _records,
-})
+_CONVERTERS = MappingProxyType(
+    {
+        "string": _string,
+        "integer": _integer,
+        "number": _number,
+        "boolean": _boolean,
+        "json": _json,
+        "records": _records,
+    }
+)

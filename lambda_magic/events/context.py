@@ -21,19 +21,33 @@ from ..common.errors import InvalidParameterValueException
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-ALPHABETS = MappingProxyType({
-    "hex": "0123456789abcdef",
-    "HEX": "0123456789ABCDEF",
-    "digits": string.digits,
-    "alnum": string.ascii_letters + string.digits,
-    "lower": string.ascii_lowercase + string.digits,
-    "upper": string.ascii_uppercase + string.digits,
-    "base64": string.ascii_letters + string.digits + "+/",
-    "base64url": string.ascii_letters + string.digits + "-_",
-})
+ALPHABETS = MappingProxyType(
+    {
+        "hex": "0123456789abcdef",
+        "HEX": "0123456789ABCDEF",
+        "digits": string.digits,
+        "alnum": string.ascii_letters + string.digits,
+        "lower": string.ascii_lowercase + string.digits,
+        "upper": string.ascii_uppercase + string.digits,
+        "base64": string.ascii_letters + string.digits + "+/",
+        "base64url": string.ascii_letters + string.digits + "-_",
+    }
+)
 TIME_FORMATS = (
-    "iso_ms", "iso_s", "iso_ms_offset", "iso_ms_local", "epoch_s", "epoch_ms", "epoch_ms_string",
-    "epoch_s_float", "clf", "rfc2822", "sequencer", "amz_date", "date_compact", "date_slash",
+    "iso_ms",
+    "iso_s",
+    "iso_ms_offset",
+    "iso_ms_local",
+    "epoch_s",
+    "epoch_ms",
+    "epoch_ms_string",
+    "epoch_s_float",
+    "clf",
+    "rfc2822",
+    "sequencer",
+    "amz_date",
+    "date_compact",
+    "date_slash",
 )
 
 
@@ -129,9 +143,9 @@ class RenderContext:
         if fmt == "epoch_s":
             return int(epoch)
         if fmt == "epoch_ms":
-            return int(round(epoch * 1000))
+            return round(epoch * 1000)
         if fmt == "epoch_ms_string":
-            return str(int(round(epoch * 1000)))
+            return str(round(epoch * 1000))
         if fmt == "epoch_s_float":
             return round(epoch, 3)
         if fmt == "clf":

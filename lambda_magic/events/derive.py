@@ -12,8 +12,9 @@ import json
 import random
 import re
 import uuid
+from collections.abc import Callable
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from . import encodings as enc
@@ -184,8 +185,10 @@ def dynamodb_change(value: Any, options: dict, ctx: RenderContext) -> dict[str, 
     if not set(item) & DYNAMODB_CONTROL_KEYS:
         item = {"new_image": item}
     if set(item) - DYNAMODB_CONTROL_KEYS:
-        raise ValueError(f"unknown keys {sorted(set(item) - DYNAMODB_CONTROL_KEYS)} in a DynamoDB record; "
-                         f"use {sorted(DYNAMODB_CONTROL_KEYS)}")
+        raise ValueError(
+            f"unknown keys {sorted(set(item) - DYNAMODB_CONTROL_KEYS)} in a DynamoDB record; "
+            f"use {sorted(DYNAMODB_CONTROL_KEYS)}"
+        )
     new, old = item.get("new_image"), item.get("old_image")
     default = "MODIFY" if new is not None and old is not None else "INSERT" if new is not None else "REMOVE"
     name = item.get("event_name") or default
@@ -255,8 +258,10 @@ def alexa_slots(value: Any, options: dict, ctx: RenderContext) -> dict[str, Any]
 def lex_slot_details(value: Any, options: dict, ctx: RenderContext) -> dict[str, Any]:
     """Lex V1 ``slotDetails`` for ``{slot: value or null}``."""
     return {
-        name: {"resolutions": [] if item is None else [{"value": str(item)}],
-               "originalValue": None if item is None else str(item)}
+        name: {
+            "resolutions": [] if item is None else [{"value": str(item)}],
+            "originalValue": None if item is None else str(item),
+        }
         for name, item in _dict(value, "slots").items()
     }
 
@@ -274,8 +279,10 @@ def lex_v2_slots(value: Any, options: dict, ctx: RenderContext) -> dict[str, Any
             slots[name] = None
         else:
             text = str(item)
-            slots[name] = {"shape": "Scalar", "value": {"originalValue": text, "interpretedValue": text,
-                                                        "resolvedValues": [text]}}
+            slots[name] = {
+                "shape": "Scalar",
+                "value": {"originalValue": text, "interpretedValue": text, "resolvedValues": [text]},
+            }
     return slots
 
 
@@ -289,46 +296,48 @@ def _simple(function: Callable[[Any], Any]) -> Callable[[Any, dict, Any], Any]:
     return lambda value, options, ctx: function(value)
 
 
-DERIVATIONS: MappingProxyType[str, Callable[[Any, dict, Any], Any]] = MappingProxyType({
-    "base64": _simple(enc.b64),
-    "md5": _simple(enc.md5_hex),
-    "sha256": _simple(enc.sha256_hex),
-    "text": _simple(enc.to_text),
-    "json_text": _simple(json.dumps),
-    "s3_key": _simple(lambda v: enc.s3_key(_str(v, "key"))),
-    "url_quote": lambda v, o, ctx: quote(_str(v), safe=o.get("safe", "/")),
-    "gzip_base64": _simple(enc.gzip_b64),
-    "string_values": _simple(enc.string_values),
-    "uuid5": _simple(lambda v: str(uuid.uuid5(uuid.NAMESPACE_URL, enc.to_text(v)))),
-    "leading_slash": _simple(lambda v: "/" + _str(v, "path").lstrip("/")),
-    "no_leading_slash": _simple(lambda v: _str(v, "path").lstrip("/")),
-    "null_if_empty": _simple(lambda v: v if v else None),
-    "dynamodb_item": _simple(lambda v: enc.dynamodb_item(_dict(v, "item"))),
-    "sqs_message_attributes": _simple(lambda v: enc.sqs_message_attributes(_dict(v, "message_attributes"))),
-    "sqs_attributes_md5": _simple(enc.sqs_attributes_md5),
-    "sns_message_attributes": _simple(lambda v: enc.sns_message_attributes(_dict(v, "message_attributes"))),
-    "stable_token": stable_token,
-    "xray_trace_id": xray_trace_id,
-    "merge": merge,
-    "single_values": single_values,
-    "multi_values": multi_values,
-    "query_string": query_string,
-    "lower_keys": lower_keys,
-    "cloudfront_headers": cloudfront_headers,
-    "path_parameters": path_parameters,
-    "http_body": http_body,
-    "http_is_base64": http_is_base64,
-    "raw_path": raw_path,
-    "string_map": string_map,
-    "header_value": header_value,
-    "fifo_queue_name": fifo_queue_name,
-    "compact": _simple(lambda v: _str(v).replace("-", "")),
-    "dynamodb_change": dynamodb_change,
-    "log_event": log_event,
-    "kpl": kpl,
-    "alexa_slots": alexa_slots,
-    "lex_slot_details": lex_slot_details,
-    "lex_v1_slots": lex_v1_slots,
-    "lex_v2_slots": lex_v2_slots,
-    "lex_v2_next_action": lex_v2_next_action,
-})
+DERIVATIONS: MappingProxyType[str, Callable[[Any, dict, Any], Any]] = MappingProxyType(
+    {
+        "base64": _simple(enc.b64),
+        "md5": _simple(enc.md5_hex),
+        "sha256": _simple(enc.sha256_hex),
+        "text": _simple(enc.to_text),
+        "json_text": _simple(json.dumps),
+        "s3_key": _simple(lambda v: enc.s3_key(_str(v, "key"))),
+        "url_quote": lambda v, o, ctx: quote(_str(v), safe=o.get("safe", "/")),
+        "gzip_base64": _simple(enc.gzip_b64),
+        "string_values": _simple(enc.string_values),
+        "uuid5": _simple(lambda v: str(uuid.uuid5(uuid.NAMESPACE_URL, enc.to_text(v)))),
+        "leading_slash": _simple(lambda v: "/" + _str(v, "path").lstrip("/")),
+        "no_leading_slash": _simple(lambda v: _str(v, "path").lstrip("/")),
+        "null_if_empty": _simple(lambda v: v if v else None),
+        "dynamodb_item": _simple(lambda v: enc.dynamodb_item(_dict(v, "item"))),
+        "sqs_message_attributes": _simple(lambda v: enc.sqs_message_attributes(_dict(v, "message_attributes"))),
+        "sqs_attributes_md5": _simple(enc.sqs_attributes_md5),
+        "sns_message_attributes": _simple(lambda v: enc.sns_message_attributes(_dict(v, "message_attributes"))),
+        "stable_token": stable_token,
+        "xray_trace_id": xray_trace_id,
+        "merge": merge,
+        "single_values": single_values,
+        "multi_values": multi_values,
+        "query_string": query_string,
+        "lower_keys": lower_keys,
+        "cloudfront_headers": cloudfront_headers,
+        "path_parameters": path_parameters,
+        "http_body": http_body,
+        "http_is_base64": http_is_base64,
+        "raw_path": raw_path,
+        "string_map": string_map,
+        "header_value": header_value,
+        "fifo_queue_name": fifo_queue_name,
+        "compact": _simple(lambda v: _str(v).replace("-", "")),
+        "dynamodb_change": dynamodb_change,
+        "log_event": log_event,
+        "kpl": kpl,
+        "alexa_slots": alexa_slots,
+        "lex_slot_details": lex_slot_details,
+        "lex_v1_slots": lex_v1_slots,
+        "lex_v2_slots": lex_v2_slots,
+        "lex_v2_next_action": lex_v2_next_action,
+    }
+)

@@ -14,8 +14,9 @@ import hashlib
 import json
 import re
 import struct
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote_plus
 
 KPL_MAGIC = b"\xf3\x89\x9a\xc2"
@@ -67,6 +68,7 @@ def gzip_b64(value: Any, compact_json: bool = True) -> str:
 
 # --- SQS and SNS message attributes ---------------------------------------------------
 
+
 def _number_text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValueError(f"{value!r} is not a number")
@@ -77,7 +79,9 @@ def _number_text(value: Any) -> str:
     if not number.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
     normal = number.normalize()
-    return format(normal, "f") if abs(normal.as_tuple().exponent) < 40 else str(normal)
+    exponent = normal.as_tuple().exponent  # an int for a finite number ('n', 'N', 'F' only for NaN and infinity)
+    assert isinstance(exponent, int)
+    return format(normal, "f") if abs(exponent) < 40 else str(normal)
 
 
 def sqs_message_attributes(plain: dict[str, Any]) -> dict[str, Any]:
@@ -86,7 +90,7 @@ def sqs_message_attributes(plain: dict[str, Any]) -> dict[str, Any]:
     A string is a ``String``, a number a ``Number``, bytes a ``Binary``; a value may also
     be given in full as ``{"dataType": ..., "stringValue" | "binaryValue": ...}``.
     """
-    result = {}
+    result: dict[str, Any] = {}
     for name, value in plain.items():
         if not _ATTRIBUTE_NAME.match(name) or name.lower().startswith(("aws.", "amazon.")):
             raise ValueError(f"message attribute name {name!r} is invalid (A-Z a-z 0-9 _ - . only)")
@@ -168,6 +172,7 @@ def string_values(value: Any) -> Any:
 
 # --- DynamoDB attribute values --------------------------------------------------------
 
+
 def dynamodb_value(value: Any) -> dict[str, Any]:
     """One plain value as DynamoDB attribute-value JSON (the rules of boto3's serializer).
 
@@ -237,7 +242,7 @@ def dynamodb_size(attributes: dict[str, Any]) -> int:
 
 
 def _value_size(value: dict[str, Any]) -> int:
-    (kind, data), = value.items()
+    ((kind, data),) = value.items()
     if kind == "S":
         return len(data.encode())
     if kind == "N":
@@ -258,6 +263,7 @@ def _value_size(value: dict[str, Any]) -> int:
 
 
 # --- Kinesis Producer Library aggregation ---------------------------------------------
+
 
 def _varint(number: int) -> bytes:
     out = bytearray()

@@ -10,8 +10,9 @@ file with a message that names it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ..common.errors import LambdaMagicError
 from .coerce import coerce

@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import string
 from collections import ChainMap
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ..common.errors import InvalidParameterValueException
 from .coerce import MAX_RECORDS
@@ -32,7 +33,7 @@ class Renderer:
 
     def __init__(self, template_id: str, params: Mapping[str, Any], ctx: RenderContext) -> None:
         self.template_id = template_id
-        self.params = params
+        self.params = dict(params)  # a ChainMap layer below the scope (read only here)
         self.ctx = ctx
 
     def render(self, variables: Mapping[str, Any], body: Any) -> Any:
@@ -115,8 +116,9 @@ class Renderer:
         name = node["$derive"]
         if name not in DERIVATIONS:
             raise TemplateBodyError(f"unknown derivation {name!r}; derivations are {sorted(DERIVATIONS)}")
-        options = {key: self.evaluate(value, scope) for key, value in node.items()
-                   if key not in ("$derive", "omit_null")}
+        options = {
+            key: self.evaluate(value, scope) for key, value in node.items() if key not in ("$derive", "omit_null")
+        }
         value = options.pop("of", None)
         try:
             result = DERIVATIONS[name](value, options, self.ctx)

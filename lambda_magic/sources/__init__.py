@@ -25,7 +25,7 @@ POLLERS = {
     "dynamodb": ("lambda_magic.sources.dynamodb", "DynamoDbStreamsPoller"),
 }
 
-__all__ = ["EventSourceMapping", "EventSourceMappings", "POLLERS", "Poller"]
+__all__ = ["POLLERS", "EventSourceMapping", "EventSourceMappings", "Poller"]
 
 
 def poller_class(source: str) -> type[Poller]:
@@ -36,13 +36,13 @@ def poller_class(source: str) -> type[Poller]:
 class EventSourceMappings:
     """The account's event source mappings and their pollers (hangs off the account)."""
 
-    def __init__(self, account: "LocalAccount"):
+    def __init__(self, account: LocalAccount):
         self.account = account
         self._pollers: dict[str, Poller] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, account: "LocalAccount") -> "EventSourceMappings":
+    def of(cls, account: LocalAccount) -> EventSourceMappings:
         """The account's mappings (created on first use and registered with the account)."""
         return account.extension("event_source_mappings", lambda: cls(account))
 

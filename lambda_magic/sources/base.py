@@ -34,7 +34,7 @@ class Poller:
     #: Back-off after a throttled invoke.
     throttle_backoff_s = 1.0
 
-    def __init__(self, account: "LocalAccount", mapping: "EventSourceMapping"):
+    def __init__(self, account: LocalAccount, mapping: EventSourceMapping):
         self.account = account
         self.mapping = mapping
         self.stats: collections.Counter = collections.Counter()
@@ -58,7 +58,7 @@ class Poller:
         return {}
 
     @classmethod
-    def validate(cls, account: "LocalAccount", mapping: "EventSourceMapping") -> None:
+    def validate(cls, account: LocalAccount, mapping: EventSourceMapping) -> None:
         """Refuse a mapping AWS would refuse (the source is missing, a timeout is too short, ...)."""
 
     # --- the rhythm -------------------------------------------------------------------------------
@@ -101,12 +101,13 @@ class Poller:
         with self._lock:
             self.stats[name] += n
 
-    def invoke(self, event: dict) -> "Invocation | None":
+    def invoke(self, event: dict) -> Invocation | None:
         """Invoke the function synchronously, as Lambda's pollers do; None when throttled."""
         self.count("invocations")
         try:
-            return self.account.invoke(self.mapping.function_name, event,
-                                       trigger=f"{self.mapping.source}:{self.resource_name}")
+            return self.account.invoke(
+                self.mapping.function_name, event, trigger=f"{self.mapping.source}:{self.resource_name}"
+            )
         except TooManyRequestsException:
             self.count("throttles")
             return None

@@ -80,8 +80,11 @@ class DynamoDbStreamsPoller(StreamPoller):
             kwargs["ExclusiveStartShardId"] = last
 
     def _iterator(self, shard_id: str, kind: str, sequence: str | None = None) -> str:
-        kwargs: dict[str, Any] = {"StreamArn": self.mapping.event_source_arn, "ShardId": shard_id,
-                                  "ShardIteratorType": kind}
+        kwargs: dict[str, Any] = {
+            "StreamArn": self.mapping.event_source_arn,
+            "ShardId": shard_id,
+            "ShardIteratorType": kind,
+        }
         if sequence is not None:
             kwargs["SequenceNumber"] = sequence
         return self._client.get_shard_iterator(**kwargs)["ShardIterator"]
@@ -112,4 +115,6 @@ class DynamoDbStreamsPoller(StreamPoller):
         if raw.get("userIdentity"):
             record["userIdentity"] = raw["userIdentity"]  # TTL deletions
         key = json.dumps(body["Keys"], sort_keys=True)
-        return Rec(seq, int(seq), key, self.account.clock.from_real(created_s), iso(created_s), record, dumps_size(record))
+        return Rec(
+            seq, int(seq), key, self.account.clock.from_real(created_s), iso(created_s), record, dumps_size(record)
+        )

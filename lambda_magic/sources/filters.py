@@ -33,10 +33,11 @@ import binascii
 import ipaddress
 import json
 import operator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Mapping, Union
+from typing import Any
 
 from ..common.errors import InvalidParameterValueException
 
@@ -49,12 +50,20 @@ MAX_PATTERN_LENGTH = 4096
 #: The key that holds each source's payload.
 DATA_KEYS = MappingProxyType({"sqs": "body", "kinesis": "data", "dynamodb": "dynamodb"})
 
-_COMPARE = MappingProxyType({"=": operator.eq, "<": operator.lt, "<=": operator.le,
-                             ">": operator.gt, ">=": operator.ge})
-_TEXT_TESTS = MappingProxyType({"prefix": str.startswith, "suffix": str.endswith, "equals-ignore-case": str.__eq__,
-                                "one-of": lambda text, group: text in group})
-_OPERATORS = frozenset({"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr",
-                        "wildcard"})
+_COMPARE = MappingProxyType(
+    {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+)
+_TEXT_TESTS = MappingProxyType(
+    {
+        "prefix": str.startswith,
+        "suffix": str.endswith,
+        "equals-ignore-case": str.__eq__,
+        "one-of": lambda text, group: text in group,
+    }
+)
+_OPERATORS = frozenset(
+    {"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard"}
+)
 _SHAPE = 'FilterCriteria must look like {"Filters": [{"Pattern": "<JSON object>"}]}'
 _MISSING: Any = object()  # an absent field
 
@@ -64,7 +73,7 @@ class _JsonFloat(float):
 
     text: str
 
-    def __new__(cls, text: str) -> "_JsonFloat":
+    def __new__(cls, text: str) -> _JsonFloat:
         number = super().__new__(cls, text)
         number.text = text
         return number
@@ -90,8 +99,8 @@ class _Leaf:
 
 @dataclass(frozen=True)
 class _Node:
-    fields: tuple[tuple[str, Union["_Node", _Leaf]], ...]
-    alternatives: tuple[tuple["_Node", ...], ...] = ()  # one tuple per "$or"
+    fields: tuple[tuple[str, _Node | _Leaf], ...]
+    alternatives: tuple[tuple[_Node, ...], ...] = ()  # one tuple per "$or"
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,7 @@ class FilterCriteria:
     _nodes: tuple[_Node, ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
-    def parse(cls, value: Any, *, source: str | None = None) -> "FilterCriteria":
+    def parse(cls, value: Any, *, source: str | None = None) -> FilterCriteria:
         """Validate ``FilterCriteria`` as ``CreateEventSourceMapping`` does.
 
         ``value`` is AWS's ``{"Filters": [{"Pattern": "<JSON>"}, ...]}`` (or that as a JSON string,
@@ -120,8 +129,10 @@ class FilterCriteria:
         data_key = DATA_KEYS[_source_name(source)] if source is not None else None
         items = _filter_items(value)
         if len(items) > MAX_FILTERS:
-            raise InvalidParameterValueException(f"Invalid FilterCriteria: {len(items)} filters given; a mapping "
-                                                 f"takes at most {MAX_FILTERS} (AWS's default quota)")
+            raise InvalidParameterValueException(
+                f"Invalid FilterCriteria: {len(items)} filters given; a mapping "
+                f"takes at most {MAX_FILTERS} (AWS's default quota)"
+            )
         patterns, nodes = [], []
         for index, item in enumerate(items):
             try:
@@ -211,8 +222,9 @@ def _pattern(item: Any) -> tuple[str, dict[str, Any]]:
     except (TypeError, ValueError) as exc:
         raise _PatternError("", f"is not JSON-serialisable ({exc})") from None
     if not isinstance(text, str):
-        raise _PatternError("", f'must be a JSON string (a filter is {{"Pattern": "<JSON>"}}), '
-                                f"not {type(item).__name__}")
+        raise _PatternError(
+            "", f'must be a JSON string (a filter is {{"Pattern": "<JSON>"}}), not {type(item).__name__}'
+        )
     if len(text) > MAX_PATTERN_LENGTH:
         raise _PatternError("", f"is {len(text)} characters long; Lambda allows at most {MAX_PATTERN_LENGTH}")
     try:
@@ -232,8 +244,11 @@ def _loads(text: str) -> Any:
 def _require_object_data(node: _Node, key: str) -> None:
     for name, child in node.fields:
         if name == key and isinstance(child, _Leaf):
-            raise _PatternError(key, f'must be a JSON object such as {{"{key}": {{"field": ["value"]}}}}; '
-                                     "Lambda refuses non-JSON filter patterns for stream data")
+            raise _PatternError(
+                key,
+                f'must be a JSON object such as {{"{key}": {{"field": ["value"]}}}}; '
+                "Lambda refuses non-JSON filter patterns for stream data",
+            )
     for group in node.alternatives:
         for alternative in group:
             _require_object_data(alternative, key)
@@ -244,8 +259,9 @@ def _compile_object(pattern: Mapping[str, Any], path: str) -> _Node:
     alternatives: list[tuple[_Node, ...]] = []
     for key, value in pattern.items():
         where = f"{path}.{key}" if path else key
-        plain_objects = isinstance(value, list) and [v for v in value
-                                                     if isinstance(v, dict) and not set(v) & _OPERATORS]
+        plain_objects = isinstance(value, list) and [
+            v for v in value if isinstance(v, dict) and not set(v) & _OPERATORS
+        ]
         if key == "$or" and plain_objects:  # event-ruler: an OR only for an array of 2+ plain objects
             if len(plain_objects) < 2 or len(plain_objects) != len(value):
                 raise _PatternError(where, "needs an array of at least two pattern objects")
@@ -265,8 +281,11 @@ def _compile_matcher(value: Any, where: str) -> tuple[Any, ...]:
     if value is None or isinstance(value, (str, bool)) or _is_number(value):
         return ("equals", value)
     if not isinstance(value, dict):
-        raise _PatternError(where, f"array values must be strings, numbers, true, false, null or one "
-                                   f"{{operator: ...}} object, not {_show(value)}")
+        raise _PatternError(
+            where,
+            f"array values must be strings, numbers, true, false, null or one "
+            f"{{operator: ...}} object, not {_show(value)}",
+        )
     if len(value) != 1:
         raise _PatternError(where, f"a match expression takes exactly one operator, got {_show(value)}")
     ((op, arg),) = value.items()
@@ -289,8 +308,11 @@ def _compile_matcher(value: Any, where: str) -> tuple[Any, ...]:
         return _compile_anything_but(arg, where)
     if op == "numeric":
         return (op, _compile_numeric(arg, where))
-    expected = {"equals-ignore-case": "a string", "exists": "true or false",
-                "cidr": 'an IPv4 or IPv6 network such as "10.0.0.0/24"'}
+    expected = {
+        "equals-ignore-case": "a string",
+        "exists": "true or false",
+        "cidr": 'an IPv4 or IPv6 network such as "10.0.0.0/24"',
+    }
     if op in expected:
         raise _PatternError(where, f"{op} takes {expected[op]}, not {_show(arg)}")
     if op == "wildcard":
@@ -312,17 +334,21 @@ def _compile_anything_but(arg: Any, where: str) -> tuple[Any, ...]:
         texts = [value] if isinstance(value, str) else value
         if isinstance(texts, list) and texts and all(isinstance(v, str) for v in texts):
             return ("text", _TEXT_TESTS["one-of"], frozenset(v.lower() for v in texts), True, True)
-        raise _PatternError(where, "anything-but equals-ignore-case takes a string or a list of strings, "
-                                   f"not {_show(value)}")
-    raise _PatternError(where, "anything-but takes a string, a number, a non-empty list of only strings or only "
-                               f"numbers, or {{prefix|suffix|equals-ignore-case: ...}}, not {_show(arg)}")
+        raise _PatternError(
+            where, f"anything-but equals-ignore-case takes a string or a list of strings, not {_show(value)}"
+        )
+    raise _PatternError(
+        where,
+        "anything-but takes a string, a number, a non-empty list of only strings or only "
+        f"numbers, or {{prefix|suffix|equals-ignore-case: ...}}, not {_show(arg)}",
+    )
 
 
 def _compile_numeric(arg: Any, where: str) -> tuple[tuple[str, float], ...]:
     example = 'e.g. [">", 0, "<=", 5] or ["=", 3]'
     if not isinstance(arg, list) or not arg or len(arg) % 2:
         raise _PatternError(where, f"numeric takes operator/number pairs, {example}; got {_show(arg)}")
-    pairs = list(zip(arg[::2], arg[1::2]))
+    pairs = list(zip(arg[::2], arg[1::2], strict=True))
     for op, number in pairs:
         if op not in _COMPARE:
             raise _PatternError(where, f"unknown numeric operator {_show(op)}; use =, <, <=, > or >=")

@@ -42,7 +42,8 @@ class KinesisPoller(StreamPoller):
             )
         if ":stream/" not in arn:
             raise InvalidParameterValueException(
-                f"{arn!r} is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)")
+                f"{arn!r} is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)"
+            )
         try:
             summary = account.cloud.client("kinesis").describe_stream_summary(StreamARN=arn)["StreamDescriptionSummary"]
         except Exception as exc:
@@ -54,7 +55,8 @@ class KinesisPoller(StreamPoller):
             raise
         if summary.get("StreamStatus") not in ("ACTIVE", "UPDATING"):
             raise InvalidParameterValueException(
-                f"stream {summary.get('StreamName')!r} is {summary.get('StreamStatus')}, not ACTIVE")
+                f"stream {summary.get('StreamName')!r} is {summary.get('StreamStatus')}, not ACTIVE"
+            )
         check_destination(mapping)
 
     # --- reading the stream ---------------------------------------------------------------------
@@ -69,8 +71,11 @@ class KinesisPoller(StreamPoller):
             kwargs = {"NextToken": page["NextToken"]}
 
     def _iterator(self, shard_id: str, kind: str, sequence: str | None = None) -> str:
-        kwargs: dict[str, Any] = {"StreamARN": self.mapping.event_source_arn, "ShardId": shard_id,
-                                  "ShardIteratorType": kind}
+        kwargs: dict[str, Any] = {
+            "StreamARN": self.mapping.event_source_arn,
+            "ShardId": shard_id,
+            "ShardIteratorType": kind,
+        }
         if kind == "AT_TIMESTAMP":
             kwargs["Timestamp"] = self.mapping.starting_position_timestamp
         elif sequence is not None:
@@ -86,7 +91,7 @@ class KinesisPoller(StreamPoller):
         arrived = raw["ApproximateArrivalTimestamp"].timestamp()
         data = raw["Data"]
         encoded = base64.b64encode(data if isinstance(data, bytes) else str(data).encode()).decode()
-        record = {
+        record: dict[str, Any] = {
             "kinesis": {
                 "kinesisSchemaVersion": "1.0",
                 "partitionKey": raw["PartitionKey"],
@@ -106,4 +111,6 @@ class KinesisPoller(StreamPoller):
             record["kinesis"]["encryptionType"] = raw["EncryptionType"]
         # the record's JSON size, counted without encoding it (the fixed keys and values take ~280 bytes)
         size = len(encoded) + len(raw["PartitionKey"]) + 2 * len(seq) + len(shard_id) + self._fixed_size
-        return Rec(seq, int(seq), raw["PartitionKey"], self.account.clock.from_real(arrived), iso(arrived), record, size)
+        return Rec(
+            seq, int(seq), raw["PartitionKey"], self.account.clock.from_real(arrived), iso(arrived), record, size
+        )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from ..common.errors import InvalidParameterValueException
 
@@ -22,7 +23,9 @@ def source_of(arn: str) -> str:
             f"{arn!r} is a table, not its stream: give the table's LatestStreamArn (enable a StreamSpecification)"
         )
     if service not in ("sqs", "kinesis", "dynamodb"):
-        raise InvalidParameterValueException(f"event source {arn!r}: only SQS queues, Kinesis streams and DynamoDB streams")
+        raise InvalidParameterValueException(
+            f"event source {arn!r}: only SQS queues, Kinesis streams and DynamoDB streams"
+        )
     return service
 
 
@@ -32,7 +35,7 @@ class EventSourceMapping:
 
     function_name: str
     event_source_arn: str
-    batch_size: int | None = None
+    batch_size: int = None  # type: ignore[assignment]  # None: AWS's default for the source, set below
     maximum_batching_window_s: int = 0
     starting_position: str | None = None
     starting_position_timestamp: float | None = None
@@ -63,7 +66,9 @@ class EventSourceMapping:
         self.function_response_types = tuple(self.function_response_types or ())
         for kind in self.function_response_types:
             if kind != "ReportBatchItemFailures":
-                raise InvalidParameterValueException(f"function_response_types: only 'ReportBatchItemFailures', got {kind!r}")
+                raise InvalidParameterValueException(
+                    f"function_response_types: only 'ReportBatchItemFailures', got {kind!r}"
+                )
         if stream:
             if self.starting_position is None:
                 raise InvalidParameterValueException(
@@ -83,11 +88,13 @@ class EventSourceMapping:
                 _range("maximum_record_age_s", self.maximum_record_age_s, 60, 604_800)
             _range("parallelization_factor", self.parallelization_factor, 1, 10)
         else:
-            for name, value, default in (("starting_position", self.starting_position, None),
-                                         ("bisect_batch_on_function_error", self.bisect_batch_on_function_error, False),
-                                         ("parallelization_factor", self.parallelization_factor, 1),
-                                         ("maximum_retry_attempts", self.maximum_retry_attempts, -1),
-                                         ("maximum_record_age_s", self.maximum_record_age_s, -1)):
+            for name, value, default in (
+                ("starting_position", self.starting_position, None),
+                ("bisect_batch_on_function_error", self.bisect_batch_on_function_error, False),
+                ("parallelization_factor", self.parallelization_factor, 1),
+                ("maximum_retry_attempts", self.maximum_retry_attempts, -1),
+                ("maximum_record_age_s", self.maximum_record_age_s, -1),
+            ):
                 if value != default:
                     raise InvalidParameterValueException(f"{name} applies to streams, not to SQS queues")
         if self.destination_config is not None:

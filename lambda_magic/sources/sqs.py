@@ -82,7 +82,7 @@ class SqsPoller(ThreadedTicks):
     #: Wall seconds between re-reads of the queue's visibility timeout.
     refresh_interval_s = 5.0
 
-    def __init__(self, account: "LocalAccount", mapping: "EventSourceMapping"):
+    def __init__(self, account: LocalAccount, mapping: EventSourceMapping):
         super().__init__(account, mapping)
         parts = mapping.event_source_arn.split(":")
         self.region, self.queue_name = parts[3], parts[5]
@@ -101,7 +101,7 @@ class SqsPoller(ThreadedTicks):
         self._handles: dict[str, str] = {}  # messageId -> receipt handle of the copy in our hands
 
     @classmethod
-    def validate(cls, account: "LocalAccount", mapping: "EventSourceMapping") -> None:
+    def validate(cls, account: LocalAccount, mapping: EventSourceMapping) -> None:
         """Refuse what ``CreateEventSourceMapping`` refuses for a queue."""
         name = mapping.event_source_arn.split(":")[5]
         _, attributes = find_queue(account.cloud.client("sqs"), name, mapping.event_source_arn)
@@ -221,7 +221,7 @@ class SqsPoller(ThreadedTicks):
                 messages = self._receive(queue, want, wait_s, visibility)
                 if not messages and remaining is None:
                     return batch  # manual clock: take what is there now
-                if not messages and wait_s == 0:
+                if not messages and wait_s == 0 and remaining is not None:
                     time.sleep(min(remaining, 0.05))
         except Exception as exc:
             self._fail(batch, exc)
@@ -252,9 +252,9 @@ class SqsPoller(ThreadedTicks):
         self._finish(batch)
 
     def _settle(self, batch: _Batch) -> None:
-        queue, criteria = self._queue, self.mapping.filter_criteria
+        queue, criteria = self._connected(), self.mapping.filter_criteria
         deletes, keep, records = [], [], []
-        for message, record in zip(batch.messages, batch.records):
+        for message, record in zip(batch.messages, batch.records, strict=True):
             if criteria is not None and not criteria.admits("sqs", record):
                 deletes.append(message)  # matches no filter: Lambda deletes it without an invoke
                 self.count("filtered")
@@ -263,12 +263,13 @@ class SqsPoller(ThreadedTicks):
                 records.append(record)
         failed: list[dict] = []
         if records:
-            failed = self._invoke_batch({"Records": records}, keep)
-            if failed is None:  # throttled: retry with the batch in hand, or give it back
+            answer = self._invoke_batch({"Records": records}, keep)
+            if answer is None:  # throttled: retry with the batch in hand, or give it back
                 self._delete(queue, deletes)
                 batch.messages, batch.records = keep, records
                 self._throttled(queue, batch)
                 return
+            failed = answer
             failed_ids = {m["MessageId"] for m in failed}
             deletes += [m for m in keep if m["MessageId"] not in failed_ids]
             self.count("processed", len(keep) - len(failed))
@@ -402,7 +403,7 @@ class SqsPoller(ThreadedTicks):
                 for mid, handle in handles:
                     if self._handles.get(mid) == handle:
                         del self._handles[mid]
-            self._queue.set_visibility(ours, 0)
+            self._connected().set_visibility(ours, 0)
             self.count("released", len(ours))
         except Exception as exc:  # the cloud is gone
             self.last_error = f"{type(exc).__name__}: {exc}"
@@ -418,6 +419,12 @@ class SqsPoller(ThreadedTicks):
         with self._cond:
             for message in messages:
                 self._handles.pop(message["MessageId"], None)
+
+    def _connected(self) -> QueueApi:
+        """The queue :meth:`_connect` found (a batch in hand or a release timer implies one)."""
+        if self._queue is None:
+            raise RuntimeError(f"the poller of {self.queue_name!r} has not found its queue")
+        return self._queue
 
     def _connect(self) -> QueueApi:
         """The queue, found once; the client is kept, so a poller never restarts a stopped cloud."""
@@ -446,12 +453,20 @@ class SqsPoller(ThreadedTicks):
             batches, messages = len(self._in_hand), sum(len(b.messages) for b in self._in_hand)
         stats, mapping = self.stats, self.mapping
         return {
-            "queue": self.queue_name, "queue_url": self.queue_url, "fifo": self.fifo, "state": mapping.state,
-            "batch_size": mapping.batch_size, "maximum_batching_window_s": mapping.maximum_batching_window_s,
+            "queue": self.queue_name,
+            "queue_url": self.queue_url,
+            "fifo": self.fifo,
+            "state": mapping.state,
+            "batch_size": mapping.batch_size,
+            "maximum_batching_window_s": mapping.maximum_batching_window_s,
             "visibility_timeout_s": self.visibility_timeout_s,
-            "in_flight_batches": batches, "in_flight_messages": messages,
-            "throttled_batches_waiting": self._parked, "concurrency": self.concurrency,
-            **{key: stats[key] for key in ("received", "processed", "failed", "filtered", "deleted",
-                                           "invocations", "throttles")},
+            "in_flight_batches": batches,
+            "in_flight_messages": messages,
+            "throttled_batches_waiting": self._parked,
+            "concurrency": self.concurrency,
+            **{
+                key: stats[key]
+                for key in ("received", "processed", "failed", "filtered", "deleted", "invocations", "throttles")
+            },
             "last_error": self.last_error,
         }

@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: The synchronous invoke's payload limit: a batch never grows past it (DG: "6 MB").
 PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -22,8 +23,15 @@ _ENVELOPE = len('{"Records": []}')
 
 #: System attributes in the order of AWS's example records (standard, then FIFO); others follow.
 _STANDARD_ORDER = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp")
-_FIFO_ORDER = ("ApproximateReceiveCount", "SentTimestamp", "SequenceNumber", "MessageGroupId", "SenderId",
-               "MessageDeduplicationId", "ApproximateFirstReceiveTimestamp")
+_FIFO_ORDER = (
+    "ApproximateReceiveCount",
+    "SentTimestamp",
+    "SequenceNumber",
+    "MessageGroupId",
+    "SenderId",
+    "MessageDeduplicationId",
+    "ApproximateFirstReceiveTimestamp",
+)
 
 
 def sqs_record(message: Mapping[str, Any], queue_arn: str, region: str, *, fifo: bool) -> dict[str, Any]:
@@ -88,7 +96,9 @@ def envelope_size() -> int:
     return _ENVELOPE
 
 
-def batch_outcome(event: Mapping[str, Any], invocation: Any, function_response_types: tuple[str, ...]) -> tuple[list[str], Any]:
+def batch_outcome(
+    event: Mapping[str, Any], invocation: Any, function_response_types: tuple[str, ...]
+) -> tuple[list[str], Any]:
     """The message ids Lambda returns to the queue after ``invocation``, and the verdict.
 
     Lambda's rules (DG services-sqs-errorhandling; lambda-semantics §6.1.5-6): a function
@@ -102,6 +112,11 @@ def batch_outcome(event: Mapping[str, Any], invocation: Any, function_response_t
     """
     from ..events.contracts import check_response
 
-    verdict = check_response("sqs-batch", event, invocation.payload, invocation.function_error,
-                             function_response_types=function_response_types)
+    verdict = check_response(
+        "sqs-batch",
+        event,
+        invocation.payload,
+        invocation.function_error,
+        function_response_types=function_response_types,
+    )
     return list(verdict.details.get("failed_item_ids", ())), verdict

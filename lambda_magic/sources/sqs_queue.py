@@ -49,27 +49,39 @@ class QueueApi:
 
     def receive(self, count: int, wait_s: int, visibility_s: int) -> list[dict]:
         """``ReceiveMessage`` with every system and message attribute, as Lambda's poller asks."""
-        answer = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=count, WaitTimeSeconds=wait_s,
-                                          VisibilityTimeout=visibility_s, AttributeNames=["All"],
-                                          MessageAttributeNames=["All"])
+        answer = self.sqs.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=count,
+            WaitTimeSeconds=wait_s,
+            VisibilityTimeout=visibility_s,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
         return answer.get("Messages") or []
 
     def delete(self, messages: list[dict]) -> list[dict]:
         """``DeleteMessageBatch``; the entries that failed (``Id`` is the index in ``messages``)."""
-        failed = []
+        failed: list[dict] = []
         for start in range(0, len(messages), 10):
-            answer = self.sqs.delete_message_batch(QueueUrl=self.url, Entries=[
-                {"Id": str(start + i), "ReceiptHandle": m["ReceiptHandle"]}
-                for i, m in enumerate(messages[start:start + 10])])
+            answer = self.sqs.delete_message_batch(
+                QueueUrl=self.url,
+                Entries=[
+                    {"Id": str(start + i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(messages[start : start + 10])
+                ],
+            )
             failed += answer.get("Failed") or []
         return failed
 
     def set_visibility(self, handles: list[str], seconds: int | list[int]) -> None:
         """``ChangeMessageVisibilityBatch`` (0: visible again at once)."""
         each = seconds if isinstance(seconds, list) else [seconds] * len(handles)
-        entries = [{"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": s} for i, (h, s) in enumerate(zip(handles, each))]
+        entries = [
+            {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": s}
+            for i, (h, s) in enumerate(zip(handles, each, strict=True))
+        ]
         for start in range(0, len(entries), 10):
-            self.sqs.change_message_visibility_batch(QueueUrl=self.url, Entries=entries[start:start + 10])
+            self.sqs.change_message_visibility_batch(QueueUrl=self.url, Entries=entries[start : start + 10])
 
     def hold(self, messages: list[dict]) -> None:
         """Keep messages invisible for as long as SQS allows (the account clock releases them)."""

@@ -83,7 +83,9 @@ class Shard:
         return sum(len(lane.queue) for lane in self.lanes)
 
     def busy(self) -> bool:
-        return any(l.running or l.batch or l.parts or l.queue or l.wake_at is not None for l in self.lanes)
+        return any(
+            lane.running or lane.batch or lane.parts or lane.queue or lane.wake_at is not None for lane in self.lanes
+        )
 
     def finished(self) -> bool:
         done = self.exhausted or (self.ending is not None and self.checkpoint_order >= self.ending)
@@ -126,7 +128,9 @@ def failure_index(payload: Any, batch: Batch) -> int | None:
     return lowest
 
 
-def failure_record(account: Any, mapping: Any, batch_info_key: str, shard_id: str, batch: Batch, condition: str) -> dict:
+def failure_record(
+    account: Any, mapping: Any, batch_info_key: str, shard_id: str, batch: Batch, condition: str
+) -> dict:
     """The OnFailure invocation record: pointers to the records, never the records themselves."""
     function = account.registry.latest(mapping.function_name)
     first, last = batch.records[0], batch.records[-1]

@@ -33,8 +33,17 @@ from collections import deque
 from typing import Any
 
 from .base import Poller
-from .stream_batches import (PAYLOAD_LIMIT, RETRY_BASE_S, RETRY_CAP_S, Batch, Lane, Rec, Shard, failure_index,
-                             failure_record)
+from .stream_batches import (
+    PAYLOAD_LIMIT,
+    RETRY_BASE_S,
+    RETRY_CAP_S,
+    Batch,
+    Lane,
+    Rec,
+    Shard,
+    failure_index,
+    failure_record,
+)
 
 __all__ = ["StreamPoller"]
 
@@ -89,12 +98,20 @@ class StreamPoller(Poller):
                 if shard_id in self._shards:
                     continue
             ending = (info.get("SequenceNumberRange") or {}).get("EndingSequenceNumber")
-            kind = self.mapping.starting_position if initial else "TRIM_HORIZON"
+            start = self.mapping.starting_position
+            assert start is not None, "a stream mapping has a starting position (checked at creation)"
+            kind = start if initial else "TRIM_HORIZON"
             parents = tuple(p for p in (info.get("ParentShardId"), info.get("AdjacentParentShardId")) if p)
             lanes = [Lane(i) for i in range(self.mapping.parallelization_factor)]
             closed_at_start = kind == "LATEST" and ending is not None  # nothing comes after its end
-            shard = Shard(shard_id, parents, lanes, iterator=None if closed_at_start else self._iterator(shard_id, kind),
-                          exhausted=closed_at_start, ending=None if ending is None else int(ending))
+            shard = Shard(
+                shard_id,
+                parents,
+                lanes,
+                iterator=None if closed_at_start else self._iterator(shard_id, kind),
+                exhausted=closed_at_start,
+                ending=None if ending is None else int(ending),
+            )
             with self._state:
                 if shard_id not in self._shards:
                     self._shards[shard_id] = shard
@@ -190,8 +207,12 @@ class StreamPoller(Poller):
             # a daemon thread per batch (at most shards x parallelization at once): a hung handler
             # never holds up the kernel's exit, and its environment's timeout ends it anyway
             try:
-                threading.Thread(target=self._run, args=(shard, lane, batch), daemon=True,
-                                 name=f"esm-{self.mapping.source}-{shard.shard_id[-4:]}-{lane.index}").start()
+                threading.Thread(
+                    target=self._run,
+                    args=(shard, lane, batch),
+                    daemon=True,
+                    name=f"esm-{self.mapping.source}-{shard.shard_id[-4:]}-{lane.index}",
+                ).start()
             except RuntimeError:  # no thread to be had (interpreter exit): undo, try again later
                 lane.running = False
                 self.account.scheduler.done_activity()
@@ -207,12 +228,13 @@ class StreamPoller(Poller):
         if not lane.queue:
             return None
         window = self.mapping.maximum_batching_window_s
-        if window and len(lane.queue) < self.mapping.batch_size and lane.since is not None:
-            if now < lane.since + window - 1e-6:
-                lane.wake_at = lane.since + window
-                self._schedule(lane.wake_at - now, work=True)
-                return None
-        records, size = [], 0
+        filling = window and len(lane.queue) < self.mapping.batch_size
+        if filling and lane.since is not None and now < lane.since + window - 1e-6:
+            lane.wake_at = lane.since + window
+            self._schedule(lane.wake_at - now, work=True)
+            return None
+        records: list[Rec] = []
+        size = 0
         while lane.queue and len(records) < self.mapping.batch_size:
             if records and size + lane.queue[0].size > PAYLOAD_LIMIT:
                 break
@@ -303,8 +325,7 @@ class StreamPoller(Poller):
             self.count("records_succeeded", failed_at)
             self._complete(shard, batch.records[:failed_at])
             batch = Batch(batch.records[failed_at:], batch.retries, batch.invokes, batch.last)
-        elif (invocation.status != "success" and self.mapping.bisect_batch_on_function_error
-              and len(batch.records) > 1):
+        elif invocation.status != "success" and self.mapping.bisect_batch_on_function_error and len(batch.records) > 1:
             half = len(batch.records) // 2  # bisect: not a retry attempt
             self.count("bisects", 1)
             lane.batch = Batch(batch.records[:half], batch.retries)
@@ -374,22 +395,40 @@ class StreamPoller(Poller):
         with self._state:
             shards = []
             for shard in self._shards.values():
-                in_flight = [{
-                    "lane": lane.index, "first": lane.batch.records[0].seq, "last": lane.batch.records[-1].seq,
-                    "size": len(lane.batch.records), "invokes": lane.batch.invokes, "retries": lane.batch.retries,
-                    "state": "running" if lane.running else ("retry" if lane.blocked else "waiting"),
-                } for lane in shard.lanes if lane.batch is not None]
-                shards.append({
-                    "shard_id": shard.shard_id, "position": shard.checkpoint, "read_up_to": shard.read_up_to,
-                    "in_flight": in_flight, "queued": shard.queued, "retries": shard.retries,
-                    "blocked": any(lane.blocked for lane in shard.lanes),
-                    "iterator_age_ms": shard.iterator_age_ms, "millis_behind_latest": shard.behind_ms,
-                    "closed": shard.exhausted or shard.ending is not None,
-                })
-        return {"shards": shards, "iterator_age_ms": self.stats.get("iterator_age_ms"),
-                "retries": self.stats.get("retries", 0), "bisects": self.stats.get("bisects", 0),
-                "records_done": self.stats.get("records_done", 0),
-                "records_succeeded": self.stats.get("records_succeeded", 0),
-                "records_discarded": self.stats.get("records_discarded", 0),
-                "last_error": self.last_error}
-
+                in_flight = [
+                    {
+                        "lane": lane.index,
+                        "first": lane.batch.records[0].seq,
+                        "last": lane.batch.records[-1].seq,
+                        "size": len(lane.batch.records),
+                        "invokes": lane.batch.invokes,
+                        "retries": lane.batch.retries,
+                        "state": "running" if lane.running else ("retry" if lane.blocked else "waiting"),
+                    }
+                    for lane in shard.lanes
+                    if lane.batch is not None
+                ]
+                shards.append(
+                    {
+                        "shard_id": shard.shard_id,
+                        "position": shard.checkpoint,
+                        "read_up_to": shard.read_up_to,
+                        "in_flight": in_flight,
+                        "queued": shard.queued,
+                        "retries": shard.retries,
+                        "blocked": any(lane.blocked for lane in shard.lanes),
+                        "iterator_age_ms": shard.iterator_age_ms,
+                        "millis_behind_latest": shard.behind_ms,
+                        "closed": shard.exhausted or shard.ending is not None,
+                    }
+                )
+        return {
+            "shards": shards,
+            "iterator_age_ms": self.stats.get("iterator_age_ms"),
+            "retries": self.stats.get("retries", 0),
+            "bisects": self.stats.get("bisects", 0),
+            "records_done": self.stats.get("records_done", 0),
+            "records_succeeded": self.stats.get("records_succeeded", 0),
+            "records_discarded": self.stats.get("records_discarded", 0),
+            "last_error": self.last_error,
+        }

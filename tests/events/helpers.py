@@ -74,23 +74,50 @@ SAM = {
     "apigateway/request-authorizer": (
         ["account-id", "method", "partition", "region", "resource", "restApiId", "stage"],
         [
-            "type", "methodArn", "resource", "path", "httpMethod", "headers", "queryStringParameters",
-            "pathParameters", "stageVariables", "requestContext"
+            "type",
+            "methodArn",
+            "resource",
+            "path",
+            "httpMethod",
+            "headers",
+            "queryStringParameters",
+            "pathParameters",
+            "stageVariables",
+            "requestContext",
         ],
     ),
     "apigateway/aws-proxy": (
         ["account-id", "body", "dns-suffix", "method", "path", "querystringparameters", "resource", "stage"],
         [
-            "body", "resource", "path", "httpMethod", "isBase64Encoded", "queryStringParameters",
-            "multiValueQueryStringParameters", "pathParameters", "stageVariables", "headers", "multiValueHeaders",
-            "requestContext"
+            "body",
+            "resource",
+            "path",
+            "httpMethod",
+            "isBase64Encoded",
+            "queryStringParameters",
+            "multiValueQueryStringParameters",
+            "pathParameters",
+            "stageVariables",
+            "headers",
+            "multiValueHeaders",
+            "requestContext",
         ],
     ),
     "apigateway/http-api-proxy": (
         ["account-id", "body", "dns-suffix", "method", "path", "stage"],
         [
-            "version", "routeKey", "rawPath", "rawQueryString", "cookies", "headers", "queryStringParameters",
-            "requestContext", "body", "pathParameters", "isBase64Encoded", "stageVariables"
+            "version",
+            "routeKey",
+            "rawPath",
+            "rawQueryString",
+            "cookies",
+            "headers",
+            "queryStringParameters",
+            "requestContext",
+            "body",
+            "pathParameters",
+            "isBase64Encoded",
+            "stageVariables",
         ],
     ),
     "appsync/resolver": (
@@ -108,8 +135,13 @@ SAM = {
     "cloudformation/create-request": (
         ["account-id", "partition", "region", "stack"],
         [
-            "RequestType", "ResponseURL", "StackId", "RequestId", "ResourceType", "LogicalResourceId",
-            "ResourceProperties"
+            "RequestType",
+            "ResponseURL",
+            "StackId",
+            "RequestId",
+            "ResourceType",
+            "LogicalResourceId",
+            "ResourceProperties",
         ],
     ),
     "cloudfront/ab-test": (
@@ -175,22 +207,46 @@ SAM = {
     "config/item-change-notification": (
         ["account-id", "partition", "region"],
         [
-            "invokingEvent", "ruleParameters", "resultToken", "eventLeftScope", "executionRoleArn", "configRuleArn",
-            "configRuleName", "configRuleId", "accountId", "version"
+            "invokingEvent",
+            "ruleParameters",
+            "resultToken",
+            "eventLeftScope",
+            "executionRoleArn",
+            "configRuleArn",
+            "configRuleName",
+            "configRuleId",
+            "accountId",
+            "version",
         ],
     ),
     "config/oversized-item-change-notification": (
         ["account-id", "partition", "region"],
         [
-            "invokingEvent", "ruleParameters", "resultToken", "eventLeftScope", "executionRoleArn", "configRuleArn",
-            "configRuleName", "configRuleId", "accountId", "version"
+            "invokingEvent",
+            "ruleParameters",
+            "resultToken",
+            "eventLeftScope",
+            "executionRoleArn",
+            "configRuleArn",
+            "configRuleName",
+            "configRuleId",
+            "accountId",
+            "version",
         ],
     ),
     "config/periodic-rule": (
         ["account-id", "partition", "region"],
         [
-            "invokingEvent", "ruleParameters", "resultToken", "eventLeftScope", "executionRoleArn", "configRuleArn",
-            "configRuleName", "configRuleId", "accountId", "version"
+            "invokingEvent",
+            "ruleParameters",
+            "resultToken",
+            "eventLeftScope",
+            "executionRoleArn",
+            "configRuleArn",
+            "configRuleName",
+            "configRuleId",
+            "accountId",
+            "version",
         ],
     ),
     "connect/contact-flow-event": (
@@ -252,50 +308,96 @@ SAM = {
     "lex/book-car": (
         [],
         [
-            "messageVersion", "invocationSource", "userId", "sessionAttributes", "bot", "outputDialogMode",
-            "currentIntent"
+            "messageVersion",
+            "invocationSource",
+            "userId",
+            "sessionAttributes",
+            "bot",
+            "outputDialogMode",
+            "currentIntent",
         ],
     ),
     "lex/book-hotel": (
         [],
         [
-            "messageVersion", "invocationSource", "userId", "sessionAttributes", "bot", "outputDialogMode",
-            "currentIntent"
+            "messageVersion",
+            "invocationSource",
+            "userId",
+            "sessionAttributes",
+            "bot",
+            "outputDialogMode",
+            "currentIntent",
         ],
     ),
     "lex/make-appointment": (
         [],
         [
-            "messageVersion", "invocationSource", "userId", "sessionAttributes", "bot", "outputDialogMode",
-            "currentIntent"
+            "messageVersion",
+            "invocationSource",
+            "userId",
+            "sessionAttributes",
+            "bot",
+            "outputDialogMode",
+            "currentIntent",
         ],
     ),
     "lex/order-flowers": (
         [],
         [
-            "messageVersion", "invocationSource", "userId", "sessionAttributes", "bot", "outputDialogMode",
-            "currentIntent"
+            "messageVersion",
+            "invocationSource",
+            "userId",
+            "sessionAttributes",
+            "bot",
+            "outputDialogMode",
+            "currentIntent",
         ],
     ),
     "lex-v2/banking-bot": (
         [],
         [
-            "sessionId", "inputTranscript", "interpretations", "responseContentType", "sessionState",
-            "messageVersion", "invocationSource", "transcriptions", "inputMode", "bot"
+            "sessionId",
+            "inputTranscript",
+            "interpretations",
+            "responseContentType",
+            "sessionState",
+            "messageVersion",
+            "invocationSource",
+            "transcriptions",
+            "inputMode",
+            "bot",
         ],
     ),
     "lex-v2/book-car": (
         [],
         [
-            "sessionId", "inputTranscript", "interpretations", "proposedNextState", "responseContentType",
-            "sessionState", "messageVersion", "invocationSource", "transcriptions", "inputMode", "bot"
+            "sessionId",
+            "inputTranscript",
+            "interpretations",
+            "proposedNextState",
+            "responseContentType",
+            "sessionState",
+            "messageVersion",
+            "invocationSource",
+            "transcriptions",
+            "inputMode",
+            "bot",
         ],
     ),
     "lex-v2/book-hotel": (
         [],
         [
-            "sessionId", "inputTranscript", "interpretations", "proposedNextState", "responseContentType",
-            "sessionState", "messageVersion", "invocationSource", "transcriptions", "inputMode", "bot"
+            "sessionId",
+            "inputTranscript",
+            "interpretations",
+            "proposedNextState",
+            "responseContentType",
+            "sessionState",
+            "messageVersion",
+            "invocationSource",
+            "transcriptions",
+            "inputMode",
+            "bot",
         ],
     ),
     "rekognition/s3-request": (
@@ -320,8 +422,14 @@ SAM = {
     ),
     "sagemaker/ground-truth-annotation-consolidation": (
         [
-            "account-id", "execution-role", "iteration-object-timestamp", "label-attribute-name",
-            "labeling-job-name", "partition", "region", "s3-output-path"
+            "account-id",
+            "execution-role",
+            "iteration-object-timestamp",
+            "label-attribute-name",
+            "labeling-job-name",
+            "partition",
+            "region",
+            "s3-output-path",
         ],
         ["version", "labelingJobArn", "labelAttributeName", "roleArn", "payload"],
     ),
@@ -343,22 +451,31 @@ SAM = {
     ),
     "workmail/email": (
         ["flow-direction", "mail-from", "sender"],
-        [
-            "summaryVersion", "envelope", "sender", "subject", "messageId", "invocationId", "flowDirection",
-            "truncated"
-        ],
+        ["summaryVersion", "envelope", "sender", "subject", "messageId", "invocationId", "flowDirection", "truncated"],
     ),
 }
 
 
 #: Event types SAM lacks that the issue asks for.
 REQUIRED_EXTRAS = [
-    "cognito/pre-sign-up", "cognito/post-confirmation", "cognito/pre-authentication", "cognito/post-authentication",
-    "cognito/pre-token-generation", "cognito/custom-message", "cognito/define-auth-challenge",
-    "cognito/create-auth-challenge", "cognito/verify-auth-challenge-response", "cognito/user-migration",
-    "cloudformation/update-request", "cloudformation/delete-request", "sqs/receive-message-fifo",
-    "s3/delete-marker-created", "eventbridge/custom-event", "lambda/function-url",
-    "apigateway/authorizer", "apigateway/request-authorizer",
+    "cognito/pre-sign-up",
+    "cognito/post-confirmation",
+    "cognito/pre-authentication",
+    "cognito/post-authentication",
+    "cognito/pre-token-generation",
+    "cognito/custom-message",
+    "cognito/define-auth-challenge",
+    "cognito/create-auth-challenge",
+    "cognito/verify-auth-challenge-response",
+    "cognito/user-migration",
+    "cloudformation/update-request",
+    "cloudformation/delete-request",
+    "sqs/receive-message-fifo",
+    "s3/delete-marker-created",
+    "eventbridge/custom-event",
+    "lambda/function-url",
+    "apigateway/authorizer",
+    "apigateway/request-authorizer",
 ]
 
 

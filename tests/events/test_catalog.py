@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 import lambda_magic.events as events
+from lambda_magic.common.errors import LambdaMagicError, UnknownTemplateError
 from lambda_magic.events import Catalog, Param, Template
 from lambda_magic.events.model import PARAM_TYPES, TemplateFileError
-from lambda_magic.common.errors import LambdaMagicError, UnknownTemplateError
 
 from .helpers import REQUIRED_EXTRAS, SAM, SAM_CONTEXT_PARAMS, snake
 
-
 # --- coverage -----------------------------------------------------------------------------
+
 
 def test_every_sam_event_type_is_in_the_catalog(catalog):
     assert len(SAM) == 68
@@ -37,15 +37,29 @@ def test_the_event_types_sam_lacks_are_there(catalog):
 def test_every_user_pool_trigger_source_is_covered(catalog):
     # The triggerSource values documented for User Pool triggers (event-catalog.md C.11).
     documented = {
-        "PreSignUp_SignUp", "PreSignUp_AdminCreateUser", "PreSignUp_ExternalProvider",
-        "PostConfirmation_ConfirmSignUp", "PostConfirmation_ConfirmForgotPassword",
-        "PreAuthentication_Authentication", "PostAuthentication_Authentication",
-        "TokenGeneration_HostedAuth", "TokenGeneration_Authentication", "TokenGeneration_NewPasswordChallenge",
-        "TokenGeneration_AuthenticateDevice", "TokenGeneration_RefreshTokens",
-        "UserMigration_Authentication", "UserMigration_ForgotPassword",
-        "CustomMessage_SignUp", "CustomMessage_AdminCreateUser", "CustomMessage_ResendCode",
-        "CustomMessage_ForgotPassword", "CustomMessage_UpdateUserAttribute", "CustomMessage_VerifyUserAttribute",
-        "CustomMessage_Authentication", "DefineAuthChallenge_Authentication", "CreateAuthChallenge_Authentication",
+        "PreSignUp_SignUp",
+        "PreSignUp_AdminCreateUser",
+        "PreSignUp_ExternalProvider",
+        "PostConfirmation_ConfirmSignUp",
+        "PostConfirmation_ConfirmForgotPassword",
+        "PreAuthentication_Authentication",
+        "PostAuthentication_Authentication",
+        "TokenGeneration_HostedAuth",
+        "TokenGeneration_Authentication",
+        "TokenGeneration_NewPasswordChallenge",
+        "TokenGeneration_AuthenticateDevice",
+        "TokenGeneration_RefreshTokens",
+        "UserMigration_Authentication",
+        "UserMigration_ForgotPassword",
+        "CustomMessage_SignUp",
+        "CustomMessage_AdminCreateUser",
+        "CustomMessage_ResendCode",
+        "CustomMessage_ForgotPassword",
+        "CustomMessage_UpdateUserAttribute",
+        "CustomMessage_VerifyUserAttribute",
+        "CustomMessage_Authentication",
+        "DefineAuthChallenge_Authentication",
+        "CreateAuthChallenge_Authentication",
         "VerifyAuthChallengeResponse_Authentication",
     }
     offered = set()
@@ -88,12 +102,15 @@ def test_counts_next_to_sam(catalog, capsys):
     assert len(catalog.services()) >= 26 and len(templates) >= 68
     assert params > sam_params - sam_context
     with capsys.disabled():
-        print(f"\ncatalog: {len(catalog.services())} services, {len(templates)} event types, {params} parameters "
-              f"(SAM: 26 / 68 / 207, of which {sam_context} are region/partition/account/dns-suffix, "
-              f"here render options)")
+        print(
+            f"\ncatalog: {len(catalog.services())} services, {len(templates)} event types, {params} parameters "
+            f"(SAM: 26 / 68 / 207, of which {sam_context} are region/partition/account/dns-suffix, "
+            f"here render options)"
+        )
 
 
 # --- listing and lookup -----------------------------------------------------------------
+
 
 def test_templates_are_sorted_by_id_and_filtered_by_service(catalog):
     ids = [t.id for t in catalog.templates()]
@@ -112,8 +129,14 @@ def test_get_returns_frozen_templates_and_params(catalog):
         template.id = "x"  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         template.params[0].default = "x"  # type: ignore[misc]
-    assert {f.name for f in dataclasses.fields(Param)} == {"name", "type", "default", "description", "choices",
-                                                           "encoding"}
+    assert {f.name for f in dataclasses.fields(Param)} == {
+        "name",
+        "type",
+        "default",
+        "description",
+        "choices",
+        "encoding",
+    }
     assert [f.name for f in dataclasses.fields(Template)] == ["id", "service", "event", "description", "params"]
 
 
@@ -150,6 +173,7 @@ def test_unknown_service_names_the_closest(catalog):
 
 # --- metadata quality ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("template_id", [t.id for t in Catalog.load().templates()])
 def test_metadata_is_complete(catalog, template_id):
     template = catalog.get(template_id)
@@ -165,79 +189,161 @@ def test_metadata_is_complete(catalog, template_id):
             assert isinstance(param.default, int) and param.default >= 1
 
 
-def test_every_placeholder_names_something_declared():
-    """A static walk of every file: $param names a parameter, $var/$fmt a param, var or built-in."""
+def _used_params(data: dict, where: str) -> set[str]:
+    """Walk one template's vars and body, asserting each placeholder names something declared; the params used."""
     import string
 
+    params = {p["name"] for p in data["params"]}
+    names = params | set(data.get("vars", {})) | {"region", "account_id", "partition", "dns_suffix"}
+    used: set[str] = set()
+
+    def walk(node, record_names=frozenset()):
+        if isinstance(node, list):
+            for item in node:
+                walk(item, record_names)
+        elif isinstance(node, dict):
+            first = next(iter(node), "")
+            if first == "$param":
+                assert node["$param"] in params, (where, node)
+                used.add(node["$param"])
+            elif first == "$var":
+                assert node["$var"].split(".")[0] in names | record_names, (where, node)
+            elif first == "$fmt":
+                for _, field, _, _ in string.Formatter().parse(node["$fmt"]):
+                    assert field is None or field in names | record_names, (where, field)
+                    if field in params:
+                        used.add(field)
+            elif first == "$records":
+                assert node.get("from", "records") in params, where
+                inner = record_names | {"item", "index"} | set(node.get("vars", {}))
+                walk(node.get("vars", {}), inner)
+                walk(node["$records"], inner)
+                walk(node.get("default"), record_names)
+                used.add(node.get("from", "records"))
+                return
+            for value in node.values():
+                walk(value, record_names)
+
+    walk(data.get("vars", {}))
+    walk(data["body"])
+    return used
+
+
+def test_every_placeholder_names_something_declared():
+    """A static walk of every file: $param names a parameter, $var/$fmt a param, var or built-in."""
     root = Path(events.__file__).parent / "templates"
     files = sorted(root.glob("*/*.json"))
     assert len(files) == len(Catalog.load())
     for path in files:
         data = json.loads(path.read_text())
         params = {p["name"] for p in data["params"]}
-        names = params | set(data.get("vars", {})) | {"region", "account_id", "partition", "dns_suffix"}
-        used_params: set[str] = set()
-
-        def walk(node, record_names=frozenset()):
-            if isinstance(node, list):
-                for item in node:
-                    walk(item, record_names)
-            elif isinstance(node, dict):
-                first = next(iter(node), "")
-                if first == "$param":
-                    assert node["$param"] in params, (path.name, node)
-                    used_params.add(node["$param"])
-                elif first == "$var":
-                    assert node["$var"].split(".")[0] in names | record_names, (path.name, node)
-                elif first == "$fmt":
-                    for _, field, _, _ in string.Formatter().parse(node["$fmt"]):
-                        assert field is None or field in names | record_names, (path.name, field)
-                        if field in params:
-                            used_params.add(field)
-                elif first == "$records":
-                    assert node.get("from", "records") in params, path.name
-                    inner = record_names | {"item", "index"} | set(node.get("vars", {}))
-                    walk(node.get("vars", {}), inner)
-                    walk(node["$records"], inner)
-                    walk(node.get("default"), record_names)
-                    used_params.add(node.get("from", "records"))
-                    return
-                for value in node.values():
-                    walk(value, record_names)
-
-        walk(data.get("vars", {}))
-        walk(data["body"])
-        assert used_params == params, (path.name, params - used_params)
+        used = _used_params(data, path.name)
+        assert used == params, (path.name, params - used)
 
 
 # --- malformed files are packaging errors that name the file -----------------------------
 
+
 def _file(**changes):
-    data = {"id": "demo/event", "service": "demo", "event": "event", "description": "A demo event.",
-            "params": [{"name": "name", "type": "string", "default": "x", "description": "A name.",
-                        "choices": None, "encoding": None}],
-            "body": {"name": {"$param": "name"}}}
+    data = {
+        "id": "demo/event",
+        "service": "demo",
+        "event": "event",
+        "description": "A demo event.",
+        "params": [
+            {
+                "name": "name",
+                "type": "string",
+                "default": "x",
+                "description": "A name.",
+                "choices": None,
+                "encoding": None,
+            }
+        ],
+        "body": {"name": {"$param": "name"}},
+    }
     data.update(changes)
     return [("templates/demo/event.json", json.dumps(data))]
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"id": "demo/other"}, "id 'demo/other' must be 'demo/event'"),
-    ({"description": "two\nlines"}, "description must be one non-empty line"),
-    ({"params": [{"name": "Name", "type": "string", "default": "x", "description": "d", "choices": None,
-                  "encoding": None}]}, "not snake_case"),
-    ({"params": [{"name": "n", "type": "text", "default": "x", "description": "d", "choices": None,
-                  "encoding": None}]}, "has type 'text'"),
-    ({"params": [{"name": "n", "type": "integer", "default": "x", "description": "d", "choices": None,
-                  "encoding": None}]}, "default 'x' is not a valid integer"),
-    ({"params": [{"name": "n", "type": "string", "default": "x", "description": "", "choices": None,
-                  "encoding": None}]}, "description must be one non-empty line"),
-    ({"params": [{"name": "n", "type": "string", "default": "x", "description": "d"}]}, "exactly the keys"),
-    ({"params": [{"name": "n", "type": "string", "default": "x", "description": "d", "choices": ["y"],
-                  "encoding": None}]}, "is not one of its choices"),
-    ({"vars": {"region": 1}}, "names used twice"),
-    ({"extra": 1}, "unknown keys ['extra']"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"id": "demo/other"}, "id 'demo/other' must be 'demo/event'"),
+        ({"description": "two\nlines"}, "description must be one non-empty line"),
+        (
+            {
+                "params": [
+                    {
+                        "name": "Name",
+                        "type": "string",
+                        "default": "x",
+                        "description": "d",
+                        "choices": None,
+                        "encoding": None,
+                    }
+                ]
+            },
+            "not snake_case",
+        ),
+        (
+            {
+                "params": [
+                    {"name": "n", "type": "text", "default": "x", "description": "d", "choices": None, "encoding": None}
+                ]
+            },
+            "has type 'text'",
+        ),
+        (
+            {
+                "params": [
+                    {
+                        "name": "n",
+                        "type": "integer",
+                        "default": "x",
+                        "description": "d",
+                        "choices": None,
+                        "encoding": None,
+                    }
+                ]
+            },
+            "default 'x' is not a valid integer",
+        ),
+        (
+            {
+                "params": [
+                    {
+                        "name": "n",
+                        "type": "string",
+                        "default": "x",
+                        "description": "",
+                        "choices": None,
+                        "encoding": None,
+                    }
+                ]
+            },
+            "description must be one non-empty line",
+        ),
+        ({"params": [{"name": "n", "type": "string", "default": "x", "description": "d"}]}, "exactly the keys"),
+        (
+            {
+                "params": [
+                    {
+                        "name": "n",
+                        "type": "string",
+                        "default": "x",
+                        "description": "d",
+                        "choices": ["y"],
+                        "encoding": None,
+                    }
+                ]
+            },
+            "is not one of its choices",
+        ),
+        ({"vars": {"region": 1}}, "names used twice"),
+        ({"extra": 1}, "unknown keys ['extra']"),
+    ],
+)
 def test_malformed_files_are_rejected_with_their_name(changes, message):
     with pytest.raises(TemplateFileError) as info:
         Catalog.from_files(iter(_file(**changes)))
@@ -246,5 +352,5 @@ def test_malformed_files_are_rejected_with_their_name(changes, message):
 
 def test_a_template_must_live_at_its_id():
     files = [("templates/demo/wrong.json", _file()[0][1])]
-    with pytest.raises(TemplateFileError, match="belongs in templates/demo/event.json"):
+    with pytest.raises(TemplateFileError, match=r"belongs in templates/demo/event\.json"):
         Catalog.from_files(iter(files))

@@ -19,6 +19,7 @@ from .helpers import NOW, records
 
 # --- SQS md5OfBody and md5OfMessageAttributes -----------------------------------------------
 
+
 @pytest.mark.parametrize("body", ["Hello from SQS!", '{"a": 1}', "ünïcødé ✓", ""])
 def test_md5_of_body_is_the_md5_of_the_utf8_body(catalog, body):
     record = records(catalog.render("sqs/receive-message", {"body": body}))[0]
@@ -47,13 +48,21 @@ def _sqs_attribute_md5(attributes: dict) -> str:
 
 
 def test_md5_of_message_attributes(catalog):
-    attributes = {"City": "Any City", "Population": 1250800, "Ratio": 0.25, "Blob": {"dataType": "Binary",
-                  "binaryValue": base64.b64encode(b"\x00\x01").decode()}, "Custom": {"dataType": "Number.int",
-                  "stringValue": "5"}}
+    attributes = {
+        "City": "Any City",
+        "Population": 1250800,
+        "Ratio": 0.25,
+        "Blob": {"dataType": "Binary", "binaryValue": base64.b64encode(b"\x00\x01").decode()},
+        "Custom": {"dataType": "Number.int", "stringValue": "5"},
+    }
     record = records(catalog.render("sqs/receive-message", {"message_attributes": attributes}))[0]
     sent = record["messageAttributes"]
-    assert sent["City"] == {"stringValue": "Any City", "stringListValues": [], "binaryListValues": [],
-                            "dataType": "String"}
+    assert sent["City"] == {
+        "stringValue": "Any City",
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": "String",
+    }
     assert sent["Population"]["dataType"] == "Number" and sent["Population"]["stringValue"] == "1250800"
     assert sent["Ratio"]["stringValue"] == "0.25" and sent["Blob"]["dataType"] == "Binary"
     assert record["md5OfMessageAttributes"] == _sqs_attribute_md5(sent)
@@ -65,23 +74,35 @@ def test_md5_of_message_attributes_agrees_with_moto():
     sent = enc.sqs_message_attributes(plain)
     message = models.Message("id", "body")
     message.message_attributes = {
-        name: {"DataType": v["dataType"], "StringValue": v.get("stringValue"),
-               "BinaryValue": base64.b64decode(v["binaryValue"]) if "binaryValue" in v else None}
-        for name, v in sent.items()}
+        name: {
+            "DataType": v["dataType"],
+            "StringValue": v.get("stringValue"),
+            "BinaryValue": base64.b64decode(v["binaryValue"]) if "binaryValue" in v else None,
+        }
+        for name, v in sent.items()
+    }
     assert enc.sqs_attributes_md5(sent) == message.attribute_md5
 
 
 # --- base64: Kinesis data, HTTP bodies, Firehose and Analytics ------------------------------
 
-@pytest.mark.parametrize("data, expected", [("Hello, this is a test 123.", b"Hello, this is a test 123."),
-                                            ({"temp": 21.5}, b'{"temp": 21.5}'), ("é", "é".encode())])
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ("Hello, this is a test 123.", b"Hello, this is a test 123."),
+        ({"temp": 21.5}, b'{"temp": 21.5}'),
+        ("é", "é".encode()),
+    ],
+)
 def test_kinesis_data_is_base64_of_the_payload(catalog, data, expected):
     record = records(catalog.render("kinesis/get-records", {"records": [data]}))[0]
     assert base64.b64decode(record["kinesis"]["data"], validate=True) == expected
 
 
-@pytest.mark.parametrize("template_id", ["apigateway/aws-proxy", "apigateway/http-api-proxy", "alb/request",
-                                         "lambda/function-url"])
+@pytest.mark.parametrize(
+    "template_id", ["apigateway/aws-proxy", "apigateway/http-api-proxy", "alb/request", "lambda/function-url"]
+)
 def test_http_bodies_base64_only_when_asked(catalog, template_id):
     body = '{"test": "body ✓"}'
     plain = catalog.render(template_id, {"body": body})
@@ -98,9 +119,17 @@ def test_an_empty_http_body(catalog):
     assert catalog.render("alb/request", {"body": ""})["body"] == ""
 
 
-@pytest.mark.parametrize("template_id", ["kinesis/kinesis-firehose", "kinesis/apachelog", "kinesis/syslog",
-                                         "kinesis/streams-as-source", "kinesis/analytics",
-                                         "kinesis/analytics-dynamodb"])
+@pytest.mark.parametrize(
+    "template_id",
+    [
+        "kinesis/kinesis-firehose",
+        "kinesis/apachelog",
+        "kinesis/syslog",
+        "kinesis/streams-as-source",
+        "kinesis/analytics",
+        "kinesis/analytics-dynamodb",
+    ],
+)
 def test_firehose_and_analytics_data_decode_to_the_payload(catalog, template_id):
     event = catalog.render(template_id, {"records": ["one", "two"]})
     assert [base64.b64decode(r["data"]).decode() for r in event["records"]] == ["one", "two"]
@@ -116,13 +145,17 @@ def test_compressed_analytics_data_is_gzip_then_base64(catalog):
 
 # --- S3 keys: form-encoded -------------------------------------------------------------------
 
-@pytest.mark.parametrize("key, sent", [
-    ("red flower.jpg", "red+flower.jpg"),           # the example of the S3 user guide
-    ("c++/a+b.txt", "c%2B%2B/a%2Bb.txt"),           # a literal '+' must not read back as a space
-    ("photos/2024/é ü.png", "photos/2024/%C3%A9+%C3%BC.png"),
-    ("dt=2024-05-04/_SUCCESS", "dt%3D2024-05-04/_SUCCESS"),
-    ("a:b (1).log", "a%3Ab+%281%29.log"),
-])
+
+@pytest.mark.parametrize(
+    "key, sent",
+    [
+        ("red flower.jpg", "red+flower.jpg"),  # the example of the S3 user guide
+        ("c++/a+b.txt", "c%2B%2B/a%2Bb.txt"),  # a literal '+' must not read back as a space
+        ("photos/2024/é ü.png", "photos/2024/%C3%A9+%C3%BC.png"),
+        ("dt=2024-05-04/_SUCCESS", "dt%3D2024-05-04/_SUCCESS"),
+        ("a:b (1).log", "a%3Ab+%281%29.log"),
+    ],
+)
 @pytest.mark.parametrize("template_id", ["s3/put", "s3/delete", "s3/delete-marker-created", "rekognition/s3-request"])
 def test_s3_keys_are_form_encoded(catalog, template_id, key, sent):
     record = records(catalog.render(template_id, {"key": key}))[0]
@@ -137,6 +170,7 @@ def test_s3_batch_keys_are_encoded_too(catalog):
 
 # --- CloudWatch Logs: base64(gzip(JSON)) -----------------------------------------------------
 
+
 def _logs(event: dict) -> dict:
     raw = base64.b64decode(event["awslogs"]["data"], validate=True)
     assert raw[:2] == b"\x1f\x8b"  # gzip, not raw deflate
@@ -145,13 +179,21 @@ def _logs(event: dict) -> dict:
 
 
 def test_cloudwatch_logs_data_decodes_to_the_events_passed(catalog):
-    given = ["first line", {"message": "second", "timestamp": 1714566890000}, {"level": "ERROR", "msg": "boom"},
-             {"message": "x", "extractedFields": {"status": 500}}]
+    given = [
+        "first line",
+        {"message": "second", "timestamp": 1714566890000},
+        {"level": "ERROR", "msg": "boom"},
+        {"message": "x", "extractedFields": {"status": 500}},
+    ]
     payload = _logs(catalog.render("cloudwatch/logs", {"log_events": given, "log_group": "/aws/lambda/f"}, now=NOW))
     assert payload["messageType"] == "DATA_MESSAGE" and payload["owner"] == "123456789012"
     assert payload["logGroup"] == "/aws/lambda/f"
     assert [e["message"] for e in payload["logEvents"]] == [
-        "first line", "second", '{"level": "ERROR", "msg": "boom"}', "x"]
+        "first line",
+        "second",
+        '{"level": "ERROR", "msg": "boom"}',
+        "x",
+    ]
     assert payload["logEvents"][1]["timestamp"] == 1714566890000
     assert payload["logEvents"][3]["extractedFields"] == {"status": "500"}
     assert all(isinstance(e["timestamp"], int) and e["id"].isdigit() for e in payload["logEvents"])
@@ -173,9 +215,19 @@ def test_firehose_cloudwatch_logs_records(catalog):
 
 # --- DynamoDB attribute values --------------------------------------------------------------
 
-PLAIN_ITEM = {"Id": Decimal("101"), "Name": "Ann", "Price": Decimal("9.5"), "Active": True, "Gone": None,
-              "Blob": b"\x00\x01\x02", "Tags": {"a", "b"}, "Scores": {Decimal("1"), Decimal("2.5")},
-              "Blobs": {b"x", b"y"}, "List": [Decimal("1"), "two", [False]], "Map": {"nested": {"deep": "yes"}}}
+PLAIN_ITEM = {
+    "Id": Decimal("101"),
+    "Name": "Ann",
+    "Price": Decimal("9.5"),
+    "Active": True,
+    "Gone": None,
+    "Blob": b"\x00\x01\x02",
+    "Tags": {"a", "b"},
+    "Scores": {Decimal("1"), Decimal("2.5")},
+    "Blobs": {b"x", b"y"},
+    "List": [Decimal("1"), "two", [False]],
+    "Map": {"nested": {"deep": "yes"}},
+}
 
 
 def test_dynamodb_values_match_boto3s_serializer():
@@ -184,7 +236,7 @@ def test_dynamodb_values_match_boto3s_serializer():
     expected = {name: serializer.serialize(value) for name, value in PLAIN_ITEM.items()}
     ours = enc.dynamodb_item(PLAIN_ITEM)
     for name in ("Tags", "Scores", "Blobs"):  # sets have no order
-        (kind, values), = expected[name].items()
+        ((kind, values),) = expected[name].items()
         expected[name] = {kind: sorted(values if kind != "BS" else [base64.b64encode(v).decode() for v in values])}
         ours[name] = {kind: sorted(next(iter(ours[name].values())))}
     expected["Blob"] = {"B": base64.b64encode(PLAIN_ITEM["Blob"]).decode()}  # boto3 keeps bytes; JSON carries base64
@@ -209,8 +261,17 @@ def test_dynamodb_values_round_trip_through_boto3s_deserializer(catalog):
 
 
 def test_dynamodb_values_from_json(catalog):
-    item = {"Id": 7, "F": 1.50, "Whole": 2.0, "S": {"$set": ["b", "a"]}, "N": {"$set": [3, 1.5]},
-            "Bin": {"$bytes": "AAE="}, "BS": {"$set": [{"$bytes": "AA=="}]}, "L": [None, True], "M": {"k": "v"}}
+    item = {
+        "Id": 7,
+        "F": 1.50,
+        "Whole": 2.0,
+        "S": {"$set": ["b", "a"]},
+        "N": {"$set": [3, 1.5]},
+        "Bin": {"$bytes": "AAE="},
+        "BS": {"$set": [{"$bytes": "AA=="}]},
+        "L": [None, True],
+        "M": {"k": "v"},
+    }
     image = records(catalog.render("dynamodb/update", {"records": json.dumps([item])}))[0]["dynamodb"]["NewImage"]
     assert image["Id"] == {"N": "7"} and image["F"] == {"N": "1.5"} and image["Whole"] == {"N": "2"}
     assert image["S"] == {"SS": ["a", "b"]} and sorted(image["N"]["NS"], key=float) == ["1.5", "3"]
@@ -229,13 +290,18 @@ def test_numbers_are_strings_and_mixed_sets_are_refused():
 
 # --- SNS attributes, string values, KPL ------------------------------------------------------
 
+
 def test_sns_message_attributes(catalog):
     attributes = {"s": "x", "n": 5, "a": ["x", 1], "b": b"\x01", "t": {"Type": "String", "Value": "y"}}
     event = catalog.render("sns/notification", {"message_attributes": attributes})
     sent = records(event)[0]["Sns"]["MessageAttributes"]
-    assert sent == {"s": {"Type": "String", "Value": "x"}, "n": {"Type": "Number", "Value": "5"},
-                    "a": {"Type": "String.Array", "Value": '["x", 1]'}, "b": {"Type": "Binary", "Value": "AQ=="},
-                    "t": {"Type": "String", "Value": "y"}}
+    assert sent == {
+        "s": {"Type": "String", "Value": "x"},
+        "n": {"Type": "Number", "Value": "5"},
+        "a": {"Type": "String.Array", "Value": '["x", 1]'},
+        "b": {"Type": "Binary", "Value": "AQ=="},
+        "t": {"Type": "String", "Value": "y"},
+    }
 
 
 def test_cloudformation_properties_arrive_as_strings(catalog):
@@ -249,6 +315,7 @@ def test_cloudformation_properties_arrive_as_strings(catalog):
 
 def _protobuf_fields(data: bytes):
     """A minimal protobuf reader (varint and length-delimited fields) for the KPL check."""
+
     def varint(i):
         shift = result = 0
         while True:
@@ -268,7 +335,7 @@ def _protobuf_fields(data: bytes):
         else:
             assert wire == 2
             length, i = varint(i)
-            value, i = data[i:i + length], i + length
+            value, i = data[i : i + length], i + length
         yield field, value
 
 

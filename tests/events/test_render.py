@@ -7,18 +7,18 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from lambda_magic.events import Catalog
-from lambda_magic.events.render import TemplateBodyError
 from lambda_magic.common.errors import (
     InvalidParameterValueException,
     LambdaMagicError,
     UnknownParameterError,
 )
+from lambda_magic.events import Catalog
+from lambda_magic.events.render import TemplateBodyError
 
 from .helpers import NOW, NOW_EPOCH_MS, is_uuid, records
 
-
 # --- values go in as JSON values ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("body", ['{"a":1}', 'say "hi"\n\tand \\ leave', "ünïcødé ✓ 🚀", "", "</script>"])
 def test_any_text_survives_as_a_json_value(catalog, body):
@@ -55,6 +55,7 @@ def test_rendering_returns_plain_json_that_shares_nothing(catalog):
 
 # --- typed parameters and coercion from strings (--param K=V) -----------------------------
 
+
 @pytest.mark.parametrize("given, expected", [(2048, 2048), ("2048", 2048), (" 7 ", 7)])
 def test_integers_from_strings(catalog, given, expected):
     assert records(catalog.render("s3/put", {"size": given}))[0]["s3"]["object"]["size"] == expected
@@ -79,34 +80,44 @@ def test_none_for_a_generated_parameter_means_generate(catalog):
     assert records(event)[0]["kinesis"]["sequenceNumber"].isdigit()
 
 
-@pytest.mark.parametrize("template_id, params, expected", [
-    ("s3/put", {"size": "big"}, "parameter 'size' of s3/put expects an integer, e.g. 1024"),
-    ("s3/put", {"size": True}, "parameter 'size' of s3/put expects an integer"),
-    ("s3/put", {"size": None}, "parameter 'size' of s3/put expects an integer"),
-    ("s3/put", {"bucket": 5}, "parameter 'bucket' of s3/put expects a string; got 5"),
-    ("apigateway/aws-proxy", {"is_base64_encoded": "maybe"}, "expects true or false; got 'maybe'"),
-    ("apigateway/aws-proxy", {"querystringparameters": "{not json"}, "expects JSON, e.g."),
-    ("apigateway/aws-proxy", {"querystringparameters": "{not json"}, "invalid JSON: Expecting property name"),
-    ("apigateway/aws-proxy", {"method": "FETCH"}, "expects one of 'GET', 'POST'"),
-    ("sqs/receive-message", {"records": 0}, "expects a count from 1 to 10000 or a non-empty list of records"),
-    ("sqs/receive-message", {"records": []}, "non-empty list"),
-    ("sqs/receive-message", {"records": "many"}, "expects a count from 1 to 10000"),
-    ("sqs/receive-message", {"records": 10001}, "expects a count from 1 to 10000"),
-    ("eventbridge/custom-event", {"detail": {"x": float("nan")}}, "NaN and infinity are not JSON"),
-    ("eventbridge/custom-event", {"detail": {1: "x"}}, "object keys must be strings"),
-    ("eventbridge/custom-event", {"detail": object()}, "object is not JSON"),
-    ("sqs/receive-message-fifo", {"records": 11}, "asks for 11 records; this source sends at most 10 in one event"),
-    ("sqs/receive-message-fifo", {"queue_name": "Plain"}, "a FIFO queue's name ends in '.fifo'"),
-    ("kinesis/get-records", {"sequence": "12ab"}, "a sequence number must be a string of decimal digits"),
-    ("dynamodb/update", {"records": [{"Other": 1}]}, "lacks the key attributes ['Id']"),
-    ("dynamodb/update", {"records": [{"event_name": "UPSERT", "new_image": {"Id": 1}}]}, "INSERT, MODIFY or REMOVE"),
-    ("dynamodb/update", {"records": [{"event_name": "MODIFY", "new_image": {"Id": 1}}]},
-     "needs new_image and old_image"),
-    ("dynamodb/update", {"new_image": {"Id": 1, "S": {"$set": []}}}, "DynamoDB does not allow an empty set"),
-    ("apigateway/aws-proxy", {"resource": "/items/{id}", "path": "/users/1"}, "does not match the resource"),
-    ("sqs/receive-message", {"message_attributes": {"bad name": "x"}}, "message attribute name 'bad name'"),
-    ("cloudwatch/logs", {"log_events": [{"message": "m", "timestamp": "now"}]}, "epoch milliseconds"),
-])
+@pytest.mark.parametrize(
+    "template_id, params, expected",
+    [
+        ("s3/put", {"size": "big"}, "parameter 'size' of s3/put expects an integer, e.g. 1024"),
+        ("s3/put", {"size": True}, "parameter 'size' of s3/put expects an integer"),
+        ("s3/put", {"size": None}, "parameter 'size' of s3/put expects an integer"),
+        ("s3/put", {"bucket": 5}, "parameter 'bucket' of s3/put expects a string; got 5"),
+        ("apigateway/aws-proxy", {"is_base64_encoded": "maybe"}, "expects true or false; got 'maybe'"),
+        ("apigateway/aws-proxy", {"querystringparameters": "{not json"}, "expects JSON, e.g."),
+        ("apigateway/aws-proxy", {"querystringparameters": "{not json"}, "invalid JSON: Expecting property name"),
+        ("apigateway/aws-proxy", {"method": "FETCH"}, "expects one of 'GET', 'POST'"),
+        ("sqs/receive-message", {"records": 0}, "expects a count from 1 to 10000 or a non-empty list of records"),
+        ("sqs/receive-message", {"records": []}, "non-empty list"),
+        ("sqs/receive-message", {"records": "many"}, "expects a count from 1 to 10000"),
+        ("sqs/receive-message", {"records": 10001}, "expects a count from 1 to 10000"),
+        ("eventbridge/custom-event", {"detail": {"x": float("nan")}}, "NaN and infinity are not JSON"),
+        ("eventbridge/custom-event", {"detail": {1: "x"}}, "object keys must be strings"),
+        ("eventbridge/custom-event", {"detail": object()}, "object is not JSON"),
+        ("sqs/receive-message-fifo", {"records": 11}, "asks for 11 records; this source sends at most 10 in one event"),
+        ("sqs/receive-message-fifo", {"queue_name": "Plain"}, "a FIFO queue's name ends in '.fifo'"),
+        ("kinesis/get-records", {"sequence": "12ab"}, "a sequence number must be a string of decimal digits"),
+        ("dynamodb/update", {"records": [{"Other": 1}]}, "lacks the key attributes ['Id']"),
+        (
+            "dynamodb/update",
+            {"records": [{"event_name": "UPSERT", "new_image": {"Id": 1}}]},
+            "INSERT, MODIFY or REMOVE",
+        ),
+        (
+            "dynamodb/update",
+            {"records": [{"event_name": "MODIFY", "new_image": {"Id": 1}}]},
+            "needs new_image and old_image",
+        ),
+        ("dynamodb/update", {"new_image": {"Id": 1, "S": {"$set": []}}}, "DynamoDB does not allow an empty set"),
+        ("apigateway/aws-proxy", {"resource": "/items/{id}", "path": "/users/1"}, "does not match the resource"),
+        ("sqs/receive-message", {"message_attributes": {"bad name": "x"}}, "message attribute name 'bad name'"),
+        ("cloudwatch/logs", {"log_events": [{"message": "m", "timestamp": "now"}]}, "epoch milliseconds"),
+    ],
+)
 def test_bad_values_say_what_is_expected_in_one_line(catalog, template_id, params, expected):
     with pytest.raises(InvalidParameterValueException) as info:
         catalog.render(template_id, params)
@@ -143,11 +154,13 @@ def test_sam_style_spellings_find_the_snake_case_name(catalog):
 def test_region_as_a_parameter_points_to_the_render_option(catalog):
     with pytest.raises(UnknownParameterError) as info:
         catalog.render("s3/put", {"region": "eu-west-1"})
-    assert str(info.value) == ("'region' is not a parameter of s3/put; it is an option of every template: "
-                               "pass region=... to render()")
+    assert str(info.value) == (
+        "'region' is not a parameter of s3/put; it is an option of every template: pass region=... to render()"
+    )
 
 
 # --- records: a count or a list ----------------------------------------------------------
+
 
 def test_records_as_a_count(catalog):
     event = catalog.render("sqs/receive-message", {"records": 3, "body": "same"})
@@ -162,9 +175,19 @@ def test_records_as_a_list(catalog):
     assert [r["body"] for r in records(event)] == ["a", "b", '{"c": 1}', "[1, 2]"]
 
 
-@pytest.mark.parametrize("template_id", ["sqs/receive-message", "sqs/receive-message-fifo", "sns/notification",
-                                         "kinesis/get-records", "dynamodb/update", "kinesis/kinesis-firehose",
-                                         "kinesis/streams-as-source", "kinesis/analytics"])
+@pytest.mark.parametrize(
+    "template_id",
+    [
+        "sqs/receive-message",
+        "sqs/receive-message-fifo",
+        "sns/notification",
+        "kinesis/get-records",
+        "dynamodb/update",
+        "kinesis/kinesis-firehose",
+        "kinesis/streams-as-source",
+        "kinesis/analytics",
+    ],
+)
 def test_records_parameter_on_every_batch_source(catalog, template_id):
     param = catalog.get(template_id).param("records")
     assert param is not None and param.type == "records"
@@ -173,8 +196,11 @@ def test_records_parameter_on_every_batch_source(catalog, template_id):
 
 
 def _batch_key(template_id: str) -> str:
-    return "Records" if template_id.split("/")[0] in ("sqs", "sns", "dynamodb") or template_id.endswith("get-records") \
+    return (
+        "Records"
+        if template_id.split("/")[0] in ("sqs", "sns", "dynamodb") or template_id.endswith("get-records")
         else "records"
+    )
 
 
 def test_records_from_a_json_string(catalog):
@@ -182,11 +208,14 @@ def test_records_from_a_json_string(catalog):
     assert [r["kinesis"]["data"] for r in records(event)] == ["eA==", "eQ=="]
 
 
-@pytest.mark.parametrize("template_id, path", [
-    ("kinesis/get-records", ("kinesis", "sequenceNumber")),
-    ("dynamodb/update", ("dynamodb", "SequenceNumber")),
-    ("sqs/receive-message-fifo", ("attributes", "SequenceNumber")),
-])
+@pytest.mark.parametrize(
+    "template_id, path",
+    [
+        ("kinesis/get-records", ("kinesis", "sequenceNumber")),
+        ("dynamodb/update", ("dynamodb", "SequenceNumber")),
+        ("sqs/receive-message-fifo", ("attributes", "SequenceNumber")),
+    ],
+)
 def test_sequence_numbers_increase_along_the_batch(catalog, template_id, path):
     batch = records(catalog.render(template_id, {"records": 6 if "fifo" not in template_id else 10}))
     numbers = [int(r[path[0]][path[1]]) for r in batch]
@@ -201,6 +230,7 @@ def test_kinesis_sequence_starts_where_asked(catalog):
 
 
 # --- fresh by default, reproducible with seed and now -------------------------------------
+
 
 def test_same_seed_and_now_give_identical_json(catalog):
     for template in catalog.templates():
@@ -240,12 +270,14 @@ def test_now_sets_every_timestamp(catalog):
 def test_resource_ids_stay_the_same_across_requests(catalog):
     stacks = {catalog.render(f"cloudformation/{kind}-request")["StackId"] for kind in ("create", "update", "delete")}
     assert len(stacks) == 1
-    requests = {catalog.render(f"cloudformation/{kind}-request")["RequestId"]
-                for kind in ("create", "update", "delete")}
+    requests = {
+        catalog.render(f"cloudformation/{kind}-request")["RequestId"] for kind in ("create", "update", "delete")
+    }
     assert len(requests) == 3
 
 
 # --- account, region, partition -------------------------------------------------------------
+
 
 def test_arns_follow_region_and_account(catalog):
     event = catalog.render("sqs/receive-message", region="eu-west-2", account_id="111122223333")
@@ -258,13 +290,16 @@ def test_arns_follow_region_and_account(catalog):
     assert gov["resources"][0].startswith("arn:aws-us-gov:events:us-gov-west-1:")
 
 
-@pytest.mark.parametrize("options, expected", [
-    ({"region": "Europe"}, "region must look like 'us-east-1'"),
-    ({"account_id": "12345"}, "account_id must be 12 digits"),
-    ({"account_id": 123456789012}, "account_id must be 12 digits"),
-    ({"seed": "x"}, "seed must be an integer"),
-    ({"now": "2024-01-01"}, "now must be a datetime"),
-])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({"region": "Europe"}, "region must look like 'us-east-1'"),
+        ({"account_id": "12345"}, "account_id must be 12 digits"),
+        ({"account_id": 123456789012}, "account_id must be 12 digits"),
+        ({"seed": "x"}, "seed must be an integer"),
+        ({"now": "2024-01-01"}, "now must be a datetime"),
+    ],
+)
 def test_bad_render_options(catalog, options, expected):
     with pytest.raises(InvalidParameterValueException, match=expected):
         catalog.render("s3/put", **options)
@@ -272,29 +307,43 @@ def test_bad_render_options(catalog, options, expected):
 
 # --- the engine, on small synthetic templates ---------------------------------------------
 
+
 def _catalog(body, params=(), variables=None) -> Catalog:
-    data = {"id": "demo/event", "service": "demo", "event": "event", "description": "A demo.",
-            "params": [dict({"choices": None, "encoding": None, "description": "A parameter."}, **p) for p in params],
-            "body": body}
+    data = {
+        "id": "demo/event",
+        "service": "demo",
+        "event": "event",
+        "description": "A demo.",
+        "params": [dict({"choices": None, "encoding": None, "description": "A parameter."}, **p) for p in params],
+        "body": body,
+    }
     if variables is not None:
         data["vars"] = variables
     return Catalog.from_files(iter([("templates/demo/event.json", json.dumps(data))]))
 
 
 def test_if_omit_literal_and_optional_vars():
-    body = {"a": {"$if": {"$param": "flag"}, "then": 1, "else": 2},
-            "b": {"$if": {"$param": "flag"}, "then": "kept"},
-            "c": {"$if": {"$param": "mode"}, "equals": "x", "then": "is x", "else": "not x"},
-            "d": {"$if": {"$param": "mode"}, "in": ["y", "z"], "then": "y or z"},
-            "e": {"$omit": True},
-            "f": {"$literal": {"$param": "flag"}},
-            "g": {"$var": "thing.missing", "optional": True},
-            "h": [1, {"$omit": True}, 3]}
+    body = {
+        "a": {"$if": {"$param": "flag"}, "then": 1, "else": 2},
+        "b": {"$if": {"$param": "flag"}, "then": "kept"},
+        "c": {"$if": {"$param": "mode"}, "equals": "x", "then": "is x", "else": "not x"},
+        "d": {"$if": {"$param": "mode"}, "in": ["y", "z"], "then": "y or z"},
+        "e": {"$omit": True},
+        "f": {"$literal": {"$param": "flag"}},
+        "g": {"$var": "thing.missing", "optional": True},
+        "h": [1, {"$omit": True}, 3],
+    }
     params = [{"name": "flag", "type": "boolean", "default": False}, {"name": "mode", "type": "string", "default": "x"}]
     catalog = _catalog(body, params, {"thing": {"present": 1}})
     assert catalog.render("demo/event") == {"a": 2, "c": "is x", "f": {"$param": "flag"}, "h": [1, 3]}
     assert catalog.render("demo/event", {"flag": True, "mode": "z"}) == {
-        "a": 1, "b": "kept", "c": "not x", "d": "y or z", "f": {"$param": "flag"}, "h": [1, 3]}
+        "a": 1,
+        "b": "kept",
+        "c": "not x",
+        "d": "y or z",
+        "f": {"$param": "flag"},
+        "h": [1, 3],
+    }
 
 
 def test_vars_are_computed_once_and_in_order():
@@ -305,14 +354,17 @@ def test_vars_are_computed_once_and_in_order():
     assert event["arn"] == f"arn:aws:x:eu-west-1:123456789012:{event['first']}"
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"x": {"$nope": 1}}, "unknown placeholder '$nope'"),
-    ({"x": {"$param": "missing"}}, "$param 'missing' is not a parameter"),
-    ({"x": {"$var": "missing"}}, "$var 'missing' is not defined"),
-    ({"x": {"$fmt": "{missing}"}}, "missing is not defined"),
-    ({"x": {"$derive": "rot13", "of": "a"}}, "unknown derivation 'rot13'"),
-    ({"x": {"$time": "stardate"}}, "unknown time format 'stardate'"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"x": {"$nope": 1}}, "unknown placeholder '$nope'"),
+        ({"x": {"$param": "missing"}}, "$param 'missing' is not a parameter"),
+        ({"x": {"$var": "missing"}}, "$var 'missing' is not defined"),
+        ({"x": {"$fmt": "{missing}"}}, "missing is not defined"),
+        ({"x": {"$derive": "rot13", "of": "a"}}, "unknown derivation 'rot13'"),
+        ({"x": {"$time": "stardate"}}, "unknown time format 'stardate'"),
+    ],
+)
 def test_template_body_mistakes_are_packaging_errors(body, message):
     catalog = _catalog(body)
     with pytest.raises((TemplateBodyError, ValueError)) as info:

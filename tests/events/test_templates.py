@@ -44,6 +44,7 @@ SAM_SHAPE_FIXES = {
 
 # --- every template -------------------------------------------------------------------------
 
+
 def edited(template, param: Param) -> tuple[object, dict]:
     """A different, valid value for ``param``, and edits of other parameters it needs to stay valid."""
     default = param.default
@@ -69,7 +70,7 @@ def edited(template, param: Param) -> tuple[object, dict]:
         return default + 1.5, {}
     if param.type == "json":
         if isinstance(default, list):
-            return default + ["edited"], {}
+            return [*default, "edited"], {}
         return {**(default or {}), "edited": "yes"}, {}
     return (f"{default}-edited" if default else "edited"), {}
 
@@ -114,8 +115,17 @@ def test_arns_use_the_callers_account_and_region(catalog, template_id):
 
 # --- S3 ---------------------------------------------------------------------------------------
 
-S3_RECORD_KEYS = {"eventVersion", "eventSource", "awsRegion", "eventTime", "eventName", "userIdentity",
-                  "requestParameters", "responseElements", "s3"}
+S3_RECORD_KEYS = {
+    "eventVersion",
+    "eventSource",
+    "awsRegion",
+    "eventTime",
+    "eventName",
+    "userIdentity",
+    "requestParameters",
+    "responseElements",
+    "s3",
+}
 
 
 @pytest.mark.parametrize("template_id", ["s3/put", "s3/delete", "s3/delete-marker-created", "rekognition/s3-request"])
@@ -151,12 +161,23 @@ def test_s3_batch_operations_shape(catalog):
 
 # --- SQS --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("template_id", ["sqs/receive-message", "sqs/receive-message-fifo"])
 def test_sqs_record_shape(catalog, template_id):
     event = catalog.render(template_id, {"records": 2, "message_attributes": {"a": "b"}}, now=NOW)
     for record in records(event):
-        assert set(record) == {"messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
-                               "md5OfMessageAttributes", "eventSource", "eventSourceARN", "awsRegion"}
+        assert set(record) == {
+            "messageId",
+            "receiptHandle",
+            "body",
+            "attributes",
+            "messageAttributes",
+            "md5OfBody",
+            "md5OfMessageAttributes",
+            "eventSource",
+            "eventSourceARN",
+            "awsRegion",
+        }
         assert is_uuid(record["messageId"]) and record["eventSource"] == "aws:sqs"
         attributes = record["attributes"]
         assert all(isinstance(v, str) for v in attributes.values())  # every attribute value is a string
@@ -188,6 +209,7 @@ def test_sqs_receive_count(catalog):
 
 # --- SNS --------------------------------------------------------------------------------------
 
+
 def test_sns_notification_shape(catalog):
     event = catalog.render("sns/notification", {"message": {"nested": True}, "topic": "orders"}, now=NOW)
     record = records(event)[0]
@@ -208,10 +230,19 @@ def test_sns_notification_shape(catalog):
 
 # --- Kinesis ----------------------------------------------------------------------------------
 
+
 def test_kinesis_record_shape(catalog):
     for record in records(catalog.render("kinesis/get-records", {"records": 3}, now=NOW)):
-        assert set(record) == {"kinesis", "eventSource", "eventVersion", "eventID", "eventName", "invokeIdentityArn",
-                               "awsRegion", "eventSourceARN"}
+        assert set(record) == {
+            "kinesis",
+            "eventSource",
+            "eventVersion",
+            "eventID",
+            "eventName",
+            "invokeIdentityArn",
+            "awsRegion",
+            "eventSourceARN",
+        }
         kinesis = record["kinesis"]
         assert kinesis["kinesisSchemaVersion"] == "1.0" and kinesis["partitionKey"] == "partitionKey-03"
         assert record["eventID"] == "shardId-000000000006:" + kinesis["sequenceNumber"]
@@ -226,8 +257,9 @@ def test_kinesis_record_shape(catalog):
 def test_firehose_shape(catalog):
     event = catalog.render("kinesis/kinesis-firehose", {"records": 2}, now=NOW)
     assert set(event) == {"invocationId", "deliveryStreamArn", "region", "records"}
-    assert event["deliveryStreamArn"] == ("arn:aws:firehose:us-east-1:123456789012:"
-                                          "deliverystream/example-delivery-stream")
+    assert event["deliveryStreamArn"] == (
+        "arn:aws:firehose:us-east-1:123456789012:deliverystream/example-delivery-stream"
+    )
     for record in event["records"]:
         assert set(record) == {"recordId", "approximateArrivalTimestamp", "data"}
         assert isinstance(record["approximateArrivalTimestamp"], int)  # epoch ms, an integer
@@ -235,7 +267,12 @@ def test_firehose_shape(catalog):
     source = catalog.render("kinesis/streams-as-source")
     assert source["sourceKinesisStreamArn"].endswith(":stream/example-stream")
     assert set(source["records"][0]["kinesisRecordMetadata"]) == {
-        "shardId", "partitionKey", "approximateArrivalTimestamp", "sequenceNumber", "subsequenceNumber"}
+        "shardId",
+        "partitionKey",
+        "approximateArrivalTimestamp",
+        "sequenceNumber",
+        "subsequenceNumber",
+    }
 
 
 def test_analytics_shapes(catalog):
@@ -249,15 +286,26 @@ def test_analytics_shapes(catalog):
 
 # --- DynamoDB Streams -----------------------------------------------------------------------
 
+
 def test_dynamodb_default_batch(catalog):
     batch = records(catalog.render("dynamodb/update", now=NOW))
     assert [r["eventName"] for r in batch] == ["INSERT", "MODIFY", "REMOVE"]
     for record in batch:
-        assert set(record) == {"eventID", "eventName", "eventVersion", "eventSource", "awsRegion", "dynamodb",
-                               "eventSourceARN"}
+        assert set(record) == {
+            "eventID",
+            "eventName",
+            "eventVersion",
+            "eventSource",
+            "awsRegion",
+            "dynamodb",
+            "eventSourceARN",
+        }
         assert record["eventVersion"] == "1.1" and record["eventSource"] == "aws:dynamodb"
-        assert re.fullmatch(r"arn:aws:dynamodb:us-east-1:123456789012:table/ExampleTableWithStream/stream/"
-                            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}", record["eventSourceARN"])
+        assert re.fullmatch(
+            r"arn:aws:dynamodb:us-east-1:123456789012:table/ExampleTableWithStream/stream/"
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}",
+            record["eventSourceARN"],
+        )
         stream = record["dynamodb"]
         assert stream["ApproximateCreationDateTime"] == int(NOW.timestamp())
         assert stream["Keys"] == {"Id": {"N": "101"}}  # numbers travel as strings
@@ -265,31 +313,46 @@ def test_dynamodb_default_batch(catalog):
     assert len({r["eventID"] for r in batch}) == 3
 
 
-@pytest.mark.parametrize("view, insert, modify, remove", [
-    ("KEYS_ONLY", set(), set(), set()),
-    ("NEW_IMAGE", {"NewImage"}, {"NewImage"}, set()),
-    ("OLD_IMAGE", set(), {"OldImage"}, {"OldImage"}),
-    ("NEW_AND_OLD_IMAGES", {"NewImage"}, {"NewImage", "OldImage"}, {"OldImage"}),
-])
+@pytest.mark.parametrize(
+    "view, insert, modify, remove",
+    [
+        ("KEYS_ONLY", set(), set(), set()),
+        ("NEW_IMAGE", {"NewImage"}, {"NewImage"}, set()),
+        ("OLD_IMAGE", set(), {"OldImage"}, {"OldImage"}),
+        ("NEW_AND_OLD_IMAGES", {"NewImage"}, {"NewImage", "OldImage"}, {"OldImage"}),
+    ],
+)
 def test_dynamodb_image_presence_follows_the_view_type(catalog, view, insert, modify, remove):
     batch = records(catalog.render("dynamodb/update", {"stream_view_type": view}))
-    for record, images in zip(batch, (insert, modify, remove)):
-        assert set(record["dynamodb"]) - {"ApproximateCreationDateTime", "Keys", "SequenceNumber", "SizeBytes",
-                                          "StreamViewType"} == images
+    for record, images in zip(batch, (insert, modify, remove), strict=True):
+        assert (
+            set(record["dynamodb"])
+            - {"ApproximateCreationDateTime", "Keys", "SequenceNumber", "SizeBytes", "StreamViewType"}
+            == images
+        )
         assert record["dynamodb"]["StreamViewType"] == view
 
 
 def test_dynamodb_items_as_records(catalog):
-    batch = records(catalog.render("dynamodb/update", {"records": [
-        {"Id": 1, "Name": "new"},
-        {"old_image": {"Id": 2, "Name": "a"}, "new_image": {"Id": 2, "Name": "b"}},
-        {"event_name": "REMOVE", "keys": {"Id": 3}, "old_image": {"Id": 3}}]}))
+    batch = records(
+        catalog.render(
+            "dynamodb/update",
+            {
+                "records": [
+                    {"Id": 1, "Name": "new"},
+                    {"old_image": {"Id": 2, "Name": "a"}, "new_image": {"Id": 2, "Name": "b"}},
+                    {"event_name": "REMOVE", "keys": {"Id": 3}, "old_image": {"Id": 3}},
+                ]
+            },
+        )
+    )
     assert [r["eventName"] for r in batch] == ["INSERT", "MODIFY", "REMOVE"]
     assert [r["dynamodb"]["Keys"] for r in batch] == [{"Id": {"N": "1"}}, {"Id": {"N": "2"}}, {"Id": {"N": "3"}}]
     assert batch[0]["dynamodb"]["NewImage"] == {"Id": {"N": "1"}, "Name": {"S": "new"}}
 
 
 # --- CloudWatch and EventBridge -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("template_id", ["cloudwatch/scheduled-event", "eventbridge/custom-event"])
 def test_eventbridge_envelope(catalog, template_id):
@@ -308,8 +371,9 @@ def test_scheduled_event_facts(catalog):
 
 def test_custom_event_passes_detail_through(catalog):
     detail = {"orderId": "9", "total": 12.5, "lines": [{"sku": "x", "qty": 2}], "gift": False, "note": None}
-    event = catalog.render("eventbridge/custom-event", {"detail": detail, "detail_type": "OrderPlaced",
-                                                        "source": "com.shop"})
+    event = catalog.render(
+        "eventbridge/custom-event", {"detail": detail, "detail_type": "OrderPlaced", "source": "com.shop"}
+    )
     assert event["detail"] == detail and event["detail-type"] == "OrderPlaced" and event["source"] == "com.shop"
 
 
@@ -320,15 +384,34 @@ def test_cloudwatch_logs_shape(catalog):
 
 # --- API Gateway, ALB, function URLs --------------------------------------------------------
 
-REST_KEYS = ["resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
-             "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext", "body",
-             "isBase64Encoded"]
+REST_KEYS = [
+    "resource",
+    "path",
+    "httpMethod",
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+    "pathParameters",
+    "stageVariables",
+    "requestContext",
+    "body",
+    "isBase64Encoded",
+]
 
 
 def test_rest_proxy_shape(catalog):
-    event = catalog.render("apigateway/aws-proxy", {"method": "GET", "path": "/items/7", "resource": "/items/{id}",
-                                                    "querystringparameters": {"q": ["a", "b"]}, "stage": "dev"},
-                           now=NOW)
+    event = catalog.render(
+        "apigateway/aws-proxy",
+        {
+            "method": "GET",
+            "path": "/items/7",
+            "resource": "/items/{id}",
+            "querystringparameters": {"q": ["a", "b"]},
+            "stage": "dev",
+        },
+        now=NOW,
+    )
     assert sorted(event) == sorted(REST_KEYS)
     assert event["path"] == "/items/7" and event["resource"] == "/items/{id}" and event["httpMethod"] == "GET"
     assert event["pathParameters"] == {"id": "7"}
@@ -348,17 +431,27 @@ def test_rest_proxy_shape(catalog):
 
 
 def test_rest_proxy_absent_parts_are_null(catalog):
-    event = catalog.render("apigateway/aws-proxy", {"querystringparameters": {}, "resource": "/items", "path": "/items",
-                                                    "body": ""})
+    event = catalog.render(
+        "apigateway/aws-proxy", {"querystringparameters": {}, "resource": "/items", "path": "/items", "body": ""}
+    )
     for key in ("queryStringParameters", "multiValueQueryStringParameters", "pathParameters", "stageVariables", "body"):
         assert event[key] is None, key
 
 
 def test_http_api_shape(catalog):
-    event = catalog.render("apigateway/http-api-proxy", {
-        "stage": "dev", "path": "/items/7", "route_key": "GET /items/{id}", "method": "GET",
-        "querystringparameters": {"q": ["a", "b"], "x": "1"}, "cookies": ["s=1", "t=2"],
-        "headers": {"X-Custom": "v", "User-Agent": "ua/1"}}, now=NOW)
+    event = catalog.render(
+        "apigateway/http-api-proxy",
+        {
+            "stage": "dev",
+            "path": "/items/7",
+            "route_key": "GET /items/{id}",
+            "method": "GET",
+            "querystringparameters": {"q": ["a", "b"], "x": "1"},
+            "cookies": ["s=1", "t=2"],
+            "headers": {"X-Custom": "v", "User-Agent": "ua/1"},
+        },
+        now=NOW,
+    )
     assert event["version"] == "2.0" and event["routeKey"] == "GET /items/{id}"
     assert event["rawPath"] == "/dev/items/7"  # a named stage stays in the path
     assert parse_qs(event["rawQueryString"]) == {"q": ["a", "b"], "x": ["1"]}
@@ -368,10 +461,25 @@ def test_http_api_shape(catalog):
     assert all(name == name.lower() for name in event["headers"]) and event["headers"]["x-custom"] == "v"
     assert not {"multiValueHeaders", "multiValueQueryStringParameters", "resource", "path"} & set(event)
     context = event["requestContext"]
-    assert set(context) >= {"accountId", "apiId", "domainName", "domainPrefix", "http", "requestId", "routeKey",
-                            "stage", "time", "timeEpoch"}
-    assert context["http"] == {"method": "GET", "path": "/dev/items/7", "protocol": "HTTP/1.1",
-                               "sourceIp": context["http"]["sourceIp"], "userAgent": "ua/1"}
+    assert set(context) >= {
+        "accountId",
+        "apiId",
+        "domainName",
+        "domainPrefix",
+        "http",
+        "requestId",
+        "routeKey",
+        "stage",
+        "time",
+        "timeEpoch",
+    }
+    assert context["http"] == {
+        "method": "GET",
+        "path": "/dev/items/7",
+        "protocol": "HTTP/1.1",
+        "sourceIp": context["http"]["sourceIp"],
+        "userAgent": "ua/1",
+    }
     assert CLF.match(context["time"]) and context["timeEpoch"] == NOW_EPOCH_MS and context["stage"] == "dev"
 
 
@@ -397,18 +505,38 @@ def test_function_url_shape(catalog):
 
 def test_alb_shape(catalog):
     event = catalog.render("alb/request", {"method": "GET"})
-    assert set(event) == {"requestContext", "httpMethod", "path", "queryStringParameters", "headers", "body",
-                          "isBase64Encoded"}
-    assert re.fullmatch(r"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-target/[0-9a-f]{16}",
-                        event["requestContext"]["elb"]["targetGroupArn"])
+    assert set(event) == {
+        "requestContext",
+        "httpMethod",
+        "path",
+        "queryStringParameters",
+        "headers",
+        "body",
+        "isBase64Encoded",
+    }
+    assert re.fullmatch(
+        r"arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-target/[0-9a-f]{16}",
+        event["requestContext"]["elb"]["targetGroupArn"],
+    )
     assert event["queryStringParameters"] == {} and all(k == k.lower() for k in event["headers"])
 
 
 def test_token_authorizer(catalog):
-    event = catalog.render("apigateway/authorizer", {"rest_api_id": "abc123", "stage": "prod", "method": "GET",
-                                                     "resource": "/pets/{id}", "authorization_token": "Bearer t"})
-    assert event == {"type": "TOKEN", "authorizationToken": "Bearer t",
-                     "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets/{id}"}
+    event = catalog.render(
+        "apigateway/authorizer",
+        {
+            "rest_api_id": "abc123",
+            "stage": "prod",
+            "method": "GET",
+            "resource": "/pets/{id}",
+            "authorization_token": "Bearer t",
+        },
+    )
+    assert event == {
+        "type": "TOKEN",
+        "authorizationToken": "Bearer t",
+        "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/pets/{id}",
+    }
 
 
 def test_request_authorizer(catalog):
@@ -429,12 +557,26 @@ def test_http_api_authorizer(catalog):
 
 # --- CloudFormation ---------------------------------------------------------------------------
 
-CFN_ALWAYS = {"RequestType", "ServiceToken", "ResponseURL", "StackId", "RequestId", "ResourceType", "LogicalResourceId",
-              "ResourceProperties"}
+CFN_ALWAYS = {
+    "RequestType",
+    "ServiceToken",
+    "ResponseURL",
+    "StackId",
+    "RequestId",
+    "ResourceType",
+    "LogicalResourceId",
+    "ResourceProperties",
+}
 
 
-@pytest.mark.parametrize("kind, extra", [("create", set()), ("update", {"PhysicalResourceId", "OldResourceProperties"}),
-                                         ("delete", {"PhysicalResourceId"})])
+@pytest.mark.parametrize(
+    "kind, extra",
+    [
+        ("create", set()),
+        ("update", {"PhysicalResourceId", "OldResourceProperties"}),
+        ("delete", {"PhysicalResourceId"}),
+    ],
+)
 def test_cloudformation_request_shapes(catalog, kind, extra):
     event = catalog.render(f"cloudformation/{kind}-request", {"stack": "Shop"})
     assert set(event) == CFN_ALWAYS | extra
@@ -452,15 +594,23 @@ def test_cloudformation_request_shapes(catalog, kind, extra):
 USER_POOL = [t for t in IDS if t.startswith("cognito/") and t != "cognito/sync-trigger"]
 RESPONSES = {
     "cognito/pre-sign-up": {"autoConfirmUser", "autoVerifyEmail", "autoVerifyPhone"},
-    "cognito/post-confirmation": set(), "cognito/pre-authentication": set(), "cognito/post-authentication": set(),
+    "cognito/post-confirmation": set(),
+    "cognito/pre-authentication": set(),
+    "cognito/post-authentication": set(),
     "cognito/pre-token-generation": {"claimsOverrideDetails"},
     "cognito/pre-token-generation-v2": {"claimsAndScopeOverrideDetails"},
     "cognito/custom-message": {"smsMessage", "emailMessage", "emailSubject"},
     "cognito/define-auth-challenge": {"challengeName", "issueTokens", "failAuthentication"},
     "cognito/create-auth-challenge": {"publicChallengeParameters", "privateChallengeParameters", "challengeMetadata"},
     "cognito/verify-auth-challenge-response": {"answerCorrect"},
-    "cognito/user-migration": {"userAttributes", "finalUserStatus", "messageAction", "desiredDeliveryMediums",
-                               "forceAliasCreation", "enableSMSMFA"},
+    "cognito/user-migration": {
+        "userAttributes",
+        "finalUserStatus",
+        "messageAction",
+        "desiredDeliveryMediums",
+        "forceAliasCreation",
+        "enableSMSMFA",
+    },
 }
 
 
@@ -507,8 +657,10 @@ def test_user_pool_specifics(catalog):
 
 
 def test_the_same_user_keeps_the_same_sub(catalog):
-    subs = {catalog.render(t, {"user_name": "ann"})["request"]["userAttributes"]["sub"]
-            for t in ("cognito/post-confirmation", "cognito/pre-authentication", "cognito/pre-token-generation")}
+    subs = {
+        catalog.render(t, {"user_name": "ann"})["request"]["userAttributes"]["sub"]
+        for t in ("cognito/post-confirmation", "cognito/pre-authentication", "cognito/pre-token-generation")
+    }
     assert len(subs) == 1
 
 
@@ -568,6 +720,7 @@ def test_alexa_smart_home(catalog):
 
 # --- CodeCommit, CodePipeline, Config --------------------------------------------------------
 
+
 def test_codecommit_shape(catalog):
     record = records(catalog.render("codecommit/repository", {"repository": "shop", "branch": "dev"}))[0]
     assert record["eventSource"] == "aws:codecommit" and record["eventVersion"] == "1.0"
@@ -597,11 +750,14 @@ def test_codepipeline_shape(catalog):
     assert again["continuationToken"] == "t-1"
 
 
-@pytest.mark.parametrize("template_id, message_type", [
-    ("config/item-change-notification", "ConfigurationItemChangeNotification"),
-    ("config/oversized-item-change-notification", "OversizedConfigurationItemChangeNotification"),
-    ("config/periodic-rule", "ScheduledNotification"),
-])
+@pytest.mark.parametrize(
+    "template_id, message_type",
+    [
+        ("config/item-change-notification", "ConfigurationItemChangeNotification"),
+        ("config/oversized-item-change-notification", "OversizedConfigurationItemChangeNotification"),
+        ("config/periodic-rule", "ScheduledNotification"),
+    ],
+)
 def test_config_rule_events_nest_json_in_strings(catalog, template_id, message_type):
     event = catalog.render(template_id, {"rule_parameters": {"maxAge": 30}})
     assert isinstance(event["invokingEvent"], str) and isinstance(event["ruleParameters"], str)
@@ -612,6 +768,7 @@ def test_config_rule_events_nest_json_in_strings(catalog, template_id, message_t
 
 
 # --- Lambda@Edge, Lex, the rest ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("template_id", [t for t in IDS if t.startswith("cloudfront/")])
 def test_lambda_at_edge_shape(catalog, template_id):

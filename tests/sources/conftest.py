@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -26,14 +27,18 @@ class FailureQueue:
     def __init__(self, account: LocalAccount, name: str = "on-failure"):
         self.sqs = account.cloud.client("sqs")
         self.url = self.sqs.create_queue(QueueName=name)["QueueUrl"]
-        self.arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         self.destination = {"OnFailure": {"Destination": self.arn}}
 
     def messages(self) -> list[dict[str, Any]]:
         """Every record in the queue (received once, then deleted), decoded."""
         bodies = []
         while True:
-            got = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+            got = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+                "Messages", []
+            )
             if not got:
                 return bodies
             for message in got:

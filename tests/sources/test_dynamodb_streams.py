@@ -26,9 +26,14 @@ def table(account, name="lecture", view="NEW_AND_OLD_IMAGES"):
     """A table keyed by pk (string) and n (number) with a stream; its stream ARN."""
     spec = {"StreamEnabled": True, "StreamViewType": view} if view else {"StreamEnabled": False}
     description = account.cloud.client("dynamodb").create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST", StreamSpecification=spec,
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification=spec,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "n", "AttributeType": "N"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "n", "AttributeType": "N"},
+        ],
     )["TableDescription"]
     return description.get("LatestStreamArn")
 
@@ -37,7 +42,9 @@ def write(account, name="lecture"):
     """Insert, modify and remove one item with plain boto3 (a resource, as handlers do)."""
     items = account.cloud.resource("dynamodb").Table(name)
     items.put_item(Item={"pk": "a", "n": 1, "note": "new"})
-    items.update_item(Key={"pk": "a", "n": 1}, UpdateExpression="SET note = :v", ExpressionAttributeValues={":v": "changed"})
+    items.update_item(
+        Key={"pk": "a", "n": 1}, UpdateExpression="SET note = :v", ExpressionAttributeValues={":v": "changed"}
+    )
     items.delete_item(Key={"pk": "a", "n": 1})
 
 
@@ -57,10 +64,20 @@ def test_insert_modify_remove_with_old_and_new_images(account, mappings):
     keys = {"pk": {"S": "a"}, "n": {"N": "1"}}
     assert insert["dynamodb"]["Keys"] == modify["dynamodb"]["Keys"] == remove["dynamodb"]["Keys"] == keys
     assert insert["dynamodb"]["NewImage"] == {**keys, "note": {"S": "new"}} and "OldImage" not in insert["dynamodb"]
-    assert modify["dynamodb"]["OldImage"]["note"] == {"S": "new"} and modify["dynamodb"]["NewImage"]["note"] == {"S": "changed"}
+    assert modify["dynamodb"]["OldImage"]["note"] == {"S": "new"} and modify["dynamodb"]["NewImage"]["note"] == {
+        "S": "changed"
+    }
     assert remove["dynamodb"]["OldImage"]["note"] == {"S": "changed"} and "NewImage" not in remove["dynamodb"]
     for record in (insert, modify, remove):
-        assert set(record) == {"eventID", "eventName", "eventVersion", "eventSource", "awsRegion", "dynamodb", "eventSourceARN"}
+        assert set(record) == {
+            "eventID",
+            "eventName",
+            "eventVersion",
+            "eventSource",
+            "awsRegion",
+            "dynamodb",
+            "eventSourceARN",
+        }
         assert record["eventSource"] == "aws:dynamodb" and record["eventVersion"] == "1.1"
         assert record["eventSourceARN"] == arn and record["awsRegion"] == account.settings.region
         assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
@@ -74,9 +91,11 @@ def test_insert_modify_remove_with_old_and_new_images(account, mappings):
 
 
 def test_images_follow_the_stream_view_type(account, mappings):
-    expected = {"KEYS_ONLY": ({"Keys"}, {"Keys"}, {"Keys"}),
-                "NEW_IMAGE": ({"Keys", "NewImage"}, {"Keys", "NewImage"}, {"Keys"}),
-                "OLD_IMAGE": ({"Keys"}, {"Keys", "OldImage"}, {"Keys", "OldImage"})}
+    expected = {
+        "KEYS_ONLY": ({"Keys"}, {"Keys"}, {"Keys"}),
+        "NEW_IMAGE": ({"Keys", "NewImage"}, {"Keys", "NewImage"}, {"Keys"}),
+        "OLD_IMAGE": ({"Keys"}, {"Keys", "OldImage"}, {"Keys", "OldImage"}),
+    }
     for view in expected:
         arn = table(account, view, view)
         account.register(view.lower(), RECORD)
@@ -106,8 +125,14 @@ def test_bisect_and_retries_end_in_ddb_stream_batch_info(account, mappings, fail
     items = account.cloud.resource("dynamodb").Table("lecture")
     for n in range(6):
         items.put_item(Item={"pk": "a", "n": n, **({"poison": True} if n == 3 else {})})
-    mapping = mappings.create("fn", arn, starting_position="TRIM_HORIZON", bisect_batch_on_function_error=True,
-                              maximum_retry_attempts=2, destination_config=failure_queue.destination)
+    mapping = mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        bisect_batch_on_function_error=True,
+        maximum_retry_attempts=2,
+        destination_config=failure_queue.destination,
+    )
     assert account.wait(60)
     assert [int(r["dynamodb"]["Keys"]["n"]["N"]) for r in records(account)] == [0, 1, 2, 4, 5]
     [record] = failure_queue.messages()
@@ -116,24 +141,37 @@ def test_bisect_and_retries_end_in_ddb_stream_batch_info(account, mappings, fail
     assert record["responseContext"]["functionError"] == "Unhandled"
     info = record["DDBStreamBatchInfo"]
     assert "KinesisBatchInfo" not in record and info["streamArn"] == arn and info["batchSize"] == 1
-    poisoned = [r for inv in account.invocation_records("fn") for r in inv.event["Records"]
-                if r["dynamodb"]["NewImage"].get("poison")]
+    poisoned = [
+        r
+        for inv in account.invocation_records("fn")
+        for r in inv.event["Records"]
+        if r["dynamodb"]["NewImage"].get("poison")
+    ]
     assert info["startSequenceNumber"] == info["endSequenceNumber"] == poisoned[0]["dynamodb"]["SequenceNumber"]
     assert info["shardId"] == mappings.get(mapping.uuid).describe()["shards"][0]["shard_id"]
 
 
 def test_partial_batch_failure_by_sequence_number(account, mappings, failure_queue):
     arn = table(account)
-    account.register("fn", """
+    account.register(
+        "fn",
+        """
 def lambda_handler(event, context):
     return {'batchItemFailures': [{'itemIdentifier': r['dynamodb']['SequenceNumber']} for r in event['Records']
                                   if r['dynamodb']['NewImage'].get('bad')]}
-""")
+""",
+    )
     items = account.cloud.resource("dynamodb").Table("lecture")
     for n in range(5):
         items.put_item(Item={"pk": "a", "n": n, **({"bad": True} if n in (2, 4) else {})})
-    mappings.create("fn", arn, starting_position="TRIM_HORIZON", function_response_types=["ReportBatchItemFailures"],
-                    maximum_retry_attempts=0, destination_config=failure_queue.destination)
+    mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        function_response_types=["ReportBatchItemFailures"],
+        maximum_retry_attempts=0,
+        destination_config=failure_queue.destination,
+    )
     assert account.wait(60)
     [invocation] = account.invocation_records("fn")
     seqs = [r["dynamodb"]["SequenceNumber"] for r in invocation.event["Records"]]
@@ -144,18 +182,27 @@ def lambda_handler(event, context):
 
 def test_parallelization_keeps_per_item_order(account, mappings):
     arn = table(account)
-    account.register("fn", """
+    account.register(
+        "fn",
+        """
 import random
 def lambda_handler(event, context):
     if random.random() < 0.3:
         raise RuntimeError('transient failure')
-""")
+""",
+    )
     items = account.cloud.resource("dynamodb").Table("lecture")
     for version in range(10):
         for n in range(8):
             items.put_item(Item={"pk": "item", "n": n, "version": version})
-    mappings.create("fn", arn, starting_position="TRIM_HORIZON", batch_size=4, parallelization_factor=3,
-                    bisect_batch_on_function_error=True)
+    mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        batch_size=4,
+        parallelization_factor=3,
+        bisect_batch_on_function_error=True,
+    )
     assert account.wait(120)
     per_item = defaultdict(list)
     for record in records(account):

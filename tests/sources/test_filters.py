@@ -79,11 +79,14 @@ def kinesis_record(data: bytes | str, partition_key: str = "1") -> dict:
 
 def ddb_record(event_name: str = "INSERT", **images) -> dict:
     # DG-DDB example record (primary key CustomerName; AccountManager, PaymentTerms).
-    new_image = images.get("NewImage", {
-        "AccountManager": {"S": "Pat Candella"},
-        "PaymentTerms": {"S": "60 days"},
-        "CustomerName": {"S": "AnyCompany Industries"},
-    })
+    new_image = images.get(
+        "NewImage",
+        {
+            "AccountManager": {"S": "Pat Candella"},
+            "PaymentTerms": {"S": "60 days"},
+            "CustomerName": {"S": "AnyCompany Industries"},
+        },
+    )
     return {
         "eventID": "1",
         "eventName": event_name,
@@ -159,7 +162,7 @@ def test_five_filters_is_the_limit():
     assert MAX_FILTERS == 5
     assert FilterCriteria.parse(five).matches({"n": 4})
     with pytest.raises(InvalidParameterValueException, match=r"6 filters given.*at most 5"):
-        FilterCriteria.parse(five + [{"n": [5]}])
+        FilterCriteria.parse([*five, {"n": [5]}])
 
 
 def test_duplicate_keys_last_one_wins():
@@ -482,8 +485,10 @@ def test_cidr_matches_ip_addresses():
 def test_or_across_fields():
     # RULER "$or": { "source": [ "aws.cloudwatch" ], "$or": [ { "metricName": [ "CPUUtilization",
     # "ReadLatency" ] }, { "namespace": [ "AWS/EC2", "AWS/ES" ] } ] }
-    pattern = {"source": ["aws.cloudwatch"], "$or": [
-        {"metricName": ["CPUUtilization", "ReadLatency"]}, {"namespace": ["AWS/EC2", "AWS/ES"]}]}
+    pattern = {
+        "source": ["aws.cloudwatch"],
+        "$or": [{"metricName": ["CPUUtilization", "ReadLatency"]}, {"namespace": ["AWS/EC2", "AWS/ES"]}],
+    }
     assert match(pattern, {"source": "aws.cloudwatch", "metricName": "ReadLatency"})
     assert match(pattern, {"source": "aws.cloudwatch", "namespace": "AWS/ES"})
     assert not match(pattern, {"source": "aws.cloudwatch", "metricName": "Other"})
@@ -498,16 +503,20 @@ def test_a_field_named_dollar_or_with_values_stays_a_field():
 def test_arrays_in_the_record_match_when_any_element_matches():
     # EB-ARRAYS: "If the value in the event is an array, then the event pattern matches if the
     # intersection of the event pattern array and the event array is non-empty."
-    pattern = {"resources": [
-        "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f",
-        "arn:aws:ec2:us-east-1:111122223333:instance/i-b188560f",
-        "arn:aws:ec2:us-east-1:444455556666:instance/i-b188560f",
-    ]}
-    event = {"resources": [
-        "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:eb56d16b-bbf0-401d-b893-d5978ed4a025:"
-        "autoScalingGroupName/ASGTerminate",
-        "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f",
-    ]}
+    pattern = {
+        "resources": [
+            "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f",
+            "arn:aws:ec2:us-east-1:111122223333:instance/i-b188560f",
+            "arn:aws:ec2:us-east-1:444455556666:instance/i-b188560f",
+        ]
+    }
+    event = {
+        "resources": [
+            "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:eb56d16b-bbf0-401d-b893-d5978ed4a025:"
+            "autoScalingGroupName/ASGTerminate",
+            "arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f",
+        ]
+    }
     assert match(pattern, event)
     assert not match(pattern, {"resources": ["arn:aws:ec2:us-east-1:999999999999:instance/i-x"]})
     assert match({"tags": [{"prefix": "b"}]}, {"tags": ["alpha", ["beta"]]})
@@ -524,11 +533,13 @@ def test_objects_inside_arrays_match_element_by_element():
     # RULER: {"employees":[{"firstName":"John","lastName":"Doe"},{"firstName":"Anna","lastName":"Smith"},
     # {"firstName":"Peter","lastName":"Jones"}]} matches { "employees": { "firstName": [ "Anna" ] } } but not
     # { "employees": { "firstName": [ "Anna" ], "lastName": [ "Jones" ] } } (fields from different elements)
-    event = {"employees": [
-        {"firstName": "John", "lastName": "Doe"},
-        {"firstName": "Anna", "lastName": "Smith"},
-        {"firstName": "Peter", "lastName": "Jones"},
-    ]}
+    event = {
+        "employees": [
+            {"firstName": "John", "lastName": "Doe"},
+            {"firstName": "Anna", "lastName": "Smith"},
+            {"firstName": "Peter", "lastName": "Jones"},
+        ]
+    }
     assert match({"employees": {"firstName": ["Anna"]}}, event)
     assert match({"employees": {"firstName": ["Anna"], "lastName": ["Smith"]}}, event)
     assert not match({"employees": {"firstName": ["Anna"], "lastName": ["Jones"]}}, event)
@@ -552,12 +563,22 @@ def test_complex_example_with_multiple_matching():
         },
     }
     event = {
-        "version": "0", "id": "ddddd4-aaaa-7777-4444-345dd43cc333",
-        "detail-type": "EC2 Instance State-change Notification", "source": "aws.ec2",
-        "account": "012345679012", "time": "2017-10-02T16:24:49Z", "region": "us-east-1",
+        "version": "0",
+        "id": "ddddd4-aaaa-7777-4444-345dd43cc333",
+        "detail-type": "EC2 Instance State-change Notification",
+        "source": "aws.ec2",
+        "account": "012345679012",
+        "time": "2017-10-02T16:24:49Z",
+        "region": "us-east-1",
         "resources": ["arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000"],
-        "detail": {"c-count": 5, "d-count": 3, "x-limit": 301.8, "source-ip": "10.0.0.33",
-                   "instance-id": "i-000000aaaaaa00000", "state": "running"},
+        "detail": {
+            "c-count": 5,
+            "d-count": 3,
+            "x-limit": 301.8,
+            "source-ip": "10.0.0.33",
+            "instance-id": "i-000000aaaaaa00000",
+            "state": "running",
+        },
     }
     assert match(pattern, event)
     for field, value in [("c-count", 6), ("state", "initializing"), ("x-limit", 300), ("source-ip", "11.0.0.1")]:
@@ -615,8 +636,13 @@ def test_sqs_plain_string_body_with_a_json_pattern_is_dropped():
 def test_sqs_json_body_with_a_plain_string_pattern_is_dropped():
     # DG-FILTER, SQS table: Valid JSON body | Plain string filter pattern -> "Lambda drops the message."
     view = record_view("sqs", sqs_record('{"RequestCode": "AAAA"}'))
-    for pattern in ({"body": ['{"RequestCode": "AAAA"}']}, {"body": [{"prefix": "{"}]},
-                    {"body": [{"exists": True}]}, {"body": [{"exists": False}]}, {"body": [{"anything-but": "x"}]}):
+    for pattern in (
+        {"body": ['{"RequestCode": "AAAA"}']},
+        {"body": [{"prefix": "{"}]},
+        {"body": [{"exists": True}]},
+        {"body": [{"exists": False}]},
+        {"body": [{"anything-but": "x"}]},
+    ):
         assert not match(pattern, view), pattern
 
 
@@ -639,8 +665,12 @@ def test_sqs_without_a_body_pattern_filters_on_the_metadata_only():
 
 
 def test_sqs_message_attributes_are_visible_to_patterns():
-    record = sqs_record("x", messageAttributes={"kind": {"stringValue": "audit", "dataType": "String",
-                                                         "stringListValues": [], "binaryListValues": []}})
+    record = sqs_record(
+        "x",
+        messageAttributes={
+            "kind": {"stringValue": "audit", "dataType": "String", "stringListValues": [], "binaryListValues": []}
+        },
+    )
     assert match({"messageAttributes": {"kind": {"stringValue": ["audit"]}}}, record_view("sqs", record))
 
 
@@ -657,8 +687,10 @@ def test_admits_is_the_view_then_the_match():
 def test_kinesis_doc_example_data_is_decoded():
     # DG-KINESIS example record: "data": "eyJSZWNvcmROdW1iZXIiOiAiMDAwMSIsICJUaW1lU3RhbXAiOiAieXl5eS1tbS1kZFRo
     # aDptbTpzcyIsICJSZXF1ZXN0Q29kZSI6ICJBQUFBIn0=" (JSON with RecordNumber "0001" and RequestCode "AAAA")
-    record = kinesis_record("eyJSZWNvcmROdW1iZXIiOiAiMDAwMSIsICJUaW1lU3RhbXAiOiAieXl5eS1tbS1kZFRoaDptbTpz"
-                            "cyIsICJSZXF1ZXN0Q29kZSI6ICJBQUFBIn0=")
+    record = kinesis_record(
+        "eyJSZWNvcmROdW1iZXIiOiAiMDAwMSIsICJUaW1lU3RhbXAiOiAieXl5eS1tbS1kZFRoaDptbTpz"
+        "cyIsICJSZXF1ZXN0Q29kZSI6ICJBQUFBIn0="
+    )
     before = copy.deepcopy(record)
     view = record_view("kinesis", record)
     assert view["data"] == {"RecordNumber": "0001", "TimeStamp": "yyyy-mm-ddThh:mm:ss", "RequestCode": "AAAA"}
@@ -708,7 +740,7 @@ def test_kinesis_non_json_data():
 
 def test_kinesis_json_scalars_and_flat_records():
     assert record_view("kinesis", kinesis_record(b"42"))["data"] == 42
-    assert record_view("kinesis", kinesis_record(b'[1, 2]'))["data"] == [1, 2]
+    assert record_view("kinesis", kinesis_record(b"[1, 2]"))["data"] == [1, 2]
     flat = {"partitionKey": "k", "data": base64.b64encode(b'{"a": 1}').decode()}
     assert record_view("kinesis", flat)["data"] == {"a": 1}
     assert record_view("kinesis", {"data": b'{"a": 2}'})["data"] == {"a": 2}
@@ -726,8 +758,9 @@ def test_dynamodb_view_is_the_record():
 def test_dynamodb_doc_example_filter_on_a_key():
     # DG-DDB "Filtering with table keys":
     # { "dynamodb": { "Keys": { "CustomerName": { "S": [ "AnyCompany Industries" ] } } } }
-    crit = FilterCriteria.parse([{"dynamodb": {"Keys": {"CustomerName": {"S": ["AnyCompany Industries"]}}}}],
-                                source="dynamodb")
+    crit = FilterCriteria.parse(
+        [{"dynamodb": {"Keys": {"CustomerName": {"S": ["AnyCompany Industries"]}}}}], source="dynamodb"
+    )
     assert crit.admits("dynamodb", ddb_record())
     other = ddb_record()
     other["dynamodb"]["Keys"]["CustomerName"]["S"] = "Example Corp"

@@ -41,8 +41,12 @@ def stream(account, name="lecture", shards=2):
 
 def put(kinesis, datas, *, shard=0, key="k", name="lecture"):
     """Put records on one shard, in order; their sequence numbers."""
-    return [kinesis.put_record(StreamName=name, Data=d.encode(), PartitionKey=key,
-                               ExplicitHashKey=SHARD_KEYS[shard])["SequenceNumber"] for d in datas]
+    return [
+        kinesis.put_record(StreamName=name, Data=d.encode(), PartitionKey=key, ExplicitHashKey=SHARD_KEYS[shard])[
+            "SequenceNumber"
+        ]
+        for d in datas
+    ]
 
 
 def data_of(record):
@@ -51,8 +55,12 @@ def data_of(record):
 
 def processed(account, function="fn"):
     """(shard, sequence number, data) of every record in a successful batch, in completion order."""
-    return [(r["eventID"].split(":")[0], r["kinesis"]["sequenceNumber"], data_of(r))
-            for inv in account.invocation_records(function) if inv.status == "success" for r in inv.event["Records"]]
+    return [
+        (r["eventID"].split(":")[0], r["kinesis"]["sequenceNumber"], data_of(r))
+        for inv in account.invocation_records(function)
+        if inv.status == "success"
+        for r in inv.event["Records"]
+    ]
 
 
 def test_batches_in_order_per_shard_with_the_aws_kinesis_event(account, mappings):
@@ -72,10 +80,23 @@ def test_batches_in_order_per_shard_with_the_aws_kinesis_event(account, mappings
     assert max(len(inv.event["Records"]) for inv in invocations) == 7
 
     record = invocations[0].event["Records"][0]
-    assert set(record) == {"kinesis", "eventSource", "eventVersion", "eventID", "eventName", "invokeIdentityArn",
-                           "awsRegion", "eventSourceARN"}
-    assert set(record["kinesis"]) == {"kinesisSchemaVersion", "partitionKey", "sequenceNumber", "data",
-                                      "approximateArrivalTimestamp"}
+    assert set(record) == {
+        "kinesis",
+        "eventSource",
+        "eventVersion",
+        "eventID",
+        "eventName",
+        "invokeIdentityArn",
+        "awsRegion",
+        "eventSourceARN",
+    }
+    assert set(record["kinesis"]) == {
+        "kinesisSchemaVersion",
+        "partitionKey",
+        "sequenceNumber",
+        "data",
+        "approximateArrivalTimestamp",
+    }
     assert record["eventSource"] == "aws:kinesis" and record["eventName"] == "aws:kinesis:record"
     assert record["eventVersion"] == "1.0" and record["kinesis"]["kinesisSchemaVersion"] == "1.0"
     assert record["eventID"] == f"{record['eventID'].split(':')[0]}:{record['kinesis']['sequenceNumber']}"
@@ -102,8 +123,10 @@ def test_a_poison_record_blocks_only_its_shard(account, mappings, eventually):
     eventually(lambda: blocked()["retries"] >= 2, "shard 0 retried its batch")
     put(kinesis, ["a3", "a4"], shard=0)  # behind the poison record: they wait
     other = put(kinesis, [f"b{i}" for i in range(12)], shard=1)
-    eventually(lambda: [seq for shard, seq, _ in processed(account) if shard == SHARD_IDS[1]] == other,
-               "shard 1 processed everything, in order")
+    eventually(
+        lambda: [seq for shard, seq, _ in processed(account) if shard == SHARD_IDS[1]] == other,
+        "shard 1 processed everything, in order",
+    )
     state = blocked()
     mappings.set_enabled(mapping.uuid, False)
     assert state["blocked"] and state["position"] is None  # nothing checkpointed on shard 0
@@ -117,8 +140,13 @@ def test_retries_exhausted_send_kinesis_batch_info_and_the_shard_goes_on(account
     kinesis, arn = stream(account)
     account.register("fn", POISON)
     seqs = put(kinesis, ["a0", "poison", "a2"], shard=0)
-    mapping = mappings.create("fn", arn, starting_position="TRIM_HORIZON", maximum_retry_attempts=2,
-                              destination_config=failure_queue.destination)
+    mapping = mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        maximum_retry_attempts=2,
+        destination_config=failure_queue.destination,
+    )
     assert account.wait(60)
     after = put(kinesis, ["a3"], shard=0)
     assert account.wait(60)
@@ -135,11 +163,16 @@ def test_retries_exhausted_send_kinesis_batch_info_and_the_shard_goes_on(account
     info = record["KinesisBatchInfo"]
     assert info["shardId"] == SHARD_IDS[0] and info["streamArn"] == arn and info["batchSize"] == 3
     assert (info["startSequenceNumber"], info["endSequenceNumber"]) == (seqs[0], seqs[-1])
-    assert info["approximateArrivalOfFirstRecord"].endswith("Z") and info["approximateArrivalOfLastRecord"].endswith("Z")
+    assert info["approximateArrivalOfFirstRecord"].endswith("Z") and info["approximateArrivalOfLastRecord"].endswith(
+        "Z"
+    )
     assert "Records" not in record  # pointers only, as on AWS
     assert processed(account) == [(SHARD_IDS[0], after[0], "a3")]  # the shard went on
     state = mappings.get(mapping.uuid).describe()
-    assert state["records_discarded"] == 3 and {s["shard_id"]: s["position"] for s in state["shards"]}[SHARD_IDS[0]] == after[0]
+    assert (
+        state["records_discarded"] == 3
+        and {s["shard_id"]: s["position"] for s in state["shards"]}[SHARD_IDS[0]] == after[0]
+    )
 
 
 def test_bisect_isolates_the_poison_record(account, mappings, failure_queue):
@@ -147,14 +180,28 @@ def test_bisect_isolates_the_poison_record(account, mappings, failure_queue):
     account.register("fn", POISON)
     datas = ["r0", "r1", "r2", "r3", "r4", "poison", "r6", "r7"]
     seqs = put(kinesis, datas)
-    mapping = mappings.create("fn", arn, starting_position="TRIM_HORIZON", bisect_batch_on_function_error=True,
-                              maximum_retry_attempts=1, destination_config=failure_queue.destination)
+    mapping = mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        bisect_batch_on_function_error=True,
+        maximum_retry_attempts=1,
+        destination_config=failure_queue.destination,
+    )
     assert account.wait(60)
 
     sizes = [(len(inv.event["Records"]), inv.status) for inv in account.invocation_records("fn")]
     # [8] fails -> [4] ok, [4] fails -> [2] fails -> [1] ok, [1] fails, retried once -> [2] ok
-    assert sizes == [(8, "error"), (4, "success"), (4, "error"), (2, "error"), (1, "success"), (1, "error"),
-                     (1, "error"), (2, "success")]
+    assert sizes == [
+        (8, "error"),
+        (4, "success"),
+        (4, "error"),
+        (2, "error"),
+        (1, "success"),
+        (1, "error"),
+        (1, "error"),
+        (2, "success"),
+    ]
     assert [d for _, _, d in processed(account)] == [d for d in datas if d != "poison"]  # in order
     [record] = failure_queue.messages()
     info = record["KinesisBatchInfo"]
@@ -168,8 +215,13 @@ def test_maximum_record_age_gives_up_on_old_records(account, mappings, failure_q
     kinesis, arn = stream(account, shards=1)
     account.register("fn", POISON)
     put(kinesis, ["poison"])
-    mappings.create("fn", arn, starting_position="TRIM_HORIZON", maximum_record_age_s=60,
-                    destination_config=failure_queue.destination)
+    mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        maximum_record_age_s=60,
+        destination_config=failure_queue.destination,
+    )
     assert account.wait(60)  # retries on the account clock until the record is a minute old
     [record] = failure_queue.messages()
     assert record["requestContext"]["condition"] == "RecordAgeExceeded"
@@ -181,31 +233,51 @@ def test_maximum_record_age_gives_up_on_old_records(account, mappings, failure_q
 
 def test_partial_batch_failure_checkpoints_at_the_lowest_failed_sequence_number(account, mappings, failure_queue):
     kinesis, arn = stream(account, shards=1)
-    account.register("fn", """
+    account.register(
+        "fn",
+        """
 import base64
 def lambda_handler(event, context):
     bad = [r['kinesis']['sequenceNumber'] for r in event['Records']
            if base64.b64decode(r['kinesis']['data']).decode().startswith('bad')]
     return {'batchItemFailures': [{'itemIdentifier': seq} for seq in reversed(bad)]}
-""")
+""",
+    )
     seqs = put(kinesis, ["r0", "r1", "bad2", "r3", "bad4", "r5"])
-    mappings.create("fn", arn, starting_position="TRIM_HORIZON", function_response_types=["ReportBatchItemFailures"],
-                    maximum_retry_attempts=1, destination_config=failure_queue.destination)
+    mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        function_response_types=["ReportBatchItemFailures"],
+        maximum_retry_attempts=1,
+        destination_config=failure_queue.destination,
+    )
     assert account.wait(60)
-    batches = [[r["kinesis"]["sequenceNumber"] for r in inv.event["Records"]] for inv in account.invocation_records("fn")]
+    batches = [
+        [r["kinesis"]["sequenceNumber"] for r in inv.event["Records"]] for inv in account.invocation_records("fn")
+    ]
     assert batches == [seqs, seqs[2:]]  # retried from the lowest failed record
     [record] = failure_queue.messages()
     info = record["KinesisBatchInfo"]
     assert (info["startSequenceNumber"], info["endSequenceNumber"], info["batchSize"]) == (seqs[2], seqs[-1], 4)
 
 
-@pytest.mark.parametrize("payload, expected", [
-    (None, None), ({}, None), ("ok", None), ({"batchItemFailures": None}, None), ({"batchItemFailures": []}, None),
-    ({"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]}, 1),
-    ({"batchItemFailures": [{"itemIdentifier": ""}]}, 0), ({"batchItemFailures": [{"itemIdentifier": None}]}, 0),
-    ({"batchItemFailures": [{"id": "2"}]}, 0), ({"batchItemFailures": [{"itemIdentifier": "99"}]}, 0),
-    ({"batchItemFailures": "2"}, 0),
-])
+@pytest.mark.parametrize(
+    "payload, expected",
+    [
+        (None, None),
+        ({}, None),
+        ("ok", None),
+        ({"batchItemFailures": None}, None),
+        ({"batchItemFailures": []}, None),
+        ({"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "2"}]}, 1),
+        ({"batchItemFailures": [{"itemIdentifier": ""}]}, 0),
+        ({"batchItemFailures": [{"itemIdentifier": None}]}, 0),
+        ({"batchItemFailures": [{"id": "2"}]}, 0),
+        ({"batchItemFailures": [{"itemIdentifier": "99"}]}, 0),
+        ({"batchItemFailures": "2"}, 0),
+    ],
+)
 def test_batch_item_failure_rules(payload, expected):
     batch = Batch([Rec(str(n), n, "k", 0.0, "", {}, 0) for n in (1, 2, 3)])
     assert failure_index(payload, batch) == expected
@@ -213,17 +285,26 @@ def test_batch_item_failure_rules(payload, expected):
 
 def test_parallelization_keeps_per_partition_key_order_across_retries_and_bisects(account, mappings):
     kinesis, arn = stream(account)
-    account.register("fn", """
+    account.register(
+        "fn",
+        """
 import random
 def lambda_handler(event, context):
     if random.random() < 0.3:
         raise RuntimeError('transient failure')
-""")
+""",
+    )
     keys = [f"user-{n}" for n in range(12)]
     entries = [{"Data": f"{keys[i % 12]}:{i // 12}".encode(), "PartitionKey": keys[i % 12]} for i in range(300)]
     kinesis.put_records(StreamName="lecture", Records=entries)
-    mapping = mappings.create("fn", arn, starting_position="TRIM_HORIZON", batch_size=5, parallelization_factor=4,
-                              bisect_batch_on_function_error=True)
+    mapping = mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        batch_size=5,
+        parallelization_factor=4,
+        bisect_batch_on_function_error=True,
+    )
     assert account.wait(120)
 
     per_key = defaultdict(list)
@@ -233,8 +314,10 @@ def lambda_handler(event, context):
     assert per_key == {key: list(range(25)) for key in keys}  # in order, complete, once
     state = mappings.get(mapping.uuid).describe()
     assert state["retries"] + state["bisects"] > 0 and state["records_done"] == 300
-    lanes = {(inv.event["Records"][0]["eventID"].split(":")[0], inv.event["Records"][0]["kinesis"]["partitionKey"])
-             for inv in account.invocation_records("fn")}
+    lanes = {
+        (inv.event["Records"][0]["eventID"].split(":")[0], inv.event["Records"][0]["kinesis"]["partitionKey"])
+        for inv in account.invocation_records("fn")
+    }
     assert len(lanes) > 2
 
 
@@ -274,9 +357,16 @@ def test_batching_window_gathers_records_on_the_account_clock(account, mappings,
 def test_filters_skip_records_and_the_checkpoint_moves_past_them(account, mappings):
     kinesis, arn = stream(account, shards=1)
     account.register("fn", ECHO)
-    seqs = put(kinesis, ['{"kind": "order"}', '{"kind": "noise"}', "not json", '{"kind": "order", "n": 2}', '{"kind": "noise"}'])
-    mapping = mappings.create("fn", arn, starting_position="TRIM_HORIZON",
-                              filter_criteria={"Filters": [{"Pattern": '{"data": {"kind": ["order"]}}'}]})
+    seqs = put(
+        kinesis,
+        ['{"kind": "order"}', '{"kind": "noise"}', "not json", '{"kind": "order", "n": 2}', '{"kind": "noise"}'],
+    )
+    mapping = mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        filter_criteria={"Filters": [{"Pattern": '{"data": {"kind": ["order"]}}'}]},
+    )
     assert account.wait(60)
     assert [seq for _, seq, _ in processed(account)] == [seqs[0], seqs[3]]
     poller = mappings.get(mapping.uuid)
@@ -287,8 +377,13 @@ def test_throttles_are_retried_without_counting_an_attempt(account, mappings, fa
     kinesis, arn = stream(account, shards=1)
     account.register("fn", ECHO, reserved_concurrency=0)
     put(kinesis, ["r0"])
-    mapping = mappings.create("fn", arn, starting_position="TRIM_HORIZON", maximum_retry_attempts=0,
-                              destination_config=failure_queue.destination)
+    mapping = mappings.create(
+        "fn",
+        arn,
+        starting_position="TRIM_HORIZON",
+        maximum_retry_attempts=0,
+        destination_config=failure_queue.destination,
+    )
     poller = mappings.get(mapping.uuid)
     eventually(lambda: poller.stats["throttles"] >= 3, "the invoke was throttled again and again")
     account.put_function_concurrency("fn", None)
@@ -307,7 +402,7 @@ def test_new_shards_are_picked_up(account, mappings):
 
 
 def test_mappings_aws_refuses(account, mappings):
-    kinesis, arn = stream(account, shards=1)
+    _, arn = stream(account, shards=1)
     account.register("fn", ECHO)
     with pytest.raises(ResourceNotFoundException, match="not found"):
         mappings.create("fn", arn.replace("lecture", "missing"), starting_position="LATEST")
@@ -316,6 +411,10 @@ def test_mappings_aws_refuses(account, mappings):
     with pytest.raises(InvalidParameterValueException, match="consumer"):
         mappings.create("fn", arn + "/consumer/c:1", starting_position="LATEST")
     with pytest.raises(InvalidParameterValueException, match="OnFailure destination"):
-        mappings.create("fn", arn, starting_position="LATEST",
-                        destination_config={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:q.fifo"}})
+        mappings.create(
+            "fn",
+            arn,
+            starting_position="LATEST",
+            destination_config={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:q.fifo"}},
+        )
     assert mappings.mappings() == []

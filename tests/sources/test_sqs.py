@@ -18,16 +18,26 @@ Time runs on the account's ``auto`` clock: a visibility timeout passes at once i
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import defaultdict
 
 import pytest
 
-from lambda_magic.events.encodings import sqs_attributes_md5
 from lambda_magic.common.errors import InvalidParameterValueException, ResourceNotFoundException
+from lambda_magic.events.encodings import sqs_attributes_md5
 
-RECORD_KEYS = ["messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
-               "eventSource", "eventSourceARN", "awsRegion"]
+RECORD_KEYS = [
+    "messageId",
+    "receiptHandle",
+    "body",
+    "attributes",
+    "messageAttributes",
+    "md5OfBody",
+    "eventSource",
+    "eventSourceARN",
+    "awsRegion",
+]
 
 ECHO = """
 def lambda_handler(event, context):
@@ -38,7 +48,7 @@ def lambda_handler(event, context):
 class Queue:
     """A queue in the account's local cloud."""
 
-    def __init__(self, account, name: str, dlq: "Queue | None" = None, max_receive: int = 3, **attributes):
+    def __init__(self, account, name: str, dlq: Queue | None = None, max_receive: int = 3, **attributes):
         self.sqs = account.cloud.client("sqs")
         attrs = {key: str(value) for key, value in attributes.items()}
         if name.endswith(".fifo"):
@@ -54,28 +64,36 @@ class Queue:
 
     def send(self, *bodies: str, **extra) -> None:
         for start in range(0, len(bodies), 10):
-            entries = [{"Id": str(i), "MessageBody": body, **extra}
-                       for i, body in enumerate(bodies[start:start + 10])]
+            entries = [
+                {"Id": str(i), "MessageBody": body, **extra} for i, body in enumerate(bodies[start : start + 10])
+            ]
             answer = self.sqs.send_message_batch(QueueUrl=self.url, Entries=entries)
             assert not answer.get("Failed"), answer["Failed"]
 
     def counts(self) -> tuple[int, int, int]:
-        got = self.attributes("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                              "ApproximateNumberOfMessagesDelayed")
-        return (int(got["ApproximateNumberOfMessages"]), int(got["ApproximateNumberOfMessagesNotVisible"]),
-                int(got["ApproximateNumberOfMessagesDelayed"]))
+        got = self.attributes(
+            "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"
+        )
+        return (
+            int(got["ApproximateNumberOfMessages"]),
+            int(got["ApproximateNumberOfMessagesNotVisible"]),
+            int(got["ApproximateNumberOfMessagesDelayed"]),
+        )
 
     def drain(self) -> list[dict]:
         """Every message now in the queue (received and deleted)."""
         found = []
         while True:
-            got = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                           AttributeNames=["All"]).get("Messages", [])
+            got = self.sqs.receive_message(
+                QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=0, AttributeNames=["All"]
+            ).get("Messages", [])
             if not got:
                 return found
             found += got
-            self.sqs.delete_message_batch(QueueUrl=self.url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)])
+            self.sqs.delete_message_batch(
+                QueueUrl=self.url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)],
+            )
 
 
 def deliveries(account, name: str) -> list:
@@ -98,10 +116,12 @@ def test_batches_have_lambdas_record_shape_and_never_exceed_the_batch_size(accou
     queue = Queue(account, "shapes")
     account.register("shape", ECHO)
     queue.send(*[f"m{i}" for i in range(23)])
-    attributes = {"text": {"DataType": "String", "StringValue": "hello"},
-                  "n": {"DataType": "Number", "StringValue": "42"},
-                  "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"},
-                  "custom": {"DataType": "String.label", "StringValue": "x"}}
+    attributes = {
+        "text": {"DataType": "String", "StringValue": "hello"},
+        "n": {"DataType": "Number", "StringValue": "42"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01\xff"},
+        "custom": {"DataType": "String.label", "StringValue": "x"},
+    }
     queue.sqs.send_message(QueueUrl=queue.url, MessageBody="with-attributes", MessageAttributes=attributes)
     mapping = mappings.create("shape", queue.arn)
     assert mapping.batch_size == 10 and mapping.maximum_batching_window_s == 0  # AWS's defaults
@@ -110,7 +130,9 @@ def test_batches_have_lambdas_record_shape_and_never_exceed_the_batch_size(accou
     runs = deliveries(account, "shape")
     assert all(run.status == "success" and run.trigger == "sqs:shapes" for run in runs)
     assert all(1 <= len(run.event["Records"]) <= 10 for run in runs)
-    assert sorted(b for run in runs for b in bodies_of(run)) == sorted([f"m{i}" for i in range(23)] + ["with-attributes"])
+    assert sorted(b for run in runs for b in bodies_of(run)) == sorted(
+        [f"m{i}" for i in range(23)] + ["with-attributes"]
+    )
     assert queue.counts() == (0, 0, 0)  # success deleted every message
 
     records = [record for run in runs for record in run.event["Records"]]
@@ -119,8 +141,12 @@ def test_batches_have_lambdas_record_shape_and_never_exceed_the_batch_size(accou
         assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == queue.arn
         assert record["awsRegion"] == account.settings.region
         assert record["md5OfBody"] == hashlib.md5(record["body"].encode()).hexdigest()
-        assert list(record["attributes"]) == ["ApproximateReceiveCount", "SentTimestamp", "SenderId",
-                                              "ApproximateFirstReceiveTimestamp"]
+        assert list(record["attributes"]) == [
+            "ApproximateReceiveCount",
+            "SentTimestamp",
+            "SenderId",
+            "ApproximateFirstReceiveTimestamp",
+        ]
         assert record["attributes"]["ApproximateReceiveCount"] == "1"
         assert all(isinstance(value, str) for value in record["attributes"].values())
     plain = next(r for r in records if r["body"] == "m0")
@@ -205,7 +231,7 @@ def test_a_failed_batch_returns_after_the_visibility_timeout_and_ends_in_the_dlq
     assert [run.status for run in runs] == ["error"] * 3
     assert [count_of(run.event["Records"][0]) for run in runs] == [1, 2, 3]
     # each attempt came back after the visibility timeout, on the account clock
-    assert all(later.start - earlier.start >= 30 for earlier, later in zip(runs, runs[1:]))
+    assert all(later.start - earlier.start >= 30 for earlier, later in itertools.pairwise(runs))
     first_receive = {run.event["Records"][0]["attributes"]["ApproximateFirstReceiveTimestamp"] for run in runs}
     assert len(first_receive) == 1
     assert [m["Body"] for m in dlq.drain()] == ["poison"]
@@ -234,28 +260,31 @@ def lambda_handler(event, context):
 ALL, NONE = {"a", "b", "c"}, set()
 
 
-@pytest.mark.parametrize("answer, report, returned", [
-    # complete success: null/empty answers and null/empty lists
-    ("null", True, NONE),
-    ("{}", True, NONE),
-    ('{"batchItemFailures": []}', True, NONE),
-    ('{"batchItemFailures": null}', True, NONE),
-    ('{"statusCode": 200}', True, NONE),
-    # exactly the listed messages return
-    ('{"batchItemFailures": [{"itemIdentifier": "$b"}]}', True, {"b"}),
-    ('{"batchItemFailures": [{"itemIdentifier": "$a"}, {"itemIdentifier": "$c"}]}', True, {"a", "c"}),
-    # complete failure: invalid identifiers, an answer that is not an object, an error
-    ('{"batchItemFailures": [{"itemIdentifier": ""}]}', True, ALL),
-    ('{"batchItemFailures": [{"itemIdentifier": null}]}', True, ALL),
-    ('{"batchItemFailures": [{"messageId": "$b"}]}', True, ALL),
-    ('{"batchItemFailures": [{"itemIdentifier": "not-in-this-batch"}]}', True, ALL),
-    ('{"batchItemFailures": [{"itemIdentifier": "$b"}, {"itemIdentifier": ""}]}', True, ALL),
-    ('"ok"', True, ALL),
-    ("raise", True, ALL),
-    # without ReportBatchItemFailures the answer is ignored: only an error returns the batch
-    ('{"batchItemFailures": [{"itemIdentifier": "$b"}]}', False, NONE),
-    ("raise", False, ALL),
-])
+@pytest.mark.parametrize(
+    "answer, report, returned",
+    [
+        # complete success: null/empty answers and null/empty lists
+        ("null", True, NONE),
+        ("{}", True, NONE),
+        ('{"batchItemFailures": []}', True, NONE),
+        ('{"batchItemFailures": null}', True, NONE),
+        ('{"statusCode": 200}', True, NONE),
+        # exactly the listed messages return
+        ('{"batchItemFailures": [{"itemIdentifier": "$b"}]}', True, {"b"}),
+        ('{"batchItemFailures": [{"itemIdentifier": "$a"}, {"itemIdentifier": "$c"}]}', True, {"a", "c"}),
+        # complete failure: invalid identifiers, an answer that is not an object, an error
+        ('{"batchItemFailures": [{"itemIdentifier": ""}]}', True, ALL),
+        ('{"batchItemFailures": [{"itemIdentifier": null}]}', True, ALL),
+        ('{"batchItemFailures": [{"messageId": "$b"}]}', True, ALL),
+        ('{"batchItemFailures": [{"itemIdentifier": "not-in-this-batch"}]}', True, ALL),
+        ('{"batchItemFailures": [{"itemIdentifier": "$b"}, {"itemIdentifier": ""}]}', True, ALL),
+        ('"ok"', True, ALL),
+        ("raise", True, ALL),
+        # without ReportBatchItemFailures the answer is ignored: only an error returns the batch
+        ('{"batchItemFailures": [{"itemIdentifier": "$b"}]}', False, NONE),
+        ("raise", False, ALL),
+    ],
+)
 def test_partial_batch_responses_follow_aws_rules(account, mappings, answer, report, returned):
     queue = Queue(account, "partial", VisibilityTimeout=5)
     account.register("partial", PARTIAL, env={"ANSWER": answer}, timeout_s=3)
@@ -279,8 +308,12 @@ def test_partial_batch_responses_follow_aws_rules(account, mappings, answer, rep
 def test_messages_matching_no_filter_are_deleted_without_an_invoke(account, mappings):
     queue = Queue(account, "filtered")
     account.register("filtered", ECHO)
-    criteria = {"Filters": [{"Pattern": json.dumps({"body": {"kind": ["order"]}})},
-                            {"Pattern": json.dumps({"body": [{"prefix": "urgent:"}]})}]}
+    criteria = {
+        "Filters": [
+            {"Pattern": json.dumps({"body": {"kind": ["order"]}})},
+            {"Pattern": json.dumps({"body": [{"prefix": "urgent:"}]})},
+        ]
+    }
     mapping = mappings.create("filtered", queue.arn, filter_criteria=criteria)
     keep = [json.dumps({"kind": "order", "n": 1}), "urgent: call back", json.dumps({"kind": "order", "n": 2})]
     drop = [json.dumps({"kind": "refund"}), "not urgent", json.dumps({"other": 1}), "{broken json"]
@@ -346,7 +379,7 @@ def check_group_order(runs, sent: dict[str, list[str]]) -> None:
             per_group[record["attributes"]["MessageGroupId"]].append(record["body"])
         for group, bodies in per_group.items():
             start = position[group]
-            assert bodies == sent[group][start:start + len(bodies)], (group, bodies, start)
+            assert bodies == sent[group][start : start + len(bodies)], (group, bodies, start)
             done = 0
             for body in bodies:
                 if body in failed:
@@ -371,9 +404,15 @@ def test_fifo_keeps_order_per_message_group_under_failures(account, mappings, ha
     runs = deliveries(account, "fifo")
     check_group_order(runs, sent)
     record = runs[0].event["Records"][0]
-    assert list(record["attributes"]) == ["ApproximateReceiveCount", "SentTimestamp", "SequenceNumber",
-                                          "MessageGroupId", "SenderId", "MessageDeduplicationId",
-                                          "ApproximateFirstReceiveTimestamp"]
+    assert list(record["attributes"]) == [
+        "ApproximateReceiveCount",
+        "SentTimestamp",
+        "SequenceNumber",
+        "MessageGroupId",
+        "SenderId",
+        "MessageDeduplicationId",
+        "ApproximateFirstReceiveTimestamp",
+    ]
     assert record["attributes"]["SequenceNumber"].isdigit() and len(record["attributes"]["SequenceNumber"]) == 20
     assert queue.counts() == (0, 0, 0)
 
@@ -383,7 +422,7 @@ def test_fifo_mappings_refuse_what_aws_refuses(account, mappings):
     account.register("strict", ECHO)
     with pytest.raises(InvalidParameterValueException, match="out of range"):
         mappings.create("strict", queue.arn, batch_size=11, maximum_batching_window_s=1)
-    with pytest.raises(InvalidParameterValueException, match="^Batching window is not supported for FIFO queues$"):
+    with pytest.raises(InvalidParameterValueException, match=r"^Batching window is not supported for FIFO queues$"):
         mappings.create("strict", queue.arn, maximum_batching_window_s=1)
     assert mappings.mappings() == []
 
@@ -441,7 +480,7 @@ def test_a_randomly_failing_handler_loses_nothing(account, mappings):
     mapping = mappings.create("random", queue.arn, function_response_types=["ReportBatchItemFailures"])
     sent = [f"msg-{i:03d}" for i in range(300)]
     for start in range(0, len(sent), 50):  # keep the queue short, as the moto note asks
-        queue.send(*sent[start:start + 50])
+        queue.send(*sent[start : start + 50])
         assert account.wait(120)
     assert account.wait(120)
 
@@ -560,7 +599,9 @@ def test_disable_enable_and_delete_stop_and_resume_polling(account, mappings, ev
 def test_the_handler_can_use_boto3_against_the_local_cloud(account, mappings):
     source = Queue(account, "inbox")
     target = Queue(account, "outbox")
-    account.register("forward", """
+    account.register(
+        "forward",
+        """
 import boto3
 
 sqs = boto3.client("sqs")
@@ -569,7 +610,9 @@ OUT = sqs.get_queue_url(QueueName="outbox")["QueueUrl"]
 def lambda_handler(event, context):
     for record in event["Records"]:
         sqs.send_message(QueueUrl=OUT, MessageBody=record["body"].upper())
-""", timeout_s=10)
+""",
+        timeout_s=10,
+    )
     mappings.create("forward", source.arn)
     source.send("hello", "world")
     assert account.wait(60)

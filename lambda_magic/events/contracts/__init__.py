@@ -135,12 +135,15 @@ def contract_for(template_id: str) -> str | None:
             if fragment in compact:
                 return f"cognito-{trigger}"
         return None
-    if "url" in name and service in ("lambda", "lambda-url", "function-url") or "function-url" in template_id.lower():
+    if ("url" in name and service in ("lambda", "lambda-url", "function-url")) or "function-url" in template_id.lower():
         return "apigateway-v2"
     if service == "apigateway":
         if "authorizer" in name:
-            return "apigateway-authorizer-http" if "http" in name else (
-                "apigateway-authorizer-request" if "request" in name else "apigateway-authorizer-token")
+            return (
+                "apigateway-authorizer-http"
+                if "http" in name
+                else ("apigateway-authorizer-request" if "request" in name else "apigateway-authorizer-token")
+            )
         if "http" in name:
             return "apigateway-v1" if re.search(r"(v1|1-0|payload-1)", name) else "apigateway-v2"
         return "apigateway-v1"

@@ -36,7 +36,7 @@ def _speech(value: Any, where: str, problems: list[str]) -> str | None:
         problems.append(f"{where}.playBehavior must be one of {', '.join(_PLAY_BEHAVIORS)}")
     spec = _SPEECH_TEXT.get(kind) if isinstance(kind, str) else None
     if spec is None:
-        problems.append(f"{where}.type must be \"PlainText\" or \"SSML\", got {kind!r}")
+        problems.append(f'{where}.type must be "PlainText" or "SSML", got {kind!r}')
         return None
     key, wanted = spec
     text = value.get(key)
@@ -58,7 +58,7 @@ def _card(value: Any, problems: list[str]) -> None:
         return
     if value.get("type") not in _CARD_TYPES:
         problems.append(f"response.card.type must be one of {', '.join(_CARD_TYPES)}, got {value.get('type')!r}")
-    image = value.get("image") if isinstance(value.get("image"), Mapping) else {}
+    image = given if isinstance(given := value.get("image"), Mapping) else {}
     urls = [u for u in (image.get("smallImageUrl"), image.get("largeImageUrl")) if isinstance(u, str)]
     for url in urls:
         if len(url) > _IMAGE_URL_MAX:
@@ -79,15 +79,19 @@ def _check_alexa(call: _Call) -> Verdict:
     ``response_bytes``.
     """
     source = "Alexa Skills Kit (custom skill)"
-    request = call.event.get("request") if isinstance(call.event.get("request"), Mapping) else {}
+    request = given if isinstance(given := call.event.get("request"), Mapping) else {}
     ended = request.get("type") == "SessionEndedRequest"
     if call.function_error:
         reason = _failure(call)
         if ended:
             return _verdict(source, f"{_IGNORED}, but {reason}", {"ignored": True}, [reason])
-        details = {"speech": None, "session": "ends", "sessionAttributes": {}}
-        return _verdict(source, f"Alexa gets no valid response; the device reports a problem with the skill: {reason}",
-                        details, [reason])
+        details: dict[str, Any] = {"speech": None, "session": "ends", "sessionAttributes": {}}
+        return _verdict(
+            source,
+            f"Alexa gets no valid response; the device reports a problem with the skill: {reason}",
+            details,
+            [reason],
+        )
     payload, problems, notes = call.payload, [], []
     if not isinstance(payload, Mapping):
         problem = f"the function returned {_kind(payload)}, not a response envelope"
@@ -96,7 +100,7 @@ def _check_alexa(call: _Call) -> Verdict:
         details = {"speech": None, "session": "ends"}
         return _verdict(source, f"Alexa rejects the response: {problem}", details, [problem])
     if payload.get("version") != "1.0":
-        problems.append(f"version must be \"1.0\", got {payload.get('version')!r}")
+        problems.append(f'version must be "1.0", got {payload.get("version")!r}')
     response = payload.get("response")
     if not isinstance(response, Mapping):
         problems.append("response must be an object" if response is not None else "response is missing")
@@ -107,8 +111,9 @@ def _check_alexa(call: _Call) -> Verdict:
     if isinstance(reprompt_block, Mapping):
         reprompt = _speech(reprompt_block.get("outputSpeech"), "response.reprompt.outputSpeech", problems)
     _card(response.get("card"), problems)
-    end = _optional(response, "shouldEndSession", (bool,), "true, false or absent", problems,
-                    where="response.shouldEndSession")
+    end = _optional(
+        response, "shouldEndSession", (bool,), "true, false or absent", problems, where="response.shouldEndSession"
+    )
     attributes = _optional(payload, "sessionAttributes", (Mapping,), "an object", problems)
     size = _json_bytes(payload)
     if size > _ALEXA_RESPONSE_MAX:
@@ -117,10 +122,11 @@ def _check_alexa(call: _Call) -> Verdict:
         problems.append("a SessionEndedRequest cannot be answered with speech or a card; Alexa ignores them")
     if reprompt_block is not None and end is not False:
         notes.append("a reprompt is spoken only when shouldEndSession is false")
-    session = {True: "ends", False: "open, microphone on"}.get(
-        end if isinstance(end, bool) else None, "open without the microphone (device-dependent)"
-    )
-    details: dict[str, Any] = {
+    if isinstance(end, bool):
+        session = "ends" if end else "open, microphone on"
+    else:
+        session = "open without the microphone (device-dependent)"
+    details = {
         "speech": speech,
         "reprompt": reprompt,
         "card": response.get("card"),

@@ -193,7 +193,9 @@ def _check_apigateway_v1(call: _Call) -> Verdict:
         )
     elif extra:
         notes.append(f"HTTP API ignores the {_keys(extra)}")
-    status = _status_code(payload.get("statusCode"), problems, required="HTTP API payload 1.0 requires it" if http else None)
+    status = _status_code(
+        payload.get("statusCode"), problems, required="HTTP API payload 1.0 requires it" if http else None
+    )
     if status is None and not http and payload.get("statusCode") is None:
         status = 200
         notes.append("no statusCode: a REST API answers 200")
@@ -271,5 +273,11 @@ def _check_apigateway_v2(call: _Call) -> Verdict:
     ignored = [key for key in payload if key not in _V2_KEYS]
     if ignored:
         notes.append(f"ignored {_keys(ignored, ': ')}")
-    details = {"statusCode": status, "headers": headers, "body": text, "cookies": list(cookies or []), "inferred": False}
+    details = {
+        "statusCode": status,
+        "headers": headers,
+        "body": text,
+        "cookies": list(cookies or []),
+        "inferred": False,
+    }
     return _verdict(source, _body_summary(status, text), details, notes=notes)

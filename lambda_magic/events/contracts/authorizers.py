@@ -48,11 +48,13 @@ def _policy_statements(payload: Any, problems: list[str]) -> list[Mapping[str, A
     document = payload.get("policyDocument")
     if not isinstance(document, Mapping):
         problems.append(
-            "policyDocument is missing" if document is None else f"policyDocument must be an object, got {_kind(document)}"
+            "policyDocument is missing"
+            if document is None
+            else f"policyDocument must be an object, got {_kind(document)}"
         )
         return []
     if document.get("Version") not in _POLICY_VERSIONS:
-        problems.append(f"policyDocument.Version must be \"2012-10-17\", got {document.get('Version')!r}")
+        problems.append(f'policyDocument.Version must be "2012-10-17", got {document.get("Version")!r}')
     statements = document.get("Statement")
     if not isinstance(statements, list) or not statements:
         problems.append("policyDocument.Statement must be a non-empty list of statements")
@@ -65,7 +67,7 @@ def _policy_statements(payload: Any, problems: list[str]) -> list[Mapping[str, A
             continue
         before = len(problems)
         if statement.get("Effect") not in ("Allow", "Deny"):
-            problems.append(f"{where}.Effect must be \"Allow\" or \"Deny\", got {statement.get('Effect')!r}")
+            problems.append(f'{where}.Effect must be "Allow" or "Deny", got {statement.get("Effect")!r}')
         for key in ("Action", "Resource"):
             if _strings(statement.get(key)) is None:
                 problems.append(f"{where}.{key} must be a string or a list of strings, got {_kind(statement.get(key))}")
@@ -110,20 +112,26 @@ def _check_authorizer(call: _Call, kind: str) -> Verdict:
     source = f"API Gateway Lambda authorizer ({kind})"
     if call.function_error:
         if _error_message(call) == "Unauthorized":
-            details = {"authorized": False, "statusCode": 401, "headers": {"x-amzn-ErrorType": "UnauthorizedException"},
-                       "body": {"message": "Unauthorized"}}
+            details = {
+                "authorized": False,
+                "statusCode": 401,
+                "headers": {"x-amzn-ErrorType": "UnauthorizedException"},
+                "body": {"message": "Unauthorized"},
+            }
             summary = "API Gateway answers 401 Unauthorized (the authorizer raised 'Unauthorized')"
             return _verdict(source, summary, details)
         reason = _failure(call, "the authorizer") + "; only the exact message 'Unauthorized' gives a 401"
         return _config_error(source, [reason])
-    payload, problems, notes = call.payload, [], []
+    payload = call.payload
+    problems: list[str] = []
+    notes: list[str] = []
     statements = _policy_statements(payload, problems)
     context: Any = None
     if isinstance(payload, Mapping):
         context = _optional(payload, "context", (Mapping,), "an object", problems)
         if isinstance(context, Mapping) and context:
             for key, value in context.items():
-                if isinstance(value, bool) or isinstance(value, (str, int, float)):
+                if isinstance(value, (bool, str, int, float)):
                     continue
                 problems.append(f"context {key!r} is {_kind(value)}; values must be strings, numbers or booleans")
             if "claims" in context:
@@ -149,8 +157,12 @@ def _check_authorizer(call: _Call, kind: str) -> Verdict:
         summary = f"API Gateway lets the request through as principal {authorizer['principalId']!r}"
         return _verdict(source, summary, details, notes=notes)
     body = _EXPLICIT_DENY if effect == "deny" else _NOT_ALLOWED
-    details = {"authorized": False, "statusCode": 403, "headers": {"x-amzn-ErrorType": "AccessDeniedException"},
-               "body": dict(body)}
+    details = {
+        "authorized": False,
+        "statusCode": 403,
+        "headers": {"x-amzn-ErrorType": "AccessDeniedException"},
+        "body": dict(body),
+    }
     why = "an explicit Deny matches" if effect == "deny" else "no Allow statement matches"
     return _verdict(source, f"API Gateway answers 403: {why} {arn}", details, notes=notes)
 

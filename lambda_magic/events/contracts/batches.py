@@ -49,7 +49,10 @@ def _sequence_key(value: str) -> tuple[int, int | str]:
 
 
 def _batch_failures(call: _Call, batch: _Batch, ids: list[str], problems: list[str]) -> list[str] | None:
-    """The listed failures, or ``None`` after adding why the whole batch fails (lambda-semantics §6.1.6, event-catalog §D.3)."""
+    """The listed failures, or ``None`` after adding why the whole batch fails.
+
+    See lambda-semantics §6.1.6 and event-catalog §D.3.
+    """
     payload = call.payload
     if payload is None or payload == b"":
         return []
@@ -66,18 +69,22 @@ def _batch_failures(call: _Call, batch: _Batch, ids: list[str], problems: list[s
     for i, entry in enumerate(items):
         where = f"batchItemFailures[{i}]"
         if not isinstance(entry, Mapping):
-            problems.append(f"{where} must be an object {{\"itemIdentifier\": ...}}, got {_kind(entry)}")
+            problems.append(f'{where} must be an object {{"itemIdentifier": ...}}, got {_kind(entry)}')
         elif "itemIdentifier" not in entry:
             keys = ", ".join(map(repr, entry)) or "none"
             problems.append(f"{where} has no itemIdentifier (its keys: {keys})")
         elif entry["itemIdentifier"] is None:
             problems.append(f"{where}.itemIdentifier is null")
         elif not isinstance(entry["itemIdentifier"], str):
-            problems.append(f"{where}.itemIdentifier must be a string ({batch.id_name}), got {_kind(entry['itemIdentifier'])}")
+            problems.append(
+                f"{where}.itemIdentifier must be a string ({batch.id_name}), got {_kind(entry['itemIdentifier'])}"
+            )
         elif entry["itemIdentifier"] == "":
             problems.append(f"{where}.itemIdentifier is empty")
         elif entry["itemIdentifier"] not in ids:
-            problems.append(f"{where}.itemIdentifier {entry['itemIdentifier']!r} is not a {batch.id_name} in this batch")
+            problems.append(
+                f"{where}.itemIdentifier {entry['itemIdentifier']!r} is not a {batch.id_name} in this batch"
+            )
         elif entry["itemIdentifier"] not in failed:
             failed.append(entry["itemIdentifier"])
     return None if problems else failed
@@ -127,12 +134,19 @@ def _check_batch(call: _Call, batch: _Batch) -> Verdict:
     if call.function_error:
         problems.append(_failure(call))
         failed = None
-    elif batch.stream and "window" in call.event and not (isinstance(call.payload, Mapping) and "state" in call.payload):
+    elif (
+        batch.stream and "window" in call.event and not (isinstance(call.payload, Mapping) and "state" in call.payload)
+    ):
         problems.append("a tumbling-window invocation must return an object with state")
         failed = None
     elif reporting:
         failed = _batch_failures(call, batch, ids, problems)
-        if failed == [] and isinstance(call.payload, Mapping) and call.payload and "batchItemFailures" not in call.payload:
+        if (
+            failed == []
+            and isinstance(call.payload, Mapping)
+            and call.payload
+            and "batchItemFailures" not in call.payload
+        ):
             notes.append("the answer has no batchItemFailures, which Lambda reads as full success")
     else:
         failed = []

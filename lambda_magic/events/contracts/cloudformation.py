@@ -21,7 +21,7 @@ _CFN_NOT_STABLE = "Custom Resource failed to stabilize in expected time"
 
 
 def _service_timeout(event: Mapping[str, Any]) -> int:
-    value = event.get("ServiceTimeout")
+    value: Any = event.get("ServiceTimeout")
     try:
         seconds = int(value)
     except (TypeError, ValueError):
@@ -62,7 +62,8 @@ def _check_cloudformation(call: _Call) -> Verdict:
     """
     source = "CloudFormation custom resource"
     event = call.event
-    request_type = event.get("RequestType") if event.get("RequestType") in ("Create", "Update", "Delete") else "Create"
+    given = event.get("RequestType")
+    request_type = str(given) if given in ("Create", "Update", "Delete") else "Create"
     prefix = request_type.upper()
     timeout = _service_timeout(event)
     stuck = f"the resource ends {prefix}_FAILED: '{_CFN_NOT_STABLE}'"
@@ -72,8 +73,12 @@ def _check_cloudformation(call: _Call) -> Verdict:
             f"CloudFormation never hears of the error: Lambda retries the asynchronous invoke twice and nobody PUTs "
             f"to ResponseURL, so the stack waits {timeout} s and {stuck}"
         )
-        details = {"read_from": "ResponseURL", "resource_status": f"{prefix}_FAILED", "timeout_s": timeout,
-                   "Reason": _CFN_NOT_STABLE}
+        details: dict[str, Any] = {
+            "read_from": "ResponseURL",
+            "resource_status": f"{prefix}_FAILED",
+            "timeout_s": timeout,
+            "Reason": _CFN_NOT_STABLE,
+        }
         return _verdict(source, summary, details, [_failure(call)])
     captured = call.response_document is not None
     raw = call.response_document if captured else call.payload
@@ -88,13 +93,17 @@ def _check_cloudformation(call: _Call) -> Verdict:
     problems: list[str] = []
     notes: list[str] = []
     document, size = _cfn_document(raw, problems)
-    details: dict[str, Any] = {"read_from": "ResponseURL" if captured else "return value", "checked": True,
-                               "timeout_s": timeout, "document_bytes": size}
+    details = {
+        "read_from": "ResponseURL" if captured else "return value",
+        "checked": True,
+        "timeout_s": timeout,
+        "document_bytes": size,
+    }
     status = physical = None
     if document is not None:
         status = document.get("Status")
         if status not in ("SUCCESS", "FAILED"):
-            problems.append(f"Status must be \"SUCCESS\" or \"FAILED\", got {status!r}")
+            problems.append(f'Status must be "SUCCESS" or "FAILED", got {status!r}')
         reason = document.get("Reason")
         if status == "FAILED" and not (isinstance(reason, str) and reason):
             problems.append("Reason is required when Status is FAILED")
@@ -103,7 +112,8 @@ def _check_cloudformation(call: _Call) -> Verdict:
             problems.append("PhysicalResourceId is required and must be a non-empty string")
             if status == "FAILED":
                 notes.append(
-                    "with an empty PhysicalResourceId CloudFormation replaces the Reason with 'Invalid PhysicalResourceId'"
+                    "with an empty PhysicalResourceId CloudFormation replaces the Reason with "
+                    "'Invalid PhysicalResourceId'"
                 )
         elif len(physical.encode("utf-8")) > _CFN_ID_MAX:
             problems.append(f"PhysicalResourceId is longer than 1 KB ({len(physical.encode('utf-8'))} bytes)")
@@ -128,7 +138,9 @@ def _check_cloudformation(call: _Call) -> Verdict:
     details["next_request"] = None
     if replacement and not failed:
         details["next_request"] = "Delete"
-        notes.append(f"a new PhysicalResourceId on Update means replacement: CloudFormation later sends a Delete for {old!r}")
+        notes.append(
+            f"a new PhysicalResourceId on Update means replacement: CloudFormation later sends a Delete for {old!r}"
+        )
     elif failed and request_type == "Create":
         details["next_request"] = "Delete"
         notes.append("the stack rolls back and sends a Delete carrying this response's PhysicalResourceId")
@@ -136,7 +148,9 @@ def _check_cloudformation(call: _Call) -> Verdict:
         details["next_request"] = "Update"
         notes.append("the stack rolls back with another Update that restores the old properties")
     if problems:
-        summary = f"CloudFormation rejects the response document and the resource ends {prefix}_FAILED: {_and_more(problems)}"
+        summary = (
+            f"CloudFormation rejects the response document and the resource ends {prefix}_FAILED: {_and_more(problems)}"
+        )
     elif status == "FAILED":
         summary = f"the resource ends {prefix}_FAILED with reason {_short(str(details.get('Reason')))}"
     else:

@@ -14,8 +14,14 @@ from typing import Any
 from ._common import Verdict, _and_more, _Call, _failure, _short, _verdict
 
 _JOB_TIMEOUT_S = 20 * 60
-_FAILURE_TYPES = ("JobFailed", "ConfigurationError", "PermissionError", "RevisionOutOfSync", "RevisionUnavailable",
-                  "SystemUnavailable")
+_FAILURE_TYPES = (
+    "JobFailed",
+    "ConfigurationError",
+    "PermissionError",
+    "RevisionOutOfSync",
+    "RevisionUnavailable",
+    "SystemUnavailable",
+)
 
 
 def _operation(name: str) -> str:
@@ -39,21 +45,31 @@ def _check_codepipeline(call: _Call) -> Verdict:
     job_id = job.get("id") if isinstance(job, Mapping) else None
     times_out = f"times out after {_JOB_TIMEOUT_S // 60} minutes"
     hang = f"without one the action hangs until it {times_out} and fails"
-    details: dict[str, Any] = {"job_id": job_id, "checked": call.service_calls is not None, "action_status": None,
-                               "timeout_s": _JOB_TIMEOUT_S, "continuation": False}
+    details: dict[str, Any] = {
+        "job_id": job_id,
+        "checked": call.service_calls is not None,
+        "action_status": None,
+        "timeout_s": _JOB_TIMEOUT_S,
+        "continuation": False,
+    }
     if call.function_error:
         reason = _failure(call)
         details["action_status"] = "Failed"
-        summary = (f"Lambda retries the asynchronous invoke twice; the action does not fail at once but hangs until it "
-                   f"{times_out}: {reason}")
+        summary = (
+            f"Lambda retries the asynchronous invoke twice; the action does not fail at once but hangs until it "
+            f"{times_out}: {reason}"
+        )
         return _verdict(source, summary, details, [reason])
     must = f"the function must call PutJobSuccessResult or PutJobFailureResult with jobId {job_id!r}"
     if call.service_calls is None:
         summary = f"CodePipeline ignores the return value: {must}; {hang}"
         return _verdict(source, summary, details)
     problems: list[str] = []
-    results = [(op, params) for op, params in call.service_calls
-               if _operation(op) in ("putjobsuccessresult", "putjobfailureresult")]
+    results = [
+        (op, params)
+        for op, params in call.service_calls
+        if _operation(op) in ("putjobsuccessresult", "putjobfailureresult")
+    ]
     if not results:
         problems.append(f"no PutJobSuccessResult or PutJobFailureResult call; {hang}")
         details["action_status"] = "Failed"
@@ -70,7 +86,9 @@ def _check_codepipeline(call: _Call) -> Verdict:
             problems.append("PutJobFailureResult needs failureDetails {type, message}")
         else:
             if failure.get("type") not in _FAILURE_TYPES:
-                problems.append(f"failureDetails.type must be one of {', '.join(_FAILURE_TYPES)}, got {failure.get('type')!r}")
+                problems.append(
+                    f"failureDetails.type must be one of {', '.join(_FAILURE_TYPES)}, got {failure.get('type')!r}"
+                )
             if not isinstance(failure.get("message"), str):
                 problems.append("failureDetails.message must be a string")
         details["action_status"] = "Failed"
@@ -79,7 +97,10 @@ def _check_codepipeline(call: _Call) -> Verdict:
             summary += f" with message {_short(str(failure.get('message')))}"
     elif params.get("continuationToken"):
         details.update(action_status="InProgress", continuation=True)
-        summary = "the action stays in progress: CodePipeline invokes the function again with a new job and the continuationToken"
+        summary = (
+            "the action stays in progress: "
+            "CodePipeline invokes the function again with a new job and the continuationToken"
+        )
         if params.get("outputVariables"):
             problems.append("outputVariables can be sent only with the final success, not with a continuationToken")
     else:

@@ -98,23 +98,41 @@ def _check_cognito(call: _Call, trigger: str | None) -> Verdict:
         return _verdict(_SOURCE, f"cannot check the answer: {problem}", {}, [problem])
     name = _COGNITO_TRIGGERS[trigger][0]
     source = _trigger_source(trigger)
-    details: dict[str, Any] = {"triggerSource": event.get("triggerSource"), "exception": None, "message": None, "outcome": {}}
+    details: dict[str, Any] = {
+        "triggerSource": event.get("triggerSource"),
+        "exception": None,
+        "message": None,
+        "outcome": {},
+    }
     if trigger in ("custom-email-sender", "custom-sms-sender"):
         details["outcome"] = {"response_ignored": True}
         if call.function_error:
             reason = _failure(call)
-            return _verdict(source, f"Cognito invokes sender triggers asynchronously: Lambda retries twice, and the "
-                            f"message is not sent: {reason}", details, [reason])
+            return _verdict(
+                source,
+                f"Cognito invokes sender triggers asynchronously: Lambda retries twice, and the "
+                f"message is not sent: {reason}",
+                details,
+                [reason],
+            )
         return _verdict(source, "Cognito invokes sender triggers asynchronously and ignores the answer", details)
     if call.function_error:
         if _is_timeout(call):
-            details.update(exception="UnexpectedLambdaException",
-                           message=f"{name} invocation failed due to error Socket timeout while invoking Lambda function.")
+            details.update(
+                exception="UnexpectedLambdaException",
+                message=f"{name} invocation failed due to error Socket timeout while invoking Lambda function.",
+            )
             details["notes"] = ["Cognito waits 5 s per attempt and makes 3 attempts, so side effects may run 3 times"]
         else:
-            details.update(exception="UserLambdaValidationException", message=f"{name} failed with error {_error_message(call)}.")
-        return _verdict(source, f"Cognito fails the operation: {details['exception']}: {details['message']}",
-                        details, [_failure(call)])
+            details.update(
+                exception="UserLambdaValidationException", message=f"{name} failed with error {_error_message(call)}."
+            )
+        return _verdict(
+            source,
+            f"Cognito fails the operation: {details['exception']}: {details['message']}",
+            details,
+            [_failure(call)],
+        )
     payload = call.payload
     found = _Findings()
     if not isinstance(payload, Mapping):
@@ -122,7 +140,9 @@ def _check_cognito(call: _Call, trigger: str | None) -> Verdict:
     else:
         missing = [key for key in _ENVELOPE if key in event and key not in payload]
         if missing:
-            found.bad(f"the answer is not the event: it lacks {', '.join(missing)}; return the event with response filled in")
+            found.bad(
+                f"the answer is not the event: it lacks {', '.join(missing)}; return the event with response filled in"
+            )
         elif payload.get("triggerSource") != event.get("triggerSource") and "triggerSource" in event:
             found.bad("the answer's triggerSource differs from the event's")
         response = payload.get("response")
@@ -181,7 +201,7 @@ def _check_cognito_sync(call: _Call) -> Verdict:
     else:
         for key, record in records.items():
             if not isinstance(record, Mapping) or record.get("op") not in ("replace", "remove"):
-                problems.append(f"datasetRecords {key!r} needs op \"replace\" or \"remove\"")
-    if problems:
-        return _verdict(source, f"the sync fails: {_and_more(problems)}", {"datasetRecords": None}, problems)
-    return _verdict(source, f"Cognito Sync stores {len(records)} record(s)", {"datasetRecords": dict(records)})
+                problems.append(f'datasetRecords {key!r} needs op "replace" or "remove"')
+        if not problems:
+            return _verdict(source, f"Cognito Sync stores {len(records)} record(s)", {"datasetRecords": dict(records)})
+    return _verdict(source, f"the sync fails: {_and_more(problems)}", {"datasetRecords": None}, problems)

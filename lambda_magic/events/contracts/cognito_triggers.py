@@ -14,10 +14,35 @@ from typing import Any
 from ._common import _dig, _kind, _optional
 
 _RESERVED_CLAIMS = frozenset(
-    "acr amr aud at_hash auth_time azp cognito:username exp iat identities iss jti nbf nonce origin_jti sub token_use".split()
+    [
+        "acr",
+        "amr",
+        "aud",
+        "at_hash",
+        "auth_time",
+        "azp",
+        "cognito:username",
+        "exp",
+        "iat",
+        "identities",
+        "iss",
+        "jti",
+        "nbf",
+        "nonce",
+        "origin_jti",
+        "sub",
+        "token_use",
+    ]
 )
-_CHALLENGES = ("CUSTOM_CHALLENGE", "PASSWORD_VERIFIER", "SMS_MFA", "SRP_A", "DEVICE_SRP_AUTH",
-               "DEVICE_PASSWORD_VERIFIER", "ADMIN_NO_SRP_AUTH")
+_CHALLENGES = (
+    "CUSTOM_CHALLENGE",
+    "PASSWORD_VERIFIER",
+    "SMS_MFA",
+    "SRP_A",
+    "DEVICE_SRP_AUTH",
+    "DEVICE_PASSWORD_VERIFIER",
+    "ADMIN_NO_SRP_AUTH",
+)
 
 
 class _Findings:
@@ -66,7 +91,9 @@ def _pre_sign_up(event: Mapping[str, Any], response: Mapping[str, Any], found: _
         return
     for flag, attribute in (("autoVerifyEmail", "email"), ("autoVerifyPhone", "phone_number")):
         if flags[flag] and attributes.get(attribute) in (None, ""):
-            found.bad(f"{flag} is true but the user has no {attribute} attribute, so the sign-up fails", malformed=False)
+            found.bad(
+                f"{flag} is true but the user has no {attribute} attribute, so the sign-up fails", malformed=False
+            )
     confirmed = bool(flags["autoConfirmUser"])
     found.outcome.update(
         user_status="CONFIRMED" if confirmed else "UNCONFIRMED",
@@ -96,8 +123,10 @@ def _define_auth_challenge(event: Mapping[str, Any], response: Mapping[str, Any]
         session = _dig(event, "request", "session")
         session = session if isinstance(session, list) else []
         if not any(isinstance(s, Mapping) and s.get("challengeResult") is True for s in session):
-            found.notes.append("issueTokens without a successful challenge in request.session: check challengeName "
-                               "and challengeResult before issuing tokens")
+            found.notes.append(
+                "issueTokens without a successful challenge in request.session: check challengeName "
+                "and challengeResult before issuing tokens"
+            )
     elif name:
         found.outcome.update(next="challenge", challengeName=name)
         if name == "CUSTOM_CHALLENGE":
@@ -202,7 +231,9 @@ def _user_migration(event: Mapping[str, Any], response: Mapping[str, Any], found
             attributes.get("phone_number") and attributes.get("phone_number_verified") == "true"
         )
         if not verified:
-            found.bad("forgot-password migration needs a verified email or phone_number to send the code", malformed=False)
+            found.bad(
+                "forgot-password migration needs a verified email or phone_number to send the code", malformed=False
+            )
     user_status = "CONFIRMED" if status == "CONFIRMED" else "RESET_REQUIRED"
     found.outcome.update(user_status=user_status, welcome_message=action != "SUPPRESS")
     if user_status == "RESET_REQUIRED" and event.get("triggerSource") == "UserMigration_Authentication":
@@ -226,8 +257,10 @@ def _custom_message(event: Mapping[str, Any], response: Mapping[str, Any], found
             if missing:
                 found.bad(f"response.{key} must contain {' and '.join(missing)}", malformed=False)
     if response.get("emailMessage") is not None or response.get("emailSubject") is not None:
-        found.notes.append("emailMessage and emailSubject are used only when the pool sends email through SES "
-                           "(EmailSendingAccount DEVELOPER); otherwise Cognito answers InvalidLambdaResponseException")
+        found.notes.append(
+            "emailMessage and emailSubject are used only when the pool sends email through SES "
+            "(EmailSendingAccount DEVELOPER); otherwise Cognito answers InvalidLambdaResponseException"
+        )
     found.outcome.update({key: response.get(key) for key in ("smsMessage", "emailSubject", "emailMessage")})
 
 
@@ -247,4 +280,3 @@ _COGNITO_CHECKS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], _Find
     "user-migration": _user_migration,
     "custom-message": _custom_message,
 }
-

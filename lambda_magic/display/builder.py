@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..common.errors import LambdaMagicError
+from . import theme
 from .builder_form import (
     FieldError,
     field_row,
@@ -39,11 +40,16 @@ _FORM_STATE = "Preview follows the form."
 _HAND_STATE = "Edited by hand: Invoke sends this text until the form changes again (or Render from form)."
 
 
-class EventBuilder:
-    """A form over the event templates that invokes a function with the event it builds."""
+class EventBuilder(widgets.VBox):
+    """A form over the event templates that invokes a function with the event it builds.
+
+    It is an ipywidgets ``VBox``, so it composes: ``widgets.HBox([lm.builder(), out])``.
+    """
 
     def __init__(self, account: "LocalAccount", catalog: "Catalog", name: str | None = None,
                  user_ns: dict | None = None, *, template: str | None = None):
+        super().__init__(layout=widgets.Layout(border=f"1px solid {theme.BORDER}", padding="6px 10px",
+                                               max_width="1000px"))
         self.account = account
         self.catalog = catalog
         self.user_ns = user_ns
@@ -98,7 +104,9 @@ class EventBuilder:
         self.refresh_button.on_click(lambda _: self._guard(self._refresh_history))
 
         heading = widgets.HTML('<b style="font-size:14px">Event builder</b>')
-        self.widget = widgets.VBox([
+        #: The widget itself (kept from when the builder only held its VBox).
+        self.widget = self
+        self.children = [
             heading,
             self.service,
             self.event_type,
@@ -114,8 +122,8 @@ class EventBuilder:
             widgets.HBox([widgets.HTML("<b>History</b>"), self.refresh_button],
                          layout=widgets.Layout(align_items="center")),
             self.history,
-        ], layout=widgets.Layout(border="1px solid #d0d5dd", padding="6px 10px", max_width="1000px"))
-        self.widget.add_class("lm-builder")
+        ]
+        self.add_class("lm-builder")
         for part, css in ((self.service, "service"), (self.event_type, "event"), (self.form, "form"),
                           (self.preview, "preview"), (self.function, "function"), (self.invoke_button, "invoke"),
                           (self.invoke_async_button, "invoke-async"), (self.variable, "variable"),
@@ -165,8 +173,9 @@ class EventBuilder:
     def __repr__(self) -> str:
         return self.summary()
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = dict(self.widget._repr_mimebundle_() or {})
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, with the whole summary as text/plain (ipywidgets cuts repr at 110 characters)."""
+        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
         bundle["text/plain"] = self.summary()
         return bundle
 
@@ -222,7 +231,7 @@ class EventBuilder:
             self.fields[param.name] = field
             rows.append(field_row(param, field))
         self.form.children = rows
-        self.description.value = (f'<div style="color:#475467;margin-left:94px"><code>{self.template.id}</code>: '
+        self.description.value = (f'<div style="color:{theme.MUTED};margin-left:94px"><code>{self.template.id}</code>: '
                                   f"{_escape(self.template.description)}</div>")
         self._render_from_form()
 
@@ -351,9 +360,10 @@ class EventBuilder:
     @staticmethod
     def _state_html(text: str, *, edited: bool = False, error: bool = False) -> str:
         kind = "error" if error else ("edited" if edited else "form")
-        colour = "#b42318" if error else ("#b54708" if edited else "#667085")
+        mark = "✗ " if error else ("✎ " if edited else "")
+        weight = "600" if error else "normal"
         return (f'<span class="lm-builder-preview-state lm-builder-preview-{kind}" '
-                f'style="color:{colour};font-size:12px">{_escape(text)}</span>')
+                f'style="color:{theme.MUTED};font-weight:{weight};font-size:12px">{mark}{_escape(text)}</span>')
 
     def _function_names(self) -> list[str]:
         return [function.name for function in self.account.list_functions()]

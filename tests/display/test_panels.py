@@ -135,3 +135,45 @@ def test_a_huge_single_line_and_a_huge_result_are_cut_saying_how_much():
     assert "(498,000 more characters)" in html
     assert "more characters: the invocation&#x27;s payload has them all" in html
     assert len(inv.payload) == 500_000  # the data itself is whole
+
+
+# --- the calling service's verdict: green only when the call succeeds ---------------------------
+
+def _service_badge(html):
+    row = html.split(">Service</th>")[1].split("</td>")[0]
+    return re.search(r'<span style="background:(#[0-9a-f]{6});color:#fff[^>]*>([^<]+)</span>', row).groups()
+
+
+def test_a_verdict_that_says_the_call_fails_is_not_green():
+    from lambda_magic.display.theme import STATUS
+
+    lm.register("gw", "def lambda_handler(event, context):\n    return {'statusCode': 500, 'body': 'boom'}\n")
+    inv = lm.invoke("gw", template="apigateway/aws-proxy")
+    assert inv.verdict.ok and "answers 500" in inv.verdict.summary  # a valid answer asking for a failure
+    assert _service_badge(inv._repr_html_()) == (STATUS["warning"], "! fails")
+    assert STATUS["warning"] != STATUS["success"]
+
+
+def test_a_broken_answer_is_red_and_a_success_is_green():
+    from lambda_magic.display.theme import STATUS
+
+    lm.register("gw", "def lambda_handler(event, context):\n    return {'statusCode': 200, 'body': 'hi'}\n")
+    assert _service_badge(lm.invoke("gw", template="apigateway/aws-proxy")._repr_html_()) == (STATUS["success"], "✓ ok")
+    lm.register("gw", "def lambda_handler(event, context):\n    raise ValueError('no')\n")
+    inv = lm.invoke("gw", template="apigateway/aws-proxy")
+    assert not inv.verdict.ok
+    assert _service_badge(inv._repr_html_()) == (STATUS["error"], "✗ problem")
+
+
+def test_partial_batch_failures_are_not_green():
+    lm.register("q", "def lambda_handler(event, context):\n"
+                     "    return {'batchItemFailures': [{'itemIdentifier': event['Records'][0]['messageId']}]}\n")
+    from lambda_magic.display.panels import verdict_tone
+    from lambda_magic.events.contracts import check_response
+
+    event = lm.event("sqs/receive-message", records=["a", "b"])
+    inv = lm.invoke("q", event)
+    verdict = check_response("sqs-batch", event, inv.payload, inv.function_error,
+                             function_response_types=("ReportBatchItemFailures",))
+    assert verdict.ok and verdict.details["failed_item_ids"]
+    assert verdict_tone(verdict) == "fails"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from . import theme
+
 
 class CloudPanel:
     """What ``%lambda cloud`` shows: endpoint, server process, and resources by service."""
@@ -42,7 +44,8 @@ class CloudPanel:
         rows = "".join(f"<tr><th style='text-align:left;padding-right:10px'>{escape(kind)}</th>"
                        f"<td style='text-align:left'>{escape(', '.join(names) or '-')}</td></tr>"
                        for kind, names in self.resources.items())
-        return f"<div><b>Local cloud</b> at <code>{escape(self.endpoint)}</code><table>{rows}</table></div>"
+        return (f'<div style="{theme.SCROLL}"><strong>Local cloud</strong> at <code>{escape(self.endpoint)}</code>'
+                f"<table>{rows}</table></div>")
 
 
 class TriggersPanel:
@@ -67,9 +70,9 @@ class TriggersPanel:
         if not self.rows:
             return "<p>No event source mappings yet.</p>"
         body = "".join(
-            f"<tr><td><b>{escape(m.function_name)}</b></td><td>{escape(m.source)}</td>"
+            f"<tr><td><strong>{escape(m.function_name)}</strong></td><td>{escape(m.source)}</td>"
             f"<td><code>{escape(m.event_source_arn)}</code></td><td>{escape(m.state)}</td><td>{m.batch_size}</td>"
             f"<td style='text-align:left'>{escape(self._state(d, s))}</td></tr>"
             for m, d, s in self.rows)
-        return ("<table><thead><tr><th>function</th><th>source</th><th>ARN</th><th>state</th><th>batch</th>"
-                f"<th>poller</th></tr></thead><tbody>{body}</tbody></table>")
+        return (f'<div style="{theme.SCROLL}"><table><thead><tr><th>function</th><th>source</th><th>ARN</th>'
+                f"<th>state</th><th>batch</th><th>poller</th></tr></thead><tbody>{body}</tbody></table></div>")

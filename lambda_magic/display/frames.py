@@ -33,9 +33,11 @@ def functions_frame(functions: Iterable["Function"]) -> "pd.DataFrame":
          f.reserved_concurrency)
         for f in functions
     ]
+    from .logframe import wide
+
     frame = pd.DataFrame.from_records(rows, columns=FUNCTION_COLUMNS)
     frame["last_modified"] = pd.to_datetime(frame["last_modified"], utc=True)
-    return frame.astype({"memory_mb": "int64", "timeout_s": "int64", "code_size": "int64",
+    return wide(frame).astype({"memory_mb": "int64", "timeout_s": "int64", "code_size": "int64",
                          "reserved_concurrency": "Int64"})
 
 
@@ -49,9 +51,11 @@ def invocations_frame(invocations: Iterable["Invocation"]) -> "pd.DataFrame":
          i.event_age_s, i.template)
         for i in invocations
     ]
+    from .logframe import wide
+
     frame = pd.DataFrame.from_records(rows, columns=INVOCATION_COLUMNS)
     frame["start"] = pd.to_datetime(frame["start"], unit="s", utc=True)
-    return frame.astype(
+    return wide(frame).astype(
         {
             "duration_ms": "float64",
             "billed_duration_ms": "Int64",
@@ -67,15 +71,33 @@ def invocations_frame(invocations: Iterable["Invocation"]) -> "pd.DataFrame":
     )
 
 
-def logs_frame(events: Iterable["LogEvent"]) -> "pd.DataFrame":
-    """Log events; timestamps in whole milliseconds, as CloudWatch keeps them."""
+def logs_frame(events: Iterable["LogEvent"], *, name: str | None = None, request_id: str | None = None,
+               filter_pattern: str | None = None, tail: int | None = None) -> "pd.DataFrame":
+    """Log events; timestamps in whole milliseconds, as CloudWatch keeps them.
+
+    The query's arguments, when given, word what an empty result did not find.
+    """
     import pandas as pd
 
     from .logframe import LogFrame
 
     frame = LogFrame.from_records(list(events), columns=LOG_COLUMNS)
     frame["timestamp"] = pd.to_datetime(frame["timestamp"].astype("int64"), unit="ms", utc=True)
+    frame.query = describe_log_query(name, request_id, filter_pattern, tail)
     return frame
+
+
+def describe_log_query(name: str | None = None, request_id: str | None = None, filter_pattern: str | None = None,
+                       tail: int | None = None) -> str:
+    """The log query in words: ``function f, request id …, filter pattern 'ERROR', the last 5``."""
+    parts = [f"function {name}" if name else "any function"]
+    if request_id:
+        parts.append(f"request id {request_id}")
+    if filter_pattern:
+        parts.append(f"filter pattern {filter_pattern!r}")
+    if tail is not None:
+        parts.append(f"the last {tail}")
+    return ", ".join(parts)
 
 
 def templates_frame(templates: Iterable[Any]) -> "pd.DataFrame":
@@ -97,4 +119,6 @@ def mappings_frame(pollers: Iterable[Any]) -> "pd.DataFrame":
     rows = [(p.mapping.uuid, p.mapping.function_name, p.mapping.source, p.mapping.event_source_arn, p.mapping.state,
              p.mapping.batch_size, p.mapping.starting_position, p.stats.get("invocations", 0),
              p.stats.get("throttles", 0), p.stats.get("poll_errors", 0), p.describe()) for p in pollers]
-    return pd.DataFrame.from_records(rows, columns=MAPPING_COLUMNS)
+    from .logframe import wide
+
+    return wide(pd.DataFrame.from_records(rows, columns=MAPPING_COLUMNS))

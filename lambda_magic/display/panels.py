@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..runtime.log_excerpt import PANEL_HEAD, PANEL_TAIL, excerpt, hidden_line
 from . import theme
+from .tabs import expand_tabs
 
 if TYPE_CHECKING:
     from ..runtime.function import Function
@@ -77,7 +78,7 @@ def log_html(lines: list[str], request_id: str) -> str:
                  f"{log.hidden:,} hidden)")
     shown.extend(log.tail)
     return (f'<details open><summary style="cursor:pointer;color:{theme.MUTED}">{title}</summary>'
-            f'<pre class="lambda-magic-log" style="{theme.LOG}">{escape(chr(10).join(shown))}</pre></details>')
+            f'<pre class="lambda-magic-log" style="{theme.LOG}">{escape(expand_tabs(chr(10).join(shown)))}</pre></details>')
 
 
 def verdict_tone(verdict: Any) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Mapping
 
+from . import theme
+
 _COLUMNS = [
     ("received", "received"), ("queued", "queued"), ("in_flight", "in flight"), ("delayed", "waiting to retry"),
     ("succeeded", "succeeded"), ("to_failure_destination", "to failure destination"),
@@ -35,12 +37,14 @@ class QueuePanel:
             return "<p>No asynchronous events yet.</p>"
         head = "".join(f"<th>{escape(title)}</th>" for _, title in _COLUMNS)
         rows = "".join(
-            f"<tr><td><b>{escape(name)}</b></td>" + "".join(f"<td>{escape(cell)}</td>" for cell in self._cells(ledger))
-            + f"<td>{'✓' if ledger.balances() else '✗'}</td></tr>"
+            f"<tr><td><strong>{escape(name)}</strong></td>"
+            + "".join(f"<td>{escape(cell)}</td>" for cell in self._cells(ledger))
+            + f"<td>{'✓ yes' if ledger.balances() else '✗ no'}</td></tr>"
             for name, ledger in self.ledgers.items()
         )
-        return (f'<table class="lambda-magic-queue"><thead><tr><th>function</th>{head}<th>balanced</th></tr></thead>'
-                f"<tbody>{rows}</tbody></table>")
+        return (f'<div class="lambda-magic-queue-panel" style="{theme.SCROLL}">'
+                f'<table class="lambda-magic-queue"><thead><tr><th>function</th>{head}<th>balanced</th></tr></thead>'
+                f"<tbody>{rows}</tbody></table></div>")
 
     def __repr__(self) -> str:
         if not self.ledgers:

@@ -10,6 +10,15 @@ if TYPE_CHECKING:
     from ..runtime.invocation import Invocation
 
 _COLOURS = {"init": "#f79009", "success": "#2e90fa", "error": "#d92d20", "timeout": "#b54708"}
+#: A solid white page with dark ink whatever style the notebook set: the PNG reads on
+#: light and dark themes alike (a transparent figure's black text vanishes on dark).
+_PAPER = {
+    "figure.facecolor": "white", "axes.facecolor": "white", "savefig.facecolor": "white",
+    "savefig.transparent": False, "text.color": "#101828", "axes.labelcolor": "#101828",
+    "axes.edgecolor": "#344054", "xtick.color": "#344054", "ytick.color": "#344054",
+    "legend.facecolor": "white", "legend.edgecolor": "#d0d5dd", "legend.labelcolor": "#101828",
+    "axes.titlecolor": "#101828",
+}
 
 
 class _GapAxis:
@@ -38,6 +47,12 @@ class Timeline:
     """
 
     def __init__(self, invocations: Iterable["Invocation"], name: str | None = None, *, gap_s: float = 2.0):
+        import matplotlib
+
+        with matplotlib.rc_context(_PAPER):
+            self._draw(invocations, name, gap_s)
+
+    def _draw(self, invocations: Iterable["Invocation"], name: str | None, gap_s: float) -> None:
         from matplotlib.figure import Figure
 
         records = [i for i in invocations if name is None or i.function_name == name]
@@ -72,7 +87,7 @@ class Timeline:
             axes.broken_barh([(x + init, max(inv.duration_ms / 1000, 1e-4))], (y - 0.35, 0.7),
                              color=_COLOURS.get(inv.status, "#475467"))
             if inv.cold_start:
-                axes.plot([x], [y], marker="*", color="black", markersize=7, linestyle="none")
+                axes.plot([x], [y], marker="*", color="#101828", markersize=7, linestyle="none")
             if inv.attempt and inv.attempt > 1 and inv.request_id in first_attempts:
                 prev_x, prev_y = first_attempts[inv.request_id]
                 axes.annotate("", xy=(x, y), xytext=(prev_x, prev_y),
@@ -91,7 +106,7 @@ class Timeline:
 
         handles = [Patch(color=_COLOURS["init"], label="init"), Patch(color=_COLOURS["success"], label="invocation"),
                    Patch(color=_COLOURS["error"], label="error"), Patch(color=_COLOURS["timeout"], label="timeout"),
-                   Line2D([], [], marker="*", color="black", linestyle="none", label="cold start")]
+                   Line2D([], [], marker="*", color="#101828", linestyle="none", label="cold start")]
         axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
 
     def _draw_concurrency(self, axes: Any) -> None:
@@ -115,7 +130,7 @@ class Timeline:
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90)
+        self.figure.savefig(buffer, format="png", dpi=90, facecolor="white", transparent=False)
         return buffer.getvalue()
 
     def __repr__(self) -> str:

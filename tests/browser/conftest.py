@@ -87,12 +87,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _write_settings(settings_dir: Path) -> None:
-    """User settings: no news/update toast over the widgets (pitfall 3), every cell in the DOM (pitfall 4)."""
+def _write_settings(settings_dir: Path, extra: dict[str, dict] | None = None) -> None:
+    """User settings: no news/update toast over the widgets (pitfall 3), every cell in the DOM (pitfall 4),
+    and whatever the test adds (``lab_settings``, e.g. the theme)."""
     files = {
         "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false",
                                                                             "checkForUpdates": False},
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+        **(extra or {}),
     }
     for relative, content in files.items():
         path = settings_dir / relative
@@ -101,14 +103,20 @@ def _write_settings(settings_dir: Path) -> None:
 
 
 @pytest.fixture
-def lab_server(browser_requirements: None, tmp_path: Path) -> Iterator[LabServer]:
+def lab_settings() -> dict[str, dict]:
+    """Extra JupyterLab user settings (settings file -> content); a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def lab_server(browser_requirements: None, tmp_path: Path, lab_settings: dict[str, dict]) -> Iterator[LabServer]:
     """JupyterLab on 127.0.0.1:<free port> with a fresh token, serving ``tmp_path/root``."""
     import psutil
 
     root, home = tmp_path / "root", tmp_path / "jupyter"
     root.mkdir()
     settings_dir = home / "lab-settings"
-    _write_settings(settings_dir)
+    _write_settings(settings_dir, lab_settings)
     env = dict(os.environ)
     env.update({
         "JUPYTER_CONFIG_DIR": str(home / "config"),
@@ -203,3 +211,69 @@ def chromium_page(browser_requirements: None, tmp_path: Path) -> Iterator[tuple[
         if context is not None:
             context.close()  # ends the browser process
         playwright.stop()  # ends playwright's driver process
+
+
+KERNEL_IDLE = """() => {
+    const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const kernel = widget && widget.sessionContext && widget.sessionContext.session
+        && widget.sessionContext.session.kernel;
+    return !!kernel && kernel.status === 'idle';
+}"""
+PAGE_TIMEOUT_MS = 60_000
+
+
+def write_notebook(folder: Path, stem: str, sources: list[str]) -> str:
+    """A notebook of code cells under a unique name, so no stale kernel is reattached (pitfall 5)."""
+    import uuid
+
+    import nbformat
+
+    name = f"{stem}_{uuid.uuid4().hex[:8]}.ipynb"
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in sources],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    nbformat.write(notebook, folder / name)
+    return name
+
+
+def run_all_cells(page: Any) -> None:
+    """Run menu -> Run All Cells with real clicks; again if the first click came before the notebook was ready."""
+    import re
+
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect
+
+    run_all = page.locator(".lm-Menu-item:not(.lm-mod-disabled)",
+                           has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")))
+    first_prompt = page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first
+    for _ in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        try:
+            run_all.click(timeout=10_000)
+            expect(first_prompt).to_have_text(re.compile(r"\[(\*|\d+)\]"), timeout=10_000)
+            return
+        except (AssertionError, PlaywrightError):
+            page.keyboard.press("Escape")
+    pytest.fail("Run > Run All Cells did not start the notebook's cells")
+
+
+def open_and_run(page: Any, server: LabServer, stem: str, sources: list[str]) -> None:
+    """Write a notebook, open it in JupyterLab, wait for its kernel, run all its cells."""
+    notebook = write_notebook(server.root, stem, sources)
+    page.goto(f"{server.url}/lab/tree/{notebook}?token={server.token}&reset", timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_function(KERNEL_IDLE, timeout=PAGE_TIMEOUT_MS, polling=200)
+    run_all_cells(page)
+
+
+#: ``(root) => [{text, tag, ratio, fg, bg}]``: WCAG contrast of every visible text under ``root``.
+CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text()
+
+
+@pytest.fixture
+def lab_tools() -> Any:
+    """The helpers above for test modules (which cannot import conftest under --import-mode=importlib)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(write_notebook=write_notebook, run_all_cells=run_all_cells, open_and_run=open_and_run,
+                           kernel_idle=KERNEL_IDLE, contrast_js=CONTRAST_JS, timeout_ms=PAGE_TIMEOUT_MS)

@@ -117,6 +117,26 @@ def _panel_html() -> str:
         lm.reset()
 
 
+def _every_kind_of_output_html() -> str:
+    """An invocation, a function, an error with a verdict, logs, a wide table and the queue."""
+    from lambda_magic.display.panels import FunctionPanel
+
+    import lambda_magic as lm
+
+    lm.reset()
+    try:
+        function = lm.register("chatty", HANDLER.split("\n", 1)[1])
+        parts = [lm.invoke("chatty", {})._repr_html_(), FunctionPanel(function)._repr_html_()]
+        lm.register("gw", "def lambda_handler(event, context):\n    raise ValueError('no')\n")
+        parts.append(lm.invoke("gw", template="apigateway/aws-proxy")._repr_html_())
+        lm.invoke("chatty", {}, invocation_type="Event")
+        lm.wait()
+        parts += [lm.logs("chatty", tail=5)._repr_html_(), lm.invocations()._repr_html_(), lm.queue()._repr_html_()]
+        return "".join(f'<div class="output">{part}</div>' for part in parts)
+    finally:
+        lm.reset()
+
+
 class _StripStyles(HTMLParser):
     """What GitHub's sanitizer leaves of a panel, at most: no <style>, no style or class attributes."""
 
@@ -168,9 +188,10 @@ PAGES = {
 @pytest.mark.parametrize("page_style", list(PAGES.values()), ids=list(PAGES))
 def test_panel_reads_without_jupyterlab_variables(chromium_page, lab_tools, page_style):
     page, page_errors = chromium_page
-    page.set_content(f'<html><body style="{page_style};font-family:sans-serif">{_panel_html()}</body></html>')
-    results = page.locator(".lambda-magic-invocation").evaluate(lab_tools.contrast_js)
-    assert len(results) > 10
+    page.set_content(f'<html><body style="{page_style};font-family:sans-serif">'
+                     f"{_every_kind_of_output_html()}</body></html>")
+    results = page.locator("body").evaluate(lab_tools.contrast_js)
+    assert len(results) > 100 and any(r["text"].startswith("REPORT RequestId") for r in results)
     assert not _low(results), _low(results)[:5]
     assert page_errors == []
 

@@ -83,7 +83,7 @@ def logs_frame(events: Iterable["LogEvent"], *, name: str | None = None, request
 
     frame = LogFrame.from_records(list(events), columns=LOG_COLUMNS)
     frame["timestamp"] = pd.to_datetime(frame["timestamp"].astype("int64"), unit="ms", utc=True)
-    frame.query = describe_log_query(name, request_id, filter_pattern, tail)
+    frame._log_query = describe_log_query(name, request_id, filter_pattern, tail)
     return frame
 
 

@@ -43,10 +43,13 @@ def wide(frame: pd.DataFrame) -> WideFrame:
 
 
 class LogFrame(pd.DataFrame):
-    """Log events, displayed like CloudWatch's console; ``query`` words what was asked for."""
+    """Log events, displayed like CloudWatch's console.
+
+    ``_log_query`` words what was asked for (not ``query``: that stays pandas' method).
+    """
 
     #: What the events were filtered by, in words (``None``: not known, e.g. a derived frame).
-    query: str | None = None
+    _log_query: str | None = None
 
     @property
     def _constructor(self) -> Any:
@@ -56,7 +59,7 @@ class LogFrame(pd.DataFrame):
         return "message" in self.columns and self.columns.is_unique
 
     def _empty_text(self) -> str:
-        return f"No log events match {self.query}." if self.query else "No log events."
+        return f"No log events match {self._log_query}." if self._log_query else "No log events."
 
     def _rows(self) -> tuple[pd.DataFrame, pd.DataFrame, int]:
         """The rows shown (pandas' ``display.max_rows``/``min_rows``), as head, tail and the count between."""
@@ -85,7 +88,7 @@ class LogFrame(pd.DataFrame):
                 f'<table style="border-collapse:collapse;font-size:12px"><thead><tr>{header}</tr></thead>'
                 f"<tbody>{body}</tbody></table>"
                 f'<p style="margin:2px 0;color:{theme.MUTED}">{len(self):,} log events'
-                f"{'' if not self.query else ' matching ' + escape(self.query)}</p></div>")
+                f"{'' if not self._log_query else ' matching ' + escape(self._log_query)}</p></div>")
 
     def __repr__(self) -> str:
         if self.empty and "message" in self.columns:

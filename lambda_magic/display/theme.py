@@ -31,7 +31,8 @@ FILL = {"init": "#f79009", "duration": "#2e90fa", "memory": "#12b76a", "memory-f
 BOX = (f"font-family:{UI_FONT};font-size:13px;color:{TEXT};background:{PANEL_BACKGROUND};"
        f"border:1px solid {BORDER};border-radius:6px;padding:8px 10px;margin:2px 0;max-width:980px;"
        "box-sizing:border-box;overflow-x:auto")
-TH = f"text-align:left;vertical-align:top;padding:2px 10px 2px 0;color:{MUTED};font-weight:600;white-space:nowrap"
+#: Row labels: bold by default (also without CSS); in the text's own colour, so they read wherever it does.
+TH = "text-align:left;vertical-align:top;padding:2px 10px 2px 0;white-space:nowrap"
 TD = "text-align:left;vertical-align:top"
 PRE = (f"margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-family:{CODE_FONT};font-size:12px;"
        f"color:{TEXT};tab-size:4")

@@ -37,6 +37,8 @@ def test_logs_stay_a_dataframe_with_the_contract_columns():
     assert "name\tsize\tkind" in frame["message"].tolist()  # the data keeps its tabs
     derived = frame[frame["request_id"] == inv.request_id]
     assert isinstance(derived, pd.DataFrame) and len(derived) < len(frame)
+    assert frame.query("level == 'SYSTEM'")["level"].unique().tolist() == ["SYSTEM"]  # pandas' own query()
+    assert frame.to_csv().count("\n") == len(frame) + 1
 
 
 def test_messages_are_whole_left_aligned_wrapped_and_tabs_become_aligned_spaces():

@@ -8,8 +8,9 @@ text summary.  ``builder.py`` composes them into the widget.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from html import escape
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -28,7 +29,7 @@ class FieldError(ValueError):
     """A form field holds a value its parameter cannot take (shown in the status line)."""
 
 
-def make_field(param: "Param") -> widgets.Widget:
+def make_field(param: Param) -> widgets.Widget:
     """The input widget for ``param``: its description is the tooltip, its name the label."""
     common: dict[str, Any] = {
         "description": param.name,
@@ -51,23 +52,27 @@ def make_field(param: "Param") -> widgets.Widget:
     if param.type in JSON_TYPES:
         text = "" if default is None else json.dumps(default, indent=2, ensure_ascii=False)
         rows = min(max(text.count("\n") + 1, 2), 8)
-        return widgets.Textarea(value=text, rows=rows, continuous_update=False,
-                                placeholder="JSON (empty: the template's default)", **common)
+        return widgets.Textarea(
+            value=text, rows=rows, continuous_update=False, placeholder="JSON (empty: the template's default)", **common
+        )
     # strings, and integers/numbers whose default is None ("computed unless given")
     placeholder = "(default)" if default is None else ""
-    return widgets.Text(value="" if default is None else str(default), continuous_update=False,
-                        placeholder=placeholder, **common)
+    return widgets.Text(
+        value="" if default is None else str(default), continuous_update=False, placeholder=placeholder, **common
+    )
 
 
-def field_row(param: "Param", field: widgets.Widget) -> widgets.Widget:
+def field_row(param: Param, field: widgets.Widget) -> widgets.Widget:
     """The field with its one-line description beside it (visible without hovering)."""
-    hint = widgets.HTML(f'<div class="lm-builder-hint" style="color:{theme.MUTED};font-size:12px;line-height:1.3;'
-                        f'padding-top:4px">{escape(param.description or "")}</div>',
-                        layout=widgets.Layout(margin="0 0 0 8px", flex="1 1 auto"))
+    hint = widgets.HTML(
+        f'<div class="lm-builder-hint" style="color:{theme.MUTED};font-size:12px;line-height:1.3;'
+        f'padding-top:4px">{escape(param.description or "")}</div>',
+        layout=widgets.Layout(margin="0 0 0 8px", flex="1 1 auto"),
+    )
     return widgets.HBox([field, hint], layout=widgets.Layout(align_items="flex-start"))
 
 
-def read_field(param: "Param", field: widgets.Widget) -> tuple[bool, Any]:
+def read_field(param: Param, field: widgets.Widget) -> tuple[bool, Any]:
     """``(given, value)`` for ``param``; ``given`` is False where the template's default applies.
 
     Raises :class:`FieldError` with a one-line message for a value the type cannot hold.
@@ -120,8 +125,10 @@ def status_html(kind: str, message: str) -> str:
     """The status line: one ``<div>`` with classes ``lm-builder-status lm-builder-<kind>``."""
     colour = theme.STATUS[_STATUS_KINDS.get(kind, "info")]
     weight = "600" if kind == "error" else "normal"
-    return (f'<div class="lm-builder-status lm-builder-{kind}" style="color:{theme.TEXT};font-weight:{weight};'
-            f'border-left:4px solid {colour};padding-left:6px;white-space:pre-wrap">{escape(message)}</div>')
+    return (
+        f'<div class="lm-builder-status lm-builder-{kind}" style="color:{theme.TEXT};font-weight:{weight};'
+        f'border-left:4px solid {colour};padding-left:6px;white-space:pre-wrap">{escape(message)}</div>'
+    )
 
 
 HISTORY_COLUMNS = ["function", "template", "type", "status", "duration_ms"]
@@ -131,8 +138,10 @@ def history_html(rows: Iterable[tuple[str, str, str, str, float | None]], limit:
     """This builder's invocations as a small DataFrame in HTML (newest last, at most ``limit``)."""
     rows = list(rows)
     if not rows:
-        return (f'<div class="lm-builder-history-content" style="color:{theme.MUTED}">'
-                "No invocations from this builder yet.</div>")
+        return (
+            f'<div class="lm-builder-history-content" style="color:{theme.MUTED}">'
+            "No invocations from this builder yet.</div>"
+        )
     import pandas as pd
 
     frame = pd.DataFrame.from_records(rows[-limit:], columns=HISTORY_COLUMNS)

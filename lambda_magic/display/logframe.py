@@ -68,7 +68,7 @@ class LogFrame(pd.DataFrame):
             return pd.DataFrame(self), pd.DataFrame(self).iloc[0:0], 0
         shown = min(pd.get_option("display.min_rows") or max_rows, max_rows)
         head, tail = (shown + 1) // 2, shown // 2
-        return pd.DataFrame(self.iloc[:head]), pd.DataFrame(self.iloc[len(self) - tail:]), len(self) - head - tail
+        return pd.DataFrame(self.iloc[:head]), pd.DataFrame(self.iloc[len(self) - tail :]), len(self) - head - tail
 
     def _repr_html_(self) -> str | None:
         if self.empty and "message" in self.columns:
@@ -81,14 +81,18 @@ class LogFrame(pd.DataFrame):
         header = "".join(f'<th style="{theme.TH}">{escape(str(c))}</th>' for c in ["", *columns])
         body = _html_rows(head, columns)
         if hidden:
-            body += (f'<tr><td colspan="{len(columns) + 1}" style="{theme.TD};color:{theme.MUTED}">'
-                     f"... {hidden:,} more rows ...</td></tr>")
+            body += (
+                f'<tr><td colspan="{len(columns) + 1}" style="{theme.TD};color:{theme.MUTED}">'
+                f"... {hidden:,} more rows ...</td></tr>"
+            )
         body += _html_rows(tail, columns)
-        return (f'<div class="lambda-magic-logs" style="{theme.SCROLL}">'
-                f'<table style="border-collapse:collapse;font-size:12px"><thead><tr>{header}</tr></thead>'
-                f"<tbody>{body}</tbody></table>"
-                f'<p style="margin:2px 0;color:{theme.MUTED}">{len(self):,} log events'
-                f"{'' if not self._log_query else ' matching ' + escape(self._log_query)}</p></div>")
+        return (
+            f'<div class="lambda-magic-logs" style="{theme.SCROLL}">'
+            f'<table style="border-collapse:collapse;font-size:12px"><thead><tr>{header}</tr></thead>'
+            f"<tbody>{body}</tbody></table>"
+            f'<p style="margin:2px 0;color:{theme.MUTED}">{len(self):,} log events'
+            f"{'' if not self._log_query else ' matching ' + escape(self._log_query)}</p></div>"
+        )
 
     def __repr__(self) -> str:
         if self.empty and "message" in self.columns:
@@ -98,18 +102,18 @@ class LogFrame(pd.DataFrame):
                 return super().__repr__()
         head, tail, hidden = self._rows()
         columns = [c for c in _TEXT_COLUMNS if c in self.columns]
-        rows = [["", *columns]] + _text_cells(head, columns)
+        rows: list[list[str] | None] = [["", *columns], *_text_cells(head, columns)]
         if hidden:
-            rows.append(["...", f"... {hidden:,} more rows ..."])
+            rows.append(None)  # stands for the rows between head and tail
         rows += _text_cells(tail, columns)
-        widths = [max(len(row[i]) for row in rows if len(row) == len(columns) + 1) for i in range(len(columns))]
+        widths = [max(len(row[i]) for row in rows if row is not None) for i in range(len(columns))]
+        indent = " " * (sum(widths) + 2 * len(widths))
         lines = []
         for row in rows:
-            if len(row) != len(columns) + 1:
-                lines.append("  ".join(row))
+            if row is None:
+                lines.append(f"... {hidden:,} more rows ...")
                 continue
-            cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths)]
-            indent = " " * (sum(widths) + 2 * len(widths))
+            cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
             lines.append("  ".join(cells) + "  " + row[-1].replace("\n", "\n" + indent))
         return "\n".join(line.rstrip() for line in lines)
 
@@ -122,20 +126,26 @@ def _cell(value: Any) -> str:
 
 def _html_rows(frame: pd.DataFrame, columns: list[str]) -> str:
     rows = []
-    for index, record in zip(frame.index, frame[columns].itertuples(index=False)):
+    for index, record in zip(frame.index, frame[columns].itertuples(index=False), strict=True):
         values = list(record)
-        cells = "".join(f'<td style="{theme.TD};white-space:nowrap;padding:2px 10px 2px 0">{escape(_cell(v))}</td>'
-                        for v in values[:-1])
-        message = (f'<td style="{theme.TD};min-width:24em"><pre style="{theme.PRE}">'
-                   f"{escape(expand_tabs(_cell(values[-1])))}</pre></td>")
-        rows.append(f'<tr style="border-top:1px solid {theme.BORDER}"><th style="{theme.TH}">{escape(str(index))}</th>'
-                    f"{cells}{message}</tr>")
+        cells = "".join(
+            f'<td style="{theme.TD};white-space:nowrap;padding:2px 10px 2px 0">{escape(_cell(v))}</td>'
+            for v in values[:-1]
+        )
+        message = (
+            f'<td style="{theme.TD};min-width:24em"><pre style="{theme.PRE}">'
+            f"{escape(expand_tabs(_cell(values[-1])))}</pre></td>"
+        )
+        rows.append(
+            f'<tr style="border-top:1px solid {theme.BORDER}"><th style="{theme.TH}">{escape(str(index))}</th>'
+            f"{cells}{message}</tr>"
+        )
     return "".join(rows)
 
 
 def _text_cells(frame: pd.DataFrame, columns: list[str]) -> list[list[str]]:
     rows = []
-    for index, record in zip(frame.index, frame[columns].itertuples(index=False)):
+    for index, record in zip(frame.index, frame[columns].itertuples(index=False), strict=True):
         values = [_cell(v) for v in record]
         values[-1] = expand_tabs(values[-1])
         rows.append([str(index), *values])

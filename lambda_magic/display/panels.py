@@ -23,10 +23,14 @@ if TYPE_CHECKING:
 _RESULT_CHARS = 20_000  # characters of a result the panel shows (inv.payload has all of it)
 
 
-def invocation_html(invocation: "Invocation") -> str:
+def invocation_html(invocation: Invocation) -> str:
     inv = invocation
     colour = theme.STATUS.get(inv.status, theme.STATUS["info"])
-    start = "cold start" if inv.cold_start else ("warm start" if inv.status not in ("queued", "dry-run", "throttled") else "")
+    start = (
+        "cold start"
+        if inv.cold_start
+        else ("warm start" if inv.status not in ("queued", "dry-run", "throttled") else "")
+    )
     if inv.attempt is not None:
         start = f"attempt {inv.attempt}, {start}"
     head = (
@@ -42,8 +46,10 @@ def invocation_html(invocation: "Invocation") -> str:
         stack = "".join(inv.error.get("stackTrace") or [])
         error = f"<strong>{escape(str(inv.error_type))}</strong>: {escape(str(inv.error_message))}"
         if stack:
-            error += (f'<pre style="{theme.PRE};border-left:3px solid {theme.STATUS["error"]};padding-left:6px">'
-                      f"{escape(stack)}</pre>")
+            error += (
+                f'<pre style="{theme.PRE};border-left:3px solid {theme.STATUS["error"]};padding-left:6px">'
+                f"{escape(stack)}</pre>"
+            )
         rows.append(("Error", error))
     elif inv.status == "queued":
         rows.append(("Queued", "202 Accepted: the event is queued and runs in the background (see invocations)."))
@@ -54,15 +60,22 @@ def invocation_html(invocation: "Invocation") -> str:
     if inv.duration_ms is not None:
         rows.append(("Timing", _timing(inv)))
         rows.append(("Memory", _memory(inv)))
-        rows.append(("Cost", f"${inv.cost_usd:.10f} ({inv.billed_duration_ms} ms billed × {inv.memory_size_mb} MB, "
-                              f"{escape(str(inv.architecture))}, us-east-1 prices)"))
+        rows.append(
+            (
+                "Cost",
+                f"${inv.cost_usd:.10f} ({inv.billed_duration_ms} ms billed × {inv.memory_size_mb} MB, "
+                f"{escape(str(inv.architecture))}, us-east-1 prices)",
+            )
+        )
     if inv.verdict is not None:
         rows.append(("Service", verdict_html(inv.verdict)))
     for note in inv.limitations:
         rows.append(("Note", escape(note)))
     rows.append(("Request", f"<code>{escape(inv.request_id)}</code>"))
-    return (f'<div class="lambda-magic-invocation" style="{theme.BOX};border-left:4px solid {colour}">'
-            f"{head}{_table(rows)}{log_html(inv.init_log_lines + inv.log_lines, inv.request_id)}</div>")
+    return (
+        f'<div class="lambda-magic-invocation" style="{theme.BOX};border-left:4px solid {colour}">'
+        f"{head}{_table(rows)}{log_html(inv.init_log_lines + inv.log_lines, inv.request_id)}</div>"
+    )
 
 
 def log_html(lines: list[str], request_id: str) -> str:
@@ -74,11 +87,14 @@ def log_html(lines: list[str], request_id: str) -> str:
     title = f"Log ({log.total:,} {'line' if log.total == 1 else 'lines'})"
     if log.hidden:
         shown.append(hidden_line(log.hidden, request_id))
-        title = (f"Log ({log.total:,} lines: the first {len(log.head)} and the last {len(log.tail)}; "
-                 f"{log.hidden:,} hidden)")
+        title = (
+            f"Log ({log.total:,} lines: the first {len(log.head)} and the last {len(log.tail)}; {log.hidden:,} hidden)"
+        )
     shown.extend(log.tail)
-    return (f'<details open><summary style="cursor:pointer;color:{theme.MUTED}">{title}</summary>'
-            f'<pre class="lambda-magic-log" style="{theme.LOG}">{escape(expand_tabs(chr(10).join(shown)))}</pre></details>')
+    return (
+        f'<details open><summary style="cursor:pointer;color:{theme.MUTED}">{title}</summary>'
+        f'<pre class="lambda-magic-log" style="{theme.LOG}">{escape(expand_tabs(chr(10).join(shown)))}</pre></details>'
+    )
 
 
 def verdict_tone(verdict: Any) -> str:
@@ -107,40 +123,51 @@ def verdict_html(verdict: Any) -> str:
     kind, label = _TONES[verdict_tone(verdict)]
     html = f"<strong>{escape(verdict.source)}</strong>: {theme.badge(kind, label)} {escape(verdict.summary)}"
     if verdict.problems:
-        html += "<ul style=\"margin:2px 0\">" + "".join(f"<li>{escape(p)}</li>" for p in verdict.problems) + "</ul>"
+        html += '<ul style="margin:2px 0">' + "".join(f"<li>{escape(p)}</li>" for p in verdict.problems) + "</ul>"
     return html
 
 
 def _table(rows: list[tuple[str, str]]) -> str:
-    return "<table>" + "".join(f'<tr><th style="{theme.TH}">{name}</th><td style="{theme.TD}">{value}</td></tr>'
-                               for name, value in rows) + "</table>"
+    return (
+        "<table>"
+        + "".join(
+            f'<tr><th style="{theme.TH}">{name}</th><td style="{theme.TD}">{value}</td></tr>' for name, value in rows
+        )
+        + "</table>"
+    )
 
 
 def _bar(parts: str) -> str:
-    return (f'<div style="display:flex;width:320px;max-width:100%;height:10px;background:{theme.TRACK};'
-            f'border-radius:3px;overflow:hidden;margin:2px 0">{parts}</div>')
+    return (
+        f'<div style="display:flex;width:320px;max-width:100%;height:10px;background:{theme.TRACK};'
+        f'border-radius:3px;overflow:hidden;margin:2px 0">{parts}</div>'
+    )
 
 
-def _timing(inv: "Invocation") -> str:
+def _timing(inv: Invocation) -> str:
     init = inv.init_duration_ms or 0.0
     billed = max(float(inv.billed_duration_ms or 0), 1e-9)
     init_w = min(init / billed * 100, 100)
-    run_w = min(inv.duration_ms / billed * 100, 100 - init_w)
-    bar = _bar(f'<div title="init" style="width:{init_w:.1f}%;background:{theme.FILL["init"]}"></div>'
-               f'<div title="duration" style="width:{run_w:.1f}%;background:{theme.FILL["duration"]}"></div>')
+    run_w = min((inv.duration_ms or 0.0) / billed * 100, 100 - init_w)
+    bar = _bar(
+        f'<div title="init" style="width:{init_w:.1f}%;background:{theme.FILL["init"]}"></div>'
+        f'<div title="duration" style="width:{run_w:.1f}%;background:{theme.FILL["duration"]}"></div>'
+    )
     text = f"Duration {inv.duration_ms:.2f} ms"
     if inv.init_duration_ms is not None:
         text = f"Init {inv.init_duration_ms:.2f} ms + " + text
     return f"{bar}{text} → Billed {inv.billed_duration_ms} ms"
 
 
-def _memory(inv: "Invocation") -> str:
+def _memory(inv: Invocation) -> str:
     if inv.max_memory_used_mb is None:
         return f"not measured (inline) of {inv.memory_size_mb} MB"
-    share = min(inv.max_memory_used_mb / inv.memory_size_mb * 100, 100)
+    share = min(inv.max_memory_used_mb / (inv.memory_size_mb or 128) * 100, 100)
     fill = theme.FILL["memory-full"] if share >= 100 else theme.FILL["memory"]
-    return (_bar(f'<div style="width:{share:.1f}%;height:100%;background:{fill}"></div>')
-            + f"{inv.max_memory_used_mb} MB used of {inv.memory_size_mb} MB")
+    return (
+        _bar(f'<div style="width:{share:.1f}%;height:100%;background:{fill}"></div>')
+        + f"{inv.max_memory_used_mb} MB used of {inv.memory_size_mb} MB"
+    )
 
 
 def _cut(text: str, limit: int) -> str:
@@ -158,32 +185,41 @@ def _pretty(value: Any) -> str:
         return repr(value)
 
 
-def function_html(function: "Function", *, updated: bool = False) -> str:
+def function_html(function: Function, *, updated: bool = False) -> str:
     c = function.config
     action = "updated" if updated else "registered"
+    level = f" · level {c.log_level}" if c.log_level else ""
     env = ", ".join(f"{escape(k)}={escape(v)}" for k, v in c.env.items()) or "none"
     rows = [
         ("Function", f"<strong>{escape(function.name)}</strong> {action} ({escape(function.version)})"),
         ("ARN", f"<code>{escape(function.arn)}</code>"),
         ("Handler", f"<code>{escape(c.handler_setting)}</code> · {c.runtime} · {c.architecture}"),
-        ("Limits", f"{c.memory_mb} MB memory · {c.timeout_s} s timeout"
-                   + (f" · reserved concurrency {function.reserved_concurrency}"
-                      if function.reserved_concurrency is not None else "")),
+        (
+            "Limits",
+            f"{c.memory_mb} MB memory · {c.timeout_s} s timeout"
+            + (
+                f" · reserved concurrency {function.reserved_concurrency}"
+                if function.reserved_concurrency is not None
+                else ""
+            ),
+        ),
         ("Isolation", escape(c.isolation)),
-        ("Logs", f"{escape(c.log_format)} format{' · level ' + c.log_level if c.log_level else ''} · {escape(function.log_group_name)}"),
+        ("Logs", f"{escape(c.log_format)} format{level} · {escape(function.log_group_name)}"),
         ("Environment", env),
         ("Code", f"{function.code_size} bytes · CodeSha256 <code>{escape(function.code_sha256)}</code>"),
     ]
     if c.description:
         rows.insert(1, ("Description", escape(c.description)))
-    return (f'<div class="lambda-magic-function" style="{theme.BOX};border-left:4px solid {theme.STATUS["function"]}">'
-            f"{_table(rows)}</div>")
+    return (
+        f'<div class="lambda-magic-function" style="{theme.BOX};border-left:4px solid {theme.STATUS["function"]}">'
+        f"{_table(rows)}</div>"
+    )
 
 
 class FunctionPanel:
     """What a ``%%lambda`` cell shows: the registered function, compactly."""
 
-    def __init__(self, function: "Function", *, updated: bool = False):
+    def __init__(self, function: Function, *, updated: bool = False):
         self.function = function
         self.updated = updated
 

@@ -22,20 +22,31 @@ UI_FONT = "var(--jp-ui-font-family, system-ui, -apple-system, 'Segoe UI', sans-s
 
 #: Badge backgrounds; white text on each has a contrast of at least 4.5 (WCAG AA).
 STATUS = {
-    "success": "#1b7f3b", "error": "#b42318", "timeout": "#b54708", "queued": "#175cd3", "dry-run": "#475467",
-    "throttled": "#b54708", "warning": "#b54708", "info": "#475467", "function": "#7f56d9",
+    "success": "#1b7f3b",
+    "error": "#b42318",
+    "timeout": "#b54708",
+    "queued": "#175cd3",
+    "dry-run": "#475467",
+    "throttled": "#b54708",
+    "warning": "#b54708",
+    "info": "#475467",
+    "function": "#7f56d9",
 }
 #: Bar fills (memory, init, duration): shapes, so only their visibility matters.
 FILL = {"init": "#f79009", "duration": "#2e90fa", "memory": "#12b76a", "memory-full": "#d92d20"}
 
-BOX = (f"font-family:{UI_FONT};font-size:13px;color:{TEXT};background:{PANEL_BACKGROUND};"
-       f"border:1px solid {BORDER};border-radius:6px;padding:8px 10px;margin:2px 0;max-width:980px;"
-       "box-sizing:border-box;overflow-x:auto")
+BOX = (
+    f"font-family:{UI_FONT};font-size:13px;color:{TEXT};background:{PANEL_BACKGROUND};"
+    f"border:1px solid {BORDER};border-radius:6px;padding:8px 10px;margin:2px 0;max-width:980px;"
+    "box-sizing:border-box;overflow-x:auto"
+)
 #: Row labels: bold by default (also without CSS); in the text's own colour, so they read wherever it does.
 TH = "text-align:left;vertical-align:top;padding:2px 10px 2px 0;white-space:nowrap"
 TD = "text-align:left;vertical-align:top"
-PRE = (f"margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-family:{CODE_FONT};font-size:12px;"
-       f"color:{TEXT};tab-size:4")
+PRE = (
+    f"margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-family:{CODE_FONT};font-size:12px;"
+    f"color:{TEXT};tab-size:4"
+)
 #: A log: its own background, at most about 24 lines high, scrolling inside.
 LOG = f"{PRE};background:{CODE_BACKGROUND};padding:4px 6px;max-height:24em;overflow:auto;border-radius:4px"
 #: Wide tables scroll inside the output instead of widening the page.
@@ -47,5 +58,7 @@ def badge(kind: str, text: str) -> str:
     from html import escape
 
     colour = STATUS.get(kind, STATUS["info"])
-    return (f'<span style="background:{colour};color:#fff;border-radius:4px;padding:0 6px;white-space:nowrap">'
-            f"{escape(text)}</span>")
+    return (
+        f'<span style="background:{colour};color:#fff;border-radius:4px;padding:0 6px;white-space:nowrap">'
+        f"{escape(text)}</span>"
+    )

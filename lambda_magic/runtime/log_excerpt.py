@@ -7,8 +7,8 @@ notebook file.  ``lm.logs(request_id=...)`` gives the whole log back.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 #: Lines the text/plain form shows at each end of a long log.
 TEXT_HEAD = TEXT_TAIL = 20
@@ -42,8 +42,9 @@ def excerpt(events: Sequence[str], head: int, tail: int, line_chars: int = LINE_
         return LogExcerpt(tuple(_cut(line, line_chars) for line in _lines(events)), (), total)
     first = _take(_lines(events), head)
     last = _take(_lines_backwards(events), tail)[::-1]
-    return LogExcerpt(tuple(_cut(line, line_chars) for line in first), tuple(_cut(line, line_chars) for line in last),
-                      total)
+    return LogExcerpt(
+        tuple(_cut(line, line_chars) for line in first), tuple(_cut(line, line_chars) for line in last), total
+    )
 
 
 def hidden_line(hidden: int, request_id: str) -> str:
@@ -63,7 +64,7 @@ def _lines_backwards(events: Sequence[str]) -> Iterable[str]:
 
 
 def _take(lines: Iterable[str], count: int) -> list[str]:
-    taken = []
+    taken: list[str] = []
     for line in lines:
         if len(taken) == count:
             break

@@ -17,11 +17,11 @@ FUNCTION = "bucket_echo"
 BUCKET = "lecture-bucket-42"
 TIMEOUT_MS = 60_000
 
-HANDLER = f'''%%lambda {FUNCTION}
+HANDLER = f"""%%lambda {FUNCTION}
 def lambda_handler(event, context):
     return {{"bucket": event["Records"][0]["s3"]["bucket"]["name"]}}
-'''
-BUILDER = f'''%lambda builder {FUNCTION}'''
+"""
+BUILDER = f"""%lambda builder {FUNCTION}"""
 
 
 @pytest.mark.browser

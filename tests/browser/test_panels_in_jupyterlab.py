@@ -23,19 +23,19 @@ import pytest
 
 DARK_THEME = {"@jupyterlab/apputils-extension/themes.jupyterlab-settings": {"theme": "JupyterLab Dark"}}
 LINES = 300
-HANDLER = f'''%%lambda chatty
+HANDLER = f"""%%lambda chatty
 def lambda_handler(event, context):
     for i in range({LINES}):
         print(f"row {{i}}\\tcolumn two\\tcolumn three")
     return {{"printed": {LINES}}}
-'''
+"""
 SOURCES = [
     "%load_ext lambda_magic\nimport lambda_magic as lm",
     HANDLER,
     'lm.invoke("chatty", {})',
     "lm.invocations()",
     'lm.logs("chatty", filter_pattern="NOTHING-LIKE-THIS")',
-    'import ipywidgets as widgets\n'
+    "import ipywidgets as widgets\n"
     'widgets.HBox([lm.builder("chatty"), widgets.HTML(\'<b class="lm-beside">beside the builder</b>\')])',
 ]
 MIN_CONTRAST = 4.5
@@ -61,7 +61,8 @@ def test_invocation_panel_reads_in_the_dark_theme(lab_server, chromium_page, lab
     expect(panel).to_be_visible(timeout=lab_tools.timeout_ms)
     expect(page.locator(".lambda-magic-wide")).to_be_visible(timeout=lab_tools.timeout_ms)
     expect(page.locator(".lambda-magic-logs-empty")).to_contain_text(
-        "No log events match function chatty, filter pattern 'NOTHING-LIKE-THIS'.", timeout=lab_tools.timeout_ms)
+        "No log events match function chatty, filter pattern 'NOTHING-LIKE-THIS'.", timeout=lab_tools.timeout_ms
+    )
 
     assert page.evaluate("document.body.dataset.jpThemeLight") == "false"  # the dark theme is really on
     log = panel.locator("pre.lambda-magic-log")
@@ -98,8 +99,10 @@ def test_invocation_panel_reads_in_the_dark_theme(lab_server, chromium_page, lab
     panel.scroll_into_view_if_needed()
     shot = tmp_path / "panel_dark.png"
     panel.screenshot(path=str(shot))
-    print(f"\nscreenshot: {shot}; log contrast min {min(r['ratio'] for r in results):.1f}, "
-          f"panel text contrast min {min(r['ratio'] for r in everything):.1f}")
+    print(
+        f"\nscreenshot: {shot}; log contrast min {min(r['ratio'] for r in results):.1f}, "
+        f"panel text contrast min {min(r['ratio'] for r in everything):.1f}"
+    )
     assert page_errors == []
 
 
@@ -119,9 +122,8 @@ def _panel_html() -> str:
 
 def _every_kind_of_output_html() -> str:
     """An invocation, a function, an error with a verdict, logs, a wide table and the queue."""
-    from lambda_magic.display.panels import FunctionPanel
-
     import lambda_magic as lm
+    from lambda_magic.display.panels import FunctionPanel
 
     lm.reset()
     try:
@@ -188,8 +190,9 @@ PAGES = {
 @pytest.mark.parametrize("page_style", list(PAGES.values()), ids=list(PAGES))
 def test_panel_reads_without_jupyterlab_variables(chromium_page, lab_tools, page_style):
     page, page_errors = chromium_page
-    page.set_content(f'<html><body style="{page_style};font-family:sans-serif">'
-                     f"{_every_kind_of_output_html()}</body></html>")
+    page.set_content(
+        f'<html><body style="{page_style};font-family:sans-serif">{_every_kind_of_output_html()}</body></html>'
+    )
     results = page.locator("body").evaluate(lab_tools.contrast_js)
     assert len(results) > 100 and any(r["text"].startswith("REPORT RequestId") for r in results)
     assert not _low(results), _low(results)[:5]

@@ -10,11 +10,13 @@ import lambda_magic as lm
 from lambda_magic.display.frames import LOG_COLUMNS
 from lambda_magic.display.tabs import expand_tabs
 
-TABS = ("def lambda_handler(event, context):\n"
-        "    print('name\\tsize\\tkind')\n"
-        "    print('x' * 300)\n"
-        "    print('first line\\nsecond line')\n"
-        "    return 1\n")
+TABS = (
+    "def lambda_handler(event, context):\n"
+    "    print('name\\tsize\\tkind')\n"
+    "    print('x' * 300)\n"
+    "    print('first line\\nsecond line')\n"
+    "    return 1\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +73,8 @@ def test_an_empty_result_says_so_in_words():
     assert repr(frame) == "No log events match function f, filter pattern 'NOTHING-LIKE-THIS'."
     assert "<table" not in frame._repr_html_() and "No log events match function f" in frame._repr_html_()
     assert repr(lm.logs(request_id="no-such-id", tail=3)) == (
-        "No log events match any function, request id no-such-id, the last 3.")
+        "No log events match any function, request id no-such-id, the last 3."
+    )
     assert repr(lm.logs("f")[lambda df: df["level"] == "NONE"]) == "No log events."
     assert not lm.logs("f", request_id=inv.request_id).empty
 
@@ -112,6 +115,7 @@ def test_expand_tabs_keeps_columns_and_a_gap():
 
 
 # --- wide tables scroll inside the output -------------------------------------------------------
+
 
 def test_wide_tables_scroll_inside_the_output():
     lm.register("f", TABS)

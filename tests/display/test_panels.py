@@ -108,8 +108,16 @@ def test_exactly_200000_lines_hide_all_but_the_first_and_last():
     from lambda_magic.runtime.invocation import Invocation
 
     lines = [f"line {i}" for i in range(200_000)]
-    inv = Invocation("00000000-0000-4000-8000-000000000000", "f", "$LATEST", "RequestResponse", 200, "success",
-                     log_lines=lines, presenter=lm.account().presenter)
+    inv = Invocation(
+        "00000000-0000-4000-8000-000000000000",
+        "f",
+        "$LATEST",
+        "RequestResponse",
+        200,
+        "success",
+        log_lines=lines,
+        presenter=lm.account().presenter,
+    )
     html, text = inv._repr_html_(), repr(inv)
     assert _hidden(html) == (199_900, "00000000-0000-4000-8000-000000000000")
     assert _hidden(text)[0] == 199_960
@@ -121,8 +129,16 @@ def test_exactly_200000_lines_hide_all_but_the_first_and_last():
 def test_short_logs_are_shown_whole_and_multi_line_events_count_as_lines():
     from lambda_magic.runtime.invocation import Invocation
 
-    inv = Invocation("00000000-0000-4000-8000-000000000000", "f", "$LATEST", "RequestResponse", 200, "success",
-                     log_lines=["one", "two\nthree"], presenter=lm.account().presenter)
+    inv = Invocation(
+        "00000000-0000-4000-8000-000000000000",
+        "f",
+        "$LATEST",
+        "RequestResponse",
+        200,
+        "success",
+        log_lines=["one", "two\nthree"],
+        presenter=lm.account().presenter,
+    )
     assert "hidden" not in inv._repr_html_() and "Log (3 lines)" in inv._repr_html_()
     assert repr(inv).endswith("Log:\n  one\n  two\n  three")
 
@@ -138,6 +154,7 @@ def test_a_huge_single_line_and_a_huge_result_are_cut_saying_how_much():
 
 
 # --- the calling service's verdict: green only when the call succeeds ---------------------------
+
 
 def _service_badge(html):
     row = html.split(">Service</th>")[1].split("</td>")[0]
@@ -166,14 +183,18 @@ def test_a_broken_answer_is_red_and_a_success_is_green():
 
 
 def test_partial_batch_failures_are_not_green():
-    lm.register("q", "def lambda_handler(event, context):\n"
-                     "    return {'batchItemFailures': [{'itemIdentifier': event['Records'][0]['messageId']}]}\n")
+    lm.register(
+        "q",
+        "def lambda_handler(event, context):\n"
+        "    return {'batchItemFailures': [{'itemIdentifier': event['Records'][0]['messageId']}]}\n",
+    )
     from lambda_magic.display.panels import verdict_tone
     from lambda_magic.events.contracts import check_response
 
     event = lm.event("sqs/receive-message", records=["a", "b"])
     inv = lm.invoke("q", event)
-    verdict = check_response("sqs-batch", event, inv.payload, inv.function_error,
-                             function_response_types=("ReportBatchItemFailures",))
+    verdict = check_response(
+        "sqs-batch", event, inv.payload, inv.function_error, function_response_types=("ReportBatchItemFailures",)
+    )
     assert verdict.ok and verdict.details["failed_item_ids"]
     assert verdict_tone(verdict) == "fails"

@@ -44,7 +44,7 @@ BOX = (
 TH = "text-align:left;vertical-align:top;padding:2px 10px 2px 0;white-space:nowrap"
 TD = "text-align:left;vertical-align:top"
 PRE = (
-    f"margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font-family:{CODE_FONT};font-size:12px;"
+    f"margin:0;white-space:pre-wrap;word-break:normal;overflow-wrap:anywhere;font-family:{CODE_FONT};font-size:12px;"
     f"color:{TEXT};tab-size:4"
 )
 #: A log: its own background, at most about 24 lines high, scrolling inside.

@@ -79,6 +79,8 @@ def test_invocation_panel_reads_in_the_dark_theme(lab_server, chromium_page, lab
     assert re.search(r"\.\.\. [\d,]+ lines hidden \(lm\.logs\(request_id=\"[0-9a-f-]{36}\"\) has them all\)", text)
     assert "row 0   column two  column three" in text  # tabs as aligned spaces
     assert text.rstrip().splitlines()[-1].startswith("REPORT RequestId:")
+    # wrapped at spaces (JupyterLab's own output <pre> style breaks anywhere, mid-word)
+    assert log.evaluate("e => getComputedStyle(e).wordBreak") == "normal"
     sizes = log.evaluate("e => [e.scrollHeight, e.clientHeight]")
     assert sizes[0] > sizes[1] > 0  # scrolls inside, bounded height
 

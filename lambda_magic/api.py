@@ -138,7 +138,8 @@ def logs(
     """Log events as a DataFrame, filtered like CloudWatch's ``FilterLogEvents``."""
     from .display.frames import logs_frame
 
-    return logs_frame(account().log_events(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail))
+    return logs_frame(account().log_events(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail),
+                      name=name, request_id=request_id, filter_pattern=filter_pattern, tail=tail)
 
 
 def wait(timeout: float | None = None) -> bool:

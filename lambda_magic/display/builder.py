@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from ..common.errors import LambdaMagicError
+from . import theme
 from .builder_form import (
     FieldError,
     field_row,
@@ -39,53 +40,101 @@ _FORM_STATE = "Preview follows the form."
 _HAND_STATE = "Edited by hand: Invoke sends this text until the form changes again (or Render from form)."
 
 
-class EventBuilder:
-    """A form over the event templates that invokes a function with the event it builds."""
+class EventBuilder(widgets.VBox):
+    """A form over the event templates that invokes a function with the event it builds.
 
-    def __init__(self, account: "LocalAccount", catalog: "Catalog", name: str | None = None,
-                 user_ns: dict | None = None, *, template: str | None = None):
+    It is an ipywidgets ``VBox``, so it composes: ``widgets.HBox([lm.builder(), out])``.
+    """
+
+    def __init__(
+        self,
+        account: LocalAccount,
+        catalog: Catalog,
+        name: str | None = None,
+        user_ns: dict | None = None,
+        *,
+        template: str | None = None,
+    ):
+        super().__init__(
+            layout=widgets.Layout(border=f"1px solid {theme.BORDER}", padding="6px 10px", max_width="1000px")
+        )
         self.account = account
         self.catalog = catalog
         self.user_ns = user_ns
-        self.template: "Template | None" = None
+        self.template: Template | None = None
         self.fields: dict[str, widgets.Widget] = {}
         self.hand_edited = False
         self._form_error: str | None = None
         self._rendering = False
-        self._history: list[tuple[str, str, str, "Invocation"]] = []  # (request id, template, type, invocation)
+        self._history: list[tuple[str, str, str, Invocation]] = []  # (request id, template, type, invocation)
 
         row = widgets.Layout(width="460px")
         label = {"description_width": "90px"}
-        self.service = widgets.Dropdown(options=[(_NO_SERVICE, "")] + [(s, s) for s in catalog.services()],
-                                        value="", description="Service", style=label, layout=row,
-                                        tooltip="The AWS service that sends the event")
-        self.event_type = widgets.Dropdown(options=[], description="Event", style=label, layout=row, disabled=True,
-                                           tooltip="The kind of event the service sends")
+        self.service = widgets.Dropdown(
+            options=[(_NO_SERVICE, "")] + [(s, s) for s in catalog.services()],
+            value="",
+            description="Service",
+            style=label,
+            layout=row,
+            tooltip="The AWS service that sends the event",
+        )
+        self.event_type = widgets.Dropdown(
+            options=[],
+            description="Event",
+            style=label,
+            layout=row,
+            disabled=True,
+            tooltip="The kind of event the service sends",
+        )
         self.description = widgets.HTML()
         self.form = widgets.VBox(layout=widgets.Layout(margin="4px 0"))
-        self.preview = widgets.Textarea(value="", rows=16, placeholder="The event as JSON; edit it by hand if you like",
-                                        layout=widgets.Layout(width="100%", min_height="220px"))
+        self.preview = widgets.Textarea(
+            value="",
+            rows=16,
+            placeholder="The event as JSON; edit it by hand if you like",
+            layout=widgets.Layout(width="100%", min_height="220px"),
+        )
         self.preview_state = widgets.HTML(self._state_html(_FORM_STATE))
-        self.render_button = widgets.Button(description="Render from form", icon="refresh",
-                                            layout=widgets.Layout(width="auto"),
-                                            tooltip="Render the form again (drops hand edits; fresh ids and times)")
-        self.function = widgets.Combobox(value=name or "", placeholder="function name", description="Function",
-                                         options=self._function_names(), ensure_option=False, style=label,
-                                         layout=row, tooltip="The function to invoke (registered with %%lambda)")
+        self.render_button = widgets.Button(
+            description="Render from form",
+            icon="refresh",
+            layout=widgets.Layout(width="auto"),
+            tooltip="Render the form again (drops hand edits; fresh ids and times)",
+        )
+        self.function = widgets.Combobox(
+            value=name or "",
+            placeholder="function name",
+            description="Function",
+            options=self._function_names(),
+            ensure_option=False,
+            style=label,
+            layout=row,
+            tooltip="The function to invoke (registered with %%lambda)",
+        )
         self.invoke_button = widgets.Button(description="Invoke", button_style="primary", icon="play")
         self.invoke_async_button = widgets.Button(description="Invoke async", icon="forward")
-        self.variable = widgets.Text(value="event", description="Variable", style=label,
-                                     layout=widgets.Layout(width="240px"),
-                                     tooltip="Name of the Python variable that receives the event (a dict)")
-        self.copy_button = widgets.Button(description="Copy to variable", icon="copy",
-                                          layout=widgets.Layout(width="auto"),
-                                          tooltip="Store the event (a dict) in the notebook variable")
+        self.variable = widgets.Text(
+            value="event",
+            description="Variable",
+            style=label,
+            layout=widgets.Layout(width="240px"),
+            tooltip="Name of the Python variable that receives the event (a dict)",
+        )
+        self.copy_button = widgets.Button(
+            description="Copy to variable",
+            icon="copy",
+            layout=widgets.Layout(width="auto"),
+            tooltip="Store the event (a dict) in the notebook variable",
+        )
         self.status = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.result = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.history = widgets.HTML(history_html([]), layout=widgets.Layout(width="100%"))
-        self.refresh_button = widgets.Button(description="Refresh history", icon="refresh",
-                                             layout=widgets.Layout(width="auto"),
-                                             tooltip="Show how queued (async) invocations ended")
+        self.refresh_button = widgets.Button(
+            description="Refresh history",
+            icon="refresh",
+            layout=widgets.Layout(width="auto"),
+            tooltip="Show how queued (async) invocations ended",
+        )
 
         self.service.observe(self._on_service, names="value")
         self.event_type.observe(self._on_event_type, names="value")
@@ -98,7 +147,9 @@ class EventBuilder:
         self.refresh_button.on_click(lambda _: self._guard(self._refresh_history))
 
         heading = widgets.HTML('<b style="font-size:14px">Event builder</b>')
-        self.widget = widgets.VBox([
+        #: The widget itself (kept from when the builder only held its VBox).
+        self.widget = self
+        self.children = [
             heading,
             self.service,
             self.event_type,
@@ -111,16 +162,27 @@ class EventBuilder:
             widgets.HBox([self.variable, self.copy_button]),
             self.status,
             self.result,
-            widgets.HBox([widgets.HTML("<b>History</b>"), self.refresh_button],
-                         layout=widgets.Layout(align_items="center")),
+            widgets.HBox(
+                [widgets.HTML("<b>History</b>"), self.refresh_button], layout=widgets.Layout(align_items="center")
+            ),
             self.history,
-        ], layout=widgets.Layout(border="1px solid #d0d5dd", padding="6px 10px", max_width="1000px"))
-        self.widget.add_class("lm-builder")
-        for part, css in ((self.service, "service"), (self.event_type, "event"), (self.form, "form"),
-                          (self.preview, "preview"), (self.function, "function"), (self.invoke_button, "invoke"),
-                          (self.invoke_async_button, "invoke-async"), (self.variable, "variable"),
-                          (self.copy_button, "copy"), (self.result, "result"), (self.history, "history"),
-                          (self.render_button, "render"), (self.refresh_button, "refresh")):
+        ]
+        self.add_class("lm-builder")
+        for part, css in (
+            (self.service, "service"),
+            (self.event_type, "event"),
+            (self.form, "form"),
+            (self.preview, "preview"),
+            (self.function, "function"),
+            (self.invoke_button, "invoke"),
+            (self.invoke_async_button, "invoke-async"),
+            (self.variable, "variable"),
+            (self.copy_button, "copy"),
+            (self.result, "result"),
+            (self.history, "history"),
+            (self.render_button, "render"),
+            (self.refresh_button, "refresh"),
+        ):
             part.add_class(f"lm-builder-{css}")  # stable hooks for browser tests and styles
         self._on_function(None)
         self._set_status("info", "Choose a service, then an event type." if name else _NO_FUNCTION)
@@ -165,8 +227,9 @@ class EventBuilder:
     def __repr__(self) -> str:
         return self.summary()
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = dict(self.widget._repr_mimebundle_() or {})
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, with the whole summary as text/plain (ipywidgets cuts repr at 110 characters)."""
+        bundle = dict(super()._repr_mimebundle_(**kwargs) or {})
         bundle["text/plain"] = self.summary()
         return bundle
 
@@ -222,8 +285,10 @@ class EventBuilder:
             self.fields[param.name] = field
             rows.append(field_row(param, field))
         self.form.children = rows
-        self.description.value = (f'<div style="color:#475467;margin-left:94px"><code>{self.template.id}</code>: '
-                                  f"{_escape(self.template.description)}</div>")
+        self.description.value = (
+            f'<div style="color:{theme.MUTED};margin-left:94px"><code>{self.template.id}</code>: '
+            f"{_escape(self.template.description)}</div>"
+        )
         self._render_from_form()
 
     def _on_field(self, change: Any) -> None:
@@ -236,8 +301,9 @@ class EventBuilder:
         try:
             params = self._params()
             settings = self.account.settings
-            event = self.catalog.render(self.template.id, params, region=settings.region,
-                                        account_id=settings.account_id)
+            event = self.catalog.render(
+                self.template.id, params, region=settings.region, account_id=settings.account_id
+            )
         except (LambdaMagicError, FieldError) as exc:
             self._form_error = str(exc)
             self.preview_state.value = self._state_html(f"Form error, preview not updated: {exc}", error=True)
@@ -285,8 +351,9 @@ class EventBuilder:
         for button in buttons:
             button.disabled = True
         try:
-            invocation = self.account.invoke(name, event, invocation_type=invocation_type,
-                                             trigger=f"template:{template}")
+            invocation = self.account.invoke(
+                name, event, invocation_type=invocation_type, trigger=f"template:{template}"
+            )
         finally:
             for button in buttons:
                 button.disabled = False
@@ -295,17 +362,22 @@ class EventBuilder:
 
             invocation.template = self.template.id
             invocation.verdict = verdict_for(self.template.id, event, invocation)
-        self._history.append((invocation.request_id, template + (" (edited)" if self.hand_edited else ""),
-                              invocation_type, invocation))
+        self._history.append(
+            (invocation.request_id, template + (" (edited)" if self.hand_edited else ""), invocation_type, invocation)
+        )
         self.result.value = invocation._repr_html_() or _panel(invocation)
         self._refresh_history()
         self.function.options = self._function_names()
         if invocation.status == "queued":
-            self._set_status("queued", f"{name}: 202, queued; it runs in the background (Refresh history to see it end).")
+            self._set_status(
+                "queued", f"{name}: 202, queued; it runs in the background (Refresh history to see it end)."
+            )
         elif invocation.function_error:
             self._set_status("error", f"{name} failed: {invocation.error_type}: {invocation.error_message}")
         elif invocation.status != "success":
-            self._set_status("error", f"{name}: {invocation.status} ({invocation.error_type}: {invocation.error_message})")
+            self._set_status(
+                "error", f"{name}: {invocation.status} ({invocation.error_type}: {invocation.error_message})"
+            )
         else:
             self._set_status("ok", f"{name}: {invocation.status_code} success in {invocation.duration_ms:.2f} ms.")
 
@@ -351,9 +423,12 @@ class EventBuilder:
     @staticmethod
     def _state_html(text: str, *, edited: bool = False, error: bool = False) -> str:
         kind = "error" if error else ("edited" if edited else "form")
-        colour = "#b42318" if error else ("#b54708" if edited else "#667085")
-        return (f'<span class="lm-builder-preview-state lm-builder-preview-{kind}" '
-                f'style="color:{colour};font-size:12px">{_escape(text)}</span>')
+        mark = "✗ " if error else ("✎ " if edited else "")
+        weight = "600" if error else "normal"
+        return (
+            f'<span class="lm-builder-preview-state lm-builder-preview-{kind}" '
+            f'style="color:{theme.MUTED};font-weight:{weight};font-size:12px">{mark}{_escape(text)}</span>'
+        )
 
     def _function_names(self) -> list[str]:
         return [function.name for function in self.account.list_functions()]
@@ -365,7 +440,7 @@ def _escape(text: str) -> str:
     return escape(text or "")
 
 
-def _panel(invocation: "Invocation") -> str:
+def _panel(invocation: Invocation) -> str:
     from .panels import invocation_html
 
     return invocation_html(invocation)

@@ -8,10 +8,13 @@ text summary.  ``builder.py`` composes them into the widget.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from html import escape
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+
+from . import theme
 
 if TYPE_CHECKING:
     from ..events import Param
@@ -19,14 +22,14 @@ if TYPE_CHECKING:
 LABEL_WIDTH = "150px"
 #: Parameters of these types are edited as JSON text.
 JSON_TYPES = ("json", "records")
-_STATUS_COLOURS = {"info": "#475467", "ok": "#1b7f3b", "error": "#b42318", "queued": "#175cd3"}
+_STATUS_KINDS = {"info": "info", "ok": "success", "error": "error", "queued": "queued"}
 
 
 class FieldError(ValueError):
     """A form field holds a value its parameter cannot take (shown in the status line)."""
 
 
-def make_field(param: "Param") -> widgets.Widget:
+def make_field(param: Param) -> widgets.Widget:
     """The input widget for ``param``: its description is the tooltip, its name the label."""
     common: dict[str, Any] = {
         "description": param.name,
@@ -49,23 +52,27 @@ def make_field(param: "Param") -> widgets.Widget:
     if param.type in JSON_TYPES:
         text = "" if default is None else json.dumps(default, indent=2, ensure_ascii=False)
         rows = min(max(text.count("\n") + 1, 2), 8)
-        return widgets.Textarea(value=text, rows=rows, continuous_update=False,
-                                placeholder="JSON (empty: the template's default)", **common)
+        return widgets.Textarea(
+            value=text, rows=rows, continuous_update=False, placeholder="JSON (empty: the template's default)", **common
+        )
     # strings, and integers/numbers whose default is None ("computed unless given")
     placeholder = "(default)" if default is None else ""
-    return widgets.Text(value="" if default is None else str(default), continuous_update=False,
-                        placeholder=placeholder, **common)
+    return widgets.Text(
+        value="" if default is None else str(default), continuous_update=False, placeholder=placeholder, **common
+    )
 
 
-def field_row(param: "Param", field: widgets.Widget) -> widgets.Widget:
+def field_row(param: Param, field: widgets.Widget) -> widgets.Widget:
     """The field with its one-line description beside it (visible without hovering)."""
-    hint = widgets.HTML(f'<div class="lm-builder-hint" style="color:#667085;font-size:12px;line-height:1.3;'
-                        f'padding-top:4px">{escape(param.description or "")}</div>',
-                        layout=widgets.Layout(margin="0 0 0 8px", flex="1 1 auto"))
+    hint = widgets.HTML(
+        f'<div class="lm-builder-hint" style="color:{theme.MUTED};font-size:12px;line-height:1.3;'
+        f'padding-top:4px">{escape(param.description or "")}</div>',
+        layout=widgets.Layout(margin="0 0 0 8px", flex="1 1 auto"),
+    )
     return widgets.HBox([field, hint], layout=widgets.Layout(align_items="flex-start"))
 
 
-def read_field(param: "Param", field: widgets.Widget) -> tuple[bool, Any]:
+def read_field(param: Param, field: widgets.Widget) -> tuple[bool, Any]:
     """``(given, value)`` for ``param``; ``given`` is False where the template's default applies.
 
     Raises :class:`FieldError` with a one-line message for a value the type cannot hold.
@@ -116,10 +123,12 @@ def _json_reason(exc: ValueError) -> str:
 
 def status_html(kind: str, message: str) -> str:
     """The status line: one ``<div>`` with classes ``lm-builder-status lm-builder-<kind>``."""
-    colour = _STATUS_COLOURS.get(kind, _STATUS_COLOURS["info"])
+    colour = theme.STATUS[_STATUS_KINDS.get(kind, "info")]
     weight = "600" if kind == "error" else "normal"
-    return (f'<div class="lm-builder-status lm-builder-{kind}" style="color:{colour};font-weight:{weight};'
-            f'white-space:pre-wrap">{escape(message)}</div>')
+    return (
+        f'<div class="lm-builder-status lm-builder-{kind}" style="color:{theme.TEXT};font-weight:{weight};'
+        f'border-left:4px solid {colour};padding-left:6px;white-space:pre-wrap">{escape(message)}</div>'
+    )
 
 
 HISTORY_COLUMNS = ["function", "template", "type", "status", "duration_ms"]
@@ -129,7 +138,10 @@ def history_html(rows: Iterable[tuple[str, str, str, str, float | None]], limit:
     """This builder's invocations as a small DataFrame in HTML (newest last, at most ``limit``)."""
     rows = list(rows)
     if not rows:
-        return '<div class="lm-builder-history-content" style="color:#667085">No invocations from this builder yet.</div>'
+        return (
+            f'<div class="lm-builder-history-content" style="color:{theme.MUTED}">'
+            "No invocations from this builder yet.</div>"
+        )
     import pandas as pd
 
     frame = pd.DataFrame.from_records(rows[-limit:], columns=HISTORY_COLUMNS)
@@ -142,7 +154,7 @@ def history_html(rows: Iterable[tuple[str, str, str, str, float | None]], limit:
 _HISTORY_STYLE = (
     "<style>.lm-builder-history-table{border-collapse:collapse;font-size:12px}"
     ".lm-builder-history-table th,.lm-builder-history-table td{text-align:left;padding:2px 12px 2px 0}"
-    ".lm-builder-history-table th{color:#475467;border-bottom:1px solid #d0d5dd}</style>"
+    f".lm-builder-history-table th{{color:{theme.MUTED};border-bottom:1px solid {theme.BORDER}}}</style>"
 )
 
 

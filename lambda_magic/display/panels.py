@@ -12,38 +12,44 @@ import json
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from ..runtime.log_excerpt import PANEL_HEAD, PANEL_TAIL, excerpt, hidden_line
+from . import theme
+from .tabs import expand_tabs
+
 if TYPE_CHECKING:
     from ..runtime.function import Function
     from ..runtime.invocation import Invocation
 
-_COLOURS = {"success": "#1b7f3b", "error": "#b42318", "timeout": "#b54708", "queued": "#175cd3", "dry-run": "#475467",
-            "throttled": "#b54708"}
-_BOX = "font-family:var(--jp-ui-font-family,sans-serif);font-size:13px;border:1px solid #d0d5dd;border-radius:6px;padding:8px 10px;margin:2px 0;max-width:980px"
-_TH = "text-align:left;vertical-align:top;padding:2px 10px 2px 0;color:#475467;font-weight:600;white-space:nowrap"
-_PRE = "margin:0;white-space:pre-wrap;word-break:break-word;font-size:12px"
+_RESULT_CHARS = 20_000  # characters of a result the panel shows (inv.payload has all of it)
 
 
-def invocation_html(invocation: "Invocation") -> str:
+def invocation_html(invocation: Invocation) -> str:
     inv = invocation
-    colour = _COLOURS.get(inv.status, "#475467")
-    start = "cold start" if inv.cold_start else ("warm start" if inv.status not in ("queued", "dry-run", "throttled") else "")
+    colour = theme.STATUS.get(inv.status, theme.STATUS["info"])
+    start = (
+        "cold start"
+        if inv.cold_start
+        else ("warm start" if inv.status not in ("queued", "dry-run", "throttled") else "")
+    )
     if inv.attempt is not None:
         start = f"attempt {inv.attempt}, {start}"
     head = (
-        f'<div style="margin-bottom:6px"><b>{escape(inv.function_name)}</b> · {escape(inv.version)} · '
-        f"{escape(inv.invocation_type)} · "
-        f'<span style="background:{colour};color:white;border-radius:4px;padding:0 6px">{inv.status_code} {escape(inv.status)}</span>'
+        f'<div style="margin-bottom:6px"><strong>{escape(inv.function_name)}</strong> · {escape(inv.version)} · '
+        f"{escape(inv.invocation_type)} · {theme.badge(inv.status, f'{inv.status_code} {inv.status}')}"
         + (f" · {start}" if start else "")
         + "</div>"
     )
     rows = []
     if inv.status == "success":
-        rows.append(("Result", f'<pre style="{_PRE}">{escape(_pretty(inv.payload))}</pre>'))
+        rows.append(("Result", f'<pre style="{theme.PRE}">{escape(_cut(_pretty(inv.payload), _RESULT_CHARS))}</pre>'))
     elif inv.error is not None:
         stack = "".join(inv.error.get("stackTrace") or [])
-        error = f"<b>{escape(str(inv.error_type))}</b>: {escape(str(inv.error_message))}"
+        error = f"<strong>{escape(str(inv.error_type))}</strong>: {escape(str(inv.error_message))}"
         if stack:
-            error += f'<pre style="{_PRE};color:#b42318">{escape(stack)}</pre>'
+            error += (
+                f'<pre style="{theme.PRE};border-left:3px solid {theme.STATUS["error"]};padding-left:6px">'
+                f"{escape(stack)}</pre>"
+            )
         rows.append(("Error", error))
     elif inv.status == "queued":
         rows.append(("Queued", "202 Accepted: the event is queued and runs in the background (see invocations)."))
@@ -54,41 +60,98 @@ def invocation_html(invocation: "Invocation") -> str:
     if inv.duration_ms is not None:
         rows.append(("Timing", _timing(inv)))
         rows.append(("Memory", _memory(inv)))
-        rows.append(("Cost", f"${inv.cost_usd:.10f} ({inv.billed_duration_ms} ms billed × {inv.memory_size_mb} MB, "
-                              f"{escape(str(inv.architecture))}, us-east-1 prices)"))
+        rows.append(
+            (
+                "Cost",
+                f"${inv.cost_usd:.10f} ({inv.billed_duration_ms} ms billed × {inv.memory_size_mb} MB, "
+                f"{escape(str(inv.architecture))}, us-east-1 prices)",
+            )
+        )
     if inv.verdict is not None:
-        rows.append(("Service", _verdict(inv.verdict)))
+        rows.append(("Service", verdict_html(inv.verdict)))
     for note in inv.limitations:
         rows.append(("Note", escape(note)))
     rows.append(("Request", f"<code>{escape(inv.request_id)}</code>"))
-    table = "".join(f'<tr><th style="{_TH}">{name}</th><td style="text-align:left">{value}</td></tr>' for name, value in rows)
-    log = ""
-    lines = inv.init_log_lines + inv.log_lines
-    if lines:
-        log = (
-            f'<details open><summary style="cursor:pointer;color:#475467">Log ({len(lines)} events)</summary>'
-            f'<pre style="{_PRE};background:#f9fafb;padding:4px">{escape(chr(10).join(lines))}</pre></details>'
+    return (
+        f'<div class="lambda-magic-invocation" style="{theme.BOX};border-left:4px solid {colour}">'
+        f"{head}{_table(rows)}{log_html(inv.init_log_lines + inv.log_lines, inv.request_id)}</div>"
+    )
+
+
+def log_html(lines: list[str], request_id: str) -> str:
+    """The log of one invocation: its first and last lines in a scroll area, saying how many are hidden."""
+    if not lines:
+        return ""
+    log = excerpt(lines, PANEL_HEAD, PANEL_TAIL)
+    shown = list(log.head)
+    title = f"Log ({log.total:,} {'line' if log.total == 1 else 'lines'})"
+    if log.hidden:
+        shown.append(hidden_line(log.hidden, request_id))
+        title = (
+            f"Log ({log.total:,} lines: the first {len(log.head)} and the last {len(log.tail)}; {log.hidden:,} hidden)"
         )
-    return f'<div class="lambda-magic-invocation" style="{_BOX};border-left:4px solid {colour}">{head}<table>{table}</table>{log}</div>'
+    shown.extend(log.tail)
+    return (
+        f'<details open><summary style="cursor:pointer;color:{theme.MUTED}">{title}</summary>'
+        f'<pre class="lambda-magic-log" style="{theme.LOG}">{escape(expand_tabs(chr(10).join(shown)))}</pre></details>'
+    )
 
 
-def _verdict(verdict: Any) -> str:
-    colour = "#1b7f3b" if verdict.ok else "#b42318"
-    html = f'<b>{escape(verdict.source)}</b>: <span style="color:{colour}">{escape(verdict.summary)}</span>'
+def verdict_tone(verdict: Any) -> str:
+    """``problem`` (a broken rule or a failed function), ``fails`` (a valid answer the service turns into a
+    failure: a 4xx/5xx status, an authorizer's deny, failed batch items, a FAILED resource) or ``ok``."""
+    if not verdict.ok:
+        return "problem"
+    details = verdict.details or {}
+    status = details.get("statusCode")
+    failed = (
+        (isinstance(status, int) and status >= 400)
+        or details.get("authorized") is False
+        or bool(details.get("failed_item_ids"))
+        or str(details.get("resource_status") or "").endswith("_FAILED")
+        or details.get("action_status") == "Failed"
+        or bool(details.get("exception"))
+    )
+    return "fails" if failed else "ok"
+
+
+_TONES = {"ok": ("success", "✓ ok"), "fails": ("warning", "! fails"), "problem": ("error", "✗ problem")}
+
+
+def verdict_html(verdict: Any) -> str:
+    """The calling service's verdict: a badge (green only when the call succeeds) and the summary."""
+    kind, label = _TONES[verdict_tone(verdict)]
+    html = f"<strong>{escape(verdict.source)}</strong>: {theme.badge(kind, label)} {escape(verdict.summary)}"
     if verdict.problems:
-        html += "<ul style=\"margin:2px 0\">" + "".join(f"<li>{escape(p)}</li>" for p in verdict.problems) + "</ul>"
+        html += '<ul style="margin:2px 0">' + "".join(f"<li>{escape(p)}</li>" for p in verdict.problems) + "</ul>"
     return html
 
 
-def _timing(inv: "Invocation") -> str:
+def _table(rows: list[tuple[str, str]]) -> str:
+    return (
+        "<table>"
+        + "".join(
+            f'<tr><th style="{theme.TH}">{name}</th><td style="{theme.TD}">{value}</td></tr>' for name, value in rows
+        )
+        + "</table>"
+    )
+
+
+def _bar(parts: str) -> str:
+    return (
+        f'<div style="display:flex;width:320px;max-width:100%;height:10px;background:{theme.TRACK};'
+        f'border-radius:3px;overflow:hidden;margin:2px 0">{parts}</div>'
+    )
+
+
+def _timing(inv: Invocation) -> str:
     init = inv.init_duration_ms or 0.0
     billed = max(float(inv.billed_duration_ms or 0), 1e-9)
     init_w = min(init / billed * 100, 100)
-    run_w = min(inv.duration_ms / billed * 100, 100 - init_w)
-    bar = (
-        '<div style="display:flex;width:320px;height:10px;background:#eaecf0;border-radius:3px;overflow:hidden;margin:2px 0">'
-        f'<div title="init" style="width:{init_w:.1f}%;background:#f79009"></div>'
-        f'<div title="duration" style="width:{run_w:.1f}%;background:#2e90fa"></div></div>'
+    run_w = min((inv.duration_ms or 0.0) / billed * 100, 100 - init_w)
+    bar = _bar(
+        f'<div title="init" style="width:{init_w:.1f}%;background:{theme.FILL["init"]}"></div>'
+        f'<div title="duration" style="width:{run_w:.1f}%;background:{theme.FILL["duration"]}"></div>'
     )
     text = f"Duration {inv.duration_ms:.2f} ms"
     if inv.init_duration_ms is not None:
@@ -96,16 +159,21 @@ def _timing(inv: "Invocation") -> str:
     return f"{bar}{text} → Billed {inv.billed_duration_ms} ms"
 
 
-def _memory(inv: "Invocation") -> str:
+def _memory(inv: Invocation) -> str:
     if inv.max_memory_used_mb is None:
         return f"not measured (inline) of {inv.memory_size_mb} MB"
-    share = min(inv.max_memory_used_mb / inv.memory_size_mb * 100, 100)
-    colour = "#b42318" if share >= 100 else "#12b76a"
+    share = min(inv.max_memory_used_mb / (inv.memory_size_mb or 128) * 100, 100)
+    fill = theme.FILL["memory-full"] if share >= 100 else theme.FILL["memory"]
     return (
-        '<div style="width:320px;height:10px;background:#eaecf0;border-radius:3px;overflow:hidden;margin:2px 0">'
-        f'<div style="width:{share:.1f}%;height:100%;background:{colour}"></div></div>'
-        f"{inv.max_memory_used_mb} MB used of {inv.memory_size_mb} MB"
+        _bar(f'<div style="width:{share:.1f}%;height:100%;background:{fill}"></div>')
+        + f"{inv.max_memory_used_mb} MB used of {inv.memory_size_mb} MB"
     )
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n... ({len(text) - limit:,} more characters: the invocation's payload has them all)"
 
 
 def _pretty(value: Any) -> str:
@@ -117,32 +185,41 @@ def _pretty(value: Any) -> str:
         return repr(value)
 
 
-def function_html(function: "Function", *, updated: bool = False) -> str:
+def function_html(function: Function, *, updated: bool = False) -> str:
     c = function.config
     action = "updated" if updated else "registered"
+    level = f" · level {c.log_level}" if c.log_level else ""
     env = ", ".join(f"{escape(k)}={escape(v)}" for k, v in c.env.items()) or "none"
     rows = [
-        ("Function", f"<b>{escape(function.name)}</b> {action} ({escape(function.version)})"),
+        ("Function", f"<strong>{escape(function.name)}</strong> {action} ({escape(function.version)})"),
         ("ARN", f"<code>{escape(function.arn)}</code>"),
         ("Handler", f"<code>{escape(c.handler_setting)}</code> · {c.runtime} · {c.architecture}"),
-        ("Limits", f"{c.memory_mb} MB memory · {c.timeout_s} s timeout"
-                   + (f" · reserved concurrency {function.reserved_concurrency}"
-                      if function.reserved_concurrency is not None else "")),
+        (
+            "Limits",
+            f"{c.memory_mb} MB memory · {c.timeout_s} s timeout"
+            + (
+                f" · reserved concurrency {function.reserved_concurrency}"
+                if function.reserved_concurrency is not None
+                else ""
+            ),
+        ),
         ("Isolation", escape(c.isolation)),
-        ("Logs", f"{escape(c.log_format)} format{' · level ' + c.log_level if c.log_level else ''} · {escape(function.log_group_name)}"),
+        ("Logs", f"{escape(c.log_format)} format{level} · {escape(function.log_group_name)}"),
         ("Environment", env),
         ("Code", f"{function.code_size} bytes · CodeSha256 <code>{escape(function.code_sha256)}</code>"),
     ]
     if c.description:
         rows.insert(1, ("Description", escape(c.description)))
-    table = "".join(f'<tr><th style="{_TH}">{name}</th><td style="text-align:left">{value}</td></tr>' for name, value in rows)
-    return f'<div class="lambda-magic-function" style="{_BOX};border-left:4px solid #7f56d9"><table>{table}</table></div>'
+    return (
+        f'<div class="lambda-magic-function" style="{theme.BOX};border-left:4px solid {theme.STATUS["function"]}">'
+        f"{_table(rows)}</div>"
+    )
 
 
 class FunctionPanel:
     """What a ``%%lambda`` cell shows: the registered function, compactly."""
 
-    def __init__(self, function: "Function", *, updated: bool = False):
+    def __init__(self, function: Function, *, updated: bool = False):
         self.function = function
         self.updated = updated
 

@@ -11,12 +11,12 @@ if TYPE_CHECKING:
 class DisplayPresenter:
     """Renders invocations; imports its rendering modules (and pandas) on first use."""
 
-    def invocation_html(self, invocation: "Invocation") -> str:
+    def invocation_html(self, invocation: Invocation) -> str:
         from .panels import invocation_html
 
         return invocation_html(invocation)
 
-    def invocation_frame(self, invocation: "Invocation") -> Any:
+    def invocation_frame(self, invocation: Invocation) -> Any:
         from .frames import invocations_frame
 
         return invocations_frame([invocation])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Sequence
+from typing import Any
 
 
-def run_with_progress(call: Callable[[Any], Any], items: Sequence[Any], *, concurrency: int, description: str,
-                      show: bool = True) -> list[Any]:
+def run_with_progress(
+    call: Callable[[Any], Any], items: Sequence[Any], *, concurrency: int, description: str, show: bool = True
+) -> list[Any]:
     """``call(item)`` for every item, ``concurrency`` at a time; results in item order.
 
     A throttled call (``TooManyRequestsException``) gives its recorded throttle row.

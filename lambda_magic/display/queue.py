@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
-from typing import Any, Mapping
+from typing import Any
+
+from . import theme
 
 _COLUMNS = [
-    ("received", "received"), ("queued", "queued"), ("in_flight", "in flight"), ("delayed", "waiting to retry"),
-    ("succeeded", "succeeded"), ("to_failure_destination", "to failure destination"),
-    ("dead_lettered", "dead-lettered"), ("dropped", "dropped"), ("retries", "retries"), ("throttles", "throttles"),
+    ("received", "received"),
+    ("queued", "queued"),
+    ("in_flight", "in flight"),
+    ("delayed", "waiting to retry"),
+    ("succeeded", "succeeded"),
+    ("to_failure_destination", "to failure destination"),
+    ("dead_lettered", "dead-lettered"),
+    ("dropped", "dropped"),
+    ("retries", "retries"),
+    ("throttles", "throttles"),
     ("destination_delivery_failures", "destination delivery failures"),
 ]
 
@@ -35,18 +45,24 @@ class QueuePanel:
             return "<p>No asynchronous events yet.</p>"
         head = "".join(f"<th>{escape(title)}</th>" for _, title in _COLUMNS)
         rows = "".join(
-            f"<tr><td><b>{escape(name)}</b></td>" + "".join(f"<td>{escape(cell)}</td>" for cell in self._cells(ledger))
-            + f"<td>{'✓' if ledger.balances() else '✗'}</td></tr>"
+            f"<tr><td><strong>{escape(name)}</strong></td>"
+            + "".join(f"<td>{escape(cell)}</td>" for cell in self._cells(ledger))
+            + f"<td>{'✓ yes' if ledger.balances() else '✗ no'}</td></tr>"
             for name, ledger in self.ledgers.items()
         )
-        return (f'<table class="lambda-magic-queue"><thead><tr><th>function</th>{head}<th>balanced</th></tr></thead>'
-                f"<tbody>{rows}</tbody></table>")
+        return (
+            f'<div class="lambda-magic-queue-panel" style="{theme.SCROLL}">'
+            f'<table class="lambda-magic-queue"><thead><tr><th>function</th>{head}<th>balanced</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>"
+        )
 
     def __repr__(self) -> str:
         if not self.ledgers:
             return "No asynchronous events yet."
         lines = []
         for name, ledger in self.ledgers.items():
-            parts = [f"{title} {cell}" for (_, title), cell in zip(_COLUMNS, self._cells(ledger)) if cell != "0"]
+            parts = [
+                f"{title} {cell}" for (_, title), cell in zip(_COLUMNS, self._cells(ledger), strict=True) if cell != "0"
+            ]
             lines.append(f"{name}: " + ", ".join(parts) + ("" if ledger.balances() else "  (DOES NOT BALANCE)"))
         return "\n".join(lines)

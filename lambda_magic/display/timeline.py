@@ -4,12 +4,30 @@ invocation, cold starts, errors, throttles and retries marked; concurrency below
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..runtime.invocation import Invocation
 
 _COLOURS = {"init": "#f79009", "success": "#2e90fa", "error": "#d92d20", "timeout": "#b54708"}
+#: A solid white page with dark ink whatever style the notebook set: the PNG reads on
+#: light and dark themes alike (a transparent figure's black text vanishes on dark).
+_PAPER: dict[Any, Any] = {
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "savefig.transparent": False,
+    "text.color": "#101828",
+    "axes.labelcolor": "#101828",
+    "axes.edgecolor": "#344054",
+    "xtick.color": "#344054",
+    "ytick.color": "#344054",
+    "legend.facecolor": "white",
+    "legend.edgecolor": "#d0d5dd",
+    "legend.labelcolor": "#101828",
+    "axes.titlecolor": "#101828",
+}
 
 
 class _GapAxis:
@@ -37,7 +55,13 @@ class Timeline:
     real length, so a burst and the retries a minute later both stay visible.
     """
 
-    def __init__(self, invocations: Iterable["Invocation"], name: str | None = None, *, gap_s: float = 2.0):
+    def __init__(self, invocations: Iterable[Invocation], name: str | None = None, *, gap_s: float = 2.0):
+        import matplotlib
+
+        with matplotlib.rc_context(_PAPER):
+            self._draw(invocations, name, gap_s)
+
+    def _draw(self, invocations: Iterable[Invocation], name: str | None, gap_s: float) -> None:
         from matplotlib.figure import Figure
 
         records = [i for i in invocations if name is None or i.function_name == name]
@@ -55,8 +79,15 @@ class Timeline:
         for at, removed in self.x.cuts:
             for axes in (top, bottom):
                 axes.axvline(self.x(at), color="#98a2b3", linestyle=":", linewidth=1)
-            top.annotate(f"{removed + self.x.shown_s:.0f} s idle", (self.x(at), 1.0), xycoords=("data", "axes fraction"),
-                         fontsize="x-small", color="#667085", ha="left", va="bottom")
+            top.annotate(
+                f"{removed + self.x.shown_s:.0f} s idle",
+                (self.x(at), 1.0),
+                xycoords=("data", "axes fraction"),
+                fontsize="x-small",
+                color="#667085",
+                ha="left",
+                va="bottom",
+            )
         top.set_title(f"Execution environments of {name or 'all functions'}", pad=14)
         bottom.set_xlabel("seconds since the first request (account clock; long idle gaps shortened)")
 
@@ -69,19 +100,31 @@ class Timeline:
             init = (inv.init_duration_ms or 0) / 1000
             if init:
                 axes.broken_barh([(x, init)], (y - 0.35, 0.7), color=_COLOURS["init"])
-            axes.broken_barh([(x + init, max(inv.duration_ms / 1000, 1e-4))], (y - 0.35, 0.7),
-                             color=_COLOURS.get(inv.status, "#475467"))
+            axes.broken_barh(
+                [(x + init, max((inv.duration_ms or 0) / 1000, 1e-4))],
+                (y - 0.35, 0.7),
+                color=_COLOURS.get(inv.status, "#475467"),
+            )
             if inv.cold_start:
-                axes.plot([x], [y], marker="*", color="black", markersize=7, linestyle="none")
+                axes.plot([x], [y], marker="*", color="#101828", markersize=7, linestyle="none")
             if inv.attempt and inv.attempt > 1 and inv.request_id in first_attempts:
                 prev_x, prev_y = first_attempts[inv.request_id]
-                axes.annotate("", xy=(x, y), xytext=(prev_x, prev_y),
-                              arrowprops={"arrowstyle": "->", "color": "#667085", "linestyle": "--"})
-            first_attempts[inv.request_id] = (x + init + inv.duration_ms / 1000, y)
+                axes.annotate(
+                    "",
+                    xy=(x, y),
+                    xytext=(prev_x, prev_y),
+                    arrowprops={"arrowstyle": "->", "color": "#667085", "linestyle": "--"},
+                )
+            first_attempts[inv.request_id] = (x + init + (inv.duration_ms or 0) / 1000, y)
         throttle_row = len(self.streams)
         if self.throttled:
-            axes.plot([self.x(i.start) for i in self.throttled], [throttle_row] * len(self.throttled),
-                      marker="x", color=_COLOURS["error"], linestyle="none")
+            axes.plot(
+                [self.x(i.start) for i in self.throttled],
+                [throttle_row] * len(self.throttled),
+                marker="x",
+                color=_COLOURS["error"],
+                linestyle="none",
+            )
         labels = [f"env {index + 1}" for index in range(len(self.streams))] + (["throttled"] if self.throttled else [])
         axes.set_yticks(range(len(labels)), labels)
         axes.set_ylim(-0.7, max(len(labels), 1) - 0.3)
@@ -89,13 +132,19 @@ class Timeline:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        handles = [Patch(color=_COLOURS["init"], label="init"), Patch(color=_COLOURS["success"], label="invocation"),
-                   Patch(color=_COLOURS["error"], label="error"), Patch(color=_COLOURS["timeout"], label="timeout"),
-                   Line2D([], [], marker="*", color="black", linestyle="none", label="cold start")]
+        handles = [
+            Patch(color=_COLOURS["init"], label="init"),
+            Patch(color=_COLOURS["success"], label="invocation"),
+            Patch(color=_COLOURS["error"], label="error"),
+            Patch(color=_COLOURS["timeout"], label="timeout"),
+            Line2D([], [], marker="*", color="#101828", linestyle="none", label="cold start"),
+        ]
         axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
 
     def _draw_concurrency(self, axes: Any) -> None:
-        changes = sorted([(self.x(i.start), 1) for i in self.ran] + [(self.x(i.start + _busy(i)), -1) for i in self.ran])
+        changes = sorted(
+            [(self.x(i.start), 1) for i in self.ran] + [(self.x(i.start + _busy(i)), -1) for i in self.ran]
+        )
         xs, ys, level = [0.0], [0], 0
         for x, delta in changes:
             level += delta
@@ -115,19 +164,21 @@ class Timeline:
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=90)
+        self.figure.savefig(buffer, format="png", dpi=90, facecolor="white", transparent=False)
         return buffer.getvalue()
 
     def __repr__(self) -> str:
         cold = sum(1 for i in self.ran if i.cold_start)
         errors = sum(1 for i in self.ran if i.status != "success")
-        return (f"Timeline: {_count(len(self.ran), 'invocation')} in "
-                f"{_count(len(self.streams), 'execution environment')} ({_count(cold, 'cold start')}, "
-                f"{_count(errors, 'error')}, {_count(len(self.throttled), 'throttle')}, "
-                f"peak concurrency {self.peak_concurrency})")
+        return (
+            f"Timeline: {_count(len(self.ran), 'invocation')} in "
+            f"{_count(len(self.streams), 'execution environment')} ({_count(cold, 'cold start')}, "
+            f"{_count(errors, 'error')}, {_count(len(self.throttled), 'throttle')}, "
+            f"peak concurrency {self.peak_concurrency})"
+        )
 
 
-def _busy(inv: "Invocation") -> float:
+def _busy(inv: Invocation) -> float:
     """Seconds the invocation occupied its environment (init and invoke)."""
     return ((inv.init_duration_ms or 0) + (inv.duration_ms or 0)) / 1000
 

@@ -135,8 +135,14 @@ class Invocation:
             lines.extend(f"  - {problem}" for problem in self.verdict.problems)
         lines.extend(f"  note: {note}" for note in self.limitations)
         if self.init_log_lines or self.log_lines:
+            from .log_excerpt import TEXT_HEAD, TEXT_TAIL, excerpt, hidden_line
+
+            log = excerpt(self.init_log_lines + self.log_lines, TEXT_HEAD, TEXT_TAIL)
             lines.append("Log:")
-            lines.extend("  " + line.replace("\n", "\n  ") for line in self.init_log_lines + self.log_lines)
+            lines.extend("  " + line for line in log.head)
+            if log.hidden:
+                lines.append("  " + hidden_line(log.hidden, self.request_id))
+            lines.extend("  " + line for line in log.tail)
         return "\n".join(lines)
 
 

@@ -10,66 +10,23 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
-from pathlib import Path
 
-import nbformat
 import pytest
 
 FUNCTION = "bucket_echo"
 BUCKET = "lecture-bucket-42"
 TIMEOUT_MS = 60_000
 
-HANDLER = f'''%%lambda {FUNCTION}
+HANDLER = f"""%%lambda {FUNCTION}
 def lambda_handler(event, context):
     return {{"bucket": event["Records"][0]["s3"]["bucket"]["name"]}}
-'''
-BUILDER = f'''%lambda builder {FUNCTION}'''
-KERNEL_IDLE = """() => {
-    const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-    const kernel = widget && widget.sessionContext && widget.sessionContext.session
-        && widget.sessionContext.session.kernel;
-    return !!kernel && kernel.status === 'idle';
-}"""
-
-
-def _write_notebook(folder: Path) -> str:
-    """A unique notebook per test, so no stale kernel is reattached (pitfall 5)."""
-    name = f"builder_demo_{uuid.uuid4().hex[:8]}.ipynb"
-    notebook = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell("%load_ext lambda_magic"),
-            nbformat.v4.new_code_cell(HANDLER),
-            nbformat.v4.new_code_cell(BUILDER),
-        ],
-        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-    )
-    nbformat.write(notebook, folder / name)
-    return name
-
-
-def _run_all_cells(page) -> None:
-    """Run menu -> Run All Cells with real clicks; again if the first click came before the notebook was ready."""
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import expect
-
-    run_all = page.locator(".lm-Menu-item:not(.lm-mod-disabled)",
-                           has=page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")))
-    first_prompt = page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first
-    for _ in range(3):
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        try:
-            run_all.click(timeout=10_000)
-            expect(first_prompt).to_have_text(re.compile(r"\[(\*|\d+)\]"), timeout=10_000)
-            return
-        except (AssertionError, PlaywrightError):
-            page.keyboard.press("Escape")
-    pytest.fail("Run > Run All Cells did not start the notebook's cells")
+"""
+BUILDER = f"""%lambda builder {FUNCTION}"""
 
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_builder_invokes_s3_put_with_an_edited_bucket(lab_server, chromium_page, tmp_path):
+def test_builder_invokes_s3_put_with_an_edited_bucket(lab_server, chromium_page, lab_tools, tmp_path):
     from playwright.sync_api import expect
 
     page, page_errors = chromium_page
@@ -82,12 +39,12 @@ def test_builder_invokes_s3_put_with_an_edited_bucket(lab_server, chromium_page,
         timings[name] = now - mark
         mark = now
 
-    notebook = _write_notebook(lab_server.root)
+    notebook = lab_tools.write_notebook(lab_server.root, "builder_demo", ["%load_ext lambda_magic", HANDLER, BUILDER])
     page.goto(f"{lab_server.url}/lab/tree/{notebook}?token={lab_server.token}&reset", timeout=TIMEOUT_MS)
-    page.wait_for_function(KERNEL_IDLE, timeout=TIMEOUT_MS, polling=200)
+    page.wait_for_function(lab_tools.kernel_idle, timeout=TIMEOUT_MS, polling=200)
     lap("page open, kernel idle")
 
-    _run_all_cells(page)
+    lab_tools.run_all_cells(page)
     builder = page.locator(".lm-builder")
     expect(builder).to_be_visible(timeout=TIMEOUT_MS)
     lap("run all cells, builder shown")
@@ -118,6 +75,10 @@ def test_builder_invokes_s3_put_with_an_edited_bucket(lab_server, chromium_page,
     expect(page.locator(".lm-builder-status")).to_have_class(re.compile(r"\blm-builder-ok\b"))
     expect(page.locator(".lm-builder-history-table tbody tr")).to_have_count(1)
     lap("invoke, panel shows the result")
+
+    # the default (light) theme: the result panel's text reads too (WCAG contrast >= 4.5)
+    contrast = panel.evaluate(lab_tools.contrast_js)
+    assert contrast and not [r for r in contrast if r["ratio"] < 4.5], [r for r in contrast if r["ratio"] < 4.5][:5]
 
     # JupyterLab scrolls inside its own panel: an element screenshot, not full_page (pitfall 8)
     builder.scroll_into_view_if_needed()

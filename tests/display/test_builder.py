@@ -351,3 +351,23 @@ def test_displays_as_the_widget_with_a_deterministic_text_summary(catalog):
     assert bundle["text/plain"].startswith("Event builder for function echo: s3/put (")
     assert "bucket=summary-bucket" in bundle["text/plain"]
     assert "\n" not in bundle["text/plain"]
+
+
+# --- the builder is a widget that composes ------------------------------------------------------
+
+
+def test_the_builder_is_a_vbox_that_composes_with_other_widgets():
+    lm.register("echo", ECHO)
+    builder = lm.builder("echo")
+    out = widgets.Output()
+    row = widgets.HBox([builder, out])
+    assert isinstance(builder, widgets.VBox) and row.children == (builder, out)
+    assert builder.widget is builder and "lm-builder" in builder._dom_classes
+    assert builder.preview in builder.children and builder.status in builder.children
+    bundle = row._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == row.model_id
+    # the builder still drives itself inside the box
+    builder.select("s3/put")
+    builder.invoke_button.click()
+    assert status_kind(builder) == "ok" and "200 success" in builder.result.value
+    assert builder._repr_mimebundle_()["text/plain"] == builder.summary()

@@ -22,9 +22,21 @@ def test_invocations_columns_and_types(account):
     lm.invoke("f", {"a": 2})
     frame = lm.invocations()
     assert list(frame.columns[:15]) == [
-        "request_id", "function", "version", "invocation_type", "trigger", "start", "duration_ms",
-        "billed_duration_ms", "init_duration_ms", "memory_size_mb", "max_memory_used_mb", "cold_start", "status",
-        "error_type", "cost_usd",
+        "request_id",
+        "function",
+        "version",
+        "invocation_type",
+        "trigger",
+        "start",
+        "duration_ms",
+        "billed_duration_ms",
+        "init_duration_ms",
+        "memory_size_mb",
+        "max_memory_used_mb",
+        "cold_start",
+        "status",
+        "error_type",
+        "cost_usd",
     ]
     assert isinstance(frame["start"].dtype, pd.DatetimeTZDtype) and str(frame["start"].dt.tz) == "UTC"
     assert frame["duration_ms"].dtype == "float64"
@@ -52,7 +64,15 @@ def test_functions_columns(account):
     lm.register("a", CODE, architecture="arm64")
     frame = lm.functions()
     assert list(frame.columns[:9]) == [
-        "name", "arn", "runtime", "handler", "memory_mb", "timeout_s", "code_sha256", "code_size", "last_modified",
+        "name",
+        "arn",
+        "runtime",
+        "handler",
+        "memory_mb",
+        "timeout_s",
+        "code_sha256",
+        "code_size",
+        "last_modified",
     ]
     assert frame["name"].tolist() == ["a", "b"]
     assert frame["handler"].tolist() == ["lambda_function.lambda_handler"] * 2

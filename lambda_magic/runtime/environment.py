@@ -20,7 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Mapping
 
 from . import wire
 from .context import LambdaContext
@@ -69,8 +69,10 @@ class InvokeResult:
     exit_reason: str = ""
 
 
-def environment_variables(function: Function, log_stream: str, initialization_type: str, credentials: dict[str, str]) -> dict[str, str]:
-    """The variables Lambda's Python runtime sets, then the function's own."""
+def environment_variables(function: Function, log_stream: str, initialization_type: str, credentials: dict[str, str],
+                          endpoints: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables Lambda's Python runtime sets, the account's loopback ``endpoints``
+    (``ServiceEndpoints.environment()``: the local cloud, X-Ray...), then the function's own."""
     config = function.config
     region = function.region
     bindir = os.path.dirname(sys.executable)
@@ -95,8 +97,8 @@ def environment_variables(function: Function, log_stream: str, initialization_ty
         "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
         "PYTHONPATH": "/var/runtime",
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
         **credentials,
+        **(endpoints or {}),
     }
     if config.log_level:
         variables["AWS_LAMBDA_LOG_LEVEL"] = config.log_level

@@ -68,6 +68,8 @@ class LocalCloud:
         #: Why the embedded server last failed to start (None once it starts).
         self.failure: str | None = None
         self._clients: dict[str, Any] = {}
+        self._session: Any = None
+        self._sdk_lock = threading.Lock()
 
     @property
     def running(self) -> bool:
@@ -192,27 +194,31 @@ class LocalCloud:
             raise LocalCloudError(_MISSING_MOTO)
         return self.endpoint()
 
-    def client(self, service: str) -> Any:
-        """A boto3 client bound to the local cloud (one per service, reused)."""
+    def _sdk(self) -> Any:
+        """The cloud's own boto3 session (never boto3's default one, which handler code may use)."""
         import boto3
 
+        if self._session is None:
+            self._session = boto3.session.Session(
+                region_name=self.region, aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=self.credentials["AWS_SESSION_TOKEN"])
+        return self._session
+
+    def client(self, service: str) -> Any:
+        """A boto3 client bound to the local cloud (one per service, reused)."""
         url = self._checked_endpoint()
         key = f"{service}@{url}"
-        if key not in self._clients:
-            self._clients[key] = boto3.client(service, endpoint_url=url, region_name=self.region,
-                                              aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
-                                              aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
-                                              aws_session_token=self.credentials["AWS_SESSION_TOKEN"])
-        return self._clients[key]
+        with self._sdk_lock:
+            if key not in self._clients:
+                self._clients[key] = self._sdk().client(service, endpoint_url=url)
+            return self._clients[key]
 
     def resource(self, service: str) -> Any:
         """A boto3 resource bound to the local cloud."""
-        import boto3
-
-        return boto3.resource(service, endpoint_url=self._checked_endpoint(), region_name=self.region,
-                              aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
-                              aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
-                              aws_session_token=self.credentials["AWS_SESSION_TOKEN"])
+        url = self._checked_endpoint()
+        with self._sdk_lock:
+            return self._sdk().resource(service, endpoint_url=url)
 
     # --- lifecycle ---------------------------------------------------------------------------
 

@@ -119,7 +119,7 @@ class LocalCloud:
         refuse_until = 0.0
         try:
             while True:
-                readable, _, _ = select.select([listener, wake_r], [], [])
+                readable, _, _ = select.select([listener.fileno(), wake_r], [], [])
                 if wake_r in readable:
                     return  # only close() writes or closes it
                 if time.monotonic() < refuse_until:
@@ -270,9 +270,10 @@ def _refuse_pending(listener: socket.socket) -> None:
 
 def _wait_for_eof(stream: IO[bytes], wake_r: int) -> bool:
     """Read ``stream`` until EOF (the server process ended): True; False if woken first."""
+    fd = stream.fileno()
     while True:
-        readable, _, _ = select.select([stream, wake_r], [], [])
+        readable, _, _ = select.select([fd, wake_r], [], [])
         if wake_r in readable:
             return False
-        if not os.read(stream.fileno(), 4096):
+        if not os.read(fd, 4096):
             return True

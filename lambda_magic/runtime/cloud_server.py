@@ -25,7 +25,7 @@ def main(control_fd: int, listen_fd: int) -> None:
     try:
         from moto.moto_server.werkzeug_app import MotoRequestHandler
     except ImportError:  # older moto: werkzeug's own handler
-        MotoRequestHandler = None  # noqa: N806
+        MotoRequestHandler = None
 
     parent = os.getppid()
     server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,

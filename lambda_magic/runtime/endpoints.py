@@ -28,7 +28,8 @@ from __future__ import annotations
 import ipaddress
 import threading
 import urllib.parse
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..common.errors import InvalidParameterValueException
 from .udp_sink import UdpSink
@@ -54,7 +55,7 @@ def is_loopback(address: str) -> bool:
 class ServiceEndpoints:
     """The endpoint variables of an account's environments (thread-safe)."""
 
-    def __init__(self, cloud: Callable[[], "LocalCloud"]):
+    def __init__(self, cloud: Callable[[], LocalCloud]):
         self._cloud = cloud  # the account's current cloud (it is replaced when the region changes)
         self._lock = threading.Lock()
         self._added: dict[str, str] = {}

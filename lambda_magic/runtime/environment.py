@@ -18,9 +18,10 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any
 
 from . import wire
 from .context import LambdaContext
@@ -482,5 +483,6 @@ def _swap_sdk_session(session: Any) -> Any:
     boto3 = sys.modules.get("boto3")
     if boto3 is None:
         return None
-    previous, boto3.DEFAULT_SESSION = boto3.DEFAULT_SESSION, session
+    previous = getattr(boto3, "DEFAULT_SESSION", None)
+    boto3.DEFAULT_SESSION = session  # type: ignore[attr-defined]
     return previous

@@ -11,7 +11,6 @@ import threading
 import urllib.parse
 
 import psutil
-
 import pytest
 
 from lambda_magic.runtime import LocalAccount

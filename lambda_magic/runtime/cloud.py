@@ -62,6 +62,7 @@ class LocalCloud:
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._wake: int | None = None  # write end of the watcher's wake-up pipe; closing it ends the watcher
+        self._watcher: threading.Thread | None = None
         self._url: str | None = None
         self._process: subprocess.Popen | None = None
         self._control: int | None = None  # the server runs while this pipe is open
@@ -110,8 +111,9 @@ class LocalCloud:
             raise LocalCloudError(f"could not reserve an address on 127.0.0.1 for the local cloud: {exc}") from None
         self._listener, self._wake = listener, wake_w
         self._url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        threading.Thread(target=self._watch, args=(listener, wake_r), daemon=True,
-                         name=f"lambda_magic local cloud {self._url}").start()
+        self._watcher = threading.Thread(target=self._watch, args=(listener, wake_r), daemon=True,
+                                         name=f"lambda_magic local cloud {self._url}")
+        self._watcher.start()
 
     def _watch(self, listener: socket.socket, wake_r: int) -> None:
         """Start the server when a connection waits, then wait for it to end; repeat
@@ -171,8 +173,11 @@ class LocalCloud:
             self.failure = None
             return process
         with self._lock:
+            stopped = not closing and self._process is not process
             if self._process is process:
                 self._forget_process()
+        if stopped:  # stop() ended it while it started: not a failure, the next connection starts it again
+            return process
         process.kill()
         process.wait()
         process.stdout.close()
@@ -252,9 +257,12 @@ class LocalCloud:
         self.stop()
         with self._lock:
             wake, self._wake = self._wake, None
+            watcher, self._watcher = self._watcher, None
             self._listener = self._url = None
         if wake is not None:
             os.close(wake)  # the watcher sees EOF, closes the listening socket and ends
+        if watcher is not None:
+            watcher.join(_START_TIMEOUT_S)
 
 
 def _refuse_pending(listener: socket.socket) -> None:

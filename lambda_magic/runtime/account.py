@@ -15,6 +15,7 @@ from .async_invocation import AsyncConfig, AsyncInvoker, AsyncLedger
 from .billing import PriceList
 from .clock import AccountClock
 from .cloud import LocalCloud
+from .endpoints import ServiceEndpoints
 from .destinations import deliver_dead_letter, deliver_record, destination_kind
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
@@ -52,6 +53,8 @@ class LocalAccount:
         self.invoker = Invoker(self)
         self.async_invoker = AsyncInvoker(self)
         self.cloud = LocalCloud(self.settings.region, self.settings.credentials(), self.settings.cloud_endpoint)
+        #: The loopback addresses environments get (cloud, X-Ray, and what extensions add).
+        self.endpoints = ServiceEndpoints(lambda: self.cloud)
         self._records: list[Invocation] = []
         self._provisioned: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
@@ -364,7 +367,7 @@ class LocalAccount:
         if "clock_mode" in changes or "clock_scale" in changes:
             self.clock.set_mode(candidate.clock_mode, candidate.clock_scale)
         if "cloud_endpoint" in changes or "region" in changes:
-            self.cloud.stop()
+            self.cloud.close()
             self.cloud = LocalCloud(candidate.region, candidate.credentials(), candidate.cloud_endpoint)
         for key, value in changes.items():
             setattr(self.settings, key, value)
@@ -411,4 +414,5 @@ class LocalAccount:
             template.close()
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
-        self.cloud.stop()
+        self.cloud.close()
+        self.endpoints.close()

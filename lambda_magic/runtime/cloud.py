@@ -1,34 +1,55 @@
 """The embedded local cloud: one moto server per account, so that boto3 works offline.
 
-The server runs in its own process (handler traffic never competes with the
-kernel), on 127.0.0.1 and a free port, started on first need: when a client is
-asked for, or when a function whose code uses boto3 gets an environment.  Every
-such environment receives ``AWS_ENDPOINT_URL`` (and a region and dummy
-credentials), so ``boto3.client("s3")`` reaches it unchanged.  Another
-AWS-compatible endpoint can be configured instead (``cloud_endpoint``).
+The cloud's address is reserved before its server runs: on first need (the first
+environment, or the first client) the kernel binds a listening socket on
+127.0.0.1 and a free port, which costs nothing measurable.  Every execution
+environment receives that address in ``AWS_ENDPOINT_URL`` (with a region and
+dummy credentials), whatever its code says, so ``boto3.client("s3")`` in a
+handler, or in a library the handler uses, reaches the local cloud unchanged.
+
+A watcher thread starts the moto server, in its own process, when the first
+connection waits on the socket, and hands it the listening socket itself: the
+connections already in the backlog are served, the address never changes (a
+warm environment keeps working after :meth:`LocalCloud.stop` restarts the
+server).  Functions that never call AWS never start it.  Another AWS-compatible
+endpoint can be configured instead (``cloud_endpoint``).
 """
 
 from __future__ import annotations
 
 import os
 import select
+import socket
 import subprocess
 import sys
 import threading
-from typing import Any
+import time
+from typing import IO, Any
 
 from ..common.errors import LambdaMagicError
 
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _START_TIMEOUT_S = 30.0
-#: Code that mentions one of these names talks to AWS and gets the local cloud's endpoint.
-AWS_CLIENT_MODULES = ("boto3", "botocore", "aioboto3", "awswrangler")
+#: After a failed start, connections are refused at once for this long (no respawn storm
+#: while the SDK retries).
+_REFUSE_AFTER_FAILURE_S = 5.0
+_MISSING_MOTO = ("the local cloud needs moto's server, which is not installed: pip install 'moto[server]', "
+                 "or set LambdaMagic.cloud_endpoint to another AWS-compatible endpoint")
 
 
 class LocalCloudError(LambdaMagicError):
     """The local cloud could not start (or be reached)."""
 
     status_code = 500
+
+
+def _moto_missing() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("moto.server") is None
+    except ImportError:
+        return True
 
 
 class LocalCloud:
@@ -38,90 +59,173 @@ class LocalCloud:
         self.region = region
         self.credentials = credentials
         self.configured_endpoint = endpoint
-        self._process: subprocess.Popen | None = None
-        self._control: int | None = None
-        self._url: str | None = None
         self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+        self._wake: int | None = None  # write end of the watcher's wake-up pipe; closing it ends the watcher
+        self._watcher: threading.Thread | None = None
+        self._url: str | None = None
+        self._process: subprocess.Popen | None = None
+        self._control: int | None = None  # the server runs while this pipe is open
+        #: Why the embedded server last failed to start (None once it starts).
+        self.failure: str | None = None
         self._clients: dict[str, Any] = {}
+        self._session: Any = None
+        self._sdk_lock = threading.Lock()
 
     @property
     def running(self) -> bool:
-        return self.configured_endpoint is not None or (self._process is not None and self._process.poll() is None)
+        """True when a configured endpoint is set or the embedded server process is alive."""
+        process = self._process
+        return self.configured_endpoint is not None or (process is not None and process.poll() is None)
 
     @property
     def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
+        process = self._process
+        return None if process is None else process.pid
 
     def endpoint(self) -> str:
-        """The endpoint URL, starting the embedded server if needed."""
+        """The endpoint URL.  For the embedded server the address is reserved on the
+        first call; the server itself starts on the first connection to it."""
         if self.configured_endpoint is not None:
             return self.configured_endpoint
         with self._lock:
-            if self._process is None or self._process.poll() is not None:
-                self._start()
+            if self._url is None:
+                self._reserve()
             assert self._url is not None
             return self._url
 
-    def _start(self) -> None:
-        import importlib.util
+    def environment(self) -> dict[str, str]:
+        """Variables that point an execution environment's SDK at this cloud (starts nothing)."""
+        return {"AWS_ENDPOINT_URL": self.endpoint()}
 
+    # --- the reservation and its watcher -------------------------------------------------------
+
+    def _reserve(self) -> None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            missing = importlib.util.find_spec("moto.server") is None
-        except ImportError:
-            missing = True
-        if missing:
-            raise LocalCloudError(
-                "the local cloud needs moto's server, which is not installed: pip install 'moto[server]', "
-                "or set LambdaMagic.cloud_endpoint to another AWS-compatible endpoint"
-            )
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(socket.SOMAXCONN)
+            wake_r, wake_w = os.pipe()
+        except OSError as exc:
+            listener.close()
+            raise LocalCloudError(f"could not reserve an address on 127.0.0.1 for the local cloud: {exc}") from None
+        self._listener, self._wake = listener, wake_w
+        self._url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        self._watcher = threading.Thread(target=self._watch, args=(listener, wake_r), daemon=True,
+                                         name=f"lambda_magic local cloud {self._url}")
+        self._watcher.start()
+
+    def _watch(self, listener: socket.socket, wake_r: int) -> None:
+        """Start the server when a connection waits, then wait for it to end; repeat
+        until the cloud is closed (the wake-up pipe reaches EOF)."""
+        refuse_until = 0.0
+        try:
+            while True:
+                readable, _, _ = select.select([listener.fileno(), wake_r], [], [])
+                if wake_r in readable:
+                    return  # only close() writes or closes it
+                if time.monotonic() < refuse_until:
+                    _refuse_pending(listener)
+                    continue
+                process = self._serve(listener)
+                if process is None:
+                    refuse_until = time.monotonic() + _REFUSE_AFTER_FAILURE_S
+                    _refuse_pending(listener)
+                    continue
+                stdout = process.stdout
+                assert stdout is not None
+                ended = _wait_for_eof(stdout, wake_r)
+                with self._lock:
+                    if self._process is process:
+                        self._forget_process()
+                process.wait()
+                stdout.close()
+                if not ended:
+                    return
+        finally:
+            os.close(wake_r)
+            listener.close()
+
+    def _serve(self, listener: socket.socket) -> subprocess.Popen | None:
+        """Start the server process on the listening socket; None (and ``failure`` set) if it does not start."""
+        if _moto_missing():
+            self.failure = _MISSING_MOTO
+            return None
         theirs, ours = os.pipe()
         environment = {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
                        "PYTHONPATH": _PACKAGE_PARENT, "AWS_DEFAULT_REGION": self.region, **self.credentials}
         process = subprocess.Popen(
-            [sys.executable, "-m", "lambda_magic.runtime.cloud_server", str(theirs)],
-            pass_fds=(theirs,), env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, start_new_session=True, text=True,
+            [sys.executable, "-m", "lambda_magic.runtime.cloud_server", str(theirs), str(listener.fileno())],
+            pass_fds=(theirs, listener.fileno()), env=environment, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         os.close(theirs)
-        readable, _, _ = select.select([process.stdout], [], [], _START_TIMEOUT_S)
-        line = process.stdout.readline() if readable else ""
-        if not line.startswith("ready "):
-            process.kill()
-            process.wait()
+        with self._lock:
+            closing = self._listener is not listener
+            if not closing:
+                self._process, self._control = process, ours
+        if closing:
             os.close(ours)
-            raise LocalCloudError(
-                "the local cloud (moto server) did not start on 127.0.0.1; "
-                "check that moto[server] is installed, or set LambdaMagic.cloud_endpoint"
-            )
-        self._process, self._control = process, ours
-        self._url = f"http://127.0.0.1:{int(line.split()[1])}"
-        self._clients.clear()
+        assert process.stdout is not None
+        readable, _, _ = select.select([process.stdout], [], [], _START_TIMEOUT_S)
+        line = process.stdout.readline() if readable else b""
+        if line.startswith(b"ready") and not closing:
+            self.failure = None
+            return process
+        with self._lock:
+            stopped = not closing and self._process is not process
+            if self._process is process:
+                self._forget_process()
+        if stopped:  # stop() ended it while it started: not a failure, the next connection starts it again
+            return process
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        if not closing:
+            self.failure = ("the local cloud (moto server) did not start on 127.0.0.1; "
+                            "check that moto[server] is installed, or set LambdaMagic.cloud_endpoint")
+        return None
 
-    def environment(self) -> dict[str, str]:
-        """Variables that point an execution environment's SDK at this cloud."""
-        return {"AWS_ENDPOINT_URL": self.endpoint()}
+    def _forget_process(self) -> None:
+        """Drop the server process (the caller holds the lock); closing the control pipe ends it."""
+        control, self._process, self._control = self._control, None, None
+        if control is not None:
+            os.close(control)
+
+    # --- clients -----------------------------------------------------------------------------
+
+    def _checked_endpoint(self) -> str:
+        if self.configured_endpoint is None and _moto_missing():
+            raise LocalCloudError(_MISSING_MOTO)
+        return self.endpoint()
+
+    def _sdk(self) -> Any:
+        """The cloud's own boto3 session (never boto3's default one, which handler code may use)."""
+        import boto3
+
+        if self._session is None:
+            self._session = boto3.session.Session(
+                region_name=self.region, aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=self.credentials["AWS_SESSION_TOKEN"])
+        return self._session
 
     def client(self, service: str) -> Any:
         """A boto3 client bound to the local cloud (one per service, reused)."""
-        import boto3
-
-        url = self.endpoint()
+        url = self._checked_endpoint()
         key = f"{service}@{url}"
-        if key not in self._clients:
-            self._clients[key] = boto3.client(service, endpoint_url=url, region_name=self.region,
-                                              aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
-                                              aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
-                                              aws_session_token=self.credentials["AWS_SESSION_TOKEN"])
-        return self._clients[key]
+        with self._sdk_lock:
+            if key not in self._clients:
+                self._clients[key] = self._sdk().client(service, endpoint_url=url)
+            return self._clients[key]
 
     def resource(self, service: str) -> Any:
         """A boto3 resource bound to the local cloud."""
-        import boto3
+        url = self._checked_endpoint()
+        with self._sdk_lock:
+            return self._sdk().resource(service, endpoint_url=url)
 
-        return boto3.resource(service, endpoint_url=self.endpoint(), region_name=self.region,
-                              aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
-                              aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
-                              aws_session_token=self.credentials["AWS_SESSION_TOKEN"])
+    # --- lifecycle ---------------------------------------------------------------------------
 
     def reset(self) -> None:
         """Empty the embedded server (every bucket, queue, stream, table, topic); a
@@ -135,18 +239,49 @@ class LocalCloud:
             pass
 
     def stop(self) -> None:
-        """Stop the embedded server (the cloud starts again on next need, empty)."""
+        """Stop the embedded server.  The address stays reserved: the next connection
+        starts the cloud again, empty."""
         with self._lock:
-            process, control = self._process, self._control
-            self._process = self._control = self._url = None
+            process = self._process
+            self._forget_process()  # the server sees EOF on its control pipe and exits
             self._clients.clear()
-        if control is not None:
-            os.close(control)  # the server sees EOF and exits
         if process is not None:
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+
+    def close(self) -> None:
+        """Stop the server and give the address back (a later need reserves a new one)."""
+        self.stop()
+        with self._lock:
+            wake, self._wake = self._wake, None
+            watcher, self._watcher = self._watcher, None
+            self._listener = self._url = None
+        if wake is not None:
+            os.close(wake)  # the watcher sees EOF, closes the listening socket and ends
+        if watcher is not None:
+            watcher.join(_START_TIMEOUT_S)
+
+
+def _refuse_pending(listener: socket.socket) -> None:
+    """Accept and close every connection waiting in the backlog (the client sees the
+    connection closed at once instead of waiting for a server that will not come)."""
+    while select.select([listener], [], [], 0)[0]:
+        try:
+            connection, _ = listener.accept()
+        except OSError:
+            return
+        connection.close()
+
+
+def _wait_for_eof(stream: IO[bytes], wake_r: int) -> bool:
+    """Read ``stream`` until EOF (the server process ended): True; False if woken first."""
+    fd = stream.fileno()
+    while True:
+        readable, _, _ = select.select([fd, wake_r], [], [])
+        if wake_r in readable:
+            return False
+        if not os.read(fd, 4096):
+            return True

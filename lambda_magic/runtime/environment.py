@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -69,8 +70,10 @@ class InvokeResult:
     exit_reason: str = ""
 
 
-def environment_variables(function: Function, log_stream: str, initialization_type: str, credentials: dict[str, str]) -> dict[str, str]:
-    """The variables Lambda's Python runtime sets, then the function's own."""
+def environment_variables(function: Function, log_stream: str, initialization_type: str, credentials: dict[str, str],
+                          endpoints: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables Lambda's Python runtime sets, the account's loopback ``endpoints``
+    (``ServiceEndpoints.environment()``: the local cloud, X-Ray...), then the function's own."""
     config = function.config
     region = function.region
     bindir = os.path.dirname(sys.executable)
@@ -95,8 +98,8 @@ def environment_variables(function: Function, log_stream: str, initialization_ty
         "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
         "PYTHONPATH": "/var/runtime",
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-        "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
         **credentials,
+        **(endpoints or {}),
     }
     if config.log_level:
         variables["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
@@ -368,6 +371,7 @@ class InlineEnvironment(_BaseEnvironment):
         self._level = logging.getLevelName(PYTHON_LEVELS[spec["log_level"]]) if spec["log_level"] else None
         self._handler: Any = None
         self._modules: dict[str, Any] = {}
+        self._sdk_session: Any = None  # boto3's default session while this environment runs
 
     def initialize(self, timeout_s: float) -> InitResult:
         started = time.perf_counter()
@@ -437,9 +441,11 @@ class _InlineScope:
     key), so the handler sees Lambda's variables and its writes persist between
     warm invocations, while the kernel's environment is never touched.  Child
     processes the handler starts inherit the kernel's C-level environment.
+    boto3's default session (which holds the ``os.environ`` it was made with, so
+    its region and credentials) is the environment's own too.
     """
 
-    __slots__ = ("_env", "_trace_id", "_saved", "_lock")
+    __slots__ = ("_env", "_trace_id", "_saved", "_lock", "_session")
 
     def __init__(self, env: InlineEnvironment, trace_id: str | None, lock: threading.Lock):
         self._env = env
@@ -454,6 +460,7 @@ class _InlineScope:
         if self._trace_id is not None:
             env._environment["_X_AMZN_TRACE_ID"] = self._trace_id
         os.environ = env._environment  # type: ignore[assignment]
+        self._session = _swap_sdk_session(env._sdk_session)
         sys.stdout = sys.stderr = env._stream
         root.handlers = [env._log_handler]
         if env._level is not None:
@@ -463,8 +470,19 @@ class _InlineScope:
         stdout, stderr, handlers, level, environ = self._saved
         sys.stdout, sys.stderr = stdout, stderr
         os.environ = environ
+        self._env._sdk_session = _swap_sdk_session(self._session)
         root = logging.getLogger()
         root.handlers = handlers
         if root.level != level:
             root.setLevel(level)
         self._lock.release()
+
+
+def _swap_sdk_session(session: Any) -> Any:
+    """Make ``session`` boto3's default session (if boto3 is imported); return the previous one."""
+    boto3 = sys.modules.get("boto3")
+    if boto3 is None:
+        return None
+    previous = getattr(boto3, "DEFAULT_SESSION", None)
+    boto3.DEFAULT_SESSION = session  # type: ignore[attr-defined]
+    return previous

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from . import logformat
 from ..common import limits
 from .billing import billed_duration_ms
-from .cloud import AWS_CLIENT_MODULES
 from .concurrency import TooManyRequestsException
 from .environment import (
     Event,
@@ -77,10 +76,9 @@ class Invoker:
             "log_level": config.log_level,
             "ensure_ascii": _runtime_version(config.runtime) < (3, 12),
             "max_log_bytes": settings.max_log_bytes,
-            "environment": environment_variables(function, "", initialization_type, settings.credentials()),
+            "environment": environment_variables(function, "", initialization_type, settings.credentials(),
+                                                 account.endpoints.environment()),  # every SDK call stays local
         }
-        if account.cloud.running or any(module in function.code for module in AWS_CLIENT_MODULES):
-            spec["environment"].update(account.cloud.environment())  # boto3 reaches the local cloud
         env_id = f"env-{next(self._env_ids)}"
         if config.isolation == "inline":
             env = InlineEnvironment(env_id, function, spec, initialization_type, self._inline_lock)

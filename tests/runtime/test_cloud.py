@@ -3,10 +3,14 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import urllib.parse
 
+import psutil
 import pytest
 
 from lambda_magic.runtime import LocalAccount
@@ -32,9 +36,59 @@ WRITE_ITEM = textwrap.dedent("""\
 
 
 def test_cloud_starts_only_on_need(account):
-    account.register("plain", "def lambda_handler(e, c):\n    return 1\n")
-    assert account.invoke("plain").payload == 1
-    assert not account.cloud.running  # a function that does not use AWS starts no server
+    account.register("plain", "import os\ndef lambda_handler(e, c):\n    return os.environ['AWS_ENDPOINT_URL']\n")
+    assert account.invoke("plain").payload == account.cloud.endpoint()  # the address is handed out...
+    assert not account.cloud.running  # ...but a function that does not use AWS starts no server
+    assert account.cloud.pid is None
+
+
+def _cloud_servers() -> list[psutil.Process]:
+    return [child for child in psutil.Process().children()
+            if "lambda_magic.runtime.cloud_server" in " ".join(child.cmdline())]
+
+
+def test_connections_waiting_before_the_server_runs_are_all_served_by_one_server(account):
+    clients = [account.cloud.client(service) for service in ("sqs", "sns", "s3", "dynamodb")]
+    calls = [lambda c=clients[0]: c.list_queues(), lambda c=clients[1]: c.list_topics(),
+             lambda c=clients[2]: c.list_buckets(), lambda c=clients[3]: c.list_tables()]
+    answers: list = []
+    threads = [threading.Thread(target=lambda call=call: answers.append(call()["ResponseMetadata"]["HTTPStatusCode"]))
+               for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert answers == [200] * 4
+    assert [server.pid for server in _cloud_servers()] == [account.cloud.pid]
+
+
+def test_stop_keeps_the_address_and_the_next_call_starts_an_empty_cloud(account):
+    url = account.cloud.endpoint()
+    account.cloud.client("sqs").create_queue(QueueName="old")
+    server = proc(account.cloud.pid)
+    account.cloud.stop()
+    assert all_gone([server]) and not account.cloud.running
+    assert account.cloud.endpoint() == url
+    assert account.cloud.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert account.cloud.running and account.cloud.pid != server.pid
+
+
+def test_shutdown_gives_the_address_back(account):
+    port = urllib.parse.urlsplit(account.cloud.endpoint()).port
+    account.shutdown()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def test_a_server_that_cannot_start_closes_waiting_connections_at_once(account, monkeypatch):
+    from lambda_magic.runtime import cloud
+
+    monkeypatch.setattr(cloud, "_moto_missing", lambda: True)
+    port = urllib.parse.urlsplit(account.cloud.endpoint()).port
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        assert connection.recv(1) == b""  # closed, not left waiting
+    assert "pip install 'moto[server]'" in account.cloud.failure
+    assert not account.cloud.running
 
 
 def test_handler_reads_the_object_that_triggered_it(account):

@@ -185,9 +185,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
 
     # --- %%lambda NAME -----------------------------------------------------------------------------
 
-    def _register(self, line: str, cell: str) -> Any:
-        from ..display.panels import FunctionPanel
-
+    def _parser_register(self) -> VerbParser:
         parser = VerbParser("%%lambda", "Register the cell as the code of function NAME.")
         parser.add_argument("name", help="function name: 1-64 letters, digits, '-' or '_'")
         parser.add_argument("--handler", default="lambda_handler", help="function in the cell Lambda calls")
@@ -201,7 +199,12 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
         parser.add_argument("--log-level", help="application log level (JSON format only): " + ", ".join(limits.APPLICATION_LOG_LEVELS))
         parser.add_argument("--isolation", choices=("process", "inline"))
         parser.add_argument("--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function")
-        args = parser.parse(split_args(line))
+        return parser
+
+    def _register(self, line: str, cell: str) -> Any:
+        from ..display.panels import FunctionPanel
+
+        args = self._parser_register().parse(split_args(line))
         if not cell.strip():
             raise UsageError(f"the cell is empty: write the handler's code below %%lambda {args.name}")
         account = api.account()

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..runtime.invocation import Invocation
 
 _COLOURS = {"success": "#1b7f3b", "error": "#b42318", "timeout": "#b54708", "queued": "#175cd3", "dry-run": "#475467",
-            "throttled": "#b54708"}
+            "throttled": "#b54708", "interrupted": "#b54708"}
 _BOX = "font-family:var(--jp-ui-font-family,sans-serif);font-size:13px;border:1px solid #d0d5dd;border-radius:6px;padding:8px 10px;margin:2px 0;max-width:980px"
 _TH = "text-align:left;vertical-align:top;padding:2px 10px 2px 0;color:#475467;font-weight:600;white-space:nowrap"
 _PRE = "margin:0;white-space:pre-wrap;word-break:break-word;font-size:12px"
@@ -51,6 +51,8 @@ def invocation_html(invocation: "Invocation") -> str:
         rows.append(("DryRun", "204: the request is valid; nothing ran."))
     elif inv.status == "throttled":
         rows.append(("Throttled", f"429 TooManyRequestsException: {escape(str(inv.throttle_reason))}; nothing ran"))
+    elif inv.status == "interrupted":
+        rows.append(("Interrupted", escape(str(inv.error_message))))
     if inv.duration_ms is not None:
         rows.append(("Timing", _timing(inv)))
         rows.append(("Memory", _memory(inv)))
@@ -135,6 +137,8 @@ def function_html(function: "Function", *, updated: bool = False) -> str:
     ]
     if c.description:
         rows.insert(1, ("Description", escape(c.description)))
+    for warning in function.warnings:  # what the first invoke will answer
+        rows.append(("Warning", f'<pre style="{_PRE};color:var(--jp-warn-color0,#b54708)">{escape(str(warning))}</pre>'))
     table = "".join(f'<tr><th style="{_TH}">{name}</th><td style="text-align:left">{value}</td></tr>' for name, value in rows)
     return f'<div class="lambda-magic-function" style="{_BOX};border-left:4px solid #7f56d9"><table>{table}</table></div>'
 
@@ -155,4 +159,4 @@ class FunctionPanel:
         return (
             f"{action} {self.function.name} ({c.runtime}, {c.handler_setting}, {c.memory_mb} MB, {c.timeout_s} s, "
             f"{c.isolation})\n{self.function.arn}"
-        )
+        ) + "".join(f"\nWarning: {warning}" for warning in self.function.warnings)

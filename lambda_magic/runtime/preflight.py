@@ -33,9 +33,8 @@ class PreflightWarning:
     text: str | None = None
 
     def __str__(self) -> str:
-        where = f" (line {self.line}: {self.text.strip()})" if self.line is not None and self.text else (
-            f" (line {self.line})" if self.line is not None else "")
-        return f"the first invoke will answer {self.error_type}: {self.error_message}{where}"
+        text = f"the first invoke will answer {self.error_type}: {self.error_message}"
+        return text + (f"\n    {self.text.strip()}" if self.text and self.text.strip() else "")
 
 
 def check_code(code: str, handler: str) -> tuple[PreflightWarning, ...]:
@@ -80,6 +79,9 @@ def _module_bindings(tree: ast.Module) -> set[str] | None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
             stack.extend(_evaluated_at_definition(node))  # the body runs in its own scope
+            continue
+        if isinstance(node, ast.AnnAssign) and node.value is None:
+            stack.append(node.annotation)  # ``x: int`` alone binds nothing
             continue
         if isinstance(node, ast.Lambda):
             stack.extend(node.args.defaults + [d for d in node.args.kw_defaults if d is not None])

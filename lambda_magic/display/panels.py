@@ -32,7 +32,7 @@ def invocation_html(invocation: "Invocation") -> str:
     head = (
         f'<div style="margin-bottom:6px"><b>{escape(inv.function_name)}</b> · {escape(inv.version)} · '
         f"{escape(inv.invocation_type)} · "
-        f'<span style="background:{colour};color:white;border-radius:4px;padding:0 6px">{inv.status_code} {escape(inv.status)}</span>'
+        f'<span style="background:{colour};color:white;border-radius:4px;padding:0 6px">{inv.status_code or ""} {escape(inv.status)}</span>'
         + (f" · {start}" if start else "")
         + "</div>"
     )

@@ -19,7 +19,7 @@ from traitlets.config import Configurable
 
 from .. import api
 from ..common import limits
-from ..common.errors import LambdaMagicError
+from ..common.errors import InvocationInterrupted, LambdaMagicError
 from .parsing import HelpShown, VerbParser, parse_key_values, split_args
 from .verbs_cloud import CloudVerbs
 from .verbs_functions import FunctionVerbs
@@ -62,7 +62,8 @@ _SETTING_FOR_TRAIT = {
 
 
 def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the core's LambdaMagicErrors into one-line UsageErrors; ``--help`` ends quietly."""
+    """Turn the core's LambdaMagicErrors into one-line UsageErrors; ``--help`` ends quietly; an
+    interrupted invoke (recorded, its environment stopped) is one line too, not a traceback."""
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -71,6 +72,8 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
         except HelpShown:
             return None
         except LambdaMagicError as exc:
+            raise UsageError(str(exc)) from None
+        except InvocationInterrupted as exc:
             raise UsageError(str(exc)) from None
 
     return wrapper

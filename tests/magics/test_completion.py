@@ -91,6 +91,7 @@ def test_ordinary_code_is_left_to_python(shell, functions):
     assert "invoke_me" in texts(shell, code)
 
 
+@pytest.mark.filterwarnings("ignore:`Completer.complete` is pending deprecation:PendingDeprecationWarning")
 def test_the_classic_complete_call_sees_it_too(shell, functions):
     # ipykernel's non-experimental path: shell.complete(text, line, cursor)
     assert shell.complete("", "%lambda delete or", 17) == ("or", ["orders"])

@@ -146,43 +146,70 @@ def test_the_magic_says_one_line(shell, shared, isolation, capsys):
     assert shell.run_line_magic("lambda", "invoke slow {\"n\": 8}").cold_start
 
 
-@pytest.mark.slow  # starts a Jupyter kernel
-def test_kernel_interrupt_in_a_real_kernel_is_one_line(shared):
+@pytest.fixture(scope="module")
+def kernel():
+    """A real Jupyter kernel (ipykernel) with the extension loaded: ``(manager, client, run)``."""
     from jupyter_client import KernelManager
 
-    marker = shared / "sleeping"
     manager = KernelManager(kernel_name="python3")
     manager.start_kernel()
     client = manager.client()
     client.start_channels()
+
+    def run(code, timeout=60):
+        outputs = []
+        reply = client.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
+        return reply["content"], outputs
+
     try:
         client.wait_for_ready(timeout=60)
-
-        def run(code, timeout=60):
-            outputs = []
-            reply = client.execute_interactive(code, timeout=timeout, output_hook=outputs.append)
-            return reply["content"], outputs
-
         reply, _ = run("%load_ext lambda_magic\nimport lambda_magic as lm")
         assert reply["status"] == "ok"
-        reply, _ = run("%%lambda slow\n" + SLOW)
-        assert reply["status"] == "ok"
-
-        interrupter = threading.Thread(target=lambda: (_wait_for(marker), manager.interrupt_kernel()), daemon=True)
-        interrupter.start()
-        reply, outputs = run(f'%lambda invoke slow {{"n": 3, "marker": "{marker}"}}', timeout=120)
-        interrupter.join()
-        assert (reply["status"], reply["ename"]) == ("error", "UsageError")
-        assert [m["msg_type"] for m in outputs if m["msg_type"] == "error"] == []  # no traceback output
-        shown = "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
-        assert shown == f"UsageError: {MESSAGE}\n"
-
-        reply, outputs = run("print(lm.invocations()['status'].tolist(), 'working on 3' in lm.logs()['message'].tolist())")
-        assert reply["status"] == "ok"
-        assert "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream") == "['interrupted'] True\n"
+        yield manager, client, run
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def streamed(outputs):
+    return "".join(m["content"]["text"] for m in outputs if m["msg_type"] == "stream")
+
+
+@pytest.mark.slow  # a Jupyter kernel
+def test_kernel_interrupt_in_a_real_kernel_is_one_line(kernel, shared):
+    manager, _, run = kernel
+    marker = shared / "sleeping"
+    reply, _ = run("%%lambda slow\n" + SLOW)
+    assert reply["status"] == "ok"
+
+    interrupter = threading.Thread(target=lambda: (_wait_for(marker), manager.interrupt_kernel()), daemon=True)
+    interrupter.start()
+    reply, outputs = run(f'%lambda invoke slow {{"n": 3, "marker": "{marker}"}}', timeout=120)
+    interrupter.join()
+    assert (reply["status"], reply["ename"]) == ("error", "UsageError")
+    assert [m for m in outputs if m["msg_type"] == "error"] == []  # no traceback output
+    assert streamed(outputs) == f"UsageError: {MESSAGE}\n"
+
+    reply, outputs = run("print(lm.invocations('slow')['status'].tolist(), "
+                         "'working on 3' in lm.logs('slow')['message'].tolist())")
+    assert reply["status"] == "ok"
+    assert streamed(outputs) == "['interrupted'] True\n"
+
+
+@pytest.mark.slow  # a Jupyter kernel
+def test_tab_completion_in_a_real_kernel(kernel):
+    _, client, run = kernel
+    reply, _ = run("lm.register('orders', 'def lambda_handler(event, context):\\n    return 1\\n')")
+    assert reply["status"] == "ok"
+    for code, expected in [("%lambda inv", ["invocations", "invoke"]), ("%lambda invoke ord", ["orders"]),
+                           ("%%lambda orders --time", ["--timeout"])]:
+        msg_id = client.complete(code, len(code))
+        answer = client.get_shell_msg(timeout=30)
+        assert answer["parent_header"]["msg_id"] == msg_id
+        content = answer["content"]
+        assert content["status"] == "ok" and content["matches"] == expected, code
+        assert content["cursor_end"] == len(code)
+        assert code[content["cursor_start"]:] == code.split()[-1]  # replaces the word being typed
 
 
 def _wait_for(marker: Path) -> None:

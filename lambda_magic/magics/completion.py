@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult, context_matcher
 
@@ -31,7 +32,7 @@ _FUNCTION_DESTS = {"name", "on_success", "on_failure"}
 _SOURCE_KINDS = ("sqs:", "kinesis:", "dynamodb:")
 
 
-def make_matcher(magic: "LambdaMagic") -> Callable[[CompletionContext], SimpleMatcherResult]:
+def make_matcher(magic: LambdaMagic) -> Callable[[CompletionContext], SimpleMatcherResult]:
     """The matcher to append to ``shell.Completer.custom_matchers``."""
 
     @context_matcher(identifier=MATCHER_ID, priority=1)
@@ -59,7 +60,7 @@ def _magic_args(context: CompletionContext) -> tuple[str, bool] | None:
     return (match.group("args"), False) if match else None
 
 
-def complete(magic: "LambdaMagic", words: list[str], prefix: str, *, cell: bool = False) -> list[tuple[str, str]]:
+def complete(magic: LambdaMagic, words: list[str], prefix: str, *, cell: bool = False) -> list[tuple[str, str]]:
     """``(text, kind)`` completions of ``prefix`` after the magic's ``words``."""
     from .lambda_magic import VERBS
 
@@ -76,8 +77,11 @@ def complete(magic: "LambdaMagic", words: list[str], prefix: str, *, cell: bool 
     options = {option: action for action in parser._actions for option in action.option_strings}
     if prefix.startswith("$") and "--client-context" in options:  # invoke's EVENT or --client-context $var
         user_ns = magic.shell.user_ns if magic.shell is not None else {}
-        return [(f"${name}", "variable") for name in user_ns
-                if f"${name}".startswith(prefix) and not name.startswith("_") and name.isidentifier()]
+        return [
+            (f"${name}", "variable")
+            for name in user_ns
+            if f"${name}".startswith(prefix) and not name.startswith("_") and name.isidentifier()
+        ]
     if words and words[-1] in options and options[words[-1]].nargs != 0:
         values = _values(options[words[-1]], parser, words[:-1])
         return [(value, kind) for value, kind in values if value.startswith(prefix)]
@@ -86,7 +90,8 @@ def complete(magic: "LambdaMagic", words: list[str], prefix: str, *, cell: bool 
         return [
             (option, "option")
             for option, action in options.items()
-            if option.startswith(prefix) and option != "-h"
+            if option.startswith(prefix)
+            and option != "-h"
             and (option not in used or isinstance(action, argparse._AppendAction))
         ]
     positionals = [action for action in parser._actions if not action.option_strings]

@@ -163,6 +163,10 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
             %lambda wait [--timeout S]
             %lambda reset
 
+        Tab completes the verbs, function names, template ids (and their ``--param``
+        names), each verb's options and their choices.  Kernel > Interrupt during an
+        invoke stops its environment and records it with status ``interrupted``.
+
         Defaults: ``%config LambdaMagic.memory = 256`` (also timeout, region, account,
         isolation, idle_timeout).  Python API: ``import lambda_magic as lm``.
         """

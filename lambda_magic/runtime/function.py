@@ -69,7 +69,7 @@ class Function:
         return len(self.code.encode())
 
     @cached_property
-    def warnings(self) -> tuple["PreflightWarning", ...]:
+    def warnings(self) -> tuple[PreflightWarning, ...]:
         """What the first invoke will answer when it must fail (a syntax error, no handler), read
         from the code at registration; empty when nothing is seen.  Registration still succeeds."""
         from .preflight import check_code

@@ -288,8 +288,8 @@ class Invoker:
             # START is written once the init phase is over (or before a suppressed init): before it,
             # what the environment logged belongs to the init
             (events if events else init_events).extend(logged)
-        events.append((time.time() * 1000, "SYSTEM", f"[lambda_magic] {InvocationInterrupted.MESSAGE} "
-                                                     f"(RequestId: {request_id})"))
+        note = f"[lambda_magic] {InvocationInterrupted.MESSAGE} (RequestId: {request_id})"
+        events.append((time.time() * 1000, "SYSTEM", note))
         stream = env.log_stream_name if env is not None else None
         if stream is not None:
             if init_events:

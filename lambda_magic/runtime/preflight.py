@@ -46,8 +46,14 @@ def check_code(code: str, handler: str) -> tuple[PreflightWarning, ...]:
         except SyntaxError as exc:
             lines = code.splitlines()
             text = exc.text or (lines[exc.lineno - 1] if exc.lineno and exc.lineno <= len(lines) else None)
-            return (PreflightWarning("Runtime.UserCodeSyntaxError", f"Syntax error in module '{MODULE_NAME}': {exc}",
-                                     exc.lineno, text.rstrip("\n") if text else None),)
+            return (
+                PreflightWarning(
+                    "Runtime.UserCodeSyntaxError",
+                    f"Syntax error in module '{MODULE_NAME}': {exc}",
+                    exc.lineno,
+                    text.rstrip("\n") if text else None,
+                ),
+            )
         except ValueError as exc:  # e.g. a NUL byte in the source
             return (PreflightWarning("Runtime.UserCodeSyntaxError", f"Syntax error in module '{MODULE_NAME}': {exc}"),)
         tree = ast.parse(code)
@@ -90,9 +96,12 @@ def _module_bindings(tree: ast.Module) -> set[str] | None:
             names.add(node.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        elif (
+            isinstance(node, ast.ExceptHandler)
+            and node.name
+            or isinstance(node, (ast.MatchAs, ast.MatchStar))
+            and node.name
+        ):
             names.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             names.add(node.rest)

@@ -14,7 +14,7 @@ def completions(shell, text, cursor=None):
     cursor = len(text) if cursor is None else cursor
     with provisionalcompleter():
         found = list(shell.Completer.completions(text, cursor))
-    return [(c.text, text[c.start:c.end]) for c in found]
+    return [(c.text, text[c.start : c.end]) for c in found]
 
 
 def texts(shell, text, cursor=None):
@@ -36,8 +36,22 @@ def test_verbs_after_the_magic(shell):
 
 
 def test_function_names_after_verbs_that_take_one(shell, functions):
-    for verb in ("invoke", "logs", "invocations", "delete", "builder", "publish", "alias", "concurrency",
-                 "provision", "load", "trigger", "configure-async", "timeline", "metrics"):
+    for verb in (
+        "invoke",
+        "logs",
+        "invocations",
+        "delete",
+        "builder",
+        "publish",
+        "alias",
+        "concurrency",
+        "provision",
+        "load",
+        "trigger",
+        "configure-async",
+        "timeline",
+        "metrics",
+    ):
         assert texts(shell, f"%lambda {verb} he") == ["hello", "help-desk"], verb
     assert texts(shell, "%lambda invoke ") == ["hello", "help-desk", "orders"]
     assert texts(shell, "res = %lambda invoke or") == ["orders"]  # assigned, as in the README
@@ -52,8 +66,10 @@ def test_template_ids_and_their_parameters(shell, functions):
     assert texts(shell, "%lambda invoke hello --template s3/p") == ["s3/put"]
     ids = texts(shell, "%lambda invoke hello --template ")
     assert "sqs/receive-message" in ids and "apigateway/aws-proxy" in ids
-    assert completions(shell, "%lambda event sqs/rec") == [("sqs/receive-message", "sqs/rec"),
-                                                           ("sqs/receive-message-fifo", "sqs/rec")]
+    assert completions(shell, "%lambda event sqs/rec") == [
+        ("sqs/receive-message", "sqs/rec"),
+        ("sqs/receive-message-fifo", "sqs/rec"),
+    ]
     assert "records=" in texts(shell, "%lambda invoke hello --template sqs/receive-message --param ")
     assert texts(shell, "%lambda load hello --count 3 --template sqs/receive-message --param reco") == ["records="]
 

@@ -74,15 +74,28 @@ def interrupt_when(marker: Path) -> threading.Thread:
     return thread
 
 
-def environment_pids() -> list[int]:
-    return [env.pid for env, _ in lm.account().environments() if hasattr(env, "pid")]
+def environment_processes() -> list[psutil.Process]:
+    return [psutil.Process(env.pid) for env, _ in lm.account().environments() if hasattr(env, "pid")]
+
+
+def ended(process: psutil.Process) -> bool:
+    """True once the process has ended (a zombie has ended); waits for a SIGKILL to land, up to 10 s."""
+    for _ in range(1000):
+        try:
+            if not process.is_running() or process.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.01)
+    return False
 
 
 @pytest.mark.parametrize("isolation", ["process", "inline"])
 def test_python_api_records_then_raises_keyboard_interrupt(shell, shared, isolation):
     lm.register("slow", SLOW, isolation=isolation)
     assert lm.invoke("slow", {"n": 0}).payload == {"done": 0}  # warm now
-    pids = environment_pids()
+    processes = environment_processes()
+    assert len(processes) == (isolation == "process")
     marker = shared / "sleeping"
     interrupter = interrupt_when(marker)
     with pytest.raises(KeyboardInterrupt) as caught:
@@ -102,8 +115,7 @@ def test_python_api_records_then_raises_keyboard_interrupt(shell, shared, isolat
     assert "working on 1" in interrupted.log_lines
 
     assert lm.account().environments() == []  # stopped, not back in the pool
-    for pid in pids:  # the process itself is gone (or a zombie about to be reaped)
-        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert all(ended(process) for process in processes)  # the process itself ended
     after = lm.invoke("slow", {"n": 2})
     assert after.cold_start and after.payload == {"done": 2}
     assert lm.invocations("slow")["status"].tolist() == ["success", "interrupted", "success"]
@@ -143,7 +155,7 @@ def test_the_magic_says_one_line(shell, shared, isolation, capsys):
     assert MESSAGE in repr(record)
     html = record._repr_html_()
     assert "interrupted" in html and MESSAGE in html
-    assert shell.run_line_magic("lambda", "invoke slow {\"n\": 8}").cold_start
+    assert shell.run_line_magic("lambda", 'invoke slow {"n": 8}').cold_start
 
 
 @pytest.fixture(scope="module")
@@ -190,8 +202,9 @@ def test_kernel_interrupt_in_a_real_kernel_is_one_line(kernel, shared):
     assert [m for m in outputs if m["msg_type"] == "error"] == []  # no traceback output
     assert streamed(outputs) == f"UsageError: {MESSAGE}\n"
 
-    reply, outputs = run("print(lm.invocations('slow')['status'].tolist(), "
-                         "'working on 3' in lm.logs('slow')['message'].tolist())")
+    reply, outputs = run(
+        "print(lm.invocations('slow')['status'].tolist(), 'working on 3' in lm.logs('slow')['message'].tolist())"
+    )
     assert reply["status"] == "ok"
     assert streamed(outputs) == "['interrupted'] True\n"
 
@@ -201,15 +214,18 @@ def test_tab_completion_in_a_real_kernel(kernel):
     _, client, run = kernel
     reply, _ = run("lm.register('orders', 'def lambda_handler(event, context):\\n    return 1\\n')")
     assert reply["status"] == "ok"
-    for code, expected in [("%lambda inv", ["invocations", "invoke"]), ("%lambda invoke ord", ["orders"]),
-                           ("%%lambda orders --time", ["--timeout"])]:
+    for code, expected in [
+        ("%lambda inv", ["invocations", "invoke"]),
+        ("%lambda invoke ord", ["orders"]),
+        ("%%lambda orders --time", ["--timeout"]),
+    ]:
         msg_id = client.complete(code, len(code))
         answer = client.get_shell_msg(timeout=30)
         assert answer["parent_header"]["msg_id"] == msg_id
         content = answer["content"]
         assert content["status"] == "ok" and content["matches"] == expected, code
         assert content["cursor_end"] == len(code)
-        assert code[content["cursor_start"]:] == code.split()[-1]  # replaces the word being typed
+        assert code[content["cursor_start"] :] == code.split()[-1]  # replaces the word being typed
 
 
 def _wait_for(marker: Path) -> None:

@@ -14,12 +14,16 @@ def code(text):
 
 @pytest.mark.parametrize("isolation", ["inline", "process"])
 def test_syntax_error_warning_is_what_the_invoke_answers(account, isolation):
-    function = account.register("broken", code("""
+    function = account.register(
+        "broken",
+        code("""
         import json
 
         def lambda_handler(event, context)
             return 1
-    """), isolation=isolation)
+    """),
+        isolation=isolation,
+    )
     (warning,) = function.warnings
     invocation = account.invoke("broken")
     assert invocation.error_type == warning.error_type == "Runtime.UserCodeSyntaxError"
@@ -37,7 +41,11 @@ def test_missing_handler_warning_is_what_the_invoke_answers(account, isolation):
     (warning,) = function.warnings
     invocation = account.invoke("misnamed")
     assert invocation.error_type == warning.error_type == "Runtime.HandlerNotFound"
-    assert invocation.error_message == warning.error_message == "Handler 'lambda_handler' missing on module 'lambda_function'"
+    assert (
+        invocation.error_message
+        == warning.error_message
+        == "Handler 'lambda_handler' missing on module 'lambda_function'"
+    )
     assert warning.line is None
 
 

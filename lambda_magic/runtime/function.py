@@ -86,4 +86,4 @@ class Function:
             f"Function {self.name} ({c.runtime}, {c.architecture}, handler {c.handler_setting}, "
             f"{c.memory_mb} MB, timeout {c.timeout_s} s, isolation {c.isolation})\n"
             f"  {self.arn}\n  CodeSha256 {self.code_sha256}, {self.code_size} bytes"
-        )
+        ) + "".join(f"\n  Warning: {warning}" for warning in self.warnings)

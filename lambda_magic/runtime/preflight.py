@@ -106,7 +106,7 @@ def _module_bindings(tree: ast.Module) -> set[str] | None:
         elif isinstance(node, ast.MatchMapping) and node.rest:
             names.add(node.rest)
         stack.extend(ast.iter_child_nodes(node))
-    return names
+    return None if "__getattr__" in names else names  # a module __getattr__ answers any name
 
 
 def _evaluated_at_definition(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.AST]:

@@ -47,6 +47,10 @@ def test_missing_handler_warning_is_what_the_invoke_answers(account, isolation):
         == "Handler 'lambda_handler' missing on module 'lambda_function'"
     )
     assert warning.line is None
+    assert repr(function).endswith(  # what lm.register shows in a notebook
+        "\n  Warning: the first invoke will answer Runtime.HandlerNotFound: "
+        "Handler 'lambda_handler' missing on module 'lambda_function'"
+    )
 
 
 def test_the_handler_setting_is_the_name_looked_for(account):
@@ -89,6 +93,7 @@ DYNAMIC = {
     "exec": "exec('def lambda_handler(e, c): return 1')\n",
     "module dict": "import sys\nsys.modules[__name__].__dict__.update(lambda_handler=print)\n",
     "vars()": "vars().update(lambda_handler=print)\n",
+    "module __getattr__": "def __getattr__(name):\n    return lambda event, context: name\n",
 }
 
 
@@ -99,7 +104,8 @@ def test_no_false_warning(source):
 
 def test_the_dynamic_cases_really_bind_the_handler(account):
     """What the check cannot follow does work at invoke: a warning there would be wrong."""
-    for label in ("globals()", "global in a function", "setattr on the module", "exec", "module dict"):
+    for label in ("globals()", "global in a function", "setattr on the module", "exec", "module dict",
+                  "module __getattr__"):
         account.register("dyn", DYNAMIC[label], isolation="inline")
         assert account.invoke("dyn").error_type != "Runtime.HandlerNotFound", label
 

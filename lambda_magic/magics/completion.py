@@ -18,6 +18,7 @@ from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMa
 
 from .. import api
 from ..common import limits
+from ..common.errors import LambdaMagicError
 
 if TYPE_CHECKING:
     from .lambda_magic import LambdaMagic
@@ -37,13 +38,17 @@ def make_matcher(magic: LambdaMagic) -> Callable[[CompletionContext], SimpleMatc
 
     @context_matcher(identifier=MATCHER_ID, priority=1)
     def lambda_matcher(context: CompletionContext) -> SimpleMatcherResult:
-        found = _magic_args(context)
-        if found is None:
+        magic_line = _magic_args(context)
+        if magic_line is None:
             return {"completions": [], "suppress": False}
-        args, cell = found
+        args, cell = magic_line
         words = args.split()
         prefix = "" if not args or args[-1].isspace() else words.pop()
-        completions = [SimpleCompletion(text, type=kind) for text, kind in complete(magic, words, prefix, cell=cell)]
+        try:
+            found = complete(magic, words, prefix, cell=cell)
+        except LambdaMagicError:  # e.g. a function deleted meanwhile: nothing to offer, no traceback on Tab
+            found = []
+        completions = [SimpleCompletion(text, type=kind) for text, kind in found]
         return {"completions": completions, "matched_fragment": prefix, "suppress": bool(completions)}
 
     return lambda_matcher

@@ -57,3 +57,18 @@ class UnknownTemplateError(LambdaMagicError):
 
 class UnknownParameterError(InvalidParameterValueException):
     """An event template has no parameter of this name; the message suggests close names."""
+
+
+class InvocationInterrupted(KeyboardInterrupt):
+    """The kernel was interrupted (Kernel > Interrupt) while a synchronous invoke waited.
+
+    Still a ``KeyboardInterrupt`` (the user asked to stop), raised after the
+    invocation was recorded with status ``interrupted`` and its log lines so far
+    (``.invocation``); its environment was stopped, so the next invoke is cold.
+    """
+
+    MESSAGE = "invocation interrupted; the environment was stopped"
+
+    def __init__(self, invocation: object = None):
+        super().__init__(self.MESSAGE)
+        self.invocation = invocation

@@ -33,9 +33,10 @@ def invocation_html(invocation: Invocation) -> str:
     )
     if inv.attempt is not None:
         start = f"attempt {inv.attempt}, {start}"
+    status_label = f"{inv.status_code} {inv.status}" if inv.status_code else inv.status  # 0: no response was given
     head = (
         f'<div style="margin-bottom:6px"><strong>{escape(inv.function_name)}</strong> · {escape(inv.version)} · '
-        f"{escape(inv.invocation_type)} · {theme.badge(inv.status, f'{inv.status_code} {inv.status}')}"
+        f"{escape(inv.invocation_type)} · {theme.badge(inv.status, status_label)}"
         + (f" · {start}" if start else "")
         + "</div>"
     )
@@ -57,6 +58,8 @@ def invocation_html(invocation: Invocation) -> str:
         rows.append(("DryRun", "204: the request is valid; nothing ran."))
     elif inv.status == "throttled":
         rows.append(("Throttled", f"429 TooManyRequestsException: {escape(str(inv.throttle_reason))}; nothing ran"))
+    elif inv.status == "interrupted":
+        rows.append(("Interrupted", escape(str(inv.error_message))))
     if inv.duration_ms is not None:
         rows.append(("Timing", _timing(inv)))
         rows.append(("Memory", _memory(inv)))
@@ -210,6 +213,8 @@ def function_html(function: Function, *, updated: bool = False) -> str:
     ]
     if c.description:
         rows.insert(1, ("Description", escape(c.description)))
+    for warning in function.warnings:  # what the first invoke will answer
+        rows.append(("Warning", f'{theme.badge("warning", "first invoke fails")}<pre style="{theme.PRE}">{escape(str(warning))}</pre>'))
     return (
         f'<div class="lambda-magic-function" style="{theme.BOX};border-left:4px solid {theme.STATUS["function"]}">'
         f"{_table(rows)}</div>"
@@ -232,4 +237,4 @@ class FunctionPanel:
         return (
             f"{action} {self.function.name} ({c.runtime}, {c.handler_setting}, {c.memory_mb} MB, {c.timeout_s} s, "
             f"{c.isolation})\n{self.function.arn}"
-        )
+        ) + "".join(f"\nWarning: {warning}" for warning in self.function.warnings)

@@ -28,6 +28,7 @@ STATUS = {
     "queued": "#175cd3",
     "dry-run": "#475467",
     "throttled": "#b54708",
+    "interrupted": "#b54708",
     "warning": "#b54708",
     "info": "#475467",
     "function": "#7f56d9",

@@ -19,7 +19,7 @@ from traitlets.config import Configurable
 
 from .. import api
 from ..common import limits
-from ..common.errors import LambdaMagicError
+from ..common.errors import InvocationInterrupted, LambdaMagicError
 from .parsing import HelpShown, VerbParser, parse_key_values, split_args
 from .verbs_cloud import CloudVerbs
 from .verbs_functions import FunctionVerbs
@@ -62,7 +62,8 @@ _SETTING_FOR_TRAIT = {
 
 
 def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the core's LambdaMagicErrors into one-line UsageErrors; ``--help`` ends quietly."""
+    """Turn the core's LambdaMagicErrors into one-line UsageErrors; ``--help`` ends quietly; an
+    interrupted invoke (recorded, its environment stopped) is one line too, not a traceback."""
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -71,6 +72,8 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
         except HelpShown:
             return None
         except LambdaMagicError as exc:
+            raise UsageError(str(exc)) from None
+        except InvocationInterrupted as exc:
             raise UsageError(str(exc)) from None
 
     return wrapper
@@ -160,6 +163,10 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
             %lambda wait [--timeout S]
             %lambda reset
 
+        Tab completes the verbs, function names, template ids (and their ``--param``
+        names), each verb's options and their choices.  Kernel > Interrupt during an
+        invoke stops its environment and records it with status ``interrupted``.
+
         Defaults: ``%config LambdaMagic.memory = 256`` (also timeout, region, account,
         isolation, idle_timeout).  Python API: ``import lambda_magic as lm``.
         """
@@ -185,9 +192,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
 
     # --- %%lambda NAME -----------------------------------------------------------------------------
 
-    def _register(self, line: str, cell: str) -> Any:
-        from ..display.panels import FunctionPanel
-
+    def _parser_register(self) -> VerbParser:
         parser = VerbParser("%%lambda", "Register the cell as the code of function NAME.")
         parser.add_argument("name", help="function name: 1-64 letters, digits, '-' or '_'")
         parser.add_argument("--handler", default="lambda_handler", help="function in the cell Lambda calls")
@@ -201,7 +206,12 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
         parser.add_argument("--log-level", help="application log level (JSON format only): " + ", ".join(limits.APPLICATION_LOG_LEVELS))
         parser.add_argument("--isolation", choices=("process", "inline"))
         parser.add_argument("--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function")
-        args = parser.parse(split_args(line))
+        return parser
+
+    def _register(self, line: str, cell: str) -> Any:
+        from ..display.panels import FunctionPanel
+
+        args = self._parser_register().parse(split_args(line))
         if not cell.strip():
             raise UsageError(f"the cell is empty: write the handler's code below %%lambda {args.name}")
         account = api.account()

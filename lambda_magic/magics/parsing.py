@@ -44,6 +44,11 @@ class VerbParser(argparse.ArgumentParser):
             raise  # unreachable
 
 
+def value_options(parser: argparse.ArgumentParser) -> set[str]:
+    """The option strings of ``parser`` that take a value (``--type X``, not ``--quiet``)."""
+    return {option for action in parser._actions if action.nargs != 0 for option in action.option_strings}
+
+
 def unquote(token: str) -> str:
     """Remove a word's quotes as a POSIX shell does (``key="red flower.jpg"`` -> ``key=red flower.jpg``)."""
     if "'" not in token and '"' not in token and "\\" not in token:

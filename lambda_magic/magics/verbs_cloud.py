@@ -13,11 +13,14 @@ from .parsing import VerbParser, split_args
 class CloudVerbs:
     """Mixin of ``LambdaMagic``: each ``_verb_<name>(rest)`` answers ``%lambda <name> ...``."""
 
+    def _parser_cloud(self) -> VerbParser:
+        return VerbParser("%lambda cloud", "The local cloud: its address and what is in it.")
+
     def _verb_cloud(self, rest: str) -> Any:
-        VerbParser("%lambda cloud", "The local cloud: its address and what is in it.").parse(split_args(rest))
+        self._parser_cloud().parse(split_args(rest))
         return api.cloud()
 
-    def _verb_trigger(self, rest: str) -> Any:
+    def _parser_trigger(self) -> VerbParser:
         parser = VerbParser("%lambda trigger", "Feed a function from sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE.")
         parser.add_argument("name")
         parser.add_argument("source", help="sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE (in the local cloud)")
@@ -31,6 +34,10 @@ class CloudVerbs:
         parser.add_argument("--on-failure", help="destination ARN for records given up on (streams)")
         parser.add_argument("--filter", action="append", default=[], metavar="PATTERN",
                             help="a FilterCriteria pattern (JSON; repeatable, OR)")
+        return parser
+
+    def _verb_trigger(self, rest: str) -> Any:
+        parser = self._parser_trigger()
         args = parser.parse(split_args(rest))
         kind, sep, resource = args.source.partition(":")
         if not sep or not resource:
@@ -54,6 +61,9 @@ class CloudVerbs:
         print(f"{args.name} <- {args.source}: mapping {mapping.uuid} ({mapping.state}, batch size {mapping.batch_size})")
         return None
 
+    def _parser_triggers(self) -> VerbParser:
+        return VerbParser("%lambda triggers", "Every event source mapping and its poller's state.")
+
     def _verb_triggers(self, rest: str) -> Any:
-        VerbParser("%lambda triggers", "Every event source mapping and its poller's state.").parse(split_args(rest))
+        self._parser_triggers().parse(split_args(rest))
         return api.triggers()

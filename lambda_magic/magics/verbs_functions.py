@@ -17,6 +17,7 @@ from .parsing import (
     resolve_json_argument,
     split_args,
     split_invoke_line,
+    value_options,
 )
 
 
@@ -25,7 +26,7 @@ class FunctionVerbs:
 
     shell: Any
 
-    def _verb_invoke(self, rest: str) -> Any:
+    def _parser_invoke(self) -> VerbParser:
         parser = VerbParser("%lambda invoke", "Invoke a function. EVENT is JSON (the rest of the line) or $variable.")
         parser.add_argument("name")
         parser.add_argument("--event-file", help="read the event from a JSON file")
@@ -37,10 +38,11 @@ class FunctionVerbs:
         parser.add_argument("--param", action="append", default=[], metavar="K=V", help="a template parameter (repeatable)")
         parser.add_argument("--seed", type=int, help="with --template: fixed ids, for reproducible tutorials")
         parser.add_argument("--now", type=parse_time, help="with --template: the event's time (ISO 8601)")
-        argv, event_arg = split_invoke_line(
-            rest, {"--event-file", "--type", "--qualifier", "--client-context", "-o", "--template", "--param",
-                   "--seed", "--now"}
-        )
+        return parser
+
+    def _verb_invoke(self, rest: str) -> Any:
+        parser = self._parser_invoke()
+        argv, event_arg = split_invoke_line(rest, value_options(parser))
         args = parser.parse(argv)
         user_ns = self.shell.user_ns if self.shell is not None else {}
         event = self._event(event_arg, args.event_file, user_ns)
@@ -77,45 +79,68 @@ class FunctionVerbs:
         kind, value = event_arg
         return lookup_variable(value, user_ns) if kind == "var" else value
 
-    def _verb_templates(self, rest: str) -> Any:
+    def _parser_templates(self) -> VerbParser:
         parser = VerbParser("%lambda templates", "The event templates (of one SERVICE) as a DataFrame.")
         parser.add_argument("service", nargs="?", help="e.g. s3, sqs, apigateway")
+        return parser
+
+    def _verb_templates(self, rest: str) -> Any:
+        parser = self._parser_templates()
         args = parser.parse(split_args(rest))
         return api.templates(args.service)
 
-    def _verb_event(self, rest: str) -> Any:
+    def _parser_event(self) -> VerbParser:
         parser = VerbParser("%lambda event", "Build an event from a template and return it (a dict).")
         parser.add_argument("template", help="template id, e.g. s3/put (see %lambda templates)")
         parser.add_argument("--param", action="append", default=[], metavar="K=V", help="a parameter (repeatable)")
         parser.add_argument("--seed", type=int, help="fixed ids, for reproducible tutorials")
         parser.add_argument("--now", type=parse_time, help="the event's time (ISO 8601, e.g. 2024-05-01T12:00:00Z)")
+        return parser
+
+    def _verb_event(self, rest: str) -> Any:
+        parser = self._parser_event()
         args = parser.parse(split_args(rest))
         return api.event(args.template, seed=args.seed, now=args.now, **parse_key_values(args.param, "--param"))
 
-    def _verb_builder(self, rest: str) -> Any:
+    def _parser_builder(self) -> VerbParser:
         parser = VerbParser("%lambda builder", "The event builder: pick a template, fill the form, invoke.")
         parser.add_argument("name", nargs="?", help="the function to invoke (optional)")
+        return parser
+
+    def _verb_builder(self, rest: str) -> Any:
+        parser = self._parser_builder()
         args = parser.parse(split_args(rest))
         if args.name is not None:
             api.account().get_function(args.name)
         return api.builder(args.name)
 
+    def _parser_list(self) -> VerbParser:
+        return VerbParser("%lambda list", "The registered functions as a DataFrame.")
+
     def _verb_list(self, rest: str) -> Any:
-        VerbParser("%lambda list", "The registered functions as a DataFrame.").parse(split_args(rest))
+        self._parser_list().parse(split_args(rest))
         return api.functions()
 
-    def _verb_invocations(self, rest: str) -> Any:
+    def _parser_invocations(self) -> VerbParser:
         parser = VerbParser("%lambda invocations", "Every invocation (of NAME) as a DataFrame.")
         parser.add_argument("name", nargs="?")
+        return parser
+
+    def _verb_invocations(self, rest: str) -> Any:
+        parser = self._parser_invocations()
         args = parser.parse(split_args(rest))
         return api.invocations(args.name)
 
-    def _verb_logs(self, rest: str) -> Any:
+    def _parser_logs(self) -> VerbParser:
         parser = VerbParser("%lambda logs", "Log events (of NAME) as a DataFrame, oldest first.")
         parser.add_argument("name", nargs="?")
         parser.add_argument("--request-id", help="only the events of this request")
         parser.add_argument("--tail", type=int, help="only the last N events")
         parser.add_argument("--filter", dest="filter_pattern", help='CloudWatch filter terms: ERROR, "two words", ?any, -not')
+        return parser
+
+    def _verb_logs(self, rest: str) -> Any:
+        parser = self._parser_logs()
         args = parser.parse(split_args(rest))
         if args.name is not None:
             api.account().get_function(args.name)
@@ -123,21 +148,32 @@ class FunctionVerbs:
             raise UsageError("--tail must be a positive number of events")
         return api.logs(args.name, request_id=args.request_id, filter_pattern=args.filter_pattern, tail=args.tail)
 
-    def _verb_delete(self, rest: str) -> None:
+    def _parser_delete(self) -> VerbParser:
         parser = VerbParser("%lambda delete", "Delete a function and end its environments (its logs stay).")
         parser.add_argument("name")
+        return parser
+
+    def _verb_delete(self, rest: str) -> None:
+        parser = self._parser_delete()
         args = parser.parse(split_args(rest))
         api.delete(args.name)
         print(f"Deleted function {args.name}.")
 
-    def _verb_wait(self, rest: str) -> None:
+    def _parser_wait(self) -> VerbParser:
         parser = VerbParser("%lambda wait", "Wait until every queued Event invocation has run.")
         parser.add_argument("--timeout", type=float, help="give up after this many seconds")
+        return parser
+
+    def _verb_wait(self, rest: str) -> None:
+        parser = self._parser_wait()
         args = parser.parse(split_args(rest))
         if not api.wait(args.timeout):
             raise UsageError(f"queued invocations are still running after {args.timeout} s")
 
+    def _parser_reset(self) -> VerbParser:
+        return VerbParser("%lambda reset", "Forget every function, environment, invocation and log.")
+
     def _verb_reset(self, rest: str) -> None:
-        VerbParser("%lambda reset", "Forget every function, environment, invocation and log.").parse(split_args(rest))
+        self._parser_reset().parse(split_args(rest))
         api.reset()
         print("Reset: no functions, environments, invocations or logs remain.")

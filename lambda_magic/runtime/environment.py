@@ -279,8 +279,9 @@ class ProcessEnvironment(_BaseEnvironment):
             try:
                 if self._poller.poll(remaining_ms if first and remaining_ms < _WATCH_MS else min(remaining_ms, _WATCH_MS)):
                     return "ready"
-            except BaseException:
-                self.kill()  # KeyboardInterrupt while waiting: nothing may keep running
+            except BaseException:  # KeyboardInterrupt while waiting: nothing may keep running
+                self._peak_mb()
+                self.kill()
                 raise
             first = False
             if time.monotonic() >= deadline:
@@ -289,6 +290,13 @@ class ProcessEnvironment(_BaseEnvironment):
                 self._peak_mb()
                 self.kill()
                 return "oom"
+
+    def interrupted(self) -> tuple[list[Event], int]:
+        """Stop the environment after the kernel was interrupted; what it logged so far."""
+        if self.alive:
+            self._peak_mb()
+        self.kill()
+        return self.collect_events()
 
     def _resident_mb(self) -> float:
         try:
@@ -412,6 +420,12 @@ class InlineEnvironment(_BaseEnvironment):
         if status not in ("success", "error"):
             self.alive = False
         return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, None, reason)
+
+    def interrupted(self) -> tuple[list[Event], int]:
+        """The handler was interrupted in the kernel thread: end the environment; what it logged so far."""
+        self.alive = False
+        self._request_id = ""
+        return self._logs.drain()
 
     def _log_error(self, error: dict[str, Any]) -> None:
         if self._spec["json_logs"]:

@@ -6,8 +6,13 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .config import FunctionConfig
+
+if TYPE_CHECKING:
+    from .preflight import PreflightWarning
 
 MODULE_NAME = "lambda_function"
 #: Where the code "lives" inside an execution environment, as on Lambda.
@@ -63,6 +68,14 @@ class Function:
         """Size of the code in bytes (Lambda reports the size of the package)."""
         return len(self.code.encode())
 
+    @cached_property
+    def warnings(self) -> tuple[PreflightWarning, ...]:
+        """What the first invoke will answer when it must fail (a syntax error, no handler), read
+        from the code at registration; empty when nothing is seen.  Registration still succeeds."""
+        from .preflight import check_code
+
+        return check_code(self.code, self.config.handler)
+
     @property
     def log_group_name(self) -> str:
         return f"/aws/lambda/{self.name}"
@@ -73,4 +86,4 @@ class Function:
             f"Function {self.name} ({c.runtime}, {c.architecture}, handler {c.handler_setting}, "
             f"{c.memory_mb} MB, timeout {c.timeout_s} s, isolation {c.isolation})\n"
             f"  {self.arn}\n  CodeSha256 {self.code_sha256}, {self.code_size} bytes"
-        )
+        ) + "".join(f"\n  Warning: {warning}" for warning in self.warnings)

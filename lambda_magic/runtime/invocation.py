@@ -33,7 +33,8 @@ class Invocation:
     version: str
     invocation_type: str
     status_code: int
-    #: ``success``, ``error`` or ``timeout`` once run; ``throttled`` (429); ``queued`` (Event) or ``dry-run``.
+    #: ``success``, ``error`` or ``timeout`` once run; ``throttled`` (429); ``queued`` (Event) or ``dry-run``;
+    #: ``interrupted`` when the kernel was interrupted while it waited (status_code 0: no response).
     status: str
     function_error: str | None = None
     error_type: str | None = None
@@ -107,7 +108,9 @@ class Invocation:
     def headline(self) -> str:
         """One line: what ran and how it ended."""
         text = f"{self.function_name} ({self.version}, {self.invocation_type}): {self.status_code}"
-        if self.status == "success":
+        if self.status == "interrupted":  # no response was given (status_code 0)
+            text = f"{self.function_name} ({self.version}, {self.invocation_type}): {self.error_message}"
+        elif self.status == "success":
             text += " success"
         elif self.status in ("queued", "dry-run"):
             text += f" {self.status}"

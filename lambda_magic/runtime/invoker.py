@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import logformat
 from ..common import limits
+from ..common.errors import InvocationInterrupted
 from .billing import billed_duration_ms
 from .concurrency import TooManyRequestsException
 from .environment import (
@@ -49,6 +50,14 @@ class _Ready:
     invoke_started: float  # perf_counter
     invoke_started_at: float  # epoch seconds
     suppressed: bool
+
+
+@dataclass
+class _InFlight:
+    """The environment an invocation is using, known as soon as it exists (for an interrupt)."""
+
+    env: Any
+    invoke_started: float  # perf_counter
 
 
 class Invoker:
@@ -144,9 +153,10 @@ class Invoker:
         init_events: list[Event] = []
         events: list[Event] = []
         cold = env is None
+        inflight = _InFlight(env, time.perf_counter())
         try:
             if cold:
-                ready = self._cold_start(function, request_id, init_events, events)
+                ready = self._cold_start(function, request_id, init_events, events, inflight)
                 env = ready.env
             else:
                 ready = _Ready(env, None, None, 0, time.perf_counter(), started_at, False)
@@ -176,9 +186,17 @@ class Invoker:
                                f"kept (limit {account.settings.max_log_bytes} bytes per invocation)"))
             invocation = self._finish(function, env, request_id, cold, ready.init_ms, result, started_at,
                                       invocation_type, event, trigger, init_events, events, attempt)
-        except BaseException:  # interrupted (or the machinery failed): end the environment, keep nothing running
-            if env is not None:
-                account.pool.give_back(env, None)
+        except KeyboardInterrupt:  # Kernel > Interrupt: stop the environment, record what happened so far
+            try:
+                interrupted = self._interrupted(function, inflight, request_id, cold, started_at, invocation_type,
+                                                event, trigger, init_events, events, attempt)
+            finally:
+                if inflight.env is not None:
+                    account.pool.give_back(inflight.env, None)
+            raise InvocationInterrupted(interrupted) from None
+        except BaseException:  # the machinery failed: end the environment, keep nothing running
+            if inflight.env is not None:
+                account.pool.give_back(inflight.env, None)
             raise
         account.pool.give_back(env, account.current_revision(function.name, function.version))
         return invocation
@@ -215,7 +233,8 @@ class Invoker:
             attempt=attempt, throttle_reason=exc.reason, presenter=account.presenter,
         )
 
-    def _cold_start(self, function: Function, request_id: str, init_events: list[Event], events: list[Event]) -> "_Ready":
+    def _cold_start(self, function: Function, request_id: str, init_events: list[Event], events: list[Event],
+                    inflight: _InFlight) -> "_Ready":
         """Start an environment and run its init.
 
         A fresh environment runs INIT_START and the init phase (up to 10 s, not
@@ -229,19 +248,21 @@ class Invoker:
         dropped = 0
         sandbox = account.pool.take_reset((function.name, function.version, False), function.revision)
         if sandbox is None:
-            env = self._new_environment(function)
+            env = inflight.env = self._new_environment(function)
             init_events.append((time.time() * 1000, "SYSTEM", self._init_start(function)))
             init = env.initialize(limits.INIT_TIMEOUT_S)
             init_events.extend(init.events)
             dropped += init.dropped_bytes
             if init.status == "success":
-                return _Ready(env, init.init_ms, None, dropped, time.perf_counter(), time.time(), False)
+                inflight.invoke_started = time.perf_counter()
+                return _Ready(env, init.init_ms, None, dropped, inflight.invoke_started, time.time(), False)
             init_events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "init")))
             account.pool.forget(env)
             env.shutdown(keep_sandbox=True)
             sandbox = env.sandbox() if isinstance(env, ProcessEnvironment) else None
-        env = self._new_environment(function, sandbox)
+        env = inflight.env = self._new_environment(function, sandbox)
         invoke_started, invoke_started_at = time.perf_counter(), time.time()
+        inflight.invoke_started = invoke_started
         events.append((invoke_started_at * 1000, "SYSTEM", self._start(config, request_id, function.version)))
         init = env.initialize(config.timeout_s)
         events.extend(init.events)
@@ -251,6 +272,42 @@ class Invoker:
             events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "invoke")))
             failure = self._failed_init(init, invoke_started)
         return _Ready(env, None, failure, dropped, invoke_started, invoke_started_at, True)
+
+    def _interrupted(self, function: Function, inflight: _InFlight, request_id: str, cold: bool, started_at: float,
+                     invocation_type: str, event: Any, trigger: str, init_events: list[Event], events: list[Event],
+                     attempt_number: int | None) -> Invocation:
+        """Stop the environment of an interrupted invocation; log and record it (status ``interrupted``)."""
+        account = self._account
+        config = function.config
+        env = inflight.env
+        duration = (time.perf_counter() - inflight.invoke_started) * 1000
+        if env is not None:
+            logged, _ = env.interrupted()
+            # START is written once the init phase is over (or before a suppressed init): before it,
+            # what the environment logged belongs to the init
+            (events if events else init_events).extend(logged)
+        note = f"[lambda_magic] {InvocationInterrupted.MESSAGE} (RequestId: {request_id})"
+        events.append((time.time() * 1000, "SYSTEM", note))
+        stream = env.log_stream_name if env is not None else None
+        if stream is not None:
+            if init_events:
+                self._log(function.name, stream, None, init_events)
+            self._log(function.name, stream, request_id, events)
+        billed = billed_duration_ms(duration, None)
+        invocation = Invocation(
+            request_id=request_id, function_name=function.name, version=function.version,
+            invocation_type=invocation_type, status_code=0, status="interrupted",
+            error_message=InvocationInterrupted.MESSAGE, duration_ms=duration, billed_duration_ms=billed,
+            memory_size_mb=config.memory_mb, max_memory_used_mb=env.max_memory_mb if env is not None else None,
+            cold_start=cold, log_lines=[message for _, _, message in events],
+            init_log_lines=[message for _, _, message in init_events],
+            cost_usd=account.prices.cost_usd(billed, config.memory_mb, config.architecture), trigger=trigger,
+            start=account.clock.from_real(started_at), timeout_s=config.timeout_s, isolation=config.isolation,
+            log_stream=stream, limitations=env.limitations if env is not None else (), event=event,
+            architecture=config.architecture, attempt=attempt_number, presenter=account.presenter,
+        )
+        account.record(invocation)
+        return invocation
 
     def _failed_init(self, init: InitResult, started: float) -> InvokeResult:
         elapsed = (time.perf_counter() - started) * 1000

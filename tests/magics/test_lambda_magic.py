@@ -227,3 +227,24 @@ def test_handler_errors_are_data_not_exceptions(shell):
     assert inv.function_error == "Unhandled"
     assert inv.payload["errorType"] == "ValueError"
     assert "no way" in repr(inv)
+
+
+def test_cell_that_will_fail_registers_with_a_warning(shell):
+    panel = register(shell, "misnamed", "def handler(event, context):\n    return 1\n")
+    text = repr(panel)
+    assert "Registered misnamed" in text
+    assert ("Warning: the first invoke will answer Runtime.HandlerNotFound: "
+            "Handler 'lambda_handler' missing on module 'lambda_function'") in text
+    assert "Handler &#x27;lambda_handler&#x27; missing on module &#x27;lambda_function&#x27;" in panel._repr_html_()
+    assert shell.run_line_magic("lambda", "invoke misnamed").error_type == "Runtime.HandlerNotFound"
+
+    panel = register(shell, "broken", "def lambda_handler(event, context)\n    return 1\n")
+    assert "Warning: the first invoke will answer Runtime.UserCodeSyntaxError: Syntax error in module " \
+           "'lambda_function': expected ':' (lambda_function.py, line 1)\n    def lambda_handler(event, context)" in repr(panel)
+    assert "Runtime.UserCodeSyntaxError" in panel._repr_html_()
+
+
+def test_a_good_cell_has_no_warning(shell):
+    panel = register(shell)
+    assert "Warning" not in repr(panel) and "Warning" not in panel._repr_html_()
+    assert panel.function.warnings == ()

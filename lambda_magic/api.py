@@ -24,7 +24,7 @@ class _DefaultAccount:
     def get(self) -> LocalAccount:
         with self._lock:
             if self._account is None:
-                self._account = LocalAccount(presenter=DisplayPresenter())
+                self._account = LocalAccount(presenter=DisplayPresenter(), warm_cloud=True)
             return self._account
 
 

@@ -39,8 +39,12 @@ class LocalAccount:
     started lazily; :meth:`shutdown` (also run at exit) ends them all.
     """
 
-    def __init__(self, settings: AccountSettings | None = None, presenter: Presenter | None = None):
+    def __init__(self, settings: AccountSettings | None = None, presenter: Presenter | None = None,
+                 *, warm_cloud: bool = False):
         self.settings = settings or AccountSettings()
+        #: Start the local cloud in the background when a first function is registered (the
+        #: notebook's account does; tests' accounts start it only when something connects).
+        self.warm_cloud = warm_cloud
         self.settings.validate()
         self.presenter = presenter
         self.prices = PriceList.load()
@@ -114,6 +118,8 @@ class LocalAccount:
         self.governor.set_reserved(name, reserved_concurrency)
         self.pool.retire(name, LATEST)
         self._start_reaper()
+        if self.warm_cloud:
+            self.cloud.warm_up()
         return function
 
     def get_function(self, name: str) -> Function:

@@ -17,6 +17,7 @@ endpoint can be configured instead (``cloud_endpoint``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
@@ -93,6 +94,16 @@ class LocalCloud:
                 self._reserve()
             assert self._url is not None
             return self._url
+
+    def warm_up(self) -> None:
+        """Start the embedded server now, in the background, as if a client had connected
+        (returns at once).  The default account does this when a first function is
+        registered, so a handler's first AWS call does not wait for moto to start."""
+        if self.configured_endpoint is not None or self.running or _moto_missing():
+            return
+        port = int(self.endpoint().rsplit(":", 1)[1])
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            pass  # the watcher sees a connection waiting and starts the server; the server sees it closed
 
     def environment(self) -> dict[str, str]:
         """Variables that point an execution environment's SDK at this cloud (starts nothing)."""

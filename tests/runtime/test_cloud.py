@@ -212,3 +212,36 @@ def test_reset_empties_the_embedded_cloud(account):
     account.cloud.client("sqs").create_queue(QueueName="old")
     account.reset()
     assert account.cloud.client("sqs").list_queues().get("QueueUrls", []) == []
+
+
+def test_the_notebook_account_warms_the_cloud_up_when_a_first_function_is_registered():
+    """lm's account starts moto in the background at the first registration, so a handler's
+    first AWS call does not pay for the server's start; the test accounts start it only on need."""
+    import time
+
+    warm = LocalAccount(warm_cloud=True)
+    try:
+        assert not warm.cloud.running
+        warm.register("plain", "def lambda_handler(e, c):\n    return 1\n")
+        deadline = time.monotonic() + 60
+        while not warm.cloud.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert warm.cloud.running  # started without any client having connected
+        s3 = warm.cloud.client("s3")
+        s3.create_bucket(Bucket="warm")
+        assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["warm"]
+    finally:
+        warm.shutdown()
+    assert not warm.cloud.running
+
+
+def test_the_api_account_warms_the_cloud_and_a_plain_account_does_not(account):
+    from lambda_magic.api import _DefaultAccount
+
+    holder = _DefaultAccount()
+    try:
+        assert holder.get().warm_cloud is True
+    finally:
+        holder.get().shutdown()
+    account.register("plain", "def lambda_handler(e, c):\n    return 1\n")
+    assert not account.cloud.running

@@ -243,8 +243,7 @@ def metrics(name: str | None = None, period: str = "1min") -> "pd.DataFrame":
 
         for poller in EventSourceMappings.of(acc).pollers():
             ages.extend((t, poller.mapping.function_name, ms) for t, _, ms in getattr(poller, "iterator_ages", ()))
-    return metrics_frame(acc.invocation_records(name), list(acc.async_invoker.history), name=name, period=period,
-                         iterator_ages=ages)
+    return metrics_frame(acc.metrics, name=name, period=period, iterator_ages=ages)
 
 
 # --- the local cloud --------------------------------------------------------------------------

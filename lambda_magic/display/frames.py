@@ -40,7 +40,10 @@ def functions_frame(functions: Iterable["Function"]) -> "pd.DataFrame":
 
 
 def invocations_frame(invocations: Iterable["Invocation"]) -> "pd.DataFrame":
+    """Invocations; a ``Retained`` list's dropped rows are noted in ``attrs`` and the display."""
     import pandas as pd
+
+    from .retained import RetainedFrame, mark_dropped
 
     rows = [
         (i.request_id, i.function_name, i.version, i.invocation_type, i.trigger, i.start, i.duration_ms,
@@ -49,9 +52,9 @@ def invocations_frame(invocations: Iterable["Invocation"]) -> "pd.DataFrame":
          i.event_age_s, i.template)
         for i in invocations
     ]
-    frame = pd.DataFrame.from_records(rows, columns=INVOCATION_COLUMNS)
+    frame = RetainedFrame.from_records(rows, columns=INVOCATION_COLUMNS)
     frame["start"] = pd.to_datetime(frame["start"], unit="s", utc=True)
-    return frame.astype(
+    return mark_dropped(frame, invocations).astype(
         {
             "duration_ms": "float64",
             "billed_duration_ms": "Int64",
@@ -72,10 +75,12 @@ def logs_frame(events: Iterable["LogEvent"]) -> "pd.DataFrame":
     import pandas as pd
 
     from .logframe import LogFrame
+    from .retained import mark_dropped
 
-    frame = LogFrame.from_records(list(events), columns=LOG_COLUMNS)
+    rows = events if isinstance(events, list) else list(events)
+    frame = LogFrame.from_records(rows, columns=LOG_COLUMNS)
     frame["timestamp"] = pd.to_datetime(frame["timestamp"].astype("int64"), unit="ms", utc=True)
-    return frame
+    return mark_dropped(frame, rows)
 
 
 def templates_frame(templates: Iterable[Any]) -> "pd.DataFrame":

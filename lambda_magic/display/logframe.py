@@ -6,9 +6,12 @@ from typing import Any
 
 import pandas as pd
 
+from .retained import RetainedFrame
 
-class LogFrame(pd.DataFrame):
-    """A ``pandas.DataFrame`` whose display does not cut log messages at 50 characters.
+
+class LogFrame(RetainedFrame):
+    """A ``pandas.DataFrame`` whose display does not cut log messages at 50 characters
+    (and says when retention dropped older events).
 
     Everything else is plain pandas; frames derived from it stay LogFrames.
     """

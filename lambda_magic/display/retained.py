@@ -22,15 +22,21 @@ def mark_dropped(frame: pd.DataFrame, rows: Any) -> pd.DataFrame:
     return frame
 
 
-def retention_note(attrs: dict) -> str | None:
-    """One line saying how many rows retention dropped, and how to keep more; None if none."""
+def retention_note(attrs: dict, rows: int | None = None) -> str | None:
+    """One line saying how many rows retention dropped, and how to keep more; None if none.
+
+    ``rows`` is the length of the frame shown: a frame derived from the query (filtered,
+    ``head()``...) says which rows it came from instead.
+    """
     dropped = attrs.get("dropped") or 0
     if not dropped:
         return None
     setting = attrs.get("setting") or "retained_invocations"
     what = _WHAT.get(setting, "rows")
     total = attrs.get("total", dropped)
-    return (f"showing the last {total - dropped:,} of {total:,} {what} (older ones dropped by retention: "
+    kept = total - dropped
+    shown = "showing" if rows is None or rows == kept else "from"
+    return (f"{shown} the last {kept:,} of {total:,} {what} (older ones dropped by retention: "
             f"lm.account().configure({setting}=N) or %config LambdaMagic.{setting} = N; None keeps all)")
 
 
@@ -43,12 +49,12 @@ class RetainedFrame(pd.DataFrame):
 
     def _repr_html_(self) -> str | None:
         html = super()._repr_html_()
-        note = retention_note(self.attrs)
+        note = retention_note(self.attrs, len(self))
         if html is None or note is None:
             return html
         return f'{html}<p class="lambda-magic-retention"><em>{escape(note)}</em></p>'
 
     def __repr__(self) -> str:
         text = super().__repr__()
-        note = retention_note(self.attrs)
+        note = retention_note(self.attrs, len(self))
         return text if note is None else f"{text}\n{note}"

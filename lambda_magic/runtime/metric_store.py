@@ -4,7 +4,9 @@ Every invocation, throttle and asynchronous event updates its function's bucket 
 the second it happened in (CloudWatch's high resolution; any period of whole seconds
 is built from them).  A bucket holds CloudWatch's statistic set for each metric
 (SampleCount, Sum, Minimum, Maximum), so counts and sums stay exact however many
-invocation records retention has dropped.
+invocation records retention has dropped.  As in CloudWatch, per-second data older
+than three hours (account time) is rolled up into one bucket per minute, so the
+store grows with the minutes of activity, not with the number of invocations.
 
 Percentiles need the raw values, as in CloudWatch.  A bucket keeps the exact
 durations of its first ``EXACT_SAMPLES`` invocations; beyond that it folds them into
@@ -21,23 +23,79 @@ import math
 import threading
 from array import array
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Generic, Iterable, Iterator, TypeVar
 
-#: Durations kept exactly per function per second before the histogram takes over.
+#: Durations kept exactly per bucket before the histogram takes over.
 EXACT_SAMPLES = 256
 #: Width of a histogram bin: values in [GROWTH**i, GROWTH**(i+1)) share bin i.
 GROWTH = 1.01
 _LOG_GROWTH = math.log(GROWTH)
+#: Per-second buckets older than this (account seconds) are merged into per-minute ones.
+ROLLUP_AFTER_S = 3 * 3600
+B = TypeVar("B")
 _RAN = frozenset(("success", "error", "timeout"))
-#: The per-second counters ``count`` accepts (AWS's metric names).
+#: The counters ``count`` accepts (AWS's metric names).
 COUNTERS = ("AsyncEventsReceived", "AsyncEventsDropped", "DestinationDeliveryFailures", "DeadLetterErrors")
 
 
-class _Second:
-    """One function's aggregates for one second."""
+class Histogram:
+    """Counts of positive values in log-scale bins 1% wide, held in one array of the
+    bins between the lowest and the highest used (zeros are counted apart)."""
 
-    __slots__ = ("invocations", "errors", "throttles", "duration_count", "duration_sum", "duration_min", "duration_max", "durations",
-                 "histogram", "async_age_max", "counters")
+    __slots__ = ("zeros", "offset", "counts")
+
+    def __init__(self, values: Iterable[float] = ()) -> None:
+        self.zeros = 0
+        self.offset = 0
+        self.counts = array("I")
+        for value in values:
+            self.add(value)
+
+    def add(self, value: float) -> None:
+        if value <= 0:
+            self.zeros += 1
+        else:
+            self.add_bin(math.floor(math.log(value) / _LOG_GROWTH), 1)
+
+    def add_bin(self, index: int, count: int) -> None:
+        counts = self.counts
+        if not counts:
+            self.offset = index
+            counts.append(0)
+        elif index < self.offset:
+            self.counts = counts = array("I", bytes(4 * (self.offset - index))) + counts
+            self.offset = index
+        elif index >= self.offset + len(counts):
+            counts.extend(array("I", bytes(4 * (index - self.offset - len(counts) + 1))))
+        counts[index - self.offset] += count
+
+    def merge(self, other: "Histogram") -> None:
+        self.zeros += other.zeros
+        for index, count in other.bins():
+            self.add_bin(index, count)
+
+    def bins(self) -> Iterator[tuple[int, int]]:
+        """``(bin, count)`` of the positive values, lowest first."""
+        return ((self.offset + i, count) for i, count in enumerate(self.counts) if count)
+
+    def quantile(self, q: float, count: int) -> float:
+        """The value at rank ``q * (count - 1)``: the middle of its bin (0 for zeros)."""
+        rank = q * (count - 1)
+        seen = self.zeros
+        if seen > rank:
+            return 0.0
+        for index, n in self.bins():
+            seen += n
+            if seen > rank:
+                return GROWTH ** (index + 0.5)
+        return math.inf
+
+
+class _Bucket:
+    """One function's aggregates for one second (or, once rolled up, one minute)."""
+
+    __slots__ = ("invocations", "errors", "throttles", "duration_count", "duration_sum", "duration_min",
+                 "duration_max", "durations", "histogram", "async_age_max", "counters")
 
     def __init__(self) -> None:
         self.invocations = 0
@@ -47,46 +105,54 @@ class _Second:
         self.duration_sum = 0.0
         self.duration_min = math.inf
         self.duration_max = -math.inf
+        #: The raw durations while there are at most EXACT_SAMPLES, else None (see ``histogram``).
         self.durations: array | None = array("d")
-        self.histogram: dict[int, int] | None = None
+        self.histogram: Histogram | None = None
         self.async_age_max: float | None = None
         self.counters: dict[str, int] | None = None
 
     def add_duration(self, ms: float) -> None:
         self.duration_count += 1
         self.duration_sum += ms
-        if ms < self.duration_min:
-            self.duration_min = ms
-        if ms > self.duration_max:
-            self.duration_max = ms
-        if self.durations is not None:
-            self.durations.append(ms)
-            if len(self.durations) <= EXACT_SAMPLES:
-                return
-            self.histogram = _histogram(self.durations)
-            self.durations = None
+        self.duration_min = min(self.duration_min, ms)
+        self.duration_max = max(self.duration_max, ms)
+        if self.durations is None:
+            assert self.histogram is not None
+            self.histogram.add(ms)
             return
-        assert self.histogram is not None
-        index = _bin(ms)
-        self.histogram[index] = self.histogram.get(index, 0) + 1
+        self.durations.append(ms)
+        if len(self.durations) > EXACT_SAMPLES:
+            self.histogram, self.durations = Histogram(self.durations), None
 
-
-@dataclass(frozen=True)
-class SecondStats:
-    """A read-only copy of one second's aggregates (of one function, or summed over all)."""
-
-    second: int
-    invocations: int
-    errors: int
-    throttles: int
-    duration: "Statistic"
-    async_age_max: float | None
-    counters: dict[str, int]
+    def absorb(self, other: "_Bucket") -> None:
+        """Add another bucket's aggregates to this one (a roll-up)."""
+        self.invocations += other.invocations
+        self.errors += other.errors
+        self.throttles += other.throttles
+        self.duration_count += other.duration_count
+        self.duration_sum += other.duration_sum
+        self.duration_min = min(self.duration_min, other.duration_min)
+        self.duration_max = max(self.duration_max, other.duration_max)
+        if self.durations is not None and other.durations is not None \
+                and len(self.durations) + len(other.durations) <= EXACT_SAMPLES:
+            self.durations.extend(other.durations)
+        else:
+            if self.histogram is None:
+                self.histogram, self.durations = Histogram(self.durations or ()), None
+            if other.histogram is not None:
+                self.histogram.merge(other.histogram)
+            for value in other.durations or ():
+                self.histogram.add(value)
+        if other.async_age_max is not None:
+            self.async_age_max = max(self.async_age_max or other.async_age_max, other.async_age_max)
+        for metric, value in (other.counters or {}).items():
+            self.counters = self.counters or {}
+            self.counters[metric] = self.counters.get(metric, 0) + value
 
 
 class Statistic:
-    """CloudWatch's statistics of one metric over some buckets: SampleCount, Sum,
-    Minimum, Maximum, Average and percentiles."""
+    """CloudWatch's statistics of Duration over some buckets: SampleCount, Sum, Minimum,
+    Maximum, Average and percentiles."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -94,32 +160,44 @@ class Statistic:
         self.minimum = math.inf
         self.maximum = -math.inf
         self._exact: list[float] | None = []
-        self._histogram: dict[int, int] = {}
+        self._histogram = Histogram()
 
     @property
     def exact(self) -> bool:
         """Whether percentiles come from every raw value (else from the 1% histogram)."""
         return self._exact is not None
 
+    def add(self, bucket: _Bucket) -> None:
+        self.count += bucket.duration_count
+        self.sum += bucket.duration_sum
+        self.minimum = min(self.minimum, bucket.duration_min)
+        self.maximum = max(self.maximum, bucket.duration_max)
+        if self._exact is not None and bucket.durations is not None:
+            self._exact.extend(bucket.durations)
+            return
+        if self._exact is not None:
+            self._histogram, self._exact = Histogram(self._exact), None
+        if bucket.histogram is not None:
+            self._histogram.merge(bucket.histogram)
+        for value in bucket.durations or ():
+            self._histogram.add(value)
+
     def merge(self, other: "Statistic") -> None:
+        """Add another statistic's values (e.g. the seconds of a longer period)."""
         self.count += other.count
         self.sum += other.sum
         self.minimum = min(self.minimum, other.minimum)
         self.maximum = max(self.maximum, other.maximum)
         if self._exact is not None and other._exact is not None:
             self._exact.extend(other._exact)
-        else:
-            self._fold()
-            for index, count in other._hist().items():
-                self._histogram[index] = self._histogram.get(index, 0) + count
-
-    def _hist(self) -> dict[int, int]:
-        return self._histogram if self._exact is None else _histogram(self._exact)
-
-    def _fold(self) -> None:
+            return
         if self._exact is not None:
-            self._histogram = _histogram(self._exact)
-            self._exact = None
+            self._histogram, self._exact = Histogram(self._exact), None
+        if other._exact is not None:
+            for value in other._exact:
+                self._histogram.add(value)
+        else:
+            self._histogram.merge(other._histogram)
 
     @property
     def average(self) -> float:
@@ -133,53 +211,108 @@ class Statistic:
             return math.nan
         if self.minimum == self.maximum:
             return self.minimum  # exact, as CloudWatch allows for a statistic set with Min == Max
-        if self._exact is not None:
-            values = sorted(self._exact)
-            position = (len(values) - 1) * q
-            low = math.floor(position)
-            high = min(low + 1, len(values) - 1)
-            return values[low] + (position - low) * (values[high] - values[low])
-        rank = q * (self.count - 1)
-        seen = 0
-        for index in sorted(self._histogram):
-            seen += self._histogram[index]
-            if seen > rank:
-                return min(max(_value(index), self.minimum), self.maximum)
-        return self.maximum
+        if self._exact is None:
+            return min(max(self._histogram.quantile(q, self.count), self.minimum), self.maximum)
+        values = sorted(self._exact)
+        position = (len(values) - 1) * q
+        low = math.floor(position)
+        high = min(low + 1, len(values) - 1)
+        return values[low] + (position - low) * (values[high] - values[low])
 
-    @classmethod
-    def of(cls, second: _Second) -> "Statistic":
-        stat = cls()
-        stat.count = second.duration_count
-        stat.sum, stat.minimum, stat.maximum = second.duration_sum, second.duration_min, second.duration_max
-        if second.durations is not None:
-            stat._exact = list(second.durations)
-        else:
-            stat._exact = None
-            stat._histogram = dict(second.histogram or {})
-        return stat
+
+@dataclass(frozen=True)
+class SecondStats:
+    """A read-only summary of one bucket's aggregates (of one function, or summed over all).
+
+    ``second`` is the bucket's start (epoch seconds); a rolled-up bucket covers a minute.
+    """
+
+    second: int
+    invocations: int
+    errors: int
+    throttles: int
+    duration: Statistic
+    async_age_max: float | None
+    counters: dict[str, int]
+
+
+class _Series(Generic[B]):
+    """One function's buckets: per second, and per minute once older than ROLLUP_AFTER_S
+    (``merge(minute, second)`` folds a second's bucket into its minute's)."""
+
+    __slots__ = ("seconds", "minutes", "rolled_until", "_new", "_merge")
+
+    def __init__(self, new: Callable[[], B], merge: Callable[[B, B], None]) -> None:
+        self.seconds: dict[int, B] = {}
+        self.minutes: dict[int, B] = {}
+        #: Seconds before this are kept per minute.
+        self.rolled_until = -(2**62)
+        self._new = new
+        self._merge = merge
+
+    def get(self, second: int) -> tuple[B, bool]:
+        """The bucket for ``second`` and whether it was just made."""
+        bucket = self.seconds.get(second)
+        if bucket is not None:
+            return bucket, False
+        if second < self.rolled_until:
+            start = second - second % 60
+            bucket = self.minutes.get(start)
+            if bucket is None:
+                bucket = self.minutes[start] = self._new()
+                return bucket, True
+            return bucket, False
+        bucket = self.seconds[second] = self._new()
+        self._roll_up(second - ROLLUP_AFTER_S)
+        return bucket, True
+
+    def _roll_up(self, before: int) -> None:
+        """Fold the per-second buckets of the minutes that ended before ``before`` into minutes."""
+        cutoff = before - before % 60
+        if cutoff <= self.rolled_until:
+            return
+        for second in sorted(s for s in self.seconds if s < cutoff):
+            start = second - second % 60
+            bucket = self.seconds.pop(second)
+            minute = self.minutes.get(start)
+            if minute is None:
+                minute = self.minutes[start] = self._new()
+            self._merge(minute, bucket)
+        self.rolled_until = cutoff
+
+    def items(self) -> list[tuple[int, B]]:
+        """``(start second, bucket)`` in time order."""
+        return sorted([*self.minutes.items(), *self.seconds.items()], key=lambda item: item[0])
+
+    def __len__(self) -> int:
+        return len(self.seconds) + len(self.minutes)
+
+
+def _new_levels() -> list[int]:
+    return [0, 0]
+
+
+def _merge_levels(minute: list[int], second: list[int]) -> None:
+    """A minute's concurrency from its seconds, folded in time order: the highest peak, the last level."""
+    minute[0], minute[1] = max(minute[0], second[0]), second[1]
 
 
 class MetricStore:
-    """Thread-safe per-second aggregates of every function's metrics (``clock``: account time)."""
+    """Thread-safe aggregates of every function's metrics (``clock``: account time)."""
 
     def __init__(self, clock: Callable[[], float]):
         self._clock = clock
         self._lock = threading.Lock()
-        self._seconds: dict[str, dict[int, _Second]] = {}
-        #: function (None: the account) -> second -> [peak in flight, in flight after the second's last change]
-        self._concurrency: dict[str | None, dict[int, list[int]]] = {}
+        self._series: dict[str, _Series[_Bucket]] = {}
+        #: function (None: the account) -> [peak in flight, in flight after the bucket's last change]
+        self._concurrency: dict[str | None, _Series[list[int]]] = {}
         self._in_flight: dict[str | None, int] = {}
 
-    def _bucket(self, function: str, when: float) -> _Second:
-        seconds = self._seconds.get(function)
-        if seconds is None:
-            seconds = self._seconds[function] = {}
-        key = math.floor(when)
-        bucket = seconds.get(key)
-        if bucket is None:
-            bucket = seconds[key] = _Second()
-        return bucket
+    def _bucket(self, function: str, when: float) -> _Bucket:
+        series = self._series.get(function)
+        if series is None:
+            series = self._series[function] = _Series(_Bucket, _Bucket.absorb)
+        return series.get(math.floor(when))[0]
 
     # --- what happened ---------------------------------------------------------------------------
 
@@ -224,33 +357,33 @@ class MetricStore:
         with self._lock:
             second = math.floor(self._clock())
             for key in (function, None):
-                level = max(self._in_flight.get(key, 0) + delta, 0)  # (a leave after a reset stays at 0)
+                before = self._in_flight.get(key, 0)
+                level = max(before + delta, 0)  # (a leave after a reset stays at 0)
                 self._in_flight[key] = level
-                series = self._concurrency.setdefault(key, {})
-                entry = series.get(second)
-                if entry is None:
-                    series[second] = [level, level]  # (a drop within a second keeps the level it entered with)
-                    if delta < 0:
-                        series[second][0] = level - delta
-                else:
-                    entry[0] = max(entry[0], level)
-                    entry[1] = level
+                series = self._concurrency.get(key)
+                if series is None:
+                    series = self._concurrency[key] = _Series(_new_levels, _merge_levels)
+                entry, new = series.get(second)
+                if new:
+                    entry[0] = before  # in flight as the bucket began
+                entry[0] = max(entry[0], level)
+                entry[1] = level
 
     # --- reading ---------------------------------------------------------------------------------
 
     def seconds(self, function: str | None = None) -> list[SecondStats]:
-        """Aggregates per second, in time order: of ``function``, or summed over every function."""
+        """Aggregates per bucket, in time order: of ``function``, or summed over every function."""
         with self._lock:
-            names = [function] if function is not None else list(self._seconds)
-            per_name = [(name, dict(self._seconds.get(name, {}))) for name in names]
+            names = [function] if function is not None else list(self._series)
             merged: dict[int, list] = {}
-            for _, seconds in per_name:
-                for second, bucket in seconds.items():
+            for name in names:
+                series = self._series.get(name)
+                for second, bucket in series.items() if series is not None else ():
                     entry = merged.setdefault(second, [0, 0, 0, Statistic(), None, {}])
                     entry[0] += bucket.invocations
                     entry[1] += bucket.errors
                     entry[2] += bucket.throttles
-                    entry[3].merge(Statistic.of(bucket))
+                    entry[3].add(bucket)
                     if bucket.async_age_max is not None:
                         entry[4] = bucket.async_age_max if entry[4] is None else max(entry[4], bucket.async_age_max)
                     for metric, value in (bucket.counters or {}).items():
@@ -261,8 +394,9 @@ class MetricStore:
         """``(second, peak in flight, in flight at the second's end)`` for every second
         the level changed, of ``function`` or of the whole account."""
         with self._lock:
-            series = dict(self._concurrency.get(function, {}))
-        return [(second, peak, after) for second, (peak, after) in sorted(series.items())]
+            series = self._concurrency.get(function)
+            items = series.items() if series is not None else []
+            return [(second, peak, after) for second, (peak, after) in items]
 
     def totals(self, function: str | None = None) -> dict[str, int]:
         """Sums over all time of the count metrics (Invocations, Errors, Throttles and ``COUNTERS``)."""
@@ -277,27 +411,11 @@ class MetricStore:
 
     def clear(self) -> None:
         with self._lock:
-            self._seconds.clear()
+            self._series.clear()
             self._concurrency.clear()
             self._in_flight.clear()
 
     def __len__(self) -> int:
-        """How many per-function seconds are held (what the store's memory grows with)."""
+        """How many buckets are held (what the store's memory grows with)."""
         with self._lock:
-            return sum(len(seconds) for seconds in self._seconds.values())
-
-
-def _bin(ms: float) -> int:
-    return -(10**6) if ms <= 0 else math.floor(math.log(ms) / _LOG_GROWTH)
-
-
-def _value(index: int) -> float:
-    return 0.0 if index == -(10**6) else GROWTH ** (index + 0.5)
-
-
-def _histogram(values: Iterable[float]) -> dict[int, int]:
-    histogram: dict[int, int] = {}
-    for value in values:
-        index = _bin(value)
-        histogram[index] = histogram.get(index, 0) + 1
-    return histogram
+            return sum(map(len, self._series.values())) + sum(map(len, self._concurrency.values()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import operator
 import shutil
 import tempfile
 import threading
@@ -57,7 +58,7 @@ class LocalAccount:
         self.async_invoker = AsyncInvoker(self)
         self.cloud = LocalCloud(self.settings.region, self.settings.credentials(), self.settings.cloud_endpoint)
         self._records: BoundedRows[Invocation] = BoundedRows(self.settings.retained_invocations,
-                                                             key=_function_name)
+                                                             key=operator.attrgetter("function_name"))
         self._provisioned: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
         self._root_dir: str | None = None
@@ -431,7 +432,3 @@ class LocalAccount:
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
         self.cloud.stop()
-
-
-def _function_name(invocation: Invocation) -> str:
-    return invocation.function_name

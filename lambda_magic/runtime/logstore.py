@@ -8,6 +8,7 @@ and counted per function.
 
 from __future__ import annotations
 
+import operator
 import re
 import shlex
 import threading
@@ -36,7 +37,7 @@ class LogStore:
     """Thread-safe store of the most recent ``retention`` log events (``None``: all)."""
 
     def __init__(self, retention: int | None = None) -> None:
-        self._events: BoundedRows[tuple] = BoundedRows(retention, key=_function_of)
+        self._events: BoundedRows[tuple] = BoundedRows(retention, key=operator.itemgetter(1))  # the function
         self._lock = threading.Lock()
 
     @property
@@ -95,9 +96,6 @@ class LogStore:
     def __len__(self) -> int:
         return len(self._events)
 
-
-def _function_of(event: tuple) -> str:
-    return event[1]
 
 
 def compile_filter_pattern(pattern: str) -> Callable[[str], bool]:

@@ -59,6 +59,10 @@ class Histogram:
 
     def add_bin(self, index: int, count: int) -> None:
         counts = self.counts
+        position = index - self.offset
+        if 0 <= position < len(counts):
+            counts[position] += count
+            return
         if not counts:
             self.offset = index
             counts.append(0)
@@ -114,8 +118,10 @@ class _Bucket:
     def add_duration(self, ms: float) -> None:
         self.duration_count += 1
         self.duration_sum += ms
-        self.duration_min = min(self.duration_min, ms)
-        self.duration_max = max(self.duration_max, ms)
+        if ms < self.duration_min:
+            self.duration_min = ms
+        if ms > self.duration_max:
+            self.duration_max = ms
         if self.durations is None:
             assert self.histogram is not None
             self.histogram.add(ms)
@@ -312,7 +318,8 @@ class MetricStore:
         series = self._series.get(function)
         if series is None:
             series = self._series[function] = _Series(_Bucket, _Bucket.absorb)
-        return series.get(math.floor(when))[0]
+        second = math.floor(when)
+        return series.seconds.get(second) or series.get(second)[0]
 
     # --- what happened ---------------------------------------------------------------------------
 
@@ -356,17 +363,23 @@ class MetricStore:
     def _step(self, function: str, delta: int) -> None:
         with self._lock:
             second = math.floor(self._clock())
+            in_flight = self._in_flight
             for key in (function, None):
-                before = self._in_flight.get(key, 0)
-                level = max(before + delta, 0)  # (a leave after a reset stays at 0)
-                self._in_flight[key] = level
+                before = in_flight.get(key, 0)
+                level = before + delta
+                if level < 0:
+                    level = 0  # (a leave after a reset stays at 0)
+                in_flight[key] = level
                 series = self._concurrency.get(key)
                 if series is None:
                     series = self._concurrency[key] = _Series(_new_levels, _merge_levels)
-                entry, new = series.get(second)
-                if new:
-                    entry[0] = before  # in flight as the bucket began
-                entry[0] = max(entry[0], level)
+                entry = series.seconds.get(second)
+                if entry is None:
+                    entry, new = series.get(second)
+                    if new:
+                        entry[0] = before  # in flight as the bucket began
+                if level > entry[0]:
+                    entry[0] = level
                 entry[1] = level
 
     # --- reading ---------------------------------------------------------------------------------

@@ -45,18 +45,26 @@ class Retained(list):  # type: ignore[type-arg]
 
 
 class BoundedRows(Generic[T]):
-    """Rows in arrival order, at most ``limit`` of them (``None``: no limit).
+    """Rows in arrival order, the last ``limit`` of them visible (``None``: no limit).
 
     Not thread-safe: the owner holds its own lock.  ``key(row)`` names the function a
-    row belongs to, so dropped rows are counted per function.
+    row belongs to (an ``operator.itemgetter`` or ``attrgetter`` keeps it fast), so
+    dropped rows are counted per function.  Old rows are let go in batches of up to
+    a quarter of the limit (so an append costs the same whatever the limit); rows
+    beyond the limit that are still held are never shown and count as dropped.
     """
 
     def __init__(self, limit: int | None, key: Callable[[T], str]):
-        self._rows: collections.deque[T] = collections.deque()
+        self._rows: list[T] = []
         self._key = key
         self._limit = limit
-        #: function -> rows dropped by retention.
-        self.dropped: collections.Counter[str] = collections.Counter()
+        self._high = self._high_water(limit)
+        #: function -> rows let go by retention (see ``dropped_of`` for the full count).
+        self._released: collections.Counter[str] = collections.Counter()
+
+    @staticmethod
+    def _high_water(limit: int | None) -> float:
+        return float("inf") if limit is None else limit + max(64, limit // 4)
 
     @property
     def limit(self) -> int | None:
@@ -64,36 +72,46 @@ class BoundedRows(Generic[T]):
 
     @limit.setter
     def limit(self, value: int | None) -> None:
+        self._release(self._hidden())  # what the old limit hid stays dropped under a larger one
         self._limit = value
-        self._trim()
+        self._high = self._high_water(value)
+        self._release(self._hidden())
 
     def append(self, row: T) -> None:
         self._rows.append(row)
-        if self._limit is not None and len(self._rows) > self._limit:
-            self._trim()
+        if len(self._rows) > self._high:
+            self._release(len(self._rows) - self._limit)  # type: ignore[operator]
 
     def extend(self, rows: Iterable[T]) -> None:
         self._rows.extend(rows)
-        if self._limit is not None and len(self._rows) > self._limit:
-            self._trim()
+        if len(self._rows) > self._high:
+            self._release(len(self._rows) - self._limit)  # type: ignore[operator]
 
-    def _trim(self) -> None:
-        if self._limit is None:
-            return
-        rows, key, dropped = self._rows, self._key, self.dropped
-        while len(rows) > self._limit:
-            dropped[key(rows.popleft())] += 1
+    def _release(self, count: int) -> None:
+        if count > 0:
+            self._released.update(map(self._key, self._rows[:count]))
+            del self._rows[:count]
+
+    def _hidden(self) -> int:
+        """Rows still held but beyond the limit (the oldest ones)."""
+        return 0 if self._limit is None else max(len(self._rows) - self._limit, 0)
 
     def rows(self) -> list[T]:
-        return list(self._rows)
+        """The last ``limit`` rows, oldest first."""
+        return self._rows[self._hidden():]
 
     def dropped_of(self, name: str | None) -> int:
         """Rows dropped so far, of function ``name`` (or of all)."""
-        return sum(self.dropped.values()) if name is None else self.dropped.get(name, 0)
+        hidden = self._rows[: self._hidden()]
+        if name is None:
+            return sum(self._released.values()) + len(hidden)
+        key = self._key
+        return self._released.get(name, 0) + sum(1 for row in hidden if key(row) == name)
 
     def clear(self) -> None:
         self._rows.clear()
-        self.dropped.clear()
+        self._released.clear()
 
     def __len__(self) -> int:
-        return len(self._rows)
+        """How many rows are visible (at most ``limit``)."""
+        return len(self._rows) - self._hidden()

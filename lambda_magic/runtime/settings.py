@@ -34,8 +34,9 @@ class AccountSettings:
     clock_scale: float = 60.0
     #: Another AWS-compatible endpoint to use instead of the embedded moto server.
     cloud_endpoint: str | None = None
-    #: Invocation records kept in full detail (``lm.invocations()``), the most recent first
-    #: to stay; older ones are dropped and counted.  ``None`` keeps every one (memory grows).
+    #: Invocation records kept in full detail (``lm.invocations()``): the most recent ones;
+    #: older ones are dropped and counted (memory is freed in batches, so up to a quarter
+    #: more may be held a while).  ``None`` keeps every one, and memory grows (~2 KB each).
     #: Metrics and the async books stay exact whatever this is.
     retained_invocations: int | None = 10_000
     #: Log events kept (``lm.logs()``), like a CloudWatch log group's retention, by count.

@@ -23,7 +23,7 @@ from ..common.errors import InvalidParameterValueException, ResourceNotFoundExce
 from .function import LATEST, Function
 from .invocation import Invocation, Presenter
 from .invoker import Invoker
-from .logstore import LogEvent, LogStore
+from .logstore import LogStore
 from .metric_store import MetricStore
 from .pool import EnvironmentPool
 from .registry import Alias, FunctionRegistry
@@ -322,7 +322,8 @@ class LocalAccount:
         return Retained(records, dropped=dropped, retention=self._records.limit, setting="retained_invocations")
 
     def log_events(self, name: str | None = None, *, request_id: str | None = None,
-                   filter_pattern: str | None = None, tail: int | None = None) -> list[LogEvent]:
+                   filter_pattern: str | None = None, tail: int | None = None) -> Retained:
+        """The kept log events, filtered; ``.dropped`` counts the older ones retention dropped."""
         return self.logs.query(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail)
 
     def environments(self) -> list[tuple[Any, str]]:

@@ -26,10 +26,10 @@ if TYPE_CHECKING:
     from .invocation import Invocation
 
 RETRY_DELAYS_S = (60.0, 120.0)
+THROTTLE_BACKOFF_MAX_S = 300.0
 #: Invocation records that could not be delivered, kept for inspection (the oldest go first;
 #: the ledgers count every failure).
 UNDELIVERABLE_KEPT = 1_000
-THROTTLE_BACKOFF_MAX_S = 300.0
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,8 @@ class BoundedRows(Generic[T]):
 
     Not thread-safe: the owner holds its own lock.  ``key(row)`` names the function a
     row belongs to (an ``operator.itemgetter`` or ``attrgetter`` keeps it fast), so
-    dropped rows are counted per function.  Old rows are let go in batches of up to
-    a quarter of the limit (so an append costs the same whatever the limit); rows
+    dropped rows are counted per function.  Old rows are let go in batches of a
+    sixteenth of the limit (so an append costs the same whatever the limit); rows
     beyond the limit that are still held are never shown and count as dropped.
     """
 
@@ -64,7 +64,7 @@ class BoundedRows(Generic[T]):
 
     @staticmethod
     def _high_water(limit: int | None) -> float:
-        return float("inf") if limit is None else limit + max(64, limit // 4)
+        return float("inf") if limit is None else limit + max(64, limit // 16)
 
     @property
     def limit(self) -> int | None:

@@ -35,7 +35,7 @@ class AccountSettings:
     #: Another AWS-compatible endpoint to use instead of the embedded moto server.
     cloud_endpoint: str | None = None
     #: Invocation records kept in full detail (``lm.invocations()``): the most recent ones;
-    #: older ones are dropped and counted (memory is freed in batches, so up to a quarter
+    #: older ones are dropped and counted (memory is freed in batches, so up to a sixteenth
     #: more may be held a while).  ``None`` keeps every one, and memory grows (~2 KB each).
     #: Metrics and the async books stay exact whatever this is.
     retained_invocations: int | None = 10_000

@@ -4,6 +4,8 @@ The aggregates (``runtime.metric_store``) count every invocation, so the figures
 exact after retention dropped old invocation records.  Percentiles are exact while
 each second holds few enough invocations to keep their raw durations; otherwise they
 come from a 1% histogram (``frame.attrs["approximate_percentiles"]`` is then True).
+Data older than three hours is kept per minute (as CloudWatch keeps it): a period
+shorter than a minute puts each such minute's figures in the period it starts in.
 """
 
 from __future__ import annotations

@@ -303,6 +303,26 @@ def _merge_levels(minute: list[int], second: list[int]) -> None:
     minute[0], minute[1] = max(minute[0], second[0]), second[1]
 
 
+class _Track:
+    """Invocations in flight (of one function, or of the account), with the current second's
+    ``[peak, level after its last change]`` at hand and every second's in ``series``."""
+
+    __slots__ = ("level", "second", "entry", "series")
+
+    def __init__(self) -> None:
+        self.level = 0
+        self.second: int | None = None
+        self.entry = [0, 0]
+        self.series: _Series[list[int]] = _Series(_new_levels, _merge_levels)
+
+    def open(self, second: int) -> None:
+        """Make ``second`` the current one (its peak starts at the level in flight then)."""
+        entry, new = self.series.get(second)
+        if new:
+            entry[0] = entry[1] = self.level
+        self.second, self.entry = second, entry
+
+
 class MetricStore:
     """Thread-safe aggregates of every function's metrics (``clock``: account time)."""
 
@@ -310,9 +330,9 @@ class MetricStore:
         self._clock = clock
         self._lock = threading.Lock()
         self._series: dict[str, _Series[_Bucket]] = {}
-        #: function (None: the account) -> [peak in flight, in flight after the bucket's last change]
-        self._concurrency: dict[str | None, _Series[list[int]]] = {}
-        self._in_flight: dict[str | None, int] = {}
+        #: Invocations in flight and their peaks per second, per function and for the account.
+        self._tracks: dict[str, _Track] = {}
+        self._account_track = _Track()
 
     def _bucket(self, function: str, when: float) -> _Bucket:
         series = self._series.get(function)
@@ -363,21 +383,17 @@ class MetricStore:
     def _step(self, function: str, delta: int) -> None:
         with self._lock:
             second = math.floor(self._clock())
-            in_flight = self._in_flight
-            for key in (function, None):
-                before = in_flight.get(key, 0)
-                level = before + delta
+            track = self._tracks.get(function)
+            if track is None:
+                track = self._tracks[function] = _Track()
+            for track in (track, self._account_track):
+                level = track.level + delta
                 if level < 0:
                     level = 0  # (a leave after a reset stays at 0)
-                in_flight[key] = level
-                series = self._concurrency.get(key)
-                if series is None:
-                    series = self._concurrency[key] = _Series(_new_levels, _merge_levels)
-                entry = series.seconds.get(second)
-                if entry is None:
-                    entry, new = series.get(second)
-                    if new:
-                        entry[0] = before  # in flight as the bucket began
+                if track.second != second:
+                    track.open(second)
+                track.level = level
+                entry = track.entry
                 if level > entry[0]:
                     entry[0] = level
                 entry[1] = level
@@ -407,8 +423,8 @@ class MetricStore:
         """``(second, peak in flight, in flight at the second's end)`` for every second
         the level changed, of ``function`` or of the whole account."""
         with self._lock:
-            series = self._concurrency.get(function)
-            items = series.items() if series is not None else []
+            track = self._account_track if function is None else self._tracks.get(function)
+            items = track.series.items() if track is not None else []
             return [(second, peak, after) for second, (peak, after) in items]
 
     def totals(self, function: str | None = None) -> dict[str, int]:
@@ -425,10 +441,11 @@ class MetricStore:
     def clear(self) -> None:
         with self._lock:
             self._series.clear()
-            self._concurrency.clear()
-            self._in_flight.clear()
+            self._tracks.clear()
+            self._account_track = _Track()
 
     def __len__(self) -> int:
         """How many buckets are held (what the store's memory grows with)."""
         with self._lock:
-            return sum(map(len, self._series.values())) + sum(map(len, self._concurrency.values()))
+            tracks = [*self._tracks.values(), self._account_track]
+            return sum(map(len, self._series.values())) + sum(len(track.series) for track in tracks)

@@ -8,8 +8,8 @@ run, each in a fresh child process (so one case does not inherit the other's hea
 * ``default``: the default retention (the last 10,000 invocations, 100,000 log events).
 
 Each child reports its resident set size (RSS, from ``/proc/self/statm``; the peak
-from ``getrusage`` where there is no ``/proc``) after a warm-up and every 5,000
-invocations, the growth per invocation over the whole run and over its last 30% (the
+from ``getrusage`` where there is no ``/proc``) after a warm-up and at every tenth of
+the run, the growth per invocation over the whole run and over its last 30% (the
 steady state once retention is full), what the account holds, and the metrics'
 ``Invocations`` sum (which must equal the number of invocations in both cases).
 
@@ -33,7 +33,7 @@ from _bench import emit, machine, target  # noqa: E402
 
 N = 50_000
 WARMUP = 500
-CHECKPOINT = 5_000
+CHECKPOINTS = 10
 #: The steady state is measured over the last 30% of the run: the default retention
 #: (100,000 log events = 25,000 of these invocations, plus its batch slack) is full by then.
 STEADY_FROM = 0.7
@@ -55,8 +55,10 @@ def child(case: str, isolation: str, n: int) -> dict:
     from lambda_magic.runtime.account import LocalAccount
     from lambda_magic.runtime.settings import AccountSettings
 
-    retention = {"retained_invocations": None, "retained_log_events": None} if case == "unlimited" else {}
-    account = LocalAccount(AccountSettings(account_concurrency=1_000_000, isolation=isolation, **retention))
+    settings = AccountSettings(account_concurrency=1_000_000, isolation=isolation)
+    if case == "unlimited":
+        settings.retained_invocations = settings.retained_log_events = None
+    account = LocalAccount(settings)
     try:
         account.register("f", CODE)
         for _ in range(WARMUP):
@@ -64,17 +66,18 @@ def child(case: str, isolation: str, n: int) -> dict:
         gc.collect()
         base = rss_bytes()
         checkpoints = []
+        every = max(n // CHECKPOINTS, 1)
         started = time.perf_counter()
         for i in range(1, n + 1):
             account.invoke("f", {"n": 1})
-            if i % CHECKPOINT == 0:
+            if i % every == 0:
                 gc.collect()
                 checkpoints.append({"invocations": i, "rss_mb": round(rss_bytes() / 2**20, 2)})
         elapsed = time.perf_counter() - started
         gc.collect()
         end = rss_bytes()
         late = next(c for c in checkpoints if c["invocations"] >= STEADY_FROM * n)
-        steady = (end - late["rss_mb"] * 2**20) / (n - late["invocations"])
+        steady = (end - late["rss_mb"] * 2**20) / max(n - late["invocations"], 1)
         return {
             "case": case,
             "isolation": isolation,

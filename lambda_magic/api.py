@@ -120,7 +120,8 @@ def functions() -> "pd.DataFrame":
 
 
 def invocations(name: str | None = None) -> "pd.DataFrame":
-    """Every invocation (of ``name``, or of all functions) as a DataFrame."""
+    """The invocations (of ``name``, or of all functions) as a DataFrame: the last
+    ``retained_invocations`` of them; ``attrs["dropped"]`` counts the older ones."""
     from .display.frames import invocations_frame
 
     if name is not None:
@@ -135,7 +136,8 @@ def logs(
     filter_pattern: str | None = None,
     tail: int | None = None,
 ) -> "pd.DataFrame":
-    """Log events as a DataFrame, filtered like CloudWatch's ``FilterLogEvents``."""
+    """Log events as a DataFrame, filtered like CloudWatch's ``FilterLogEvents`` (over the
+    last ``retained_log_events``; ``attrs["dropped"]`` counts the older ones)."""
     from .display.frames import logs_frame
 
     return logs_frame(account().log_events(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail),
@@ -232,7 +234,8 @@ def timeline(name: str | None = None) -> Any:
 
 
 def metrics(name: str | None = None, period: str = "1min") -> "pd.DataFrame":
-    """CloudWatch-style metrics per ``period`` (a pandas frequency such as ``"1min"``)."""
+    """CloudWatch-style metrics per ``period`` (whole seconds: ``"10s"``, ``"1min"``...), exact
+    for every invocation whatever retention dropped."""
     from .display.metrics import metrics_frame
 
     acc = account()
@@ -244,8 +247,7 @@ def metrics(name: str | None = None, period: str = "1min") -> "pd.DataFrame":
 
         for poller in EventSourceMappings.of(acc).pollers():
             ages.extend((t, poller.mapping.function_name, ms) for t, _, ms in getattr(poller, "iterator_ages", ()))
-    return metrics_frame(acc.invocation_records(name), list(acc.async_invoker.history), name=name, period=period,
-                         iterator_ages=ages)
+    return metrics_frame(acc.metrics, name=name, period=period, iterator_ages=ages)
 
 
 # --- the local cloud --------------------------------------------------------------------------

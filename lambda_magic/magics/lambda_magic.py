@@ -58,6 +58,8 @@ _SETTING_FOR_TRAIT = {
     "isolation": "isolation",
     "idle_timeout": "idle_timeout_s",
     "cloud_endpoint": "cloud_endpoint",
+    "retained_invocations": "retained_invocations",
+    "retained_log_events": "retained_log_events",
 }
 
 
@@ -91,6 +93,10 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
     idle_timeout = Float(600.0, help="Seconds before an idle execution environment is reaped.").tag(config=True)
     cloud_endpoint = Unicode(None, allow_none=True,
                              help="Another AWS-compatible endpoint instead of the embedded moto server.").tag(config=True)
+    retained_invocations = Int(10_000, allow_none=True, help="Invocation records kept in full (older ones are "
+                               "dropped and counted; metrics stay exact); None keeps all.").tag(config=True)
+    retained_log_events = Int(100_000, allow_none=True,
+                              help="Log events kept, like a log group's retention; None keeps all.").tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any):
         Configurable.__init__(self, config=shell.config if shell is not None else None)

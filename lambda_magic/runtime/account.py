@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import operator
 import shutil
 import tempfile
 import threading
@@ -23,10 +24,12 @@ from ..common.errors import InvalidParameterValueException, ResourceNotFoundExce
 from .function import LATEST, Function
 from .invocation import Invocation, Presenter
 from .invoker import Invoker
-from .logstore import LogEvent, LogStore
+from .logstore import LogStore
+from .metric_store import MetricStore
 from .pool import EnvironmentPool
 from .registry import Alias, FunctionRegistry
 from .requests import check_client_context, encode_payload, parse_function_name
+from .retention import BoundedRows, Retained
 from .scheduler import Scheduler
 from .settings import AccountSettings
 from .zygote import Template
@@ -53,13 +56,16 @@ class LocalAccount:
         self.governor = ConcurrencyGovernor(self.clock, self.settings.account_concurrency)
         self.registry = FunctionRegistry()
         self.pool = EnvironmentPool(self.clock.time)
-        self.logs = LogStore()
+        self.logs = LogStore(self.settings.retained_log_events)
+        #: CloudWatch's AWS/Lambda metrics, per function per second: exact whatever retention dropped.
+        self.metrics = MetricStore(self.clock.time)
         self.invoker = Invoker(self)
         self.async_invoker = AsyncInvoker(self)
         self.cloud = LocalCloud(self.settings.region, self.settings.credentials(), self.settings.cloud_endpoint)
         #: The loopback addresses environments get (cloud, X-Ray, and what extensions add).
         self.endpoints = ServiceEndpoints(lambda: self.cloud)
-        self._records: list[Invocation] = []
+        self._records: BoundedRows[Invocation] = BoundedRows(self.settings.retained_invocations,
+                                                             key=operator.attrgetter("function_name"))
         self._provisioned: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
         self._root_dir: str | None = None
@@ -308,16 +314,25 @@ class LocalAccount:
     # --- records ---------------------------------------------------------------------------
 
     def record(self, invocation: Invocation) -> None:
+        """Keep an invocation (the most recent ``retained_invocations`` are kept in full)
+        and count it in the metrics."""
+        self.metrics.record(invocation.function_name, invocation.start, invocation.status, invocation.duration_ms)
         with self._lock:
             self._records.append(invocation)
 
-    def invocation_records(self, name: str | None = None) -> list[Invocation]:
+    def invocation_records(self, name: str | None = None) -> Retained:
+        """The kept invocations (of ``name``), oldest first; ``.dropped`` counts the older
+        ones retention dropped."""
         with self._lock:
-            records = list(self._records)
-        return records if name is None else [r for r in records if r.function_name == name]
+            records = self._records.rows()
+            dropped = self._records.dropped_of(name)
+        if name is not None:
+            records = [r for r in records if r.function_name == name]
+        return Retained(records, dropped=dropped, retention=self._records.limit, setting="retained_invocations")
 
     def log_events(self, name: str | None = None, *, request_id: str | None = None,
-                   filter_pattern: str | None = None, tail: int | None = None) -> list[LogEvent]:
+                   filter_pattern: str | None = None, tail: int | None = None) -> Retained:
+        """The kept log events, filtered; ``.dropped`` counts the older ones retention dropped."""
         return self.logs.query(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail)
 
     def environments(self) -> list[tuple[Any, str]]:
@@ -377,6 +392,11 @@ class LocalAccount:
             self.cloud = LocalCloud(candidate.region, candidate.credentials(), candidate.cloud_endpoint)
         for key, value in changes.items():
             setattr(self.settings, key, value)
+        if "retained_invocations" in changes:
+            with self._lock:
+                self._records.limit = candidate.retained_invocations
+        if "retained_log_events" in changes:
+            self.logs.retention = candidate.retained_log_events
 
     def _stop_extensions(self) -> None:
         with self._lock:
@@ -403,6 +423,7 @@ class LocalAccount:
             self._provisioned.clear()
             self._reaping = False
         self.logs.clear()
+        self.metrics.clear()
 
     def shutdown(self) -> None:
         """End every environment and the template process; the account stays usable."""

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 RETRY_DELAYS_S = (60.0, 120.0)
 THROTTLE_BACKOFF_MAX_S = 300.0
+#: Invocation records that could not be delivered, kept for inspection (the oldest go first;
+#: the ledgers count every failure).
+UNDELIVERABLE_KEPT = 1_000
 
 
 @dataclass(frozen=True)
@@ -117,11 +120,8 @@ class AsyncInvoker:
         self._stopped = False
         self.configs: dict[str, AsyncConfig] = {}
         self.ledgers: dict[str, AsyncLedger] = collections.defaultdict(AsyncLedger)
-        #: Invocation records and dead-letter messages that could not go anywhere else.
-        self.undeliverable: list[tuple[str, dict]] = []
-        #: ``(account time, function, kind)`` for events received, dropped, throttled and
-        #: destination deliveries that failed: what the async metrics are counted from.
-        self.history: list[tuple[float, str, str]] = []
+        #: The last ``UNDELIVERABLE_KEPT`` invocation records that could not go anywhere else.
+        self.undeliverable: collections.deque[tuple[str, dict]] = collections.deque(maxlen=UNDELIVERABLE_KEPT)
 
     # --- accepting ---------------------------------------------------------------------------------
 
@@ -132,7 +132,7 @@ class AsyncInvoker:
         item = AsyncEvent(request_id, function.name, qualifier, payload, event, account.clock.time(), trigger)
         with self._cond:
             self.ledgers[function.name].received += 1
-            self.history.append((item.received_at, function.name, "received"))
+        account.metrics.count(function.name, "AsyncEventsReceived", item.received_at)
         self._put(item)
 
     def _put(self, item: AsyncEvent) -> None:
@@ -264,6 +264,7 @@ class AsyncInvoker:
         item.attempts += 1
         item.last = invocation
         invocation.event_age_s = now - item.received_at
+        account.metrics.observe_age(item.function_name, invocation.start, invocation.event_age_s * 1000)
         if invocation.function_error is None:
             with self._cond:
                 self._land(item).succeeded += 1
@@ -297,7 +298,7 @@ class AsyncInvoker:
     def _drop(self, item: AsyncEvent, reason: str, detail: str = "") -> None:
         with self._cond:
             self._land(item).dropped[reason] += 1
-            self.history.append((self._account.clock.time(), item.function_name, "dropped"))
+        self._account.metrics.count(item.function_name, "AsyncEventsDropped")
 
     def _record(self, item: AsyncEvent, function: Function, condition: str) -> dict:
         """The invocation record Lambda sends to a destination."""
@@ -335,9 +336,10 @@ class AsyncInvoker:
             if not ok:
                 ledger.destination_delivery_failures += 1
                 self.undeliverable.append((target, record))
-                self.history.append((self._account.clock.time(), item.function_name, "delivery-failure"))
             elif count:
                 self._land(item).to_failure_destination += 1
+        if not ok:
+            self._account.metrics.count(item.function_name, "DestinationDeliveryFailures")
         return ok
 
     def _deliver_dead_letter(self, item: AsyncEvent, target: str, condition: str) -> bool:
@@ -351,6 +353,7 @@ class AsyncInvoker:
         if not ok:
             with self._cond:
                 self.ledgers[item.function_name].dead_letter_errors += 1
+            self._account.metrics.count(item.function_name, "DeadLetterErrors")
         return ok
 
     # --- control -------------------------------------------------------------------------------------
@@ -373,7 +376,6 @@ class AsyncInvoker:
             self.ledgers.clear()
             self.configs.clear()
             self.undeliverable.clear()
-            self.history.clear()
         self._account.scheduler.done_activity(count)
         return count
 

@@ -137,11 +137,13 @@ class Invoker:
             raise
         scheduler = account.scheduler
         scheduler.add_activity()  # the auto clock does not skip time while an invocation runs
+        account.metrics.enter(function.name)  # ConcurrentExecutions
         try:
             return self._run(function, env, payload, entropy, request_id, started_at, event=event,
                              invocation_type=invocation_type, qualifier=qualifier, client_context=client_context,
                              identity=identity, trigger=trigger, attempt=attempt)
         finally:
+            account.metrics.leave(function.name)
             scheduler.done_activity()
             account.governor.release(function.name)
 

@@ -48,6 +48,7 @@ def _cloud_servers() -> list[psutil.Process]:
 
 
 def test_connections_waiting_before_the_server_runs_are_all_served_by_one_server(account):
+    others = {server.pid for server in _cloud_servers()}  # e.g. the notebook account's, warmed by earlier tests
     clients = [account.cloud.client(service) for service in ("sqs", "sns", "s3", "dynamodb")]
     calls = [lambda c=clients[0]: c.list_queues(), lambda c=clients[1]: c.list_topics(),
              lambda c=clients[2]: c.list_buckets(), lambda c=clients[3]: c.list_tables()]
@@ -59,7 +60,7 @@ def test_connections_waiting_before_the_server_runs_are_all_served_by_one_server
     for thread in threads:
         thread.join(120)
     assert answers == [200] * 4
-    assert [server.pid for server in _cloud_servers()] == [account.cloud.pid]
+    assert [server.pid for server in _cloud_servers() if server.pid not in others] == [account.cloud.pid]
 
 
 def test_stop_keeps_the_address_and_the_next_call_starts_an_empty_cloud(account):

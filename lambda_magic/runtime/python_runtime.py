@@ -46,63 +46,92 @@ class Outcome:
 # --- log capture -------------------------------------------------------------------------
 
 class LogBuffer:
-    """Collects the log events of one phase: ``(epoch_ms, level, message)``, capped in bytes.
+    """Collects the log events of one phase: ``(epoch_ms, level, message)``.
 
     ``print`` output becomes one event per line (a ``\\r`` keeps lines together,
-    as on Lambda); a logging record is one event even when it spans lines.  Each
+    as on Lambda); a logging record is one event even when it spans lines.  Nothing
+    is capped per invocation, as on Lambda: only CloudWatch Logs' event size
+    applies, and a longer message is split into consecutive events of at most
+    ``max_event_bytes`` UTF-8 bytes (Lambda does the same with a long line).  Each
     event goes to ``emit`` at once (so nothing is lost if the environment is ended
-    mid-invocation), or to ``events`` when no ``emit`` is given.
+    mid-invocation, and the buffer holds at most one unfinished line), or to
+    ``events`` when no ``emit`` is given.
     """
 
-    def __init__(self, max_bytes: int, emit: Callable[[tuple[float, str | None, str]], None] | None = None):
-        self.max_bytes = max_bytes
+    def __init__(self, emit: Callable[[tuple[float, str | None, str]], None] | None = None,
+                 max_event_bytes: int = limits.LOG_EVENT_MESSAGE_MAX_BYTES):
+        self.max_event_bytes = max_event_bytes
         self.events: list[tuple[float, str | None, str]] = []
+        #: Kept for the frames' shape: nothing is dropped any more.
         self.dropped_bytes = 0
         self._emit = emit or self.events.append
-        self._size = 0
-        self._partial = ""
+        self._partial: list[str] = []
+        self._partial_len = 0
 
     def add(self, level: str | None, message: str) -> None:
-        size = len(message) if message.isascii() else len(message.encode(errors="replace"))
-        if self._size + size > self.max_bytes:
-            keep = max(self.max_bytes - self._size, 0)
-            self.dropped_bytes += size - keep
-            if not keep:
-                return
-            message = message.encode(errors="replace")[:keep].decode(errors="ignore")
-            size = keep
-        self._size += size
-        self._emit((time.time() * 1000, level, message))
-
-    @property
-    def used_bytes(self) -> int:
-        """Bytes kept so far in this phase."""
-        return self._size
+        """One event (split into several when longer than an event may be)."""
+        now = time.time() * 1000
+        for part in split_message(message, self.max_event_bytes):
+            self._emit((now, level, part))
 
     def write(self, text: str) -> None:
-        room = self.max_bytes - self._size - len(self._partial)
-        if len(text) > room:  # past the cap: count, never copy what is not kept
-            self.dropped_bytes += len(text) - max(room, 0)
-            if room <= 0:
-                return
-            text = text[:room]
         if "\n" not in text:
-            self._partial += text
+            self._partial.append(text)
+            self._partial_len += len(text)
+            if self._partial_len > self.max_event_bytes:  # an unfinished line past one event: send what is full
+                self._flush_full_parts()
             return
-        lines = (self._partial + text).split("\n")
-        self._partial = lines.pop()
+        lines = text.split("\n")
+        if self._partial:
+            lines[0] = "".join(self._partial) + lines[0]
+            self._partial.clear()
+        last = lines.pop()
         for line in lines:
             self.add(None, line.replace("\r", "\n"))
+        self._partial_len = 0
+        if last:
+            self._partial.append(last)
+            self._partial_len = len(last)
+            if self._partial_len > self.max_event_bytes:
+                self._flush_full_parts()
+
+    def _flush_full_parts(self) -> None:
+        pending = "".join(self._partial)
+        parts = split_message(pending, self.max_event_bytes)
+        rest = parts.pop()
+        now = time.time() * 1000
+        for part in parts:
+            self._emit((now, None, part.replace("\r", "\n")))
+        self._partial = [rest]
+        self._partial_len = len(rest)
 
     def drain(self) -> tuple[list[tuple[float, str | None, str]], int]:
-        """End the phase: return the collected events and the bytes not kept."""
+        """End the phase: return the collected events (and 0, the bytes not kept)."""
         if self._partial:
-            self.add(None, self._partial.replace("\r", "\n"))
-            self._partial = ""
-        events, dropped = list(self.events), self.dropped_bytes
+            self.add(None, "".join(self._partial).replace("\r", "\n"))
+            self._partial.clear()
+            self._partial_len = 0
+        events = list(self.events)
         self.events.clear()
-        self.dropped_bytes = self._size = 0
-        return events, dropped
+        return events, 0
+
+
+def split_message(message: str, max_bytes: int) -> list[str]:
+    """``message`` as consecutive pieces of at most ``max_bytes`` UTF-8 bytes, cut between characters."""
+    if len(message) <= max_bytes // 4 or (message.isascii() and len(message) <= max_bytes):
+        return [message]
+    data = message.encode(errors="surrogateescape")
+    if len(data) <= max_bytes:
+        return [message]
+    parts = []
+    start = 0
+    while start < len(data):
+        end = min(start + max_bytes, len(data))
+        while end < len(data) and end > start and (data[end] & 0xC0) == 0x80:  # not inside a character
+            end -= 1
+        parts.append(data[start:end].decode(errors="surrogateescape"))
+        start = end
+    return parts
 
 
 class LogStream(io.TextIOBase):

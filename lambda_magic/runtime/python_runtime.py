@@ -17,7 +17,7 @@ import traceback
 import types
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ..common import limits
 from .function import CODE_FILENAME, MODULE_NAME
@@ -70,68 +70,84 @@ class LogBuffer:
 
     def add(self, level: str | None, message: str) -> None:
         """One event (split into several when longer than an event may be)."""
+        if len(message) <= self.max_event_bytes >> 2 or (message.isascii() and len(message) <= self.max_event_bytes):
+            self._emit((time.time() * 1000, level, message))  # the common case: one event
+            return
         now = time.time() * 1000
         for part in split_message(message, self.max_event_bytes):
             self._emit((now, level, part))
 
     def write(self, text: str) -> None:
-        if "\n" not in text:
-            self._partial.append(text)
-            self._partial_len += len(text)
-            if self._partial_len > self.max_event_bytes:  # an unfinished line past one event: send what is full
-                self._flush_full_parts()
-            return
-        lines = text.split("\n")
-        if self._partial:
-            lines[0] = "".join(self._partial) + lines[0]
-            self._partial.clear()
-        last = lines.pop()
-        for line in lines:
-            self.add(None, line.replace("\r", "\n"))
-        self._partial_len = 0
-        if last:
-            self._partial.append(last)
-            self._partial_len = len(last)
-            if self._partial_len > self.max_event_bytes:
-                self._flush_full_parts()
+        """Output as written by ``print``: one event per line, the last one possibly unfinished.
 
-    def _flush_full_parts(self) -> None:
-        pending = "".join(self._partial)
-        parts = split_message(pending, self.max_event_bytes)
-        rest = parts.pop()
-        now = time.time() * 1000
-        for part in parts:
-            self._emit((now, None, part.replace("\r", "\n")))
-        self._partial = [rest]
-        self._partial_len = len(rest)
+        Lines are scanned in place (no copy of a long ``text`` beyond one event's worth at a time)."""
+        if "\n" not in text and self._partial_len + len(text) <= self.max_event_bytes:
+            self._partial.append(text)  # the common case: part of a line (print writes args, then "\n")
+            self._partial_len += len(text)
+            return
+        position, size = 0, len(text)
+        while position < size:
+            newline = text.find("\n", position)
+            end = size if newline < 0 else newline
+            self._append(text, position, end)
+            if newline < 0:
+                return
+            self._end_line()
+            position = newline + 1
+
+    def _append(self, text: str, start: int, end: int) -> None:
+        while end - start > self.max_event_bytes - self._partial_len:  # a whole event's worth: send it
+            cut = start + self.max_event_bytes - self._partial_len
+            self._partial.append(text[start:cut])
+            self._end_line()
+            start = cut
+        if end > start:
+            self._partial.append(text[start:end])
+            self._partial_len += end - start
+
+    def _end_line(self) -> None:
+        line = "".join(self._partial) if len(self._partial) != 1 else self._partial[0]
+        self._partial.clear()
+        self._partial_len = 0
+        self.add(None, line.replace("\r", "\n"))
 
     def drain(self) -> tuple[list[tuple[float, str | None, str]], int]:
         """End the phase: return the collected events (and 0, the bytes not kept)."""
         if self._partial:
-            self.add(None, "".join(self._partial).replace("\r", "\n"))
-            self._partial.clear()
-            self._partial_len = 0
+            self._end_line()
         events = list(self.events)
         self.events.clear()
         return events, 0
 
 
-def split_message(message: str, max_bytes: int) -> list[str]:
-    """``message`` as consecutive pieces of at most ``max_bytes`` UTF-8 bytes, cut between characters."""
-    if len(message) <= max_bytes // 4 or (message.isascii() and len(message) <= max_bytes):
-        return [message]
-    data = message.encode(errors="surrogateescape")
-    if len(data) <= max_bytes:
-        return [message]
-    parts = []
-    start = 0
-    while start < len(data):
-        end = min(start + max_bytes, len(data))
-        while end < len(data) and end > start and (data[end] & 0xC0) == 0x80:  # not inside a character
+def split_message(message: str, max_bytes: int) -> Iterator[str]:
+    """``message`` as consecutive pieces of at most ``max_bytes`` UTF-8 bytes, cut between characters.
+
+    A generator, so a long message costs one piece of memory at a time."""
+    if message.isascii():
+        if len(message) <= max_bytes:
+            yield message
+            return
+        for start in range(0, len(message), max_bytes):
+            yield message[start:start + max_bytes]
+        return
+    position = 0
+    while True:
+        window = message[position:position + max_bytes]
+        data = window.encode(errors="surrogateescape")
+        if len(data) <= max_bytes:
+            if window or not position:
+                yield window
+            if position + len(window) >= len(message):
+                return
+            position += len(window)
+            continue
+        end = max_bytes
+        while end > 0 and (data[end] & 0xC0) == 0x80:  # not inside a character
             end -= 1
-        parts.append(data[start:end].decode(errors="surrogateescape"))
-        start = end
-    return parts
+        piece = data[:end].decode(errors="surrogateescape")
+        yield piece
+        position += len(piece)
 
 
 class LogStream(io.TextIOBase):

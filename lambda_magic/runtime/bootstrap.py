@@ -46,6 +46,8 @@ _MB = 1024 * 1024
 #: Address space allowed beyond the configured memory: 1,024 thread stacks and mapped
 #: libraries.  Memory itself is enforced on the resident size by the kernel side.
 _ADDRESS_SPACE_SLACK = 1024 * _THREAD_STACK + 512 * _MB
+#: The address space the interpreter itself may map, where /proc cannot say how much it maps now.
+_PORTABLE_VM_ALLOWANCE = 1024 * _MB
 #: How often an environment that watches its own memory looks (as the kernel side does).
 _WATCH_S = 0.025
 
@@ -56,17 +58,17 @@ def run(sock: socket.socket) -> int:
     if not message:
         return 0
     spec: dict[str, Any] = message["init"]
-    events_fd, private_tmp = _isolate(spec)
-    env = _Environment(sock, spec, events_fd, private_tmp)
+    capabilities = platform.capabilities()  # before the environment variables become the function's
+    events_fd, private_tmp = _isolate(spec, capabilities)
+    env = _Environment(sock, spec, events_fd, private_tmp, capabilities)
     return env.serve()
 
 
-def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
+def _isolate(spec: dict[str, Any], capabilities: platform.Capabilities) -> tuple[int, bool]:
     """Set the process up as Lambda's sandbox; returns the events file and whether
     ``/tmp`` is private."""
     os.setsid()  # own process group: ending the environment ends what it started
     c = libc()
-    capabilities = platform.capabilities()
     if c is not None and capabilities.parent_death_signal.available:
         c.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if c is not None and capabilities.child_subreaper.available:
@@ -87,7 +89,7 @@ def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
     os.close(native)
     events_fd = os.open(os.path.join(env_dir, "events"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     needed = [os.path.realpath(path) for path in (*sys.path, sys.prefix, sys.base_prefix, sys.executable) if path]
-    private_tmp = mount_private_tmp(tmp_dir, needed)  # after this, env_dir's path may be hidden: use the fds
+    private_tmp = capabilities.mount_namespace.available and mount_private_tmp(tmp_dir, needed)  # after this, env_dir's path may be hidden: use the fds
     os.environ.clear()
     os.environ.update(spec["environment"])
     os.environ["TMPDIR"] = "/tmp" if private_tmp else tmp_dir
@@ -99,8 +101,10 @@ def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
 
 
 class _Environment:
-    def __init__(self, sock: socket.socket, spec: dict[str, Any], events_fd: int, private_tmp: bool):
+    def __init__(self, sock: socket.socket, spec: dict[str, Any], events_fd: int, private_tmp: bool,
+                 capabilities: platform.Capabilities):
         self.sock = sock
+        self.capabilities = capabilities
         self.pid = os.getpid()
         self.private_tmp = private_tmp
         self.spec = spec
@@ -123,18 +127,24 @@ class _Environment:
         #: ``(phase, started)`` while init or an invocation runs, for the memory watch's answer.
         self._running: tuple[str, float] | None = None
         self._limit_memory()
-        capabilities = platform.capabilities()
         if not capabilities.proc_memory.available or not capabilities.parent_death_signal.available:
             threading.Thread(target=self._watch, args=(os.getppid(),), name="lambda-magic-watch", daemon=True).start()
 
     def _limit_memory(self) -> None:
+        """Cap the address space so one huge allocation fails at once (MemoryError: out of memory),
+        even inside a C call that holds the GIL.  Sized from /proc where there is one, else with a
+        fixed allowance for the interpreter's own mappings (macOS may not enforce RLIMIT_AS at all)."""
         threading.stack_size(_THREAD_STACK)
-        if not platform.capabilities().address_space_limit.available:
-            return  # memory is watched (kernel side or _watch), not limited up front
-        with open("/proc/self/statm") as statm:
-            vm_bytes = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        if self.capabilities.address_space_limit.available:
+            with open("/proc/self/statm") as statm:
+                vm_bytes = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        else:
+            vm_bytes = _PORTABLE_VM_ALLOWANCE
         limit = vm_bytes + self.memory_mb * _MB + _ADDRESS_SPACE_SLACK
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):  # pragma: no cover - an OS that refuses the limit: the watch remains
+            pass
 
     def _send(self, frame: tuple) -> bool:
         """Send a reply unless the memory watch already answered (then this process is ending)."""
@@ -147,7 +157,7 @@ class _Environment:
 
     def _watch(self, template_pid: int) -> None:
         """Where the OS has no /proc or no parent-death signal: end past the memory, or with the template."""
-        watch_memory = not platform.capabilities().proc_memory.available
+        watch_memory = not self.capabilities.proc_memory.available
         while True:
             time.sleep(_WATCH_S)
             if os.getppid() != template_pid:

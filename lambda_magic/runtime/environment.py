@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..common import limits
-from . import platform, wire
+from . import wire
 from .context import LambdaContext
 from .function import Function
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
@@ -168,7 +168,7 @@ class ProcessEnvironment(_BaseEnvironment):
         self.pid, self._sock = template.spawn()
         #: How memory is measured: ``proc`` (the kernel watches /proc/<pid>/statm every 25 ms) or
         #: ``rusage`` (the environment reports its own peak, getrusage, and ends itself past the memory).
-        self.memory_probe = "proc" if platform.capabilities().proc_memory.available else "rusage"
+        self.memory_probe = "proc" if template.capabilities.proc_memory.available else "rusage"
         self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY) if self.memory_probe == "proc" else -1
         self._poller = select.poll()
         self._poller.register(self._sock, select.POLLIN)
@@ -200,7 +200,7 @@ class ProcessEnvironment(_BaseEnvironment):
         _, init_ms, error, dropped, used_mb, private_tmp = reply
         self.note_memory(used_mb)
         if not private_tmp:
-            self.limitations = (shared_tmp_limitation(),)
+            self.limitations = (shared_tmp_limitation(self._template.capabilities),)
         if error is not None:
             self.kill()
         events, more = self.collect_events()

@@ -29,9 +29,9 @@ SHARED_TMP_LIMITATION = (
 )
 
 
-def shared_tmp_limitation() -> str:
+def shared_tmp_limitation(capabilities: platform.Capabilities | None = None) -> str:
     """What an invocation says when its environment has no private ``/tmp``, with the reason."""
-    capability = platform.capabilities().mount_namespace
+    capability = (capabilities or platform.capabilities()).mount_namespace
     if capability.available:  # allowed in principle, refused when tried (no user namespaces, say)
         return SHARED_TMP_LIMITATION
     return (f"no mount namespace here ({capability.reason}), so /tmp is the machine's /tmp, shared by every "

@@ -43,7 +43,9 @@ class Template:
         self.root_dir = root_dir
         self._lock = threading.Lock()
         self._start_timeout_s = start_timeout_s
-        kind = socket.SOCK_SEQPACKET if platform.capabilities().seqpacket.available else socket.SOCK_DGRAM
+        #: What this OS allows, probed once for the template and its environments.
+        self.capabilities = platform.capabilities()
+        kind = socket.SOCK_SEQPACKET if self.capabilities.seqpacket.available else socket.SOCK_DGRAM
         self._control, theirs = socket.socketpair(socket.AF_UNIX, kind)
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -51,7 +53,7 @@ class Template:
             "MALLOC_ARENA_MAX": "2",
             "LANG": "C.UTF-8",
         }
-        if platform.portable_requested():  # the template and its environments take the same paths
+        if self.capabilities.portable:  # the template and its environments take the same paths
             environment[platform.PORTABLE_VARIABLE] = "1"
         log_path = os.path.join(root_dir, "template.log")
         with open(log_path, "ab") as log:

@@ -89,7 +89,8 @@ def _isolate(spec: dict[str, Any], capabilities: platform.Capabilities) -> tuple
     os.close(native)
     events_fd = os.open(os.path.join(env_dir, "events"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     needed = [os.path.realpath(path) for path in (*sys.path, sys.prefix, sys.base_prefix, sys.executable) if path]
-    private_tmp = capabilities.mount_namespace.available and mount_private_tmp(tmp_dir, needed)  # after this, env_dir's path may be hidden: use the fds
+    # After this, env_dir's path may be hidden: use the fds.
+    private_tmp = capabilities.mount_namespace.available and mount_private_tmp(tmp_dir, needed)
     os.environ.clear()
     os.environ.update(spec["environment"])
     os.environ["TMPDIR"] = "/tmp" if private_tmp else tmp_dir
@@ -174,7 +175,8 @@ class _Environment:
                 phase, started = running
                 elapsed = (time.perf_counter() - started) * 1000
                 if phase == "init":
-                    error = {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: signal: killed"}
+                    error = {"errorType": "Runtime.OutOfMemory",
+                             "errorMessage": "Runtime exited with error: signal: killed"}
                     frame: tuple = ("init", elapsed, error, 0, used, self.private_tmp)
                 else:
                     frame = ("oom", None, None, False, 0, elapsed, used)

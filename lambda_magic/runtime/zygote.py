@@ -47,6 +47,8 @@ class Template:
         self.capabilities = platform.capabilities()
         kind = socket.SOCK_SEQPACKET if self.capabilities.seqpacket.available else socket.SOCK_DGRAM
         self._control, theirs = socket.socketpair(socket.AF_UNIX, kind)
+        if kind == socket.SOCK_DGRAM:  # no end-of-file on a datagram pair: a gone template must not hang us
+            self._control.settimeout(start_timeout_s)
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "PYTHONPATH": _PACKAGE_PARENT,

@@ -155,6 +155,7 @@ class ProcessEnvironment(_BaseEnvironment):
         self._dir = os.path.join(template.root_dir, env_id)
         #: Set when the environment ended by itself (timeout, crash, out of memory, failed init).
         self.crashed = False
+        self._end: tuple[int | None, int | None] | None = None
         if sandbox is not None:
             self._dir, self.log_stream_name = sandbox.env_dir, sandbox.log_stream_name
             for name in ("events", "output"):  # read before the reset; start afresh
@@ -323,8 +324,12 @@ class ProcessEnvironment(_BaseEnvironment):
             return 0.0
 
     def _peak_mb(self) -> int | None:
-        """Record the process's peak resident memory (VmHWM) before it is ended."""
+        """Record the process's peak resident memory (VmHWM) before it is ended; without /proc,
+        end it and take the peak the template reaped it with (``wait4``)."""
         if self.memory_probe != "proc":
+            _, peak = self._ended()
+            if peak is not None:
+                self.note_memory(-(-peak // _MB))
             return self.max_memory_mb
         try:
             with open(f"/proc/{self.pid}/status", "rb") as status:
@@ -340,9 +345,17 @@ class ProcessEnvironment(_BaseEnvironment):
         """Still able to serve: alive, and nothing (an EOF) waiting on its channel."""
         return self.alive and not self._poller.poll(0) and self._template.alive()
 
-    def _exit_reason(self) -> str:
+    def _ended(self) -> tuple[int | None, int | None]:
+        """End the process; its wait status and peak resident bytes (asked of the template once)."""
         self.kill()
-        status = self._template.exit_status(self.pid)
+        if self._end is None:
+            self._end = self._template.ended(self.pid)
+        return self._end
+
+    def _exit_reason(self) -> str:
+        status, peak = self._ended()
+        if peak is not None and self.memory_probe != "proc":
+            self.note_memory(-(-peak // _MB))
         if status is None:
             return "Runtime exited without providing a reason"
         if os.WIFSIGNALED(status):

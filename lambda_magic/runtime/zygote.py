@@ -104,13 +104,21 @@ class Template:
 
     def exit_status(self, pid: int) -> int | None:
         """The wait status of an environment that has ended (reaped by the template)."""
+        return self.ended(pid)[0]
+
+    def ended(self, pid: int) -> tuple[int | None, int | None]:
+        """End an environment if it still runs; its wait status and peak resident bytes (``wait4``'s
+        ``ru_maxrss``, portable where /proc is not), or ``None`` for what is no longer known."""
         with self._lock:
             try:
                 self._control.send(pickle.dumps(("wait", pid)))
                 data = self._control.recv(_CONTROL_BUFFER)
             except OSError:
-                return None
-            return pickle.loads(data)[1] if data else None
+                return None, None
+            if not data:
+                return None, None
+            reply = pickle.loads(data)
+            return reply[1], reply[2]
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -147,7 +155,7 @@ def _main(control_fd: int, root_dir: str) -> None:
     control = socket.socket(fileno=control_fd)
     parent = os.getppid()
     children: set[int] = set()
-    exited: dict[int, int] = {}
+    exited: dict[int, tuple[int, int]] = {}  # pid -> (wait status, peak resident bytes)
     control.send(pickle.dumps(("ready", os.getpid())))
     poller = select.poll()
     poller.register(control, select.POLLIN)
@@ -168,7 +176,7 @@ def _main(control_fd: int, root_dir: str) -> None:
                 socket.send_fds(control, [pickle.dumps(("spawned", pid))], [channel.fileno()])
                 channel.close()
             elif request[0] == "wait":
-                control.send(pickle.dumps(("status", _wait(request[1], children, exited))))
+                control.send(pickle.dumps(("status", *_wait(request[1], children, exited))))
                 _reap(children, exited, subreaper)
     finally:
         _end_everything(children, subreaper)
@@ -192,7 +200,7 @@ def _fork_environment(control: socket.socket) -> tuple[int, socket.socket]:
     return pid, ours
 
 
-def _reap(children: set[int], exited: dict[int, int], subreaper: bool = True) -> None:
+def _reap(children: set[int], exited: dict[int, tuple[int, int]], subreaper: bool = True) -> None:
     """Reap ended children; when an environment has ended, end the orphans it left.
 
     Environments are child subreapers, so what their handlers started stays their
@@ -203,7 +211,7 @@ def _reap(children: set[int], exited: dict[int, int], subreaper: bool = True) ->
     ended = False
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             break
         if pid == 0:
@@ -211,7 +219,7 @@ def _reap(children: set[int], exited: dict[int, int], subreaper: bool = True) ->
         if pid in children:
             ended = True
             children.discard(pid)
-            exited[pid] = status
+            exited[pid] = (status, platform.maxrss_bytes(usage.ru_maxrss))
             if len(exited) > 10_000:
                 exited.pop(next(iter(exited)))
     if ended and subreaper:
@@ -223,21 +231,21 @@ def _reap(children: set[int], exited: dict[int, int], subreaper: bool = True) ->
                     pass
 
 
-def _wait(pid: int, children: set[int], exited: dict[int, int]) -> int | None:
+def _wait(pid: int, children: set[int], exited: dict[int, tuple[int, int]]) -> tuple[int | None, int | None]:
     if pid in exited:
         return exited.pop(pid)
     if pid not in children:
-        return None
+        return None, None
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
     try:
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
     except ChildProcessError:
-        return None
+        return None, None
     children.discard(pid)
-    return status
+    return status, platform.maxrss_bytes(usage.ru_maxrss)
 
 
 def _end_everything(children: set[int], subreaper: bool = True) -> None:

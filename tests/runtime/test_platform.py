@@ -106,3 +106,19 @@ def test_the_template_ends_on_shutdown_under_the_switch(monkeypatch):
     finally:
         account.shutdown()
     assert wait_until(lambda: is_gone(template) and is_gone(environment), timeout=10)
+
+
+def test_an_environment_ended_at_its_deadline_still_has_a_memory_figure_under_the_switch(portable_account):
+    # Without /proc the kernel cannot read the process's peak before ending it: the template reaps it with
+    # wait4 and hands back its ru_maxrss.
+    portable_account.register("slow", code(
+        """
+        import time
+        def lambda_handler(event, context):
+            keep = b"x" * (40 << 20)
+            time.sleep(30)
+        """), memory_mb=256, timeout_s=1)
+    invocation = portable_account.invoke("slow")
+    assert invocation.status == "timeout"
+    assert invocation.max_memory_used_mb is not None and invocation.max_memory_used_mb >= 40
+    assert f"Max Memory Used: {invocation.max_memory_used_mb} MB" in invocation.report

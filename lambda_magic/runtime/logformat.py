@@ -14,12 +14,39 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from ..common import limits
+
 TEXT_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
 TEXT_DATEFMT = "%Y-%m-%dT%H:%M:%S"
 NBSP = "\u00a0"
 
 #: ApplicationLogLevel -> the Python logging level the runtime sets on the root logger.
 PYTHON_LEVELS = {"TRACE": "DEBUG", "DEBUG": "DEBUG", "INFO": "INFO", "WARN": "WARNING", "ERROR": "ERROR", "FATAL": "CRITICAL"}
+
+#: The SystemLogLevel each platform record is sent at.  AWS documents that at the default INFO
+#: "Lambda automatically sends "start" and "report" log messages" (DG: monitoring-cloudwatchlogs-log-level);
+#: initStart and initReport appear at INFO in real JSON logs too.
+PLATFORM_RECORD_LEVELS = {
+    "platform.initStart": "INFO",
+    "platform.initReport": "INFO",
+    "platform.start": "INFO",
+    "platform.report": "INFO",
+}
+
+
+def application_log_level(json_logs: bool, level: str | None) -> str | None:
+    """The ApplicationLogLevel in force: the configured one, else INFO in JSON format (AWS's default,
+    which GetFunctionConfiguration shows once JSON is chosen), else none (Text: the root stays at WARNING)."""
+    if level:
+        return level
+    return limits.DEFAULT_JSON_LOG_LEVEL if json_logs else None
+
+
+def system_record_kept(kind: str, system_level: str | None = None) -> bool:
+    """Whether a JSON platform record of ``kind`` is sent at ``system_level`` (INFO when unset)."""
+    levels = limits.SYSTEM_LOG_LEVELS
+    wanted = levels.index(system_level or limits.DEFAULT_JSON_LOG_LEVEL)
+    return levels.index(PLATFORM_RECORD_LEVELS.get(kind, "INFO")) >= wanted
 
 
 def runtime_version(runtime: str) -> tuple[str, str]:
@@ -121,7 +148,7 @@ class LambdaLogHandler(logging.Handler):
     is a callable so that records logged during init carry an empty request id.
     """
 
-    def __init__(self, emit_event: Callable[[str, str], None], request_id: Callable[[], str], json_format: bool):
+    def __init__(self, emit_event: Callable[[str | None, str], None], request_id: Callable[[], str], json_format: bool):
         super().__init__()
         self._emit_event = emit_event
         self._request_id = request_id
@@ -130,6 +157,10 @@ class LambdaLogHandler(logging.Handler):
             formatter = logging.Formatter(TEXT_FORMAT, TEXT_DATEFMT)
             formatter.converter = time.gmtime
             self.setFormatter(formatter)
+
+    def log_sink(self, message: str) -> None:
+        """One event as it is, with no level (what ``context.log`` writes, one frame per call)."""
+        self._emit_event(None, message)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

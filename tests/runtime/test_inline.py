@@ -46,7 +46,7 @@ def test_inline_limitations_are_stated_on_every_invocation(account):
         assert "deadline" in text and "memory" in text
         assert "note: " + invocation.limitations[0] in repr(invocation)
     account.register("proc", OK)
-    assert account.invoke("proc").limitations == ()
+    assert not any("inline" in note for note in account.invoke("proc").limitations)  # (a shared /tmp may be noted)
 
 
 def test_inline_memory_is_not_measured(account):

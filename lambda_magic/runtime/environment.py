@@ -104,8 +104,8 @@ def environment_variables(function: Function, log_stream: str, initialization_ty
         **credentials,
         **(endpoints or {}),
     }
-    if config.log_level:
-        variables["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
+    if config.log_format == "JSON":  # AWS's default application log level is INFO
+        variables["AWS_LAMBDA_LOG_LEVEL"] = config.log_level or "INFO"
     variables.update(config.env)
     return variables
 

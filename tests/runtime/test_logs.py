@@ -470,6 +470,15 @@ def test_json_format_without_levels_logs_at_info(account, isolation):
     assert not any(line.startswith(("INIT_START", "START ", "END ", "REPORT ")) for line in invocation.log_lines)
 
 
+def test_json_format_tells_the_runtime_its_level_as_aws_does(account):
+    """AWS hands the runtime AWS_LAMBDA_LOG_LEVEL (INFO unless the function sets one) in JSON format only."""
+    source = "import os\ndef lambda_handler(event, context):\n    return os.environ.get('AWS_LAMBDA_LOG_LEVEL')\n"
+    account.register("json", source, log_format="JSON")
+    account.register("debug", source, log_format="JSON", log_level="DEBUG")
+    account.register("text", source)
+    assert [account.invoke(name).payload for name in ("json", "debug", "text")] == ["INFO", "DEBUG", None]
+
+
 def test_text_format_still_leaves_the_root_logger_at_warning(account):
     account.register("fn", code(
         """

@@ -29,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import emit, machine, target  # noqa: E402
+from _bench import emit, machine, target
 
 N = 50_000
 WARMUP = 500
@@ -81,8 +81,10 @@ def child(case: str, isolation: str, n: int) -> dict:
         return {
             "case": case,
             "isolation": isolation,
-            "settings": {"retained_invocations": account.settings.retained_invocations,
-                         "retained_log_events": account.settings.retained_log_events},
+            "settings": {
+                "retained_invocations": account.settings.retained_invocations,
+                "retained_log_events": account.settings.retained_log_events,
+            },
             "invocations": n,
             "rss_start_mb": round(base / 2**20, 2),
             "rss_end_mb": round(end / 2**20, 2),
@@ -115,20 +117,39 @@ def main() -> None:
         return
     cases = {}
     for case in ("unlimited", "default"):
-        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", case, "--isolation", args.isolation,
-                              "-n", str(args.n)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                os.path.abspath(__file__),
+                "--child",
+                case,
+                "--isolation",
+                args.isolation,
+                "-n",
+                str(args.n),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         cases[case] = json.loads(out.stdout.strip().splitlines()[-1])
     steady = cases["default"]["steady_state_bytes_per_invocation"]
-    emit({
-        "benchmark": "kernel_memory",
-        "what": f"RSS the kernel keeps per warm invocation of a one-print handler, {args.n:,} invocations "
-                f"({args.isolation} isolation), without and with retention",
-        "machine": machine(),
-        "baseline": cases["unlimited"],
-        "measured": cases["default"],
-        "target": target("default retention: steady-state RSS growth per invocation", steady,
-                         TARGET_STEADY_BYTES_PER_INVOCATION, "bytes"),
-    })
+    emit(
+        {
+            "benchmark": "kernel_memory",
+            "what": f"RSS the kernel keeps per warm invocation of a one-print handler, {args.n:,} invocations "
+            f"({args.isolation} isolation), without and with retention",
+            "machine": machine(),
+            "baseline": cases["unlimited"],
+            "measured": cases["default"],
+            "target": target(
+                "default retention: steady-state RSS growth per invocation",
+                steady,
+                TARGET_STEADY_BYTES_PER_INVOCATION,
+                "bytes",
+            ),
+        }
+    )
 
 
 if __name__ == "__main__":

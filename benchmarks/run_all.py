@@ -17,8 +17,15 @@ sys.path.insert(0, HERE)
 
 from _bench import emit, machine  # noqa: E402
 
-SCRIPTS = ("warm_invoke", "cold_start", "inline_overhead", "async_throughput", "sqs_mapping", "kinesis_mapping",
-           "kernel_memory")
+SCRIPTS = (
+    "warm_invoke",
+    "cold_start",
+    "inline_overhead",
+    "async_throughput",
+    "sqs_mapping",
+    "kinesis_mapping",
+    "kernel_memory",
+)
 TIMEOUT_S = 180
 
 

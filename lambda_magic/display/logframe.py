@@ -99,8 +99,11 @@ class LogFrame(RetainedFrame):
             f"<tbody>{body}</tbody></table>"
             f'<p style="margin:2px 0;color:{theme.MUTED}">{len(self):,} log events'
             f"{'' if not self._log_query else ' matching ' + escape(self._log_query)}</p>"
-            + ("" if (note := retention_note(self.attrs, len(self))) is None else
-               f'<p class="lambda-magic-retention" style="margin:2px 0"><em>{escape(note)}</em></p>')
+            + (
+                ""
+                if (note := retention_note(self.attrs, len(self))) is None
+                else f'<p class="lambda-magic-retention" style="margin:2px 0"><em>{escape(note)}</em></p>'
+            )
             + "</div>"
         )
 

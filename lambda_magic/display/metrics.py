@@ -11,18 +11,36 @@ shorter than a minute puts each such minute's figures in the period it starts in
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
 METRIC_COLUMNS = [
-    "Invocations", "Errors", "Throttles", "DurationAvg", "DurationP50", "DurationP90", "DurationP99",
-    "ConcurrentExecutions", "AsyncEventsReceived", "AsyncEventAge", "AsyncEventsDropped",
-    "DestinationDeliveryFailures", "IteratorAge",
+    "Invocations",
+    "Errors",
+    "Throttles",
+    "DurationAvg",
+    "DurationP50",
+    "DurationP90",
+    "DurationP99",
+    "ConcurrentExecutions",
+    "AsyncEventsReceived",
+    "AsyncEventAge",
+    "AsyncEventsDropped",
+    "DestinationDeliveryFailures",
+    "IteratorAge",
 ]
-_COUNTS = ["Invocations", "Errors", "Throttles", "ConcurrentExecutions", "AsyncEventsReceived",
-           "AsyncEventsDropped", "DestinationDeliveryFailures"]
+_COUNTS = [
+    "Invocations",
+    "Errors",
+    "Throttles",
+    "ConcurrentExecutions",
+    "AsyncEventsReceived",
+    "AsyncEventsDropped",
+    "DestinationDeliveryFailures",
+]
 _COUNTERS = ("AsyncEventsReceived", "AsyncEventsDropped", "DestinationDeliveryFailures")
 
 
@@ -40,8 +58,9 @@ def period_seconds(period: str) -> int:
     return int(seconds)
 
 
-def metrics_frame(store: Any, *, name: str | None = None, period: str = "1min",
-                  iterator_ages: Iterable[tuple[float, str, float]] = ()) -> "pd.DataFrame":
+def metrics_frame(
+    store: Any, *, name: str | None = None, period: str = "1min", iterator_ages: Iterable[tuple[float, str, float]] = ()
+) -> pd.DataFrame:
     """One row per period (index: the period's start, UTC), one column per metric.
 
     ``store`` is the account's ``MetricStore``.  Durations are in milliseconds;
@@ -58,7 +77,7 @@ def metrics_frame(store: Any, *, name: str | None = None, period: str = "1min",
     seconds = store.seconds(name)
     changes = store.concurrency(name)
     ages = [a for a in iterator_ages if name is None or a[1] == name]
-    starts = ([s.second for s in seconds] + [c[0] for c in changes] + [math.floor(a[0]) for a in ages])
+    starts = [s.second for s in seconds] + [c[0] for c in changes] + [math.floor(a[0]) for a in ages]
     if not starts:
         return pd.DataFrame(columns=METRIC_COLUMNS, index=pd.DatetimeIndex([], tz="UTC", name="period"))
     first, last = min(starts) // step * step, max(starts) // step * step

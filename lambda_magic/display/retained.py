@@ -36,8 +36,10 @@ def retention_note(attrs: dict, rows: int | None = None) -> str | None:
     total = attrs.get("total", dropped)
     kept = total - dropped
     shown = "showing" if rows is None or rows == kept else "from"
-    return (f"{shown} the last {kept:,} of {total:,} {what} (older ones dropped by retention: "
-            f"lm.account().configure({setting}=N) or %config LambdaMagic.{setting} = N; None keeps all)")
+    return (
+        f"{shown} the last {kept:,} of {total:,} {what} (older ones dropped by retention: "
+        f"lm.account().configure({setting}=N) or %config LambdaMagic.{setting} = N; None keeps all)"
+    )
 
 
 class RetainedFrame(pd.DataFrame):

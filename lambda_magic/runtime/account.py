@@ -8,19 +8,20 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 from ..common import limits
+from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
 from .async_invocation import AsyncConfig, AsyncInvoker, AsyncLedger
 from .billing import PriceList
 from .clock import AccountClock
 from .cloud import LocalCloud
-from .endpoints import ServiceEndpoints
-from .destinations import deliver_dead_letter, deliver_record, destination_kind
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
-from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
+from .destinations import deliver_dead_letter, deliver_record, destination_kind
+from .endpoints import ServiceEndpoints
 from .function import LATEST, Function
 from .invocation import Invocation, Presenter
 from .invoker import Invoker
@@ -42,8 +43,9 @@ class LocalAccount:
     started lazily; :meth:`shutdown` (also run at exit) ends them all.
     """
 
-    def __init__(self, settings: AccountSettings | None = None, presenter: Presenter | None = None,
-                 *, warm_cloud: bool = False):
+    def __init__(
+        self, settings: AccountSettings | None = None, presenter: Presenter | None = None, *, warm_cloud: bool = False
+    ):
         self.settings = settings or AccountSettings()
         #: Start the local cloud in the background when a first function is registered (the
         #: notebook's account does; tests' accounts start it only when something connects).
@@ -64,8 +66,9 @@ class LocalAccount:
         self.cloud = LocalCloud(self.settings.region, self.settings.credentials(), self.settings.cloud_endpoint)
         #: The loopback addresses environments get (cloud, X-Ray, and what extensions add).
         self.endpoints = ServiceEndpoints(lambda: self.cloud)
-        self._records: BoundedRows[Invocation] = BoundedRows(self.settings.retained_invocations,
-                                                             key=operator.attrgetter("function_name"))
+        self._records: BoundedRows[Invocation] = BoundedRows(
+            self.settings.retained_invocations, key=operator.attrgetter("function_name")
+        )
         self._provisioned: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
         self._root_dir: str | None = None
@@ -118,8 +121,15 @@ class LocalAccount:
         self.governor.check_reserved(name, reserved_concurrency)
         if config.isolation == "process":
             self.template()  # start the template early; the first cold start then does not wait for Python
-        function = Function(name, code, config, settings.region, settings.account_id, self.registry.next_revision(),
-                            reserved_concurrency=reserved_concurrency)
+        function = Function(
+            name,
+            code,
+            config,
+            settings.region,
+            settings.account_id,
+            self.registry.next_revision(),
+            reserved_concurrency=reserved_concurrency,
+        )
         self.registry.put_latest(function)
         self.governor.set_reserved(name, reserved_concurrency)
         self.pool.retire(name, LATEST)
@@ -160,16 +170,41 @@ class LocalAccount:
         """Publish ``$LATEST`` as an immutable numbered version."""
         return self.registry.publish_version(self.get_function(name).name, description)
 
-    def create_alias(self, name: str, alias: str, function_version: str, *,
-                     routing: Mapping[str, float] | None = None, description: str = "") -> Alias:
+    def create_alias(
+        self,
+        name: str,
+        alias: str,
+        function_version: str,
+        *,
+        routing: Mapping[str, float] | None = None,
+        description: str = "",
+    ) -> Alias:
         """Create an alias pointing at a version (``routing``: extra version -> weight)."""
-        return self.registry.put_alias(self.get_function(name).name, alias, function_version,
-                                       additional_version_weights=routing, description=description)
+        return self.registry.put_alias(
+            self.get_function(name).name,
+            alias,
+            function_version,
+            additional_version_weights=routing,
+            description=description,
+        )
 
-    def update_alias(self, name: str, alias: str, function_version: str, *,
-                     routing: Mapping[str, float] | None = None, description: str = "") -> Alias:
-        return self.registry.put_alias(self.get_function(name).name, alias, function_version,
-                                       additional_version_weights=routing, description=description, create=False)
+    def update_alias(
+        self,
+        name: str,
+        alias: str,
+        function_version: str,
+        *,
+        routing: Mapping[str, float] | None = None,
+        description: str = "",
+    ) -> Alias:
+        return self.registry.put_alias(
+            self.get_function(name).name,
+            alias,
+            function_version,
+            additional_version_weights=routing,
+            description=description,
+            create=False,
+        )
 
     def put_function_concurrency(self, name: str, reserved: int | None) -> None:
         """Reserve concurrency for a function (``None`` removes the reservation; 0 stops it)."""
@@ -185,7 +220,9 @@ class LocalAccount:
         """
         function_name, _ = parse_function_name(name)
         if qualifier in (None, LATEST):
-            raise InvalidParameterValueException("provisioned concurrency needs a published version or an alias, not $LATEST")
+            raise InvalidParameterValueException(
+                "provisioned concurrency needs a published version or an alias, not $LATEST"
+            )
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise InvalidParameterValueException(f"provisioned concurrency must be a whole number >= 1, got {count!r}")
         version = self.registry.resolve(function_name, qualifier)
@@ -202,9 +239,16 @@ class LocalAccount:
     def has_provisioned(self, name: str, version: str) -> bool:
         return (name, version) in self._provisioned
 
-    def configure_async(self, name: str, *, max_retry_attempts: int = 2, max_event_age_s: int = 21_600,
-                        on_success: str | None = None, on_failure: str | None = None,
-                        dead_letter_target: str | None = None) -> AsyncConfig:
+    def configure_async(
+        self,
+        name: str,
+        *,
+        max_retry_attempts: int = 2,
+        max_event_age_s: int = 21_600,
+        on_success: str | None = None,
+        on_failure: str | None = None,
+        dead_letter_target: str | None = None,
+    ) -> AsyncConfig:
         """``PutFunctionEventInvokeConfig``: retries, maximum event age and destinations."""
         function = self.get_function(name)
         if on_success is not None:
@@ -260,15 +304,40 @@ class LocalAccount:
         payload = encode_payload(event, invocation_type)
         context = check_client_context(client_context)
         if invocation_type == "DryRun":
-            return Invocation(str(uuid.uuid4()), function.name, function.version, "DryRun", 204, "dry-run",
-                              event=event, presenter=self.presenter)
+            return Invocation(
+                str(uuid.uuid4()),
+                function.name,
+                function.version,
+                "DryRun",
+                204,
+                "dry-run",
+                event=event,
+                presenter=self.presenter,
+            )
         if invocation_type == "Event":
             request_id = str(uuid.uuid4())
             self.async_invoker.accept(function, payload, event, qualifier, trigger, request_id)
-            return Invocation(request_id, function.name, function.version, "Event", 202, "queued", event=event,
-                              trigger=trigger, start=self.clock.time(), presenter=self.presenter)
-        return self.invoker.invoke(function, payload, event=event, invocation_type=invocation_type,
-                                   qualifier=qualifier, client_context=context, trigger=trigger)
+            return Invocation(
+                request_id,
+                function.name,
+                function.version,
+                "Event",
+                202,
+                "queued",
+                event=event,
+                trigger=trigger,
+                start=self.clock.time(),
+                presenter=self.presenter,
+            )
+        return self.invoker.invoke(
+            function,
+            payload,
+            event=event,
+            invocation_type=invocation_type,
+            qualifier=qualifier,
+            client_context=context,
+            trigger=trigger,
+        )
 
     def deliver(self, target: str, record: dict, *, source: str) -> bool:
         """Send an invocation record to a destination; False when it cannot be delivered."""
@@ -330,8 +399,14 @@ class LocalAccount:
             records = [r for r in records if r.function_name == name]
         return Retained(records, dropped=dropped, retention=self._records.limit, setting="retained_invocations")
 
-    def log_events(self, name: str | None = None, *, request_id: str | None = None,
-                   filter_pattern: str | None = None, tail: int | None = None) -> Retained:
+    def log_events(
+        self,
+        name: str | None = None,
+        *,
+        request_id: str | None = None,
+        filter_pattern: str | None = None,
+        tail: int | None = None,
+    ) -> Retained:
         """The kept log events, filtered; ``.dropped`` counts the older ones retention dropped."""
         return self.logs.query(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail)
 
@@ -351,8 +426,9 @@ class LocalAccount:
 
     def render_event(self, template_id: str, params: Mapping[str, Any] | None = None, **options: Any) -> dict:
         """An event from a template, with this account's region and account id."""
-        return self.catalog().render(template_id, params, region=self.settings.region,
-                                     account_id=self.settings.account_id, **options)
+        return self.catalog().render(
+            template_id, params, region=self.settings.region, account_id=self.settings.account_id, **options
+        )
 
     # --- the process side ------------------------------------------------------------------
 

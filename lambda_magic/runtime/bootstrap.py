@@ -102,8 +102,14 @@ def _isolate(spec: dict[str, Any], capabilities: platform.Capabilities) -> tuple
 
 
 class _Environment:
-    def __init__(self, sock: socket.socket, spec: dict[str, Any], events_fd: int, private_tmp: bool,
-                 capabilities: platform.Capabilities):
+    def __init__(
+        self,
+        sock: socket.socket,
+        spec: dict[str, Any],
+        events_fd: int,
+        private_tmp: bool,
+        capabilities: platform.Capabilities,
+    ):
         self.sock = sock
         self.capabilities = capabilities
         self.pid = os.getpid()
@@ -175,8 +181,10 @@ class _Environment:
                 phase, started = running
                 elapsed = (time.perf_counter() - started) * 1000
                 if phase == "init":
-                    error = {"errorType": "Runtime.OutOfMemory",
-                             "errorMessage": "Runtime exited with error: signal: killed"}
+                    error = {
+                        "errorType": "Runtime.OutOfMemory",
+                        "errorMessage": "Runtime exited with error: signal: killed",
+                    }
                     frame: tuple = ("init", elapsed, error, 0, used, self.private_tmp)
                 else:
                     frame = ("oom", None, None, False, 0, elapsed, used)
@@ -194,7 +202,10 @@ class _Environment:
         except InitError as exc:
             handler, error = None, exc.error
         except MemoryError:
-            handler, error = None, {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: out of memory"}
+            handler, error = (
+                None,
+                {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: out of memory"},
+            )
         except SystemExit as exc:
             handler, error = None, {"errorType": "Runtime.ExitError", "errorMessage": _exit_reason(exc.code)}
         init_ms = (time.perf_counter() - started) * 1000
@@ -268,8 +279,12 @@ def _write_all(fd: int, data: bytes) -> None:
     """Append ``data`` to the file (``os.write`` may write less than asked for a large event)."""
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _exit_reason(code: object) -> str:
-    return "Runtime exited without providing a reason" if code in (None, 0) else f"Runtime exited with error: exit status {code}"
+    return (
+        "Runtime exited without providing a reason"
+        if code in (None, 0)
+        else f"Runtime exited with error: exit status {code}"
+    )

@@ -13,7 +13,8 @@ import logging
 import os
 import sys
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 class CognitoIdentity:
@@ -35,7 +36,7 @@ class CognitoIdentity:
 class Client:
     """``context.client_context.client``: the calling mobile app."""
 
-    __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
+    __slots__ = ("app_package_name", "app_title", "app_version_code", "app_version_name", "installation_id")
 
     def __init__(self, client: Mapping[str, Any]):
         for name in self.__slots__:
@@ -49,7 +50,7 @@ class Client:
 class ClientContext:
     """``context.client_context``: ``custom``, ``env`` and ``client``; missing keys are ``None``."""
 
-    __slots__ = ("custom", "env", "client")
+    __slots__ = ("client", "custom", "env")
 
     def __init__(self, client_context: Mapping[str, Any]):
         self.custom = client_context.get("custom")

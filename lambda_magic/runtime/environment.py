@@ -73,8 +73,13 @@ class InvokeResult:
     exit_reason: str = ""
 
 
-def environment_variables(function: Function, log_stream: str, initialization_type: str, credentials: dict[str, str],
-                          endpoints: Mapping[str, str] | None = None) -> dict[str, str]:
+def environment_variables(
+    function: Function,
+    log_stream: str,
+    initialization_type: str,
+    credentials: dict[str, str],
+    endpoints: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The variables Lambda's Python runtime sets, the account's loopback ``endpoints``
     (``ServiceEndpoints.environment()``: the local cloud, X-Ray...), then the function's own."""
     config = function.config
@@ -151,8 +156,15 @@ class Sandbox:
 class ProcessEnvironment(_BaseEnvironment):
     """An OS process serving one invocation at a time; ended at its deadline."""
 
-    def __init__(self, env_id: str, function: Function, template: Template, spec: dict[str, Any],
-                 initialization_type: str, sandbox: Sandbox | None = None):
+    def __init__(
+        self,
+        env_id: str,
+        function: Function,
+        template: Template,
+        spec: dict[str, Any],
+        initialization_type: str,
+        sandbox: Sandbox | None = None,
+    ):
         super().__init__(env_id, function, initialization_type)
         self._template = template
         self._dir = os.path.join(template.root_dir, env_id)
@@ -189,12 +201,18 @@ class ProcessEnvironment(_BaseEnvironment):
             self.kill()
             events, dropped = self.collect_events()
             if waited == "oom":
-                error = {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: signal: killed",
-                         "requestId": "", "stackTrace": []}
-                return InitResult("error", (time.perf_counter() - started) * 1000, error, events, dropped,
-                                  self.max_memory_mb)
-            return InitResult("timeout", (time.perf_counter() - started) * 1000, None, events, dropped,
-                              self.max_memory_mb)
+                error = {
+                    "errorType": "Runtime.OutOfMemory",
+                    "errorMessage": "Runtime exited with error: signal: killed",
+                    "requestId": "",
+                    "stackTrace": [],
+                }
+                return InitResult(
+                    "error", (time.perf_counter() - started) * 1000, error, events, dropped, self.max_memory_mb
+                )
+            return InitResult(
+                "timeout", (time.perf_counter() - started) * 1000, None, events, dropped, self.max_memory_mb
+            )
         reply = wire.recv(self._sock)
         if reply is None:
             reason = self._exit_reason()
@@ -229,7 +247,14 @@ class ProcessEnvironment(_BaseEnvironment):
             elapsed = (time.perf_counter() - started) * 1000
             reason = self._exit_reason()
             events, dropped = self.collect_events()
-            return InvokeResult("exit", elapsed, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb, exit_reason=reason)
+            return InvokeResult(
+                "exit",
+                elapsed,
+                events=events,
+                dropped_bytes=dropped,
+                max_memory_mb=self.max_memory_mb,
+                exit_reason=reason,
+            )
         status, body, error, log_error, dropped, duration_ms, used_mb = reply
         self.note_memory(used_mb)
         if status != "success" and status != "error":
@@ -239,10 +264,23 @@ class ProcessEnvironment(_BaseEnvironment):
         if status == "success" or status == "error":
             return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, self.max_memory_mb)
         if status == "oom":
-            return InvokeResult("oom", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
+            return InvokeResult(
+                "oom", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb
+            )
         code = int(status.partition(":")[2])
-        reason = "Runtime exited without providing a reason" if code == 0 else f"Runtime exited with error: exit status {code}"
-        return InvokeResult("exit", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb, exit_reason=reason)
+        reason = (
+            "Runtime exited without providing a reason"
+            if code == 0
+            else f"Runtime exited with error: exit status {code}"
+        )
+        return InvokeResult(
+            "exit",
+            duration_ms,
+            events=events,
+            dropped_bytes=dropped,
+            max_memory_mb=self.max_memory_mb,
+            exit_reason=reason,
+        )
 
     def collect_events(self) -> tuple[list[Event], int]:
         """Read what the environment logged since the last call: its events, then the
@@ -305,7 +343,9 @@ class ProcessEnvironment(_BaseEnvironment):
         while True:
             remaining_ms = max(int((deadline - time.monotonic()) * 1000) + 1, 0)
             try:
-                if self._poller.poll(remaining_ms if first and remaining_ms < _WATCH_MS else min(remaining_ms, _WATCH_MS)):
+                if self._poller.poll(
+                    remaining_ms if first and remaining_ms < _WATCH_MS else min(remaining_ms, _WATCH_MS)
+                ):
                     return "ready"
             except BaseException:  # KeyboardInterrupt while waiting: nothing may keep running
                 self._peak_mb()
@@ -374,7 +414,11 @@ class ProcessEnvironment(_BaseEnvironment):
             name = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted"}.get(sig)
             return f"Runtime exited with error: signal: {name or signal.Signals(sig).name}"
         code = os.WEXITSTATUS(status)
-        return "Runtime exited without providing a reason" if code == 0 else f"Runtime exited with error: exit status {code}"
+        return (
+            "Runtime exited without providing a reason"
+            if code == 0
+            else f"Runtime exited with error: exit status {code}"
+        )
 
     def kill(self) -> None:
         """End the environment and everything it started (its process group)."""
@@ -407,8 +451,10 @@ class ProcessEnvironment(_BaseEnvironment):
 def _add_output_lines(lines: list[bytes], events: list[Event]) -> None:
     now = time.time() * 1000
     for line in lines:
-        events.extend((now, None, part) for part in split_message(line.decode(errors="replace"),
-                                                                  limits.LOG_EVENT_MESSAGE_MAX_BYTES))
+        events.extend(
+            (now, None, part)
+            for part in split_message(line.decode(errors="replace"), limits.LOG_EVENT_MESSAGE_MAX_BYTES)
+        )
 
 
 class InlineEnvironment(_BaseEnvironment):
@@ -417,8 +463,9 @@ class InlineEnvironment(_BaseEnvironment):
     isolation = "inline"
     limitations = INLINE_LIMITATIONS
 
-    def __init__(self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str,
-                 lock: threading.Lock):
+    def __init__(
+        self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str, lock: threading.Lock
+    ):
         super().__init__(env_id, function, initialization_type)
         self._lock = lock  # stdout, the root logger and os.environ are the kernel's: one phase at a time
         self._spec = spec
@@ -443,7 +490,9 @@ class InlineEnvironment(_BaseEnvironment):
                 error = exc.error
                 self._log_error(error)
         events, dropped = self._logs.drain()
-        return InitResult("error" if error else "success", (time.perf_counter() - started) * 1000, error, events, dropped)
+        return InitResult(
+            "error" if error else "success", (time.perf_counter() - started) * 1000, error, events, dropped
+        )
 
     def invoke(self, request: tuple, timeout_s: float) -> InvokeResult:
         request_id, event, deadline_ms, arn, client_context, identity, trace_id = request
@@ -461,7 +510,11 @@ class InlineEnvironment(_BaseEnvironment):
                 status = "oom"
             except SystemExit as exc:
                 status = "exit"
-                reason = "Runtime exited without providing a reason" if exc.code in (None, 0) else f"Runtime exited with error: exit status {exc.code}"
+                reason = (
+                    "Runtime exited without providing a reason"
+                    if exc.code in (None, 0)
+                    else f"Runtime exited with error: exit status {exc.code}"
+                )
             if error is not None and log_error:
                 self._log_error(error)
         self._request_id = ""
@@ -485,7 +538,7 @@ class InlineEnvironment(_BaseEnvironment):
         else:
             self._logs.add("ERROR", error_log_text(error))
 
-    def _lambda_process(self, trace_id: str | None = None) -> "_InlineScope":
+    def _lambda_process(self, trace_id: str | None = None) -> _InlineScope:
         return _InlineScope(self, trace_id, self._lock)
 
     crashed = False
@@ -511,7 +564,7 @@ class _InlineScope:
     its region and credentials) is the environment's own too.
     """
 
-    __slots__ = ("_env", "_trace_id", "_saved", "_lock", "_session")
+    __slots__ = ("_env", "_lock", "_saved", "_session", "_trace_id")
 
     def __init__(self, env: InlineEnvironment, trace_id: str | None, lock: threading.Lock):
         self._env = env

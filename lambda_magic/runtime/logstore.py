@@ -12,7 +12,8 @@ import operator
 import re
 import shlex
 import threading
-from typing import Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from ..common.errors import InvalidParameterValueException
 from .retention import BoundedRows, Retained
@@ -97,7 +98,6 @@ class LogStore:
         return len(self._events)
 
 
-
 def compile_filter_pattern(pattern: str) -> Callable[[str], bool]:
     """A matcher for CloudWatch's unstructured filter syntax.
 
@@ -110,7 +110,7 @@ def compile_filter_pattern(pattern: str) -> Callable[[str], bool]:
         return lambda message: True
     if stripped.startswith(("{", "[")) or re.search(r"%.*%", stripped):
         raise InvalidParameterValueException(
-            "only term filter patterns are supported here (ERROR, \"two words\", ?ANY, -NOT); "
+            'only term filter patterns are supported here (ERROR, "two words", ?ANY, -NOT); '
             "JSON, space-delimited and regex patterns are not"
         )
     try:

@@ -22,8 +22,9 @@ from __future__ import annotations
 import math
 import threading
 from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Generic, Iterable, Iterator, TypeVar
+from typing import Generic, TypeVar
 
 #: Durations kept exactly per bucket before the histogram takes over.
 EXACT_SAMPLES = 256
@@ -42,7 +43,7 @@ class Histogram:
     """Counts of positive values in log-scale bins 1% wide, held in one array of the
     bins between the lowest and the highest used (zeros are counted apart)."""
 
-    __slots__ = ("zeros", "offset", "counts")
+    __slots__ = ("counts", "offset", "zeros")
 
     def __init__(self, values: Iterable[float] = ()) -> None:
         self.zeros = 0
@@ -73,7 +74,7 @@ class Histogram:
             counts.extend(array("I", bytes(4 * (index - self.offset - len(counts) + 1))))
         counts[index - self.offset] += count
 
-    def merge(self, other: "Histogram") -> None:
+    def merge(self, other: Histogram) -> None:
         self.zeros += other.zeros
         for index, count in other.bins():
             self.add_bin(index, count)
@@ -98,8 +99,19 @@ class Histogram:
 class _Bucket:
     """One function's aggregates for one second (or, once rolled up, one minute)."""
 
-    __slots__ = ("invocations", "errors", "throttles", "duration_count", "duration_sum", "duration_min",
-                 "duration_max", "durations", "histogram", "async_age_max", "counters")
+    __slots__ = (
+        "async_age_max",
+        "counters",
+        "duration_count",
+        "duration_max",
+        "duration_min",
+        "duration_sum",
+        "durations",
+        "errors",
+        "histogram",
+        "invocations",
+        "throttles",
+    )
 
     def __init__(self) -> None:
         self.invocations = 0
@@ -130,7 +142,7 @@ class _Bucket:
         if len(self.durations) > EXACT_SAMPLES:
             self.histogram, self.durations = Histogram(self.durations), None
 
-    def absorb(self, other: "_Bucket") -> None:
+    def absorb(self, other: _Bucket) -> None:
         """Add another bucket's aggregates to this one (a roll-up)."""
         self.invocations += other.invocations
         self.errors += other.errors
@@ -139,8 +151,11 @@ class _Bucket:
         self.duration_sum += other.duration_sum
         self.duration_min = min(self.duration_min, other.duration_min)
         self.duration_max = max(self.duration_max, other.duration_max)
-        if self.durations is not None and other.durations is not None \
-                and len(self.durations) + len(other.durations) <= EXACT_SAMPLES:
+        if (
+            self.durations is not None
+            and other.durations is not None
+            and len(self.durations) + len(other.durations) <= EXACT_SAMPLES
+        ):
             self.durations.extend(other.durations)
         else:
             if self.histogram is None:
@@ -188,7 +203,7 @@ class Statistic:
         for value in bucket.durations or ():
             self._histogram.add(value)
 
-    def merge(self, other: "Statistic") -> None:
+    def merge(self, other: Statistic) -> None:
         """Add another statistic's values (e.g. the seconds of a longer period)."""
         self.count += other.count
         self.sum += other.sum
@@ -246,7 +261,7 @@ class _Series(Generic[B]):
     """One function's buckets: per second, and per minute once older than ROLLUP_AFTER_S
     (``merge(minute, second)`` folds a second's bucket into its minute's)."""
 
-    __slots__ = ("seconds", "minutes", "rolled_until", "_new", "_merge")
+    __slots__ = ("_merge", "_new", "minutes", "rolled_until", "seconds")
 
     def __init__(self, new: Callable[[], B], merge: Callable[[B, B], None]) -> None:
         self.seconds: dict[int, B] = {}
@@ -307,7 +322,7 @@ class _Track:
     """Invocations in flight (of one function, or of the account), with the current second's
     ``[peak, level after its last change]`` at hand and every second's in ``series``."""
 
-    __slots__ = ("level", "second", "entry", "series")
+    __slots__ = ("entry", "level", "second", "series")
 
     def __init__(self) -> None:
         self.level = 0

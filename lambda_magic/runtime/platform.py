@@ -47,15 +47,21 @@ class Capabilities:
     seqpacket: Capability
 
     def all(self) -> tuple[Capability, ...]:
-        return (self.parent_death_signal, self.child_subreaper, self.mount_namespace, self.proc_memory,
-                self.address_space_limit, self.seqpacket)
+        return (
+            self.parent_death_signal,
+            self.child_subreaper,
+            self.mount_namespace,
+            self.proc_memory,
+            self.address_space_limit,
+            self.seqpacket,
+        )
 
     def describe(self) -> str:
         """One line per capability: ``name: yes`` or ``name: no (reason)``."""
         return "\n".join(f"{c.name}: {'yes' if c.available else 'no (' + c.reason + ')'}" for c in self.all())
 
 
-def portable_requested(environ: "os._Environ[str] | dict[str, str] | None" = None) -> bool:
+def portable_requested(environ: os._Environ[str] | dict[str, str] | None = None) -> bool:
     """Whether ``LAMBDA_MAGIC_PORTABLE`` asks for the portable code paths."""
     value = (os.environ if environ is None else environ).get(PORTABLE_VARIABLE, "")
     return value.strip().lower() in ("1", "true", "yes", "on")
@@ -96,8 +102,11 @@ def _probe(portable: bool) -> Capabilities:
     if portable:
         seqpacket = Capability("seqpacket", False, switched_off)
     else:
-        seqpacket = Capability("seqpacket", True) if _has_seqpacket() else Capability(
-            "seqpacket", False, "this OS has no SOCK_SEQPACKET Unix sockets")
+        seqpacket = (
+            Capability("seqpacket", True)
+            if _has_seqpacket()
+            else Capability("seqpacket", False, "this OS has no SOCK_SEQPACKET Unix sockets")
+        )
     return Capabilities(
         portable=portable,
         parent_death_signal=linux_call("parent_death_signal", "prctl", "prctl(PR_SET_PDEATHSIG)"),

@@ -15,9 +15,10 @@ import sys
 import time
 import traceback
 import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from ..common import limits
 from .function import CODE_FILENAME, MODULE_NAME
@@ -45,6 +46,7 @@ class Outcome:
 
 # --- log capture -------------------------------------------------------------------------
 
+
 class LogBuffer:
     """Collects the log events of one phase: ``(epoch_ms, level, message)``.
 
@@ -58,8 +60,11 @@ class LogBuffer:
     ``events`` when no ``emit`` is given.
     """
 
-    def __init__(self, emit: Callable[[tuple[float, str | None, str]], None] | None = None,
-                 max_event_bytes: int = limits.LOG_EVENT_MESSAGE_MAX_BYTES):
+    def __init__(
+        self,
+        emit: Callable[[tuple[float, str | None, str]], None] | None = None,
+        max_event_bytes: int = limits.LOG_EVENT_MESSAGE_MAX_BYTES,
+    ):
         self.max_event_bytes = max_event_bytes
         self.events: list[tuple[float, str | None, str]] = []
         #: Kept for the frames' shape: nothing is dropped any more.
@@ -129,11 +134,11 @@ def split_message(message: str, max_bytes: int) -> Iterator[str]:
             yield message
             return
         for start in range(0, len(message), max_bytes):
-            yield message[start:start + max_bytes]
+            yield message[start : start + max_bytes]
         return
     position = 0
     while True:
-        window = message[position:position + max_bytes]
+        window = message[position : position + max_bytes]
         data = window.encode(errors="surrogateescape")
         if len(data) <= max_bytes:
             if window or not position:
@@ -178,6 +183,7 @@ class LogStream(io.TextIOBase):
 
 
 # --- init ------------------------------------------------------------------------------------
+
 
 def load_handler(code: str, handler_name: str, modules: dict[str, Any] | None = None) -> Callable[[Any, Any], Any]:
     """Import the code as ``lambda_function`` and return its handler, or raise InitError.
@@ -238,6 +244,7 @@ def make_error(exc: BaseException, request_id: str) -> dict[str, Any]:
 
 
 # --- invoke ----------------------------------------------------------------------------------
+
 
 def call_handler(handler: Callable[[Any, Any], Any], event_bytes: bytes, context: Any, ensure_ascii: bool) -> Outcome:
     """Decode the event, call the handler, marshal the result.  MemoryError and

@@ -9,7 +9,8 @@ counted per function, so frames can say "showing the last 10,000 of 200,000".
 from __future__ import annotations
 
 import collections
-from typing import Callable, Generic, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
 
 from ..common.errors import InvalidParameterValueException
 
@@ -29,8 +30,7 @@ def check_retention(name: str, value: int | None) -> None:
 class Retained(list):  # type: ignore[type-arg]
     """The rows a query kept, with how many older matching rows retention dropped."""
 
-    def __init__(self, rows: Iterable = (), *, dropped: int = 0, retention: int | None = None,
-                 setting: str = ""):
+    def __init__(self, rows: Iterable = (), *, dropped: int = 0, retention: int | None = None, setting: str = ""):
         super().__init__(rows)
         #: Older rows (of the same function, when the query names one) dropped by retention.
         self.dropped = dropped
@@ -98,7 +98,7 @@ class BoundedRows(Generic[T]):
 
     def rows(self) -> list[T]:
         """The last ``limit`` rows, oldest first."""
-        return self._rows[self._hidden():]
+        return self._rows[self._hidden() :]
 
     def dropped_of(self, name: str | None) -> int:
         """Rows dropped so far, of function ``name`` (or of all)."""

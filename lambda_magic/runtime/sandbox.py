@@ -34,8 +34,10 @@ def shared_tmp_limitation(capabilities: platform.Capabilities | None = None) -> 
     capability = (capabilities or platform.capabilities()).mount_namespace
     if capability.available:  # allowed in principle, refused when tried (no user namespaces, say)
         return SHARED_TMP_LIMITATION
-    return (f"no mount namespace here ({capability.reason}), so /tmp is the machine's /tmp, shared by every "
-            "environment; tempfile.gettempdir() (TMPDIR) is still the environment's own")
+    return (
+        f"no mount namespace here ({capability.reason}), so /tmp is the machine's /tmp, shared by every "
+        "environment; tempfile.gettempdir() (TMPDIR) is still the environment's own"
+    )
 
 
 def libc() -> ctypes.CDLL | None:

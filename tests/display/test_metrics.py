@@ -16,11 +16,33 @@ from lambda_magic.runtime.metric_store import EXACT_SAMPLES, MetricStore
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z, a period boundary
 
 
-def run(start, duration_ms, *, status="success", name="f", stream="s1", init_ms=None, attempt=None, age=None,
-        request_id=None):
-    return Invocation(request_id or f"r{start}", name, "$LATEST", "Event" if attempt else "RequestResponse", 200,
-                      status, duration_ms=duration_ms, init_duration_ms=init_ms, start=T0 + start, log_stream=stream,
-                      cold_start=init_ms is not None, attempt=attempt, event_age_s=age)
+def run(
+    start,
+    duration_ms,
+    *,
+    status="success",
+    name="f",
+    stream="s1",
+    init_ms=None,
+    attempt=None,
+    age=None,
+    request_id=None,
+):
+    return Invocation(
+        request_id or f"r{start}",
+        name,
+        "$LATEST",
+        "Event" if attempt else "RequestResponse",
+        200,
+        status,
+        duration_ms=duration_ms,
+        init_duration_ms=init_ms,
+        start=T0 + start,
+        log_stream=stream,
+        cold_start=init_ms is not None,
+        attempt=attempt,
+        event_age_s=age,
+    )
 
 
 class Clock:
@@ -46,8 +68,13 @@ def minute(n):
 
 
 def test_counts_durations_and_errors_per_period():
-    store, _ = store_of(run(1, 10), run(2, 30, status="error"), run(61, 20), run(62, 40, status="timeout"),
-                        Invocation("t", "f", "$LATEST", "RequestResponse", 429, "throttled", start=T0 + 63))
+    store, _ = store_of(
+        run(1, 10),
+        run(2, 30, status="error"),
+        run(61, 20),
+        run(62, 40, status="timeout"),
+        Invocation("t", "f", "$LATEST", "RequestResponse", 429, "throttled", start=T0 + 63),
+    )
     frame = metrics_frame(store, period="1min")
     assert list(frame.columns) == METRIC_COLUMNS
     assert list(frame.index) == [minute(0), minute(1)]
@@ -65,8 +92,17 @@ def test_concurrent_executions_is_the_peak_within_each_period_including_carry_ov
     store, clock = store_of()
     # three overlapping in the first minute; one still running through the second and into the third;
     # another function, g, is in flight from 00:20 on: counted for the account, not for f
-    for at, delta, name in [(10, +1, "f"), (11, +1, "f"), (12, +1, "f"), (15, -1, "f"), (16, -1, "f"),
-                            (17, -1, "f"), (20, +1, "g"), (50, +1, "f"), (150, -1, "f")]:
+    for at, delta, name in [
+        (10, +1, "f"),
+        (11, +1, "f"),
+        (12, +1, "f"),
+        (15, -1, "f"),
+        (16, -1, "f"),
+        (17, -1, "f"),
+        (20, +1, "g"),
+        (50, +1, "f"),
+        (150, -1, "f"),
+    ]:
         clock.now = T0 + at
         (store.enter if delta > 0 else store.leave)(name)
     frame = metrics_frame(store, name="f", period="1min")
@@ -129,15 +165,18 @@ def test_one_distinct_duration_gives_exact_percentiles_at_any_count():
 
 
 def test_timeline_rows_gaps_and_summary():
-    records = [run(0, 100, stream="a", init_ms=50, attempt=1, request_id="x", status="error"),
-               run(0.01, 100, stream="b", init_ms=40),
-               run(60, 100, stream="a", attempt=2, request_id="x"),
-               Invocation("t", "f", "$LATEST", "RequestResponse", 429, "throttled", start=T0 + 0.02)]
+    records = [
+        run(0, 100, stream="a", init_ms=50, attempt=1, request_id="x", status="error"),
+        run(0.01, 100, stream="b", init_ms=40),
+        run(60, 100, stream="a", attempt=2, request_id="x"),
+        Invocation("t", "f", "$LATEST", "RequestResponse", 429, "throttled", start=T0 + 0.02),
+    ]
     timeline = Timeline(records, "f")
     assert timeline.streams == ["a", "b"]
     assert timeline.peak_concurrency == 2
-    assert repr(timeline) == ("Timeline: 3 invocations in 2 execution environments "
-                              "(2 cold starts, 1 error, 1 throttle, peak concurrency 2)")
+    assert repr(timeline) == (
+        "Timeline: 3 invocations in 2 execution environments (2 cold starts, 1 error, 1 throttle, peak concurrency 2)"
+    )
     [(cut_at, removed)] = timeline.x.cuts  # the minute between the attempts is shortened
     assert removed > 55 and timeline.x(T0 + 60) < 5
     assert timeline._repr_png_().startswith(b"\x89PNG")
@@ -147,8 +186,9 @@ def test_queue_panel_shows_the_books():
     ledger = AsyncLedger(received=5, succeeded=3, to_failure_destination=1, retries=2)
     ledger.dropped["EventAgeExceeded"] = 1
     panel = QueuePanel({"f": ledger})
-    assert repr(panel) == ("f: received 5, succeeded 3, to failure destination 1, "
-                           "dropped 1 (EventAgeExceeded 1), retries 2")
+    assert repr(panel) == (
+        "f: received 5, succeeded 3, to failure destination 1, dropped 1 (EventAgeExceeded 1), retries 2"
+    )
     assert "✓" in panel._repr_html_()
     broken = AsyncLedger(received=2, succeeded=1)
     assert "DOES NOT BALANCE" in repr(QueuePanel({"g": broken}))

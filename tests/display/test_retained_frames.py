@@ -15,19 +15,23 @@ def test_invocations_frame_notes_the_dropped_rows():
     rows = Retained([inv(1), inv(2, "error"), inv(3)], dropped=199_997, retention=3, setting="retained_invocations")
     frame = invocations_frame(rows)
     assert (frame.attrs["dropped"], frame.attrs["total"], frame.attrs["retention"]) == (199_997, 200_000, 3)
-    note = ("showing the last 3 of 200,000 invocations (older ones dropped by retention: "
-            "lm.account().configure(retained_invocations=N) or %config LambdaMagic.retained_invocations = N; "
-            "None keeps all)")
+    note = (
+        "showing the last 3 of 200,000 invocations (older ones dropped by retention: "
+        "lm.account().configure(retained_invocations=N) or %config LambdaMagic.retained_invocations = N; "
+        "None keeps all)"
+    )
     assert repr(frame).endswith(note)
     assert frame._repr_html_().endswith(f'<p class="lambda-magic-retention"><em>{note}</em></p>')
     errors = frame[frame["status"] == "error"]  # a derived frame names where its rows came from
-    assert repr(errors).endswith("from the last 3 of 200,000 invocations" + note[len("showing the last 3 of 200,000 "
-                                                                                     "invocations"):])
+    assert repr(errors).endswith(
+        "from the last 3 of 200,000 invocations" + note[len("showing the last 3 of 200,000 invocations") :]
+    )
 
 
 def test_logs_frame_notes_the_dropped_events_and_plain_lists_have_none():
-    events = Retained([LogEvent(1e12, "f", "s", "r", None, "hello")], dropped=4, retention=1,
-                      setting="retained_log_events")
+    events = Retained(
+        [LogEvent(1e12, "f", "s", "r", None, "hello")], dropped=4, retention=1, setting="retained_log_events"
+    )
     frame = logs_frame(events)
     assert "showing the last 1 of 5 log events" in repr(frame) and "hello" in frame._repr_html_()
     assert frame.attrs["dropped"] == 4

@@ -142,36 +142,46 @@ def test_log_events_carry_level_stream_and_request(account):
 
 
 def test_root_level_set_by_the_code_is_honoured(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         logging.getLogger().setLevel(logging.INFO)
         def lambda_handler(event, context):
             logging.info("now visible")
             logging.debug("still hidden")
-        """))
+        """
+        ),
+    )
     lines = account.invoke("fn").log_lines
     assert any(line.startswith("[INFO]\t") and line.endswith("\tnow visible") for line in lines)
     assert not any("still hidden" in line for line in lines)
 
 
 def test_basic_config_does_not_replace_the_runtimes_handler(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         def lambda_handler(event, context):
             logging.info("info after basicConfig")
             logging.warning("warning after basicConfig")
-        """))
+        """
+        ),
+    )
     lines = account.invoke("fn").log_lines
     assert not any("info after basicConfig" in line for line in lines)
     assert any(line.startswith("[WARNING]\t") and line.endswith("\twarning after basicConfig") for line in lines)
 
 
 def test_logged_exception_is_one_event_with_its_traceback(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         def lambda_handler(event, context):
             try:
@@ -179,7 +189,9 @@ def test_logged_exception_is_one_event_with_its_traceback(account):
             except KeyError:
                 logging.exception("lookup failed")
             return "handled"
-        """))
+        """
+        ),
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "success"
     [event] = [line for line in invocation.log_lines if "lookup failed" in line]
@@ -189,8 +201,9 @@ def test_logged_exception_is_one_event_with_its_traceback(account):
 
 
 def test_unicode_output_is_kept(account):
-    account.register("fn", "import logging\ndef lambda_handler(e, c):\n    print('café ✓ 😀')\n"
-                           "    logging.warning('naïve')\n")
+    account.register(
+        "fn", "import logging\ndef lambda_handler(e, c):\n    print('café ✓ 😀')\n    logging.warning('naïve')\n"
+    )
     lines = account.invoke("fn").log_lines
     assert "café ✓ 😀" in lines
     assert any(line.endswith("\tnaïve") for line in lines)
@@ -219,9 +232,12 @@ def test_output_is_attributed_to_its_invocation(account):
 
 # --- JSON log format -----------------------------------------------------------------------------------------
 
+
 def test_json_application_and_platform_records(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         def lambda_handler(event, context):
             logging.getLogger().info("info record")
@@ -230,7 +246,10 @@ def test_json_application_and_platform_records(account):
             logging.getLogger().warning("two\\nlines")
             print("plain print")
             return "ok"
-        """), log_format="JSON")
+        """
+        ),
+        log_format="JSON",
+    )
     invocation = account.invoke("fn")
     rid = invocation.request_id
     lines = invocation.log_lines
@@ -287,7 +306,9 @@ def test_json_error_record_and_report_status(account):
 
 
 def test_json_timeout_report(account):
-    account.register("fn", "import time\ndef lambda_handler(e, c):\n    time.sleep(30)\n", log_format="JSON", timeout_s=1)
+    account.register(
+        "fn", "import time\ndef lambda_handler(e, c):\n    time.sleep(30)\n", log_format="JSON", timeout_s=1
+    )
     invocation = account.invoke("fn")
     record = json.loads(invocation.report)["record"]
     assert record["status"] == "timeout"
@@ -333,16 +354,24 @@ def test_json_log_level_filters_records_and_prints(account, level, shown):
 
 
 def test_json_error_level_keeps_unhandled_errors(account):
-    account.register("fn", "def lambda_handler(e, c):\n    print('noise')\n    raise ValueError('kept')\n",
-                     log_format="JSON", log_level="ERROR")
+    account.register(
+        "fn",
+        "def lambda_handler(e, c):\n    print('noise')\n    raise ValueError('kept')\n",
+        log_format="JSON",
+        log_level="ERROR",
+    )
     lines = account.invoke("fn").log_lines
     assert "noise" not in lines
     assert any('"errorMessage": "kept"' in line for line in lines)
 
 
 def test_json_error_level_drops_init_prints_too(account):
-    account.register("fn", "print('init noise')\nimport logging\nlogging.info('init info')\n" + OK,
-                     log_format="JSON", log_level="ERROR")
+    account.register(
+        "fn",
+        "print('init noise')\nimport logging\nlogging.info('init info')\n" + OK,
+        log_format="JSON",
+        log_level="ERROR",
+    )
     invocation = account.invoke("fn")
     assert "init noise" not in invocation.init_log_lines
     assert not any(e.message == "init noise" for e in account.log_events("fn"))
@@ -362,8 +391,15 @@ FILTER = code(
 @pytest.fixture
 def logged(account):
     account.register("fn", FILTER)
-    lines = ["ERROR disk full", "ERROR Exception raised", "WARN slow", "INFO all good", "Task timed out here",
-             "error lower case", "DEBUG details"]
+    lines = [
+        "ERROR disk full",
+        "ERROR Exception raised",
+        "WARN slow",
+        "INFO all good",
+        "Task timed out here",
+        "error lower case",
+        "DEBUG details",
+    ]
     invocation = account.invoke("fn", {"lines": lines})
     account.register("other", FILTER)
     account.invoke("other", {"lines": ["ERROR from another function"]})
@@ -440,10 +476,13 @@ def test_log_streams_in_the_store(account):
 
 # --- JSON format without levels: AWS's defaults (INFO for application and system logs) ---------------------
 
+
 @pytest.mark.parametrize("isolation", ["process", "inline"])
 def test_json_format_without_levels_logs_at_info(account, isolation):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         logging.info("info during init")
         logging.debug("debug during init")
@@ -454,7 +493,11 @@ def test_json_format_without_levels_logs_at_info(account, isolation):
             logging.warning("warning record")
             print("print line")
             return "ok"
-        """), log_format="JSON", isolation=isolation)
+        """
+        ),
+        log_format="JSON",
+        isolation=isolation,
+    )
     invocation = account.invoke("fn")
     messages = {json.loads(line)["message"] for line in invocation.log_lines if line.startswith('{"timestamp"')}
     assert messages == {"info record", "child info record", "warning record"}
@@ -464,8 +507,11 @@ def test_json_format_without_levels_logs_at_info(account, isolation):
     info = next(json.loads(line) for line in invocation.log_lines if '"info record"' in line)
     assert info["level"] == "INFO" and info["requestId"] == invocation.request_id
     # System logs at INFO: platform.initStart, platform.start and platform.report, and no Text platform lines.
-    kinds = [json.loads(line)["type"] for line in invocation.init_log_lines + invocation.log_lines
-             if line.startswith('{"time"')]
+    kinds = [
+        json.loads(line)["type"]
+        for line in invocation.init_log_lines + invocation.log_lines
+        if line.startswith('{"time"')
+    ]
     assert kinds == ["platform.initStart", "platform.start", "platform.report"]
     assert not any(line.startswith(("INIT_START", "START ", "END ", "REPORT ")) for line in invocation.log_lines)
 
@@ -480,13 +526,17 @@ def test_json_format_tells_the_runtime_its_level_as_aws_does(account):
 
 
 def test_text_format_still_leaves_the_root_logger_at_warning(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         def lambda_handler(event, context):
             logging.info("info record")
             return logging.getLogger().getEffectiveLevel()
-        """))
+        """
+        ),
+    )
     invocation = account.invoke("fn")
     assert invocation.payload == 30
     assert not any("info record" in line for line in invocation.log_lines)
@@ -505,14 +555,20 @@ def test_application_and_system_level_defaults():
 
 # --- no per-invocation cap: only CloudWatch Logs' event size applies ----------------------------------------
 
+
 def test_every_line_is_kept_however_much_an_invocation_logs(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         def lambda_handler(event, context):
             for i in range(event["lines"]):
                 print(f"{i:08d} " + "x" * 1015)  # 1 KB a line
             return "done"
-        """), timeout_s=60)
+        """
+        ),
+        timeout_s=60,
+    )
     invocation = account.invoke("fn", {"lines": 3000})  # 3 MB, past the old 1 MB-per-invocation cap
     printed = [line for line in invocation.log_lines if line[:8].isdigit()]
     assert [int(line[:8]) for line in printed] == list(range(3000))
@@ -524,8 +580,10 @@ LIMIT = limits.LOG_EVENT_MESSAGE_MAX_BYTES
 
 @pytest.mark.parametrize("isolation", ["process", "inline"])
 def test_a_line_longer_than_an_event_is_split_into_consecutive_events(account, isolation):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging, os
         def lambda_handler(event, context):
             limit = event["limit"]
@@ -533,7 +591,11 @@ def test_a_line_longer_than_an_event_is_split_into_consecutive_events(account, i
             print("é" * limit)  # two bytes a character: cut between characters
             logging.warning("w" * (limit + 7))
             return None
-        """), isolation=isolation, memory_mb=512)
+        """
+        ),
+        isolation=isolation,
+        memory_mb=512,
+    )
     lines = account.invoke("fn", {"limit": LIMIT}).log_lines
     a = [line for line in lines if line.startswith("a")]
     assert [len(part) for part in a] == [LIMIT, LIMIT, 100]
@@ -545,13 +607,18 @@ def test_a_line_longer_than_an_event_is_split_into_consecutive_events(account, i
 
 
 def test_native_output_longer_than_an_event_is_split_too(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os
         def lambda_handler(event, context):
             os.write(1, b"n" * (event["limit"] + 5) + b"\\n")
             return None
-        """), memory_mb=256)
+        """
+        ),
+        memory_mb=256,
+    )
     lines = account.invoke("fn", {"limit": LIMIT}).log_lines
     assert [len(line) for line in lines if line.startswith("n")] == [LIMIT, 5]
 

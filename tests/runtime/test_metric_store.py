@@ -26,8 +26,15 @@ def test_counts_and_sums_are_exact_per_second_and_in_total():
         store.record("f", T0 + i / 100, "error" if i % 7 == 0 else "success", 1.5)
     store.record("f", T0, "throttled", None)
     store.record("g", T0, "timeout", 3000.0)
-    assert store.totals("f") == {"Invocations": 1_000, "Errors": 143, "Throttles": 1, "AsyncEventsReceived": 0,
-                                 "AsyncEventsDropped": 0, "DestinationDeliveryFailures": 0, "DeadLetterErrors": 0}
+    assert store.totals("f") == {
+        "Invocations": 1_000,
+        "Errors": 143,
+        "Throttles": 1,
+        "AsyncEventsReceived": 0,
+        "AsyncEventsDropped": 0,
+        "DestinationDeliveryFailures": 0,
+        "DeadLetterErrors": 0,
+    }
     assert store.totals()["Invocations"] == 1_001 and store.totals()["Errors"] == 144
     seconds = store.seconds("f")
     assert [s.invocations for s in seconds] == [100] * 10

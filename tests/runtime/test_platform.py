@@ -8,8 +8,7 @@ import uuid
 
 import pytest
 
-from lambda_magic.runtime import LocalAccount
-from lambda_magic.runtime import platform
+from lambda_magic.runtime import LocalAccount, platform
 
 from .helpers import code, is_gone, proc, wait_until
 
@@ -80,13 +79,19 @@ def test_a_fresh_account_under_the_switch_runs_measures_and_admits_a_shared_tmp(
 
 
 def test_growing_past_the_memory_is_out_of_memory_under_the_switch(portable_account):
-    portable_account.register("hog", code(
-        """
+    portable_account.register(
+        "hog",
+        code(
+            """
         def lambda_handler(event, context):
             keep = []
             while True:
                 keep.append(b"x" * (1 << 20))  # 1 MB at a time, touched
-        """), memory_mb=128, timeout_s=30)
+        """
+        ),
+        memory_mb=128,
+        timeout_s=30,
+    )
     invocation = portable_account.invoke("hog")
     assert invocation.error_type == "Runtime.OutOfMemory"
     assert invocation.max_memory_used_mb >= 128
@@ -111,13 +116,19 @@ def test_the_template_ends_on_shutdown_under_the_switch(monkeypatch):
 def test_an_environment_ended_at_its_deadline_still_has_a_memory_figure_under_the_switch(portable_account):
     # Without /proc the kernel cannot read the process's peak before ending it: the template reaps it with
     # wait4 and hands back its ru_maxrss.
-    portable_account.register("slow", code(
-        """
+    portable_account.register(
+        "slow",
+        code(
+            """
         import time
         def lambda_handler(event, context):
             keep = b"x" * (40 << 20)
             time.sleep(30)
-        """), memory_mb=256, timeout_s=1)
+        """
+        ),
+        memory_mb=256,
+        timeout_s=1,
+    )
     invocation = portable_account.invoke("slow")
     assert invocation.status == "timeout"
     assert invocation.max_memory_used_mb is not None and invocation.max_memory_used_mb >= 40

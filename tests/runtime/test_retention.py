@@ -63,7 +63,7 @@ def test_the_last_n_log_events_are_kept_and_the_older_ones_counted(inline):
     second = inline.invoke("f", {"n": 2})
     events = inline.log_events("f")
     assert len(events) == 6 and events.dropped == len(first.init_log_lines + first.log_lines + second.log_lines) - 6
-    assert [e.message for e in events][-len(second.log_lines):] == second.log_lines
+    assert [e.message for e in events][-len(second.log_lines) :] == second.log_lines
     assert inline.log_events("f", request_id=second.request_id).dropped == events.dropped
     assert inline.logs.dropped("other") == 0
     inline.configure(retained_log_events=2)
@@ -178,6 +178,9 @@ def test_200k_invocations_stay_within_bounded_memory_and_the_books_balance(inlin
     assert (totals["AsyncEventsReceived"], totals["AsyncEventsDropped"]) == (40_000, failed_async)
     books = inline.async_ledgers()["f"]
     assert books.balances() and books.pending == 0
-    assert (books.received, books.succeeded, sum(books.dropped.values())) == (40_000, 40_000 - failed_async,
-                                                                              failed_async)
+    assert (books.received, books.succeeded, sum(books.dropped.values())) == (
+        40_000,
+        40_000 - failed_async,
+        failed_async,
+    )
     assert metrics_frame(inline.metrics, name="f", period="1min")["Invocations"].sum() == 200_000

@@ -277,7 +277,7 @@ def metrics(name: str | None = None, period: str = "1min") -> pd.DataFrame:
     acc = account()
     if name is not None:
         acc.get_function(name)
-    ages = []
+    ages: list[tuple[float, str, float]] = []
     if "event_source_mappings" in acc.extensions():
         from .sources import EventSourceMappings
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from IPython.core.completer import CompletionContext, SimpleCompletion, SimpleMatcherResult, context_matcher
 
@@ -40,7 +40,7 @@ def make_matcher(magic: LambdaMagic) -> Callable[[CompletionContext], SimpleMatc
     def lambda_matcher(context: CompletionContext) -> SimpleMatcherResult:
         magic_line = _magic_args(context)
         if magic_line is None:
-            return {"completions": [], "suppress": False}
+            return cast(SimpleMatcherResult, {"completions": [], "suppress": False})
         args, cell = magic_line
         words = args.split()
         prefix = "" if not args or args[-1].isspace() else words.pop()
@@ -49,7 +49,10 @@ def make_matcher(magic: LambdaMagic) -> Callable[[CompletionContext], SimpleMatc
         except LambdaMagicError:  # e.g. a function deleted meanwhile: nothing to offer, no traceback on Tab
             found = []
         completions = [SimpleCompletion(text, type=kind) for text, kind in found]
-        return {"completions": completions, "matched_fragment": prefix, "suppress": bool(completions)}
+        return cast(
+            SimpleMatcherResult,
+            {"completions": completions, "matched_fragment": prefix, "suppress": bool(completions)},
+        )
 
     return lambda_matcher
 

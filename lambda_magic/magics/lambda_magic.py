@@ -132,7 +132,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
     # --- the magic -----------------------------------------------------------------------------
 
     @no_var_expand
-    @line_cell_magic("lambda")
+    @line_cell_magic("lambda")  # type: ignore[arg-type]  # IPython types the decorator for plain functions
     @_usage_errors
     def lambda_(self, line: str, cell: str | None = None) -> Any:
         """AWS Lambda in the notebook.

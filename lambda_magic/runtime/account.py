@@ -273,7 +273,12 @@ class LocalAccount:
         if kind not in allowed:
             what = "a dead-letter target" if dead_letter else "a destination"
             raise InvalidParameterValueException(
-                f"{target!r} cannot be {what}: use {'an SQS queue or SNS topic ARN' if dead_letter else 'a function name or an SQS, SNS, EventBridge or S3 ARN'}"
+                f"{target!r} cannot be {what}: use "
+                + (
+                    "an SQS queue or SNS topic ARN"
+                    if dead_letter
+                    else "a function name or an SQS, SNS, EventBridge or S3 ARN"
+                )
             )
 
     # --- invoking --------------------------------------------------------------------------

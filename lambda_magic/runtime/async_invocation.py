@@ -295,11 +295,14 @@ class AsyncInvoker:
         delivered = False
         if config.on_failure and function is not None:
             delivered = self._deliver(item, config.on_failure, self._record(item, function, condition), count=True)
-        if config.dead_letter_target:
-            if self._deliver_dead_letter(item, config.dead_letter_target, condition) and not delivered:
-                with self._cond:
-                    self._land(item).dead_lettered += 1
-                delivered = True
+        if (
+            config.dead_letter_target
+            and self._deliver_dead_letter(item, config.dead_letter_target, condition)
+            and not delivered
+        ):
+            with self._cond:
+                self._land(item).dead_lettered += 1
+            delivered = True
         if not delivered:
             self._drop(item, condition, detail)
 
@@ -409,7 +412,7 @@ class AsyncInvoker:
                     ledger.dropped["AccountShutdown"] += 1
                     dropped += 1
                 queue.clear()
-            for name, ledger in self.ledgers.items():
+            for _name, ledger in self.ledgers.items():
                 ledger.dropped["AccountShutdown"] += ledger.delayed if ledger.delayed else 0
                 ledger.delayed = 0
             self._delayed.clear()

@@ -255,9 +255,8 @@ class _Environment:
             self._log_error(error)
         self.request_id = ""
         max_memory = self._max_memory_mb()
-        if status == "success" or status == "error":
-            if max_memory > self.memory_mb:
-                status = "oom"
+        if status in ("success", "error") and max_memory > self.memory_mb:
+            status = "oom"
         _, dropped = self.logs.drain()
         if not self._send((status, body, error, log_error, dropped, duration_ms, max_memory)):
             return "oom"

@@ -15,6 +15,7 @@ import os
 import select
 import sys
 import threading
+from typing import Any
 
 
 def main(control_fd: int, listen_fd: int) -> None:
@@ -22,10 +23,11 @@ def main(control_fd: int, listen_fd: int) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
+    handler_class: Any
     try:
-        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from moto.moto_server.werkzeug_app import MotoRequestHandler as handler_class
     except ImportError:  # older moto: werkzeug's own handler
-        MotoRequestHandler = None
+        handler_class = None
 
     parent = os.getppid()
     server = make_server(
@@ -33,7 +35,7 @@ def main(control_fd: int, listen_fd: int) -> None:
         0,
         DomainDispatcherApplication(create_backend_app),
         threaded=True,
-        request_handler=MotoRequestHandler,
+        request_handler=handler_class,
         fd=listen_fd,
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()

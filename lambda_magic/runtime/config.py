@@ -113,5 +113,6 @@ def _check_env(env: Mapping[str, str]) -> None:
         total += len(key.encode()) + len(value.encode())
     if total > limits.ENVIRONMENT_MAX_BYTES:
         raise InvalidParameterValueException(
-            f"environment variables total {total} bytes; Lambda allows at most 4 KB ({limits.ENVIRONMENT_MAX_BYTES} bytes)"
+            f"environment variables total {total} bytes; "
+            f"Lambda allows at most 4 KB ({limits.ENVIRONMENT_MAX_BYTES} bytes)"
         )

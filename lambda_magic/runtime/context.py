@@ -36,7 +36,7 @@ class CognitoIdentity:
 class Client:
     """``context.client_context.client``: the calling mobile app."""
 
-    __slots__ = ("app_package_name", "app_title", "app_version_code", "app_version_name", "installation_id")
+    __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
 
     def __init__(self, client: Mapping[str, Any]):
         for name in self.__slots__:
@@ -50,7 +50,7 @@ class Client:
 class ClientContext:
     """``context.client_context``: ``custom``, ``env`` and ``client``; missing keys are ``None``."""
 
-    __slots__ = ("client", "custom", "env")
+    __slots__ = ("custom", "env", "client")
 
     def __init__(self, client_context: Mapping[str, Any]):
         self.custom = client_context.get("custom")

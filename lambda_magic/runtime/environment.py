@@ -103,7 +103,9 @@ def environment_variables(
         "TZ": ":UTC",
         "LANG": "en_US.UTF-8",
         "PATH": f"{bindir}:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
-        "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+        "LD_LIBRARY_PATH": (
+            "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
+        ),
         "PYTHONPATH": "/var/runtime",
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         **credentials,
@@ -411,7 +413,12 @@ class ProcessEnvironment(_BaseEnvironment):
             return "Runtime exited without providing a reason"
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
-            name = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted"}.get(sig)
+            names = {
+                int(signal.SIGKILL): "killed",
+                int(signal.SIGSEGV): "segmentation fault",
+                int(signal.SIGABRT): "aborted",
+            }
+            name = names.get(sig)
             return f"Runtime exited with error: signal: {name or signal.Signals(sig).name}"
         code = os.WEXITSTATUS(status)
         return (
@@ -578,7 +585,7 @@ class _InlineScope:
         self._saved = (sys.stdout, sys.stderr, root.handlers, root.level, os.environ)
         if self._trace_id is not None:
             env._environment["_X_AMZN_TRACE_ID"] = self._trace_id
-        os.environ = env._environment  # type: ignore[assignment]
+        os.environ = env._environment  # type: ignore[assignment]  # noqa: B003 - swapped, then restored
         self._session = _swap_sdk_session(env._sdk_session)
         sys.stdout = sys.stderr = env._stream
         root.handlers = [env._log_handler]
@@ -588,7 +595,7 @@ class _InlineScope:
     def __exit__(self, *exc: object) -> None:
         stdout, stderr, handlers, level, environ = self._saved
         sys.stdout, sys.stderr = stdout, stderr
-        os.environ = environ
+        os.environ = environ  # noqa: B003 - the kernel's own mapping back
         self._env._sdk_session = _swap_sdk_session(self._session)
         root = logging.getLogger()
         root.handlers = handlers

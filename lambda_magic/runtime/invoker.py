@@ -91,6 +91,7 @@ class Invoker:
             ),  # every SDK call stays local
         }
         env_id = f"env-{next(self._env_ids)}"
+        env: InlineEnvironment | ProcessEnvironment
         if config.isolation == "inline":
             env = InlineEnvironment(env_id, function, spec, initialization_type, self._inline_lock)
         else:

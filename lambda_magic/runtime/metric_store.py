@@ -398,10 +398,10 @@ class MetricStore:
     def _step(self, function: str, delta: int) -> None:
         with self._lock:
             second = math.floor(self._clock())
-            track = self._tracks.get(function)
-            if track is None:
-                track = self._tracks[function] = _Track()
-            for track in (track, self._account_track):
+            own = self._tracks.get(function)
+            if own is None:
+                own = self._tracks[function] = _Track()
+            for track in (own, self._account_track):
                 level = track.level + delta
                 if level < 0:
                     level = 0  # (a leave after a reset stays at 0)

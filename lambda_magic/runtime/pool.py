@@ -28,7 +28,7 @@ class EnvironmentPool:
 
         Keys are ``(function name, version, provisioned)``.
         """
-        stale = []
+        stale: list[Any] = []
         with self._lock:
             idle = self._idle.get(key)
             env = None
@@ -99,7 +99,7 @@ class EnvironmentPool:
     def reap(self, idle_timeout_s: float) -> int:
         """End environments idle for longer than ``idle_timeout_s``; returns how many."""
         cutoff = self._now() - idle_timeout_s
-        stale = []
+        stale: list[Any] = []
         with self._lock:
             for key, idle in self._idle.items():
                 if key[2]:

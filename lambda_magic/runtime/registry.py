@@ -95,7 +95,7 @@ class FunctionRegistry:
                     and last.code == latest.code
                     and (replace(last.config, description="") == replace(latest.config, description=""))
                 )
-                if unchanged:
+                if last is not None and unchanged:
                     return last
             number = max(self._numbers.get(name, 0), entry.last_version) + 1
             self._numbers[name] = entry.last_version = number
@@ -160,7 +160,8 @@ class FunctionRegistry:
                 version = entry.versions.get(qualifier)
                 if version is None:
                     raise ResourceNotFoundException(
-                        f"Function not found: {entry.latest.arn}:{qualifier} (no such version: publish one with lm.publish_version)"
+                        f"Function not found: {entry.latest.arn}:{qualifier} "
+                        "(no such version: publish one with lm.publish_version)"
                     )
                 return version
             alias = entry.aliases.get(qualifier)
@@ -170,9 +171,9 @@ class FunctionRegistry:
                 )
             target = alias.function_version
             draw = (rng or random).random()
-            for version, weight in alias.additional_version_weights.items():
+            for extra, weight in alias.additional_version_weights.items():
                 if draw < weight:
-                    target = version
+                    target = extra
                     break
                 draw -= weight
             return entry.latest if target == LATEST else entry.versions[target]

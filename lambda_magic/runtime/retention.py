@@ -27,7 +27,7 @@ def check_retention(name: str, value: int | None) -> None:
         )
 
 
-class Retained(list):  # type: ignore[type-arg]
+class Retained(list):
     """The rows a query kept, with how many older matching rows retention dropped."""
 
     def __init__(self, rows: Iterable = (), *, dropped: int = 0, retention: int | None = None, setting: str = ""):

@@ -49,11 +49,13 @@ class AccountSettings:
             raise InvalidParameterValueException(f"account id {self.account_id!r} must be 12 digits")
         if not limits.MEMORY_MIN_MB <= self.memory_mb <= limits.MEMORY_MAX_MB:
             raise InvalidParameterValueException(
-                f"memory {self.memory_mb} is out of range: Lambda allows {limits.MEMORY_MIN_MB}-{limits.MEMORY_MAX_MB} MB"
+                f"memory {self.memory_mb} is out of range: "
+                f"Lambda allows {limits.MEMORY_MIN_MB}-{limits.MEMORY_MAX_MB} MB"
             )
         if not limits.TIMEOUT_MIN_S <= self.timeout_s <= limits.TIMEOUT_MAX_S:
             raise InvalidParameterValueException(
-                f"timeout {self.timeout_s} is out of range: Lambda allows {limits.TIMEOUT_MIN_S}-{limits.TIMEOUT_MAX_S} seconds"
+                f"timeout {self.timeout_s} is out of range: "
+                f"Lambda allows {limits.TIMEOUT_MIN_S}-{limits.TIMEOUT_MAX_S} seconds"
             )
         if self.idle_timeout_s <= 0:
             raise InvalidParameterValueException("idle timeout must be a positive number of seconds")

@@ -23,7 +23,8 @@ def send(sock: socket.socket, obj: Any) -> None:
 def recv(sock: socket.socket) -> Any:
     """The next frame's object, or ``None`` when the peer has gone (EOF or reset)."""
     try:
-        data = sock.recv(_CHUNK)
+        data: bytes | None = sock.recv(_CHUNK)
+        assert data is not None
         if len(data) < _HEADER.size:
             data = _fill(sock, data, _HEADER.size)
             if data is None:

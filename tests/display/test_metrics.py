@@ -177,7 +177,7 @@ def test_timeline_rows_gaps_and_summary():
     assert repr(timeline) == (
         "Timeline: 3 invocations in 2 execution environments (2 cold starts, 1 error, 1 throttle, peak concurrency 2)"
     )
-    [(cut_at, removed)] = timeline.x.cuts  # the minute between the attempts is shortened
+    [(_cut_at, removed)] = timeline.x.cuts  # the minute between the attempts is shortened
     assert removed > 55 and timeline.x(T0 + 60) < 5
     assert timeline._repr_png_().startswith(b"\x89PNG")
 

@@ -6,6 +6,7 @@ Everything runs on the manual clock, so attempts happen at exact AWS times.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -451,7 +452,7 @@ def test_throttle_backoff_doubles_up_to_five_minutes_until_the_event_expires(acc
         account.invoke("f", invocation_type="Event")
         assert account.wait(timeout=30) is True
     starts = [r.start - t0 for r in account.invocation_records("f")]
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert gaps[:9] == [1, 2, 4, 8, 16, 32, 64, 128, 256]
     assert set(gaps[9:]) == {300}  # at most 5 minutes
     assert starts[-1] <= 21_600  # the default maximum age, 6 hours...

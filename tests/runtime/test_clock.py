@@ -187,7 +187,7 @@ def test_auto_settles_three_attempts_at_once_with_aws_spacing(account):
     stamps = [e.timestamp_ms / 1000 for e in start_lines]
     assert stamps[1] - stamps[0] == pytest.approx(60, abs=5)
     assert stamps[2] - stamps[1] == pytest.approx(120, abs=5)
-    for stamp, record in zip(stamps, records):
+    for stamp, record in zip(stamps, records, strict=False):
         assert stamp == pytest.approx(record.start, abs=1)
     # The account clock skipped the idle minutes: it is now ahead of the wall clock.
     assert account.clock.time() - time.time() >= 175

@@ -23,7 +23,8 @@ REPORT = re.compile(
     r"(?:\tInit Duration: (?P<init>\d+\.\d\d) ms)?(?P<status>\tStatus: .*)?$"
 )
 INIT_START = re.compile(
-    r"^INIT_START Runtime Version: python:3\.\d+\.\S+\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}$"
+    r"^INIT_START Runtime Version: python:3\.\d+\.\S+\t"
+    r"Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}$"
 )
 
 LOGGING = code(
@@ -442,7 +443,7 @@ def test_empty_pattern_matches_everything(logged):
 
 
 def test_filter_by_function(logged):
-    account, invocation = logged
+    account, _invocation = logged
     assert all(e.function == "fn" for e in account.log_events("fn"))
     assert messages(account.log_events("other", filter_pattern="ERROR")) == ["ERROR from another function"]
     assert len(account.log_events()) == len(account.log_events("fn")) + len(account.log_events("other"))

@@ -76,8 +76,13 @@ BOUND = {
     "class": "class lambda_handler:\n    def __init__(self, e, c):\n        pass\n",
     "import as": "from os import getcwd as lambda_handler\n",
     "import": "import lambda_handler\n",
-    "if branch": "import os\nif os.environ.get('X'):\n    def lambda_handler(e, c):\n        return 1\nelse:\n    lambda_handler = None\n",
-    "try": "try:\n    from fastapi import FastAPI\nexcept ImportError:\n    pass\nelse:\n    lambda_handler = FastAPI\n",
+    "if branch": (
+        "import os\nif os.environ.get('X'):\n    def lambda_handler(e, c):\n        return 1\n"
+        "else:\n    lambda_handler = None\n"
+    ),
+    "try": (
+        "try:\n    from fastapi import FastAPI\nexcept ImportError:\n    pass\nelse:\n    lambda_handler = FastAPI\n"
+    ),
     "except name": "try:\n    1 / 0\nexcept ZeroDivisionError as lambda_handler:\n    pass\n",
     "with": "import contextlib\nwith contextlib.nullcontext(print) as lambda_handler:\n    pass\n",
     "for": "for lambda_handler in [print]:\n    pass\n",

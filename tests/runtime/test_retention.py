@@ -153,7 +153,7 @@ def test_200k_invocations_stay_within_bounded_memory_and_the_books_balance(inlin
     process = psutil.Process()
     rss_after_20k = None
     done = failed_sync = failed_async = 0
-    for batch in range(40):
+    for _batch in range(40):
         for i in range(4_000):
             fail = i % 50 == 0
             failed_sync += fail

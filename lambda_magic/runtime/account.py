@@ -23,6 +23,7 @@ from ..common.errors import InvalidParameterValueException, ResourceNotFoundExce
 from .function import LATEST, Function
 from .invocation import Invocation, Presenter
 from .invoker import Invoker
+from .log_delivery import LogDelivery, cloud_in_use
 from .logstore import LogEvent, LogStore
 from .pool import EnvironmentPool
 from .registry import Alias, FunctionRegistry
@@ -52,7 +53,8 @@ class LocalAccount:
         self.logs = LogStore()
         self.invoker = Invoker(self)
         self.async_invoker = AsyncInvoker(self)
-        self.cloud = LocalCloud(self.settings.region, self.settings.credentials(), self.settings.cloud_endpoint)
+        self.cloud = LocalCloud(self.settings.region, self.settings.credentials(), self.settings.cloud_endpoint,
+                                on_use=lambda service: cloud_in_use(self, service))
         #: The loopback addresses environments get (cloud, X-Ray, and what extensions add).
         self.endpoints = ServiceEndpoints(lambda: self.cloud)
         self._records: list[Invocation] = []
@@ -368,7 +370,8 @@ class LocalAccount:
             self.clock.set_mode(candidate.clock_mode, candidate.clock_scale)
         if "cloud_endpoint" in changes or "region" in changes:
             self.cloud.close()
-            self.cloud = LocalCloud(candidate.region, candidate.credentials(), candidate.cloud_endpoint)
+            self.cloud = LocalCloud(candidate.region, candidate.credentials(), candidate.cloud_endpoint,
+                                    on_use=lambda service: cloud_in_use(self, service))
         for key, value in changes.items():
             setattr(self.settings, key, value)
 
@@ -382,6 +385,7 @@ class LocalAccount:
     def reset(self) -> None:
         """Forget every function, environment, invocation, log and trigger, and empty
         the embedded local cloud."""
+        delivering = LogDelivery.NAME in self.extensions()
         self._stop_extensions()
         self.cloud.reset()
         self.async_invoker.stop()
@@ -397,6 +401,8 @@ class LocalAccount:
             self._provisioned.clear()
             self._reaping = False
         self.logs.clear()
+        if delivering:  # the local cloud is still in use: what is logged from now on reaches it
+            LogDelivery.of(self)
 
     def shutdown(self) -> None:
         """End every environment and the template process; the account stays usable."""

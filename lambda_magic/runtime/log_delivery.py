@@ -63,10 +63,10 @@ def batches(events: Iterable[tuple]) -> Iterator[tuple[list[dict[str, Any]], int
     for event in sorted(events, key=itemgetter(0)):
         timestamp, message = int(event[0]), event[5] or "\n"
         data_size = len(message.encode())
-        if data_size > MAX_MESSAGE_BYTES:
+        shortened = data_size > MAX_MESSAGE_BYTES
+        if shortened:
             message = message.encode()[:MAX_MESSAGE_BYTES].decode("utf-8", "ignore")
             data_size = len(message.encode())
-            cut += 1
         data_size += EVENT_OVERHEAD_BYTES
         if batch and (len(batch) == MAX_BATCH_EVENTS or size + data_size > MAX_BATCH_BYTES
                       or timestamp - first > MAX_BATCH_SPAN_MS):
@@ -76,6 +76,7 @@ def batches(events: Iterable[tuple]) -> Iterator[tuple[list[dict[str, Any]], int
             first = timestamp
         batch.append({"timestamp": timestamp, "message": message})
         size += data_size
+        cut += shortened
     if batch:
         yield batch, cut
 

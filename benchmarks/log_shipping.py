@@ -65,8 +65,11 @@ def delivery_latency(account: LocalAccount) -> list[int]:
     for _ in range(LATENCY_SAMPLES):
         invocation = account.invoke("bench", EVENT)
         done = time.perf_counter_ns()
-        while not logs.filter_log_events(logGroupName="/aws/lambda/bench", logStreamNames=[invocation.log_stream],
-                                         filterPattern=f'"REPORT RequestId: {invocation.request_id}"')["events"]:
+        while not logs.filter_log_events(
+            logGroupName="/aws/lambda/bench",
+            logStreamNames=[invocation.log_stream],
+            filterPattern=f'"REPORT RequestId: {invocation.request_id}"',
+        )["events"]:
             time.sleep(0.01)
         samples.append(time.perf_counter_ns() - done)
     return samples
@@ -93,21 +96,28 @@ def main() -> None:
         stored = len(on.log_events("bench"))
         figures = {name: summarize(values) for name, values in samples.items()}
         overhead = figures["shipper_on"]["median_us"] / figures["shipper_off"]["median_us"] - 1
-        emit({
-            "benchmark": "log_shipping",
-            "description": "warm process invoke of the trivial handler with log delivery to the local cloud on vs off",
-            "figures": {
-                **figures,
-                "wait_flush_per_block": summarize(flush_ns, "ms"),
-                "delivery_latency_without_wait": summarize(latency, "ms"),
-            },
-            "overhead_of_median": round(overhead, 4),
-            "events": {"stored": stored, "delivered": shipper.delivered, "rejected": shipper.rejected,
-                       "pending": shipper.pending(), "failure": shipper.failure},
-            "method": {"blocks": BLOCKS, "block": BLOCK, "warmup": WARMUP, "alternating": True},
-            "target": target("median(on) / median(off) - 1", overhead, TARGET_OVERHEAD, "fraction"),
-            "machine": machine(),
-        })
+        emit(
+            {
+                "benchmark": "log_shipping",
+                "description": "warm process invoke of the trivial handler, log delivery to the local cloud on vs off",
+                "figures": {
+                    **figures,
+                    "wait_flush_per_block": summarize(flush_ns, "ms"),
+                    "delivery_latency_without_wait": summarize(latency, "ms"),
+                },
+                "overhead_of_median": round(overhead, 4),
+                "events": {
+                    "stored": stored,
+                    "delivered": shipper.delivered,
+                    "rejected": shipper.rejected,
+                    "pending": shipper.pending(),
+                    "failure": shipper.failure,
+                },
+                "method": {"blocks": BLOCKS, "block": BLOCK, "warmup": WARMUP, "alternating": True},
+                "target": target("median(on) / median(off) - 1", overhead, TARGET_OVERHEAD, "fraction"),
+                "machine": machine(),
+            }
+        )
     finally:
         off.shutdown()
         on.shutdown()

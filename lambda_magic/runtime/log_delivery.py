@@ -24,8 +24,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .account import LocalAccount
@@ -69,8 +70,11 @@ def batches(events: Iterable[tuple]) -> Iterator[tuple[list[dict[str, Any]], int
             message = message.encode()[:MAX_MESSAGE_BYTES].decode("utf-8", "ignore")
             data_size = len(message.encode())
         data_size += EVENT_OVERHEAD_BYTES
-        if batch and (len(batch) == MAX_BATCH_EVENTS or size + data_size > MAX_BATCH_BYTES
-                      or timestamp - first > MAX_BATCH_SPAN_MS):
+        if batch and (
+            len(batch) == MAX_BATCH_EVENTS
+            or size + data_size > MAX_BATCH_BYTES
+            or timestamp - first > MAX_BATCH_SPAN_MS
+        ):
             yield batch, cut
             batch, size, cut = [], 0, 0
         if not batch:
@@ -82,7 +86,7 @@ def batches(events: Iterable[tuple]) -> Iterator[tuple[list[dict[str, Any]], int
         yield batch, cut
 
 
-def cloud_in_use(account: "LocalAccount", service: str | None) -> None:
+def cloud_in_use(account: LocalAccount, service: str | None) -> None:
     """The account's cloud hook: start delivering once the cloud is in use.
 
     ``service`` is ``None`` when the embedded server has started (delivery then runs
@@ -101,11 +105,11 @@ class LogDelivery:
     NAME = "log_delivery"
 
     @classmethod
-    def of(cls, account: "LocalAccount") -> "LogDelivery":
+    def of(cls, account: LocalAccount) -> LogDelivery:
         """The account's log delivery, made on first use."""
         return account.extension(cls.NAME, lambda: cls(account))
 
-    def __init__(self, account: "LocalAccount"):
+    def __init__(self, account: LocalAccount):
         self._account = account
         self._pending: deque[tuple] = deque()
         self._wake = threading.Event()
@@ -207,8 +211,9 @@ class LogDelivery:
         by_stream: dict[tuple[str, str], list[tuple]] = {}
         for event in events:
             by_stream.setdefault((event[1], event[2]), []).append(event)
-        streams = [(function, stream, sorted(found, key=itemgetter(0)))
-                   for (function, stream), found in by_stream.items()]
+        streams = [
+            (function, stream, sorted(found, key=itemgetter(0))) for (function, stream), found in by_stream.items()
+        ]
         client = self._logs_client(cloud)
         delivered = index = sent = 0
         recreated: set[tuple[str, str]] = set()
@@ -231,7 +236,7 @@ class LogDelivery:
                     continue
                 index, sent = index + 1, 0
         except BaseException:
-            unsent = streams[index][2][sent:] + [event for _, _, rest in streams[index + 1:] for event in rest]
+            unsent = streams[index][2][sent:] + [event for _, _, rest in streams[index + 1 :] for event in rest]
             pending.extendleft(reversed(unsent))
             raise
         return delivered
@@ -239,8 +244,9 @@ class LogDelivery:
     def _put(self, client: Any, group: str, stream: str, batch: list[dict[str, Any]]) -> int:
         # botocore's serializer walks every event in Python (about 10 us each, holding the GIL
         # the invoke path needs); the same JSON document is made by the json module instead
-        self._body = json.dumps({"logGroupName": group, "logStreamName": stream, "logEvents": batch},
-                                separators=(",", ":")).encode()
+        self._body = json.dumps(
+            {"logGroupName": group, "logStreamName": stream, "logEvents": batch}, separators=(",", ":")
+        ).encode()
         try:
             answer = client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[])
         finally:
@@ -286,11 +292,17 @@ class LogDelivery:
 
             credentials = cloud.credentials
             session = boto3.session.Session(
-                region_name=cloud.region, aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+                region_name=cloud.region,
+                aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
                 aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-                aws_session_token=credentials["AWS_SESSION_TOKEN"])
-            config = Config(parameter_validation=False, retries={"max_attempts": 3, "mode": "standard"},
-                            connect_timeout=10, read_timeout=60)
+                aws_session_token=credentials["AWS_SESSION_TOKEN"],
+            )
+            config = Config(
+                parameter_validation=False,
+                retries={"max_attempts": 3, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=60,
+            )
             client = session.client("logs", endpoint_url=url, config=config)
             client.meta.events.register("before-call.cloudwatch-logs.PutLogEvents", self._serialized_body)
             self._client, self._client_url = client, url

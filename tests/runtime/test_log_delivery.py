@@ -67,8 +67,11 @@ def stored(account, name: str) -> list[tuple[str, int, str]]:
 
 def filtered(logs, group: str, **options) -> list[tuple[str, int, str]]:
     """Every event ``FilterLogEvents`` returns for the group (all pages), per stream in time order."""
-    events = [event for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group, **options)
-              for event in page["events"]]
+    events = [
+        event
+        for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group, **options)
+        for event in page["events"]
+    ]
     return sorted(((e["logStreamName"], e["timestamp"], e["message"]) for e in events), key=lambda e: (e[0], e[1]))
 
 
@@ -117,7 +120,9 @@ def test_a_logs_client_finds_every_invocation_logged_before_the_cloud_was_used(a
     described = logs.describe_log_streams(logGroupName=GROUP)["logStreams"]
     assert {s["logStreamName"] for s in described} == streams and len(streams) == 2
     assert all(LOG_STREAM.match(name) for name in streams)
-    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]] == [GROUP]
+    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]] == [
+        GROUP
+    ]
     for stream in streams:  # each stream holds its events in the order they were written
         assert head_to_tail(logs, GROUP, stream) == [e for e in stored(account, "talker") if e[0] == stream]
     assert "\n" in [e[2] for e in stored(account, "talker")]  # print("") arrives as a newline
@@ -175,15 +180,35 @@ def test_the_aws_cli_reads_what_lambda_logs_shows(account):
         account.invoke("talker", {"say": f"cli {n}"})
     account.cloud.client("logs")
     environment = {
-        "PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/"),
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": account.settings.region,
-        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/"),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": account.settings.region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
 
     done = subprocess.run(
-        [sys.executable, "-m", "awscli", "logs", "filter-log-events", "--endpoint-url", account.cloud.endpoint(),
-         "--log-group-name", GROUP, "--output", "json"],
-        capture_output=True, text=True, env=environment, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "awscli",
+            "logs",
+            "filter-log-events",
+            "--endpoint-url",
+            account.cloud.endpoint(),
+            "--log-group-name",
+            GROUP,
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
 
     assert done.returncode == 0, done.stderr
     events = json.loads(done.stdout)["events"]
@@ -264,8 +289,13 @@ def test_batches_keep_putlogevents_limits_and_time_order():
 
 def test_batches_split_at_24_hours_cut_1_mb_messages_and_send_empty_lines_as_newlines():
     day = MAX_BATCH_SPAN_MS
-    events = [event(0, "a"), event(day, "b"), event(day + 1, "c"), event(day + 5, ""),
-              event(day + 6, "é" * MAX_MESSAGE_BYTES)]
+    events = [
+        event(0, "a"),
+        event(day, "b"),
+        event(day + 1, "c"),
+        event(day + 5, ""),
+        event(day + 6, "é" * MAX_MESSAGE_BYTES),
+    ]
     out = list(batches(events))
     assert [[e["message"][:1] for e in batch] for batch, _ in out] == [["a", "b"], ["c", "\n"], ["é"]]
     assert [cut for _, cut in out] == [0, 0, 1]

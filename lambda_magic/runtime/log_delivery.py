@@ -17,12 +17,17 @@ use (its server has started, or a ``logs`` client was asked for:
 :func:`cloud_in_use`), and then delivers everything stored since the start.  A
 server that starts again (empty) gets everything again; ``reset()`` ends the
 extension and the account makes a fresh one.
+
+Timestamps are account time, which can run ahead of real time (the ``auto``
+clock skips waits); CloudWatch takes events at most 2 hours ahead and 14 days
+old, so the rest is not sent and counted in :attr:`LogDelivery.rejected`.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
@@ -39,6 +44,9 @@ EVENT_OVERHEAD_BYTES = 26
 MAX_BATCH_SPAN_MS = 24 * 3600 * 1000
 #: An event is at most 1 MB (message plus overhead); a longer message is cut.
 MAX_MESSAGE_BYTES = MAX_BATCH_BYTES - EVENT_OVERHEAD_BYTES
+#: CloudWatch rejects events older than 14 days or more than 2 hours in the future.
+MAX_AGE_MS = 14 * 24 * 3600 * 1000
+MAX_AHEAD_MS = 2 * 3600 * 1000
 #: How long the shipper gathers events after the first one arrives.
 LINGER_S = 0.2
 #: After a failed delivery the events stay queued; the next try is this much later.
@@ -50,6 +58,14 @@ MAX_RETRIES = 5
 def log_group_name(function_name: str) -> str:
     """Lambda's default log group of a function."""
     return f"/aws/lambda/{function_name}"
+
+
+def in_window(events: list[tuple], now_ms: float) -> tuple[list[tuple], int]:
+    """The events CloudWatch accepts at ``now_ms`` (at most 14 days old, at most 2 hours
+    ahead: the account clock may run ahead of real time), and how many it would reject."""
+    oldest, newest = now_ms - MAX_AGE_MS, now_ms + MAX_AHEAD_MS
+    kept = [event for event in events if oldest <= event[0] <= newest]
+    return kept, len(events) - len(kept)
 
 
 def batches(events: Iterable[tuple]) -> Iterator[tuple[list[dict[str, Any]], int]]:
@@ -208,6 +224,8 @@ class LogDelivery:
         events = [pending.popleft() for _ in range(len(pending))]
         if not events:
             return 0
+        events, rejected = in_window(events, time.time() * 1000)
+        self.rejected += rejected
         by_stream: dict[tuple[str, str], list[tuple]] = {}
         for event in events:
             by_stream.setdefault((event[1], event[2]), []).append(event)

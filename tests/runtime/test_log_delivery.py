@@ -10,12 +10,15 @@ import sys
 import pytest
 
 from lambda_magic.runtime.log_delivery import (
+    MAX_AGE_MS,
+    MAX_AHEAD_MS,
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
     MAX_BATCH_SPAN_MS,
     MAX_MESSAGE_BYTES,
     LogDelivery,
     batches,
+    in_window,
 )
 
 from .helpers import LOG_STREAM, code, wait_until
@@ -307,3 +310,33 @@ def test_batches_split_at_24_hours_cut_1_mb_messages_and_send_empty_lines_as_new
 def test_batches_fill_exactly_to_the_byte_limit(size, calls):
     # two messages of 524,262 bytes plus 26 each make exactly 1,048,576 bytes
     assert len(list(batches([event(1, "x" * size), event(2, "y" * size)]))) == calls
+
+
+def test_events_more_than_two_hours_ahead_of_real_time_are_counted_as_rejected_as_cloudwatch_does(account):
+    # the account clock may run ahead of real time (skipped waits, schedules); CloudWatch
+    # takes events at most 2 hours in the future and counts the rest as rejected
+    account.register("talker", TALKER)
+    account.invoke("talker", {"say": "now"})
+    on_time = len(stored(account, "talker"))
+    account.clock.advance(3 * 3600)
+    account.invoke("talker", {"say": "three hours later"})
+
+    logs = account.cloud.client("logs")
+
+    delivery = LogDelivery.of(account)
+    assert filtered(logs, GROUP) == by_stream(stored(account, "talker"))[:on_time]
+    assert delivery.rejected == len(stored(account, "talker")) - on_time > 0
+    assert delivery.failure is None and delivery.pending() == 0
+
+
+def test_in_window_keeps_what_cloudwatch_accepts():
+    now = 1_800_000_000_000
+    events = [
+        event(now - MAX_AGE_MS - 1, "too old"),
+        event(now - MAX_AGE_MS, "oldest"),
+        event(now, "now"),
+        event(now + MAX_AHEAD_MS, "newest"),
+        event(now + MAX_AHEAD_MS + 1, "too new"),
+    ]
+    kept, rejected = in_window(events, now)
+    assert [e[5] for e in kept] == ["oldest", "now", "newest"] and rejected == 2

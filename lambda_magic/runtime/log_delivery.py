@@ -137,7 +137,7 @@ class LogDelivery:
         self._groups: set[str] = set()
         self._streams: set[tuple[str, str]] = set()
         self._client: Any = None
-        self._client_url: str | None = None
+        self._client_for: tuple[str, str] | None = None  # (endpoint, region)
         self._body: bytes | None = None  # the PutLogEvents document being sent
         #: Events delivered, rejected by CloudWatch (out of its time window), and messages cut to 1 MB.
         self.delivered = 0
@@ -304,7 +304,7 @@ class LogDelivery:
         """The shipper's own client (not ``cloud.client``, which tells the hook): parameter
         validation off, since the batches are checked here."""
         url = cloud.endpoint()
-        if self._client is None or self._client_url != url:
+        if self._client is None or self._client_for != (url, cloud.region):
             import boto3
             from botocore.config import Config
 
@@ -323,7 +323,7 @@ class LogDelivery:
             )
             client = session.client("logs", endpoint_url=url, config=config)
             client.meta.events.register("before-call.cloudwatch-logs.PutLogEvents", self._serialized_body)
-            self._client, self._client_url = client, url
+            self._client, self._client_for = client, (url, cloud.region)
         return self._client
 
     def _serialized_body(self, params: dict[str, Any], **_: Any) -> None:

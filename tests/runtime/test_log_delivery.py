@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -340,3 +341,22 @@ def test_in_window_keeps_what_cloudwatch_accepts():
     ]
     kept, rejected = in_window(events, now)
     assert [e[5] for e in kept] == ["oldest", "now", "newest"] and rejected == 2
+
+
+def test_invocations_do_not_wait_for_a_delivery_in_progress(account):
+    account.register("talker", TALKER)
+    logs = account.cloud.client("logs")
+    logs.describe_log_groups()  # the server runs
+    delivery = LogDelivery.of(account)
+    server = account.cloud.pid
+    os.kill(server, signal.SIGSTOP)  # the cloud hangs: a delivery in progress cannot finish
+    try:
+        account.invoke("talker", {"say": "queued"})
+        assert wait_until(lambda: delivery.pending() == 0, 30)  # the shipper took them and waits on the cloud
+        answer = account.invoke("talker", {"say": "while the shipper is stuck"})
+        assert answer.status == "success"
+        assert delivery.pending() == len(answer.log_lines)  # only queued
+    finally:
+        os.kill(server, signal.SIGCONT)
+    assert account.wait(60)
+    assert filtered(logs, GROUP) == by_stream(stored(account, "talker"))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .display.presenter import DisplayPresenter
 from .runtime.account import LocalAccount
@@ -24,7 +25,7 @@ class _DefaultAccount:
     def get(self) -> LocalAccount:
         with self._lock:
             if self._account is None:
-                self._account = LocalAccount(presenter=DisplayPresenter())
+                self._account = LocalAccount(presenter=DisplayPresenter(), warm_cloud=True)
             return self._account
 
 
@@ -69,9 +70,17 @@ def invoke(
     elif params or seed is not None or now is not None:
         from .common.errors import InvalidParameterValueException
 
-        raise InvalidParameterValueException("params, seed and now need a template: invoke(name, template='s3/put', params={...})")
-    invocation = acc.invoke(name, event, invocation_type=invocation_type, qualifier=qualifier,
-                            client_context=client_context, trigger=f"template:{template}" if template else "direct")
+        raise InvalidParameterValueException(
+            "params, seed and now need a template: invoke(name, template='s3/put', params={...})"
+        )
+    invocation = acc.invoke(
+        name,
+        event,
+        invocation_type=invocation_type,
+        qualifier=qualifier,
+        client_context=client_context,
+        trigger=f"template:{template}" if template else "direct",
+    )
     if template is not None:
         from .events.verdict import verdict_for
 
@@ -80,7 +89,7 @@ def invoke(
     return invocation
 
 
-def templates(service: str | None = None) -> "pd.DataFrame":
+def templates(service: str | None = None) -> pd.DataFrame:
     """The event templates (of one service) as a DataFrame: ``id, service, event, description, params``."""
     from .display.frames import templates_frame
 
@@ -112,15 +121,16 @@ def delete(name: str) -> None:
     account().delete_function(name)
 
 
-def functions() -> "pd.DataFrame":
+def functions() -> pd.DataFrame:
     """Every registered function as a DataFrame."""
     from .display.frames import functions_frame
 
     return functions_frame(account().list_functions())
 
 
-def invocations(name: str | None = None) -> "pd.DataFrame":
-    """Every invocation (of ``name``, or of all functions) as a DataFrame."""
+def invocations(name: str | None = None) -> pd.DataFrame:
+    """The invocations (of ``name``, or of all functions) as a DataFrame: the last
+    ``retained_invocations`` of them; ``attrs["dropped"]`` counts the older ones."""
     from .display.frames import invocations_frame
 
     if name is not None:
@@ -134,12 +144,18 @@ def logs(
     request_id: str | None = None,
     filter_pattern: str | None = None,
     tail: int | None = None,
-) -> "pd.DataFrame":
-    """Log events as a DataFrame, filtered like CloudWatch's ``FilterLogEvents``."""
+) -> pd.DataFrame:
+    """Log events as a DataFrame, filtered like CloudWatch's ``FilterLogEvents`` (over the
+    last ``retained_log_events``; ``attrs["dropped"]`` counts the older ones)."""
     from .display.frames import logs_frame
 
-    return logs_frame(account().log_events(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail),
-                      name=name, request_id=request_id, filter_pattern=filter_pattern, tail=tail)
+    return logs_frame(
+        account().log_events(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail),
+        name=name,
+        request_id=request_id,
+        filter_pattern=filter_pattern,
+        tail=tail,
+    )
 
 
 def wait(timeout: float | None = None) -> bool:
@@ -154,13 +170,25 @@ def reset() -> None:
 
 # --- asynchronous invocation, concurrency, versions --------------------------------------------
 
-def configure_async(name: str, *, max_retry_attempts: int = 2, max_event_age_s: int = 21_600,
-                    on_success: str | None = None, on_failure: str | None = None,
-                    dead_letter_target: str | None = None) -> Any:
+
+def configure_async(
+    name: str,
+    *,
+    max_retry_attempts: int = 2,
+    max_event_age_s: int = 21_600,
+    on_success: str | None = None,
+    on_failure: str | None = None,
+    dead_letter_target: str | None = None,
+) -> Any:
     """Retries, maximum event age and destinations (a function name or ARN) for ``Event`` invocations."""
-    return account().configure_async(name, max_retry_attempts=max_retry_attempts, max_event_age_s=max_event_age_s,
-                                     on_success=on_success, on_failure=on_failure,
-                                     dead_letter_target=dead_letter_target)
+    return account().configure_async(
+        name,
+        max_retry_attempts=max_retry_attempts,
+        max_event_age_s=max_event_age_s,
+        on_success=on_success,
+        on_failure=on_failure,
+        dead_letter_target=dead_letter_target,
+    )
 
 
 def put_function_concurrency(name: str, reserved: int | None) -> None:
@@ -195,8 +223,15 @@ def queue() -> Any:
     return QueuePanel(account().async_ledgers())
 
 
-def invoke_many(name: str, events: Any, *, concurrency: int = 1, invocation_type: str = "RequestResponse",
-                qualifier: str | None = None, progress: bool = True) -> "pd.DataFrame":
+def invoke_many(
+    name: str,
+    events: Any,
+    *,
+    concurrency: int = 1,
+    invocation_type: str = "RequestResponse",
+    qualifier: str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Run many invocations (``events``: a list, or a count of empty events) with
     ``concurrency`` callers at once; returns the run's invocations as a DataFrame.
 
@@ -215,7 +250,10 @@ def invoke_many(name: str, events: Any, *, concurrency: int = 1, invocation_type
         raise InvalidParameterValueException(f"concurrency must be a whole number >= 1, got {concurrency!r}")
     results = run_with_progress(
         lambda event: acc.invoke(name, event, invocation_type=invocation_type, qualifier=qualifier, trigger="load"),
-        batch, concurrency=concurrency, description=f"{name} x{len(batch)}", show=progress,
+        batch,
+        concurrency=concurrency,
+        description=f"{name} x{len(batch)}",
+        show=progress,
     )
     if invocation_type == "Event":
         acc.wait()
@@ -231,8 +269,9 @@ def timeline(name: str | None = None) -> Any:
     return Timeline(account().invocation_records(name), name)
 
 
-def metrics(name: str | None = None, period: str = "1min") -> "pd.DataFrame":
-    """CloudWatch-style metrics per ``period`` (a pandas frequency such as ``"1min"``)."""
+def metrics(name: str | None = None, period: str = "1min") -> pd.DataFrame:
+    """CloudWatch-style metrics per ``period`` (whole seconds: ``"10s"``, ``"1min"``...), exact
+    for every invocation whatever retention dropped."""
     from .display.metrics import metrics_frame
 
     acc = account()
@@ -244,11 +283,11 @@ def metrics(name: str | None = None, period: str = "1min") -> "pd.DataFrame":
 
         for poller in EventSourceMappings.of(acc).pollers():
             ages.extend((t, poller.mapping.function_name, ms) for t, _, ms in getattr(poller, "iterator_ages", ()))
-    return metrics_frame(acc.invocation_records(name), list(acc.async_invoker.history), name=name, period=period,
-                         iterator_ages=ages)
+    return metrics_frame(acc.metrics, name=name, period=period, iterator_ages=ages)
 
 
 # --- the local cloud --------------------------------------------------------------------------
+
 
 def client(service: str) -> Any:
     """A boto3 client bound to the local cloud (started on first use)."""
@@ -269,6 +308,7 @@ def cloud() -> Any:
 
 # --- event source mappings ----------------------------------------------------------------------
 
+
 def create_event_source_mapping(function_name: str, event_source_arn: str, **settings: Any) -> Any:
     """``CreateEventSourceMapping`` for an SQS queue, Kinesis stream or DynamoDB stream of
     the local cloud (AWS's settings in snake_case: batch_size, maximum_batching_window_s,
@@ -279,7 +319,7 @@ def create_event_source_mapping(function_name: str, event_source_arn: str, **set
     return EventSourceMappings.of(account()).create(function_name, event_source_arn, **settings)
 
 
-def event_source_mappings() -> "pd.DataFrame":
+def event_source_mappings() -> pd.DataFrame:
     """Every event source mapping with its poller's state, as a DataFrame."""
     from .display.frames import mappings_frame
     from .sources import EventSourceMappings
@@ -317,16 +357,24 @@ def source_arn(kind: str, name: str) -> str:
     try:
         if kind == "sqs":
             url = cloud.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
-            return cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            return cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
         if kind == "kinesis":
-            return cloud.client("kinesis").describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+            return cloud.client("kinesis").describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+                "StreamARN"
+            ]
         if kind == "dynamodb":
             table = cloud.client("dynamodb").describe_table(TableName=name)["Table"]
             if "LatestStreamArn" not in table:
-                raise InvalidParameterValueException(f"table {name} has no stream: create it with a StreamSpecification")
+                raise InvalidParameterValueException(
+                    f"table {name} has no stream: create it with a StreamSpecification"
+                )
             return table["LatestStreamArn"]
     except (InvalidParameterValueException, ResourceNotFoundException):
         raise
     except Exception as exc:
-        raise ResourceNotFoundException(f"no {kind} resource named {name!r} in the local cloud ({type(exc).__name__})") from None
+        raise ResourceNotFoundException(
+            f"no {kind} resource named {name!r} in the local cloud ({type(exc).__name__})"
+        ) from None
     raise InvalidParameterValueException(f"source {kind!r}: use sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE")

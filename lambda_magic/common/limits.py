@@ -49,3 +49,14 @@ RESERVED_ENVIRONMENT_VARIABLES = frozenset(
         "LAMBDA_RUNTIME_DIR",
     }
 )
+
+#: CloudWatch Logs: "Each log event can be no larger than 1 MB" (PutLogEvents / InputLogEvent, raised from
+#: 256 KB in April 2025); a batch counts each event's UTF-8 message plus 26 bytes, within 1,048,576 bytes.
+LOG_EVENT_MAX_BYTES = 1024 * 1024
+LOG_EVENT_OVERHEAD_BYTES = 26
+#: The longest message one event holds; Lambda splits a longer line into consecutive events of this size.
+LOG_EVENT_MESSAGE_MAX_BYTES = LOG_EVENT_MAX_BYTES - LOG_EVENT_OVERHEAD_BYTES
+SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
+#: "The default application log level for log filtering is INFO" and "By default, Lambda sets the system
+#: log level to INFO" (DG: monitoring-cloudwatchlogs-log-level): what JSON format without levels gets.
+DEFAULT_JSON_LOG_LEVEL = "INFO"

@@ -86,7 +86,10 @@ def functions_frame(functions: Iterable[Function]) -> pd.DataFrame:
 
 
 def invocations_frame(invocations: Iterable[Invocation]) -> pd.DataFrame:
+    """Invocations; a ``Retained`` list's dropped rows are noted in ``attrs`` and the display."""
     import pandas as pd
+
+    from .retained import mark_dropped
 
     rows = [
         (
@@ -115,11 +118,11 @@ def invocations_frame(invocations: Iterable[Invocation]) -> pd.DataFrame:
         )
         for i in invocations
     ]
-    from .logframe import wide
+    from .logframe import WideFrame
 
-    frame = pd.DataFrame.from_records(rows, columns=INVOCATION_COLUMNS)
+    frame = WideFrame.from_records(rows, columns=INVOCATION_COLUMNS)
     frame["start"] = pd.to_datetime(frame["start"], unit="s", utc=True)
-    return wide(frame).astype(
+    return mark_dropped(frame, invocations).astype(
         {
             "duration_ms": "float64",
             "billed_duration_ms": "Int64",
@@ -150,11 +153,13 @@ def logs_frame(
     import pandas as pd
 
     from .logframe import LogFrame
+    from .retained import mark_dropped
 
-    frame = LogFrame.from_records(list(events), columns=LOG_COLUMNS)
+    rows = events if isinstance(events, list) else list(events)
+    frame = LogFrame.from_records(rows, columns=LOG_COLUMNS)
     frame["timestamp"] = pd.to_datetime(frame["timestamp"].astype("int64"), unit="ms", utc=True)
     frame._log_query = describe_log_query(name, request_id, filter_pattern, tail)
-    return frame
+    return mark_dropped(frame, rows)
 
 
 def describe_log_query(

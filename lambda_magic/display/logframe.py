@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from . import theme
+from .retained import RetainedFrame, retention_note
 from .tabs import expand_tabs
 
 _SHORT_COLUMNS = ("timestamp", "function", "level", "request_id")
@@ -23,18 +24,22 @@ _SHORT_COLUMNS = ("timestamp", "function", "level", "request_id")
 _TEXT_COLUMNS = ("timestamp", "function", "level", "request_id", "message")
 
 
-class WideFrame(pd.DataFrame):
-    """A DataFrame whose HTML scrolls sideways inside the output area when it is wider."""
+class WideFrame(RetainedFrame):
+    """A DataFrame whose HTML scrolls sideways inside the output area when it is wider
+    (and says when retention dropped older rows)."""
 
     @property
     def _constructor(self) -> Any:
         return WideFrame
 
     def _repr_html_(self) -> str | None:
-        html = super()._repr_html_()
+        html = pd.DataFrame._repr_html_(self)  # the table scrolls; the retention note below it does not
         if html is None:
             return None
-        return f'<div class="lambda-magic-wide" style="{theme.SCROLL}">{html}</div>'
+        note = retention_note(self.attrs, len(self))
+        return f'<div class="lambda-magic-wide" style="{theme.SCROLL}">{html}</div>' + (
+            "" if note is None else f'<p class="lambda-magic-retention"><em>{escape(note)}</em></p>'
+        )
 
 
 def wide(frame: pd.DataFrame) -> WideFrame:
@@ -42,8 +47,8 @@ def wide(frame: pd.DataFrame) -> WideFrame:
     return WideFrame(frame)
 
 
-class LogFrame(pd.DataFrame):
-    """Log events, displayed like CloudWatch's console.
+class LogFrame(RetainedFrame):
+    """Log events, displayed like CloudWatch's console (and saying when retention dropped older ones).
 
     ``_log_query`` words what was asked for (not ``query``: that stays pandas' method).
     """
@@ -59,7 +64,9 @@ class LogFrame(pd.DataFrame):
         return "message" in self.columns and self.columns.is_unique
 
     def _empty_text(self) -> str:
-        return f"No log events match {self._log_query}." if self._log_query else "No log events."
+        text = f"No log events match {self._log_query}." if self._log_query else "No log events."
+        note = retention_note(self.attrs, len(self))
+        return text if note is None else f"{text} ({note})"
 
     def _rows(self) -> tuple[pd.DataFrame, pd.DataFrame, int]:
         """The rows shown (pandas' ``display.max_rows``/``min_rows``), as head, tail and the count between."""
@@ -91,7 +98,13 @@ class LogFrame(pd.DataFrame):
             f'<table style="border-collapse:collapse;font-size:12px"><thead><tr>{header}</tr></thead>'
             f"<tbody>{body}</tbody></table>"
             f'<p style="margin:2px 0;color:{theme.MUTED}">{len(self):,} log events'
-            f"{'' if not self._log_query else ' matching ' + escape(self._log_query)}</p></div>"
+            f"{'' if not self._log_query else ' matching ' + escape(self._log_query)}</p>"
+            + (
+                ""
+                if (note := retention_note(self.attrs, len(self))) is None
+                else f'<p class="lambda-magic-retention" style="margin:2px 0"><em>{escape(note)}</em></p>'
+            )
+            + "</div>"
         )
 
     def __repr__(self) -> str:
@@ -115,7 +128,8 @@ class LogFrame(pd.DataFrame):
                 continue
             cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
             lines.append("  ".join(cells) + "  " + row[-1].replace("\n", "\n" + indent))
-        return "\n".join(line.rstrip() for line in lines)
+        note = retention_note(self.attrs, len(self))
+        return "\n".join([*(line.rstrip() for line in lines), *([note] if note else [])])
 
 
 def _cell(value: Any) -> str:

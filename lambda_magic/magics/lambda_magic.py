@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -58,6 +59,8 @@ _SETTING_FOR_TRAIT = {
     "isolation": "isolation",
     "idle_timeout": "idle_timeout_s",
     "cloud_endpoint": "cloud_endpoint",
+    "retained_invocations": "retained_invocations",
+    "retained_log_events": "retained_log_events",
 }
 
 
@@ -89,8 +92,18 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
     account = Unicode("123456789012", help="12-digit id of the local account.").tag(config=True)
     isolation = Enum(["process", "inline"], "process", help="Isolation of new functions.").tag(config=True)
     idle_timeout = Float(600.0, help="Seconds before an idle execution environment is reaped.").tag(config=True)
-    cloud_endpoint = Unicode(None, allow_none=True,
-                             help="Another AWS-compatible endpoint instead of the embedded moto server.").tag(config=True)
+    cloud_endpoint = Unicode(
+        None, allow_none=True, help="Another AWS-compatible endpoint instead of the embedded moto server."
+    ).tag(config=True)
+    retained_invocations = Int(
+        10_000,
+        allow_none=True,
+        help="Invocation records kept in full (older ones are "
+        "dropped and counted; metrics stay exact); None keeps all.",
+    ).tag(config=True)
+    retained_log_events = Int(
+        100_000, allow_none=True, help="Log events kept, like a log group's retention; None keeps all."
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any):
         Configurable.__init__(self, config=shell.config if shell is not None else None)
@@ -198,14 +211,20 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
         parser.add_argument("--handler", default="lambda_handler", help="function in the cell Lambda calls")
         parser.add_argument("--memory", type=int, help="memory in MB (128-10240)")
         parser.add_argument("--timeout", type=int, help="timeout in seconds (1-900)")
-        parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable (repeatable)")
+        parser.add_argument(
+            "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable (repeatable)"
+        )
         parser.add_argument("--runtime", choices=limits.PYTHON_RUNTIMES, help="Lambda runtime name")
         parser.add_argument("--architecture", choices=limits.ARCHITECTURES, default="x86_64")
         parser.add_argument("--description", default="")
         parser.add_argument("--log-format", choices=limits.LOG_FORMATS, default="Text")
-        parser.add_argument("--log-level", help="application log level (JSON format only): " + ", ".join(limits.APPLICATION_LOG_LEVELS))
+        parser.add_argument(
+            "--log-level", help="application log level (JSON format only): " + ", ".join(limits.APPLICATION_LOG_LEVELS)
+        )
         parser.add_argument("--isolation", choices=("process", "inline"))
-        parser.add_argument("--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function")
+        parser.add_argument(
+            "--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function"
+        )
         return parser
 
     def _register(self, line: str, cell: str) -> Any:

@@ -3,8 +3,6 @@
 Pure Python: nothing here imports IPython, pandas, ipywidgets or matplotlib.
 """
 
-from .account import LocalAccount
-from .concurrency import TooManyRequestsException
 from ..common.errors import (
     EnvironmentStartError,
     InvalidParameterValueException,
@@ -14,6 +12,8 @@ from ..common.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
+from .account import LocalAccount
+from .concurrency import TooManyRequestsException
 from .function import Function
 from .invocation import Invocation
 from .settings import AccountSettings

@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import atexit
+import operator
 import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 from ..common import limits
+from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
 from .async_invocation import AsyncConfig, AsyncInvoker, AsyncLedger
 from .billing import PriceList
 from .clock import AccountClock
 from .cloud import LocalCloud
-from .endpoints import ServiceEndpoints
-from .destinations import deliver_dead_letter, deliver_record, destination_kind
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
-from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
+from .destinations import deliver_dead_letter, deliver_record, destination_kind
+from .endpoints import ServiceEndpoints
 from .function import LATEST, Function
 from .invocation import Invocation, Presenter
 from .invoker import Invoker
 from .log_delivery import LogDelivery, cloud_in_use
-from .logstore import LogEvent, LogStore
+from .logstore import LogStore
+from .metric_store import MetricStore
 from .pool import EnvironmentPool
 from .registry import Alias, FunctionRegistry
 from .requests import check_client_context, encode_payload, parse_function_name
+from .retention import BoundedRows, Retained
 from .scheduler import Scheduler
 from .settings import AccountSettings
 from .zygote import Template
@@ -40,8 +44,13 @@ class LocalAccount:
     started lazily; :meth:`shutdown` (also run at exit) ends them all.
     """
 
-    def __init__(self, settings: AccountSettings | None = None, presenter: Presenter | None = None):
+    def __init__(
+        self, settings: AccountSettings | None = None, presenter: Presenter | None = None, *, warm_cloud: bool = False
+    ):
         self.settings = settings or AccountSettings()
+        #: Start the local cloud in the background when a first function is registered (the
+        #: notebook's account does; tests' accounts start it only when something connects).
+        self.warm_cloud = warm_cloud
         self.settings.validate()
         self.presenter = presenter
         self.prices = PriceList.load()
@@ -50,14 +59,22 @@ class LocalAccount:
         self.governor = ConcurrencyGovernor(self.clock, self.settings.account_concurrency)
         self.registry = FunctionRegistry()
         self.pool = EnvironmentPool(self.clock.time)
-        self.logs = LogStore()
+        self.logs = LogStore(self.settings.retained_log_events)
+        #: CloudWatch's AWS/Lambda metrics, per function per second: exact whatever retention dropped.
+        self.metrics = MetricStore(self.clock.time)
         self.invoker = Invoker(self)
         self.async_invoker = AsyncInvoker(self)
-        self.cloud = LocalCloud(self.settings.region, self.settings.credentials(), self.settings.cloud_endpoint,
-                                on_use=lambda service: cloud_in_use(self, service))
+        self.cloud = LocalCloud(
+            self.settings.region,
+            self.settings.credentials(),
+            self.settings.cloud_endpoint,
+            on_use=lambda service: cloud_in_use(self, service),
+        )
         #: The loopback addresses environments get (cloud, X-Ray, and what extensions add).
         self.endpoints = ServiceEndpoints(lambda: self.cloud)
-        self._records: list[Invocation] = []
+        self._records: BoundedRows[Invocation] = BoundedRows(
+            self.settings.retained_invocations, key=operator.attrgetter("function_name")
+        )
         self._provisioned: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
         self._root_dir: str | None = None
@@ -110,12 +127,21 @@ class LocalAccount:
         self.governor.check_reserved(name, reserved_concurrency)
         if config.isolation == "process":
             self.template()  # start the template early; the first cold start then does not wait for Python
-        function = Function(name, code, config, settings.region, settings.account_id, self.registry.next_revision(),
-                            reserved_concurrency=reserved_concurrency)
+        function = Function(
+            name,
+            code,
+            config,
+            settings.region,
+            settings.account_id,
+            self.registry.next_revision(),
+            reserved_concurrency=reserved_concurrency,
+        )
         self.registry.put_latest(function)
         self.governor.set_reserved(name, reserved_concurrency)
         self.pool.retire(name, LATEST)
         self._start_reaper()
+        if self.warm_cloud:
+            self.cloud.warm_up()
         return function
 
     def get_function(self, name: str) -> Function:
@@ -150,16 +176,41 @@ class LocalAccount:
         """Publish ``$LATEST`` as an immutable numbered version."""
         return self.registry.publish_version(self.get_function(name).name, description)
 
-    def create_alias(self, name: str, alias: str, function_version: str, *,
-                     routing: Mapping[str, float] | None = None, description: str = "") -> Alias:
+    def create_alias(
+        self,
+        name: str,
+        alias: str,
+        function_version: str,
+        *,
+        routing: Mapping[str, float] | None = None,
+        description: str = "",
+    ) -> Alias:
         """Create an alias pointing at a version (``routing``: extra version -> weight)."""
-        return self.registry.put_alias(self.get_function(name).name, alias, function_version,
-                                       additional_version_weights=routing, description=description)
+        return self.registry.put_alias(
+            self.get_function(name).name,
+            alias,
+            function_version,
+            additional_version_weights=routing,
+            description=description,
+        )
 
-    def update_alias(self, name: str, alias: str, function_version: str, *,
-                     routing: Mapping[str, float] | None = None, description: str = "") -> Alias:
-        return self.registry.put_alias(self.get_function(name).name, alias, function_version,
-                                       additional_version_weights=routing, description=description, create=False)
+    def update_alias(
+        self,
+        name: str,
+        alias: str,
+        function_version: str,
+        *,
+        routing: Mapping[str, float] | None = None,
+        description: str = "",
+    ) -> Alias:
+        return self.registry.put_alias(
+            self.get_function(name).name,
+            alias,
+            function_version,
+            additional_version_weights=routing,
+            description=description,
+            create=False,
+        )
 
     def put_function_concurrency(self, name: str, reserved: int | None) -> None:
         """Reserve concurrency for a function (``None`` removes the reservation; 0 stops it)."""
@@ -175,7 +226,9 @@ class LocalAccount:
         """
         function_name, _ = parse_function_name(name)
         if qualifier in (None, LATEST):
-            raise InvalidParameterValueException("provisioned concurrency needs a published version or an alias, not $LATEST")
+            raise InvalidParameterValueException(
+                "provisioned concurrency needs a published version or an alias, not $LATEST"
+            )
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise InvalidParameterValueException(f"provisioned concurrency must be a whole number >= 1, got {count!r}")
         version = self.registry.resolve(function_name, qualifier)
@@ -192,9 +245,16 @@ class LocalAccount:
     def has_provisioned(self, name: str, version: str) -> bool:
         return (name, version) in self._provisioned
 
-    def configure_async(self, name: str, *, max_retry_attempts: int = 2, max_event_age_s: int = 21_600,
-                        on_success: str | None = None, on_failure: str | None = None,
-                        dead_letter_target: str | None = None) -> AsyncConfig:
+    def configure_async(
+        self,
+        name: str,
+        *,
+        max_retry_attempts: int = 2,
+        max_event_age_s: int = 21_600,
+        on_success: str | None = None,
+        on_failure: str | None = None,
+        dead_letter_target: str | None = None,
+    ) -> AsyncConfig:
         """``PutFunctionEventInvokeConfig``: retries, maximum event age and destinations."""
         function = self.get_function(name)
         if on_success is not None:
@@ -250,15 +310,40 @@ class LocalAccount:
         payload = encode_payload(event, invocation_type)
         context = check_client_context(client_context)
         if invocation_type == "DryRun":
-            return Invocation(str(uuid.uuid4()), function.name, function.version, "DryRun", 204, "dry-run",
-                              event=event, presenter=self.presenter)
+            return Invocation(
+                str(uuid.uuid4()),
+                function.name,
+                function.version,
+                "DryRun",
+                204,
+                "dry-run",
+                event=event,
+                presenter=self.presenter,
+            )
         if invocation_type == "Event":
             request_id = str(uuid.uuid4())
             self.async_invoker.accept(function, payload, event, qualifier, trigger, request_id)
-            return Invocation(request_id, function.name, function.version, "Event", 202, "queued", event=event,
-                              trigger=trigger, start=self.clock.time(), presenter=self.presenter)
-        return self.invoker.invoke(function, payload, event=event, invocation_type=invocation_type,
-                                   qualifier=qualifier, client_context=context, trigger=trigger)
+            return Invocation(
+                request_id,
+                function.name,
+                function.version,
+                "Event",
+                202,
+                "queued",
+                event=event,
+                trigger=trigger,
+                start=self.clock.time(),
+                presenter=self.presenter,
+            )
+        return self.invoker.invoke(
+            function,
+            payload,
+            event=event,
+            invocation_type=invocation_type,
+            qualifier=qualifier,
+            client_context=context,
+            trigger=trigger,
+        )
 
     def deliver(self, target: str, record: dict, *, source: str) -> bool:
         """Send an invocation record to a destination; False when it cannot be delivered."""
@@ -304,16 +389,31 @@ class LocalAccount:
     # --- records ---------------------------------------------------------------------------
 
     def record(self, invocation: Invocation) -> None:
+        """Keep an invocation (the most recent ``retained_invocations`` are kept in full)
+        and count it in the metrics."""
+        self.metrics.record(invocation.function_name, invocation.start, invocation.status, invocation.duration_ms)
         with self._lock:
             self._records.append(invocation)
 
-    def invocation_records(self, name: str | None = None) -> list[Invocation]:
+    def invocation_records(self, name: str | None = None) -> Retained:
+        """The kept invocations (of ``name``), oldest first; ``.dropped`` counts the older
+        ones retention dropped."""
         with self._lock:
-            records = list(self._records)
-        return records if name is None else [r for r in records if r.function_name == name]
+            records = self._records.rows()
+            dropped = self._records.dropped_of(name)
+        if name is not None:
+            records = [r for r in records if r.function_name == name]
+        return Retained(records, dropped=dropped, retention=self._records.limit, setting="retained_invocations")
 
-    def log_events(self, name: str | None = None, *, request_id: str | None = None,
-                   filter_pattern: str | None = None, tail: int | None = None) -> list[LogEvent]:
+    def log_events(
+        self,
+        name: str | None = None,
+        *,
+        request_id: str | None = None,
+        filter_pattern: str | None = None,
+        tail: int | None = None,
+    ) -> Retained:
+        """The kept log events, filtered; ``.dropped`` counts the older ones retention dropped."""
         return self.logs.query(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail)
 
     def environments(self) -> list[tuple[Any, str]]:
@@ -332,8 +432,9 @@ class LocalAccount:
 
     def render_event(self, template_id: str, params: Mapping[str, Any] | None = None, **options: Any) -> dict:
         """An event from a template, with this account's region and account id."""
-        return self.catalog().render(template_id, params, region=self.settings.region,
-                                     account_id=self.settings.account_id, **options)
+        return self.catalog().render(
+            template_id, params, region=self.settings.region, account_id=self.settings.account_id, **options
+        )
 
     # --- the process side ------------------------------------------------------------------
 
@@ -370,10 +471,19 @@ class LocalAccount:
             self.clock.set_mode(candidate.clock_mode, candidate.clock_scale)
         if "cloud_endpoint" in changes or "region" in changes:
             self.cloud.close()
-            self.cloud = LocalCloud(candidate.region, candidate.credentials(), candidate.cloud_endpoint,
-                                    on_use=lambda service: cloud_in_use(self, service))
+            self.cloud = LocalCloud(
+                candidate.region,
+                candidate.credentials(),
+                candidate.cloud_endpoint,
+                on_use=lambda service: cloud_in_use(self, service),
+            )
         for key, value in changes.items():
             setattr(self.settings, key, value)
+        if "retained_invocations" in changes:
+            with self._lock:
+                self._records.limit = candidate.retained_invocations
+        if "retained_log_events" in changes:
+            self.logs.retention = candidate.retained_log_events
 
     def _stop_extensions(self) -> None:
         with self._lock:
@@ -401,6 +511,7 @@ class LocalAccount:
             self._provisioned.clear()
             self._reaping = False
         self.logs.clear()
+        self.metrics.clear()
         if delivering:  # the local cloud is still in use: what is logged from now on reaches it
             LogDelivery.of(self)
 

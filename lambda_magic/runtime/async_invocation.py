@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .concurrency import TooManyRequestsException
 from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
+from .concurrency import TooManyRequestsException
 from .function import Function
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 RETRY_DELAYS_S = (60.0, 120.0)
 THROTTLE_BACKOFF_MAX_S = 300.0
+#: Invocation records that could not be delivered, kept for inspection (the oldest go first;
+#: the ledgers count every failure).
+UNDELIVERABLE_KEPT = 1_000
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class AsyncEvent:
     trigger: str
     attempts: int = 0
     throttles: int = 0
-    last: "Invocation | None" = None
+    last: Invocation | None = None
     #: Counted as in flight in the ledger (until it lands somewhere else, atomically).
     flying: bool = False
 
@@ -105,7 +108,7 @@ class AsyncLedger:
 class AsyncInvoker:
     """The account's asynchronous queues and the workers that drain them."""
 
-    def __init__(self, account: "LocalAccount"):
+    def __init__(self, account: LocalAccount):
         self._account = account
         self._running = 0
         self._running_of: dict[str, int] = {}
@@ -117,22 +120,20 @@ class AsyncInvoker:
         self._stopped = False
         self.configs: dict[str, AsyncConfig] = {}
         self.ledgers: dict[str, AsyncLedger] = collections.defaultdict(AsyncLedger)
-        #: Invocation records and dead-letter messages that could not go anywhere else.
-        self.undeliverable: list[tuple[str, dict]] = []
-        #: ``(account time, function, kind)`` for events received, dropped, throttled and
-        #: destination deliveries that failed: what the async metrics are counted from.
-        self.history: list[tuple[float, str, str]] = []
+        #: The last ``UNDELIVERABLE_KEPT`` invocation records that could not go anywhere else.
+        self.undeliverable: collections.deque[tuple[str, dict]] = collections.deque(maxlen=UNDELIVERABLE_KEPT)
 
     # --- accepting ---------------------------------------------------------------------------------
 
-    def accept(self, function: Function, payload: bytes, event: Any, qualifier: str | None, trigger: str,
-               request_id: str) -> None:
+    def accept(
+        self, function: Function, payload: bytes, event: Any, qualifier: str | None, trigger: str, request_id: str
+    ) -> None:
         """Queue an event (the caller already answered 202)."""
         account = self._account
         item = AsyncEvent(request_id, function.name, qualifier, payload, event, account.clock.time(), trigger)
         with self._cond:
             self.ledgers[function.name].received += 1
-            self.history.append((item.received_at, function.name, "received"))
+        account.metrics.count(function.name, "AsyncEventsReceived", item.received_at)
         self._put(item)
 
     def _put(self, item: AsyncEvent) -> None:
@@ -250,8 +251,15 @@ class AsyncInvoker:
             return
         try:
             invocation = account.invoker.invoke(
-                function, item.payload, event=item.event, invocation_type="Event", qualifier=item.qualifier,
-                client_context=None, trigger=item.trigger, request_id=item.request_id, attempt=item.attempts + 1,
+                function,
+                item.payload,
+                event=item.event,
+                invocation_type="Event",
+                qualifier=item.qualifier,
+                client_context=None,
+                trigger=item.trigger,
+                request_id=item.request_id,
+                attempt=item.attempts + 1,
             )
         except TooManyRequestsException as exc:
             item.throttles += 1
@@ -264,6 +272,7 @@ class AsyncInvoker:
         item.attempts += 1
         item.last = invocation
         invocation.event_age_s = now - item.received_at
+        account.metrics.observe_age(item.function_name, invocation.start, invocation.event_age_s * 1000)
         if invocation.function_error is None:
             with self._cond:
                 self._land(item).succeeded += 1
@@ -297,7 +306,7 @@ class AsyncInvoker:
     def _drop(self, item: AsyncEvent, reason: str, detail: str = "") -> None:
         with self._cond:
             self._land(item).dropped[reason] += 1
-            self.history.append((self._account.clock.time(), item.function_name, "dropped"))
+        self._account.metrics.count(item.function_name, "AsyncEventsDropped")
 
     def _record(self, item: AsyncEvent, function: Function, condition: str) -> dict:
         """The invocation record Lambda sends to a destination."""
@@ -306,8 +315,10 @@ class AsyncInvoker:
         last = item.last
         record: dict[str, Any] = {
             "version": "1.0",
-            "timestamp": datetime.fromtimestamp(self._account.clock.time(), timezone.utc)
-            .strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "timestamp": datetime.fromtimestamp(self._account.clock.time(), timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%S.%f"
+            )[:-3]
+            + "Z",
             "requestContext": {
                 "requestId": item.request_id,
                 "functionArn": f"{function.arn}:{item.qualifier or (last.version if last else '$LATEST')}",
@@ -335,22 +346,28 @@ class AsyncInvoker:
             if not ok:
                 ledger.destination_delivery_failures += 1
                 self.undeliverable.append((target, record))
-                self.history.append((self._account.clock.time(), item.function_name, "delivery-failure"))
             elif count:
                 self._land(item).to_failure_destination += 1
+        if not ok:
+            self._account.metrics.count(item.function_name, "DestinationDeliveryFailures")
         return ok
 
     def _deliver_dead_letter(self, item: AsyncEvent, target: str, condition: str) -> bool:
         import json
 
-        ok = self._account.deliver_dead_letter(target, json.loads(item.payload), {
-            "RequestID": item.request_id,
-            "ErrorCode": "200" if item.last is not None else "",
-            "ErrorMessage": ((item.last.error_message or "") if item.last is not None else condition)[:1024],
-        })
+        ok = self._account.deliver_dead_letter(
+            target,
+            json.loads(item.payload),
+            {
+                "RequestID": item.request_id,
+                "ErrorCode": "200" if item.last is not None else "",
+                "ErrorMessage": ((item.last.error_message or "") if item.last is not None else condition)[:1024],
+            },
+        )
         if not ok:
             with self._cond:
                 self.ledgers[item.function_name].dead_letter_errors += 1
+            self._account.metrics.count(item.function_name, "DeadLetterErrors")
         return ok
 
     # --- control -------------------------------------------------------------------------------------
@@ -361,8 +378,10 @@ class AsyncInvoker:
 
     def snapshot(self) -> dict[str, AsyncLedger]:
         with self._cond:
-            return {name: AsyncLedger(**{**ledger.__dict__, "dropped": collections.Counter(ledger.dropped)})
-                    for name, ledger in self.ledgers.items()}
+            return {
+                name: AsyncLedger(**{**ledger.__dict__, "dropped": collections.Counter(ledger.dropped)})
+                for name, ledger in self.ledgers.items()
+            }
 
     def discard_all(self) -> int:
         """Forget every queued event (reset); returns how many were still queued."""
@@ -373,7 +392,6 @@ class AsyncInvoker:
             self.ledgers.clear()
             self.configs.clear()
             self.undeliverable.clear()
-            self.history.clear()
         self._account.scheduler.done_activity(count)
         return count
 

@@ -22,7 +22,7 @@ class PriceList:
     region: str
 
     @classmethod
-    def load(cls, path: Path | None = None) -> "PriceList":
+    def load(cls, path: Path | None = None) -> PriceList:
         data = json.loads((path or Path(__file__).with_name("prices.json")).read_text())
         return cls(data["request_usd"], dict(data["gb_second_usd"]), data["region"])
 

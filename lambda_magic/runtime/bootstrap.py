@@ -12,6 +12,11 @@ until the kernel closes the channel.  Frames in and out are defined here:
 Log events are not in the frames: they are appended to the file ``events`` in the
 environment's directory as they happen (see ``wire.encode_event``), and anything
 written to file descriptors 1 and 2 lands in ``output``; the kernel reads both.
+
+Linux-only calls are capabilities (see ``platform``).  Without ``/proc`` memory
+watching (macOS, ``LAMBDA_MAGIC_PORTABLE=1``) the environment watches its own peak
+resident memory (``getrusage``) every 25 ms and, past the function's memory, answers
+``oom`` itself and ends; without ``PR_SET_PDEATHSIG`` it ends when its template does.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ import resource
 import signal
 import socket
 import sys
+import threading
 import time
 from typing import Any
 
-from . import wire
+from . import platform, wire
 from .context import LambdaContext
-from .logformat import PYTHON_LEVELS, LambdaLogHandler, error_log_json, error_log_text
+from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
 from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler
 from .sandbox import libc, mount_private_tmp
 
@@ -40,6 +46,10 @@ _MB = 1024 * 1024
 #: Address space allowed beyond the configured memory: 1,024 thread stacks and mapped
 #: libraries.  Memory itself is enforced on the resident size by the kernel side.
 _ADDRESS_SPACE_SLACK = 1024 * _THREAD_STACK + 512 * _MB
+#: The address space the interpreter itself may map, where /proc cannot say how much it maps now.
+_PORTABLE_VM_ALLOWANCE = 1024 * _MB
+#: How often an environment that watches its own memory looks (as the kernel side does).
+_WATCH_S = 0.025
 
 
 def run(sock: socket.socket) -> int:
@@ -48,18 +58,20 @@ def run(sock: socket.socket) -> int:
     if not message:
         return 0
     spec: dict[str, Any] = message["init"]
-    events_fd, private_tmp = _isolate(spec)
-    env = _Environment(sock, spec, events_fd, private_tmp)
+    capabilities = platform.capabilities()  # before the environment variables become the function's
+    events_fd, private_tmp = _isolate(spec, capabilities)
+    env = _Environment(sock, spec, events_fd, private_tmp, capabilities)
     return env.serve()
 
 
-def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
+def _isolate(spec: dict[str, Any], capabilities: platform.Capabilities) -> tuple[int, bool]:
     """Set the process up as Lambda's sandbox; returns the events file and whether
     ``/tmp`` is private."""
     os.setsid()  # own process group: ending the environment ends what it started
     c = libc()
-    if c is not None:
+    if c is not None and capabilities.parent_death_signal.available:
         c.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if c is not None and capabilities.child_subreaper.available:
         c.prctl(_PR_SET_CHILD_SUBREAPER, 1)  # what the handler starts stays ours (see zygote._reap)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
@@ -77,7 +89,8 @@ def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
     os.close(native)
     events_fd = os.open(os.path.join(env_dir, "events"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     needed = [os.path.realpath(path) for path in (*sys.path, sys.prefix, sys.base_prefix, sys.executable) if path]
-    private_tmp = mount_private_tmp(tmp_dir, needed)  # after this, env_dir's path may be hidden: use the fds
+    # After this, env_dir's path may be hidden: use the fds.
+    private_tmp = capabilities.mount_namespace.available and mount_private_tmp(tmp_dir, needed)
     os.environ.clear()
     os.environ.update(spec["environment"])
     os.environ["TMPDIR"] = "/tmp" if private_tmp else tmp_dir
@@ -89,8 +102,16 @@ def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
 
 
 class _Environment:
-    def __init__(self, sock: socket.socket, spec: dict[str, Any], events_fd: int, private_tmp: bool):
+    def __init__(
+        self,
+        sock: socket.socket,
+        spec: dict[str, Any],
+        events_fd: int,
+        private_tmp: bool,
+        capabilities: platform.Capabilities,
+    ):
         self.sock = sock
+        self.capabilities = capabilities
         self.pid = os.getpid()
         self.private_tmp = private_tmp
         self.spec = spec
@@ -98,42 +119,104 @@ class _Environment:
         self.json_logs: bool = spec["json_logs"]
         self.ensure_ascii: bool = spec["ensure_ascii"]
         self.request_id = ""
-        self.logs = LogBuffer(spec["max_log_bytes"], lambda event: os.write(events_fd, wire.encode_event(event)))
+        self.logs = LogBuffer(lambda event: _write_all(events_fd, wire.encode_event(event)))
         sys.stdout = LogStream(self.logs, 1)
         sys.stderr = LogStream(self.logs, 2)
         root = logging.getLogger()
         for handler in list(root.handlers):
             root.removeHandler(handler)
         root.addHandler(LambdaLogHandler(self.logs.add, lambda: self.request_id, self.json_logs))
-        if spec["log_level"]:
-            root.setLevel(PYTHON_LEVELS[spec["log_level"]])
+        level = application_log_level(self.json_logs, spec["log_level"])
+        if level:
+            root.setLevel(PYTHON_LEVELS[level])
+        #: Frames out go through ``_send`` (the memory watch may answer for the main thread).
+        self._send_lock = threading.Lock()
+        #: ``(phase, started)`` while init or an invocation runs, for the memory watch's answer.
+        self._running: tuple[str, float] | None = None
         self._limit_memory()
+        if not capabilities.proc_memory.available or not capabilities.parent_death_signal.available:
+            threading.Thread(target=self._watch, args=(os.getppid(),), name="lambda-magic-watch", daemon=True).start()
 
     def _limit_memory(self) -> None:
-        import threading
-
+        """Cap the address space so one huge allocation fails at once (MemoryError: out of memory),
+        even inside a C call that holds the GIL.  Sized from /proc where there is one, else with a
+        fixed allowance for the interpreter's own mappings (macOS may not enforce RLIMIT_AS at all)."""
         threading.stack_size(_THREAD_STACK)
-        with open("/proc/self/statm") as statm:
-            vm_bytes = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        if self.capabilities.address_space_limit.available:
+            with open("/proc/self/statm") as statm:
+                vm_bytes = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        else:
+            vm_bytes = _PORTABLE_VM_ALLOWANCE
         limit = vm_bytes + self.memory_mb * _MB + _ADDRESS_SPACE_SLACK
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):  # pragma: no cover - an OS that refuses the limit: the watch remains
+            pass
+
+    def _send(self, frame: tuple) -> bool:
+        """Send a reply unless the memory watch already answered (then this process is ending)."""
+        with self._send_lock:
+            if self._running is None:
+                return False
+            self._running = None
+            wire.send(self.sock, frame)
+            return True
+
+    def _watch(self, template_pid: int) -> None:
+        """Where the OS has no /proc or no parent-death signal: end past the memory, or with the template."""
+        watch_memory = not self.capabilities.proc_memory.available
+        while True:
+            time.sleep(_WATCH_S)
+            if os.getppid() != template_pid:
+                os._exit(1)
+            if not watch_memory:
+                continue
+            used = self._max_memory_mb()
+            if used <= self.memory_mb:
+                continue
+            with self._send_lock:
+                running = self._running
+                if running is None:
+                    continue
+                phase, started = running
+                elapsed = (time.perf_counter() - started) * 1000
+                if phase == "init":
+                    error = {
+                        "errorType": "Runtime.OutOfMemory",
+                        "errorMessage": "Runtime exited with error: signal: killed",
+                    }
+                    frame: tuple = ("init", elapsed, error, 0, used, self.private_tmp)
+                else:
+                    frame = ("oom", None, None, False, 0, elapsed, used)
+                try:
+                    wire.send(self.sock, frame)
+                finally:
+                    os._exit(1)
 
     def serve(self) -> int:
         started = time.perf_counter()
+        self._running = ("init", started)
         try:
             handler = load_handler(self.spec["code"], self.spec["handler"])
             error = None
         except InitError as exc:
             handler, error = None, exc.error
         except MemoryError:
-            handler, error = None, {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: out of memory"}
+            handler, error = (
+                None,
+                {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: out of memory"},
+            )
         except SystemExit as exc:
             handler, error = None, {"errorType": "Runtime.ExitError", "errorMessage": _exit_reason(exc.code)}
         init_ms = (time.perf_counter() - started) * 1000
         if error is not None:
             self._log_error(error)
         _, dropped = self.logs.drain()
-        wire.send(self.sock, ("init", init_ms, error, dropped, self._max_memory_mb(), self.private_tmp))
+        with self._send_lock:
+            if self._running is None:  # the memory watch answered
+                return 1
+            self._running = None
+            wire.send(self.sock, ("init", init_ms, error, dropped, self._max_memory_mb(), self.private_tmp))
         if handler is None:
             return 1
         while True:
@@ -148,6 +231,7 @@ class _Environment:
         request_id, event, deadline_ms, arn, client_context, identity, trace_id = request
         started = time.perf_counter()
         self.request_id = request_id
+        self._running = ("invoke", started)
         os.environ["_X_AMZN_TRACE_ID"] = trace_id
         context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
         status = "success"
@@ -175,7 +259,8 @@ class _Environment:
             if max_memory > self.memory_mb:
                 status = "oom"
         _, dropped = self.logs.drain()
-        wire.send(self.sock, (status, body, error, log_error, dropped, duration_ms, max_memory))
+        if not self._send((status, body, error, log_error, dropped, duration_ms, max_memory)):
+            return "oom"
         return status
 
     def _log_error(self, error: dict[str, Any]) -> None:
@@ -186,8 +271,20 @@ class _Environment:
 
     @staticmethod
     def _max_memory_mb() -> int:
-        return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss + 1023) // 1024
+        """Peak resident memory of this process, MB rounded up (getrusage: works on Linux and macOS)."""
+        return -(-platform.maxrss_bytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) // _MB)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Append ``data`` to the file (``os.write`` may write less than asked for a large event)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _exit_reason(code: object) -> str:
-    return "Runtime exited without providing a reason" if code in (None, 0) else f"Runtime exited with error: exit status {code}"
+    return (
+        "Runtime exited without providing a reason"
+        if code in (None, 0)
+        else f"Runtime exited with error: exit status {code}"
+    )

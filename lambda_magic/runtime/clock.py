@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Callable
 
 from ..common.errors import InvalidParameterValueException
 

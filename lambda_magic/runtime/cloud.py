@@ -17,6 +17,7 @@ endpoint can be configured instead (``cloud_endpoint``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import socket
@@ -24,7 +25,8 @@ import subprocess
 import sys
 import threading
 import time
-from typing import IO, Any, Callable
+from collections.abc import Callable
+from typing import IO, Any
 
 from ..common.errors import LambdaMagicError
 
@@ -33,8 +35,10 @@ _START_TIMEOUT_S = 30.0
 #: After a failed start, connections are refused at once for this long (no respawn storm
 #: while the SDK retries).
 _REFUSE_AFTER_FAILURE_S = 5.0
-_MISSING_MOTO = ("the local cloud needs moto's server, which is not installed: pip install 'moto[server]', "
-                 "or set LambdaMagic.cloud_endpoint to another AWS-compatible endpoint")
+_MISSING_MOTO = (
+    "the local cloud needs moto's server, which is not installed: pip install 'moto[server]', "
+    "or set LambdaMagic.cloud_endpoint to another AWS-compatible endpoint"
+)
 
 
 class LocalCloudError(LambdaMagicError):
@@ -55,8 +59,13 @@ def _moto_missing() -> bool:
 class LocalCloud:
     """The account's AWS endpoint: an embedded moto server, or a configured URL."""
 
-    def __init__(self, region: str, credentials: dict[str, str], endpoint: str | None = None,
-                 on_use: Callable[[str | None], None] | None = None):
+    def __init__(
+        self,
+        region: str,
+        credentials: dict[str, str],
+        endpoint: str | None = None,
+        on_use: Callable[[str | None], None] | None = None,
+    ):
         self.region = region
         #: Told (from any thread) ``None`` when the embedded server has started, and the
         #: service's name when a client is made: the cloud is in use (log delivery listens).
@@ -98,6 +107,16 @@ class LocalCloud:
             assert self._url is not None
             return self._url
 
+    def warm_up(self) -> None:
+        """Start the embedded server now, in the background, as if a client had connected
+        (returns at once).  The default account does this when a first function is
+        registered, so a handler's first AWS call does not wait for moto to start."""
+        if self.configured_endpoint is not None or self.running or _moto_missing():
+            return
+        port = int(self.endpoint().rsplit(":", 1)[1])
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            pass  # the watcher sees a connection waiting and starts the server; the server sees it closed
+
     def environment(self) -> dict[str, str]:
         """Variables that point an execution environment's SDK at this cloud (starts nothing)."""
         return {"AWS_ENDPOINT_URL": self.endpoint()}
@@ -115,8 +134,9 @@ class LocalCloud:
             raise LocalCloudError(f"could not reserve an address on 127.0.0.1 for the local cloud: {exc}") from None
         self._listener, self._wake = listener, wake_w
         self._url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        self._watcher = threading.Thread(target=self._watch, args=(listener, wake_r), daemon=True,
-                                         name=f"lambda_magic local cloud {self._url}")
+        self._watcher = threading.Thread(
+            target=self._watch, args=(listener, wake_r), daemon=True, name=f"lambda_magic local cloud {self._url}"
+        )
         self._watcher.start()
 
     def _watch(self, listener: socket.socket, wake_r: int) -> None:
@@ -156,12 +176,20 @@ class LocalCloud:
             self.failure = _MISSING_MOTO
             return None
         theirs, ours = os.pipe()
-        environment = {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-                       "PYTHONPATH": _PACKAGE_PARENT, "AWS_DEFAULT_REGION": self.region, **self.credentials}
+        environment = {
+            **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+            "PYTHONPATH": _PACKAGE_PARENT,
+            "AWS_DEFAULT_REGION": self.region,
+            **self.credentials,
+        }
         process = subprocess.Popen(
             [sys.executable, "-m", "lambda_magic.runtime.cloud_server", str(theirs), str(listener.fileno())],
-            pass_fds=(theirs, listener.fileno()), env=environment, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+            pass_fds=(theirs, listener.fileno()),
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         os.close(theirs)
         with self._lock:
@@ -187,8 +215,10 @@ class LocalCloud:
         process.wait()
         process.stdout.close()
         if not closing:
-            self.failure = ("the local cloud (moto server) did not start on 127.0.0.1; "
-                            "check that moto[server] is installed, or set LambdaMagic.cloud_endpoint")
+            self.failure = (
+                "the local cloud (moto server) did not start on 127.0.0.1; "
+                "check that moto[server] is installed, or set LambdaMagic.cloud_endpoint"
+            )
         return None
 
     def _notify_use(self, service: str | None) -> None:
@@ -217,9 +247,11 @@ class LocalCloud:
 
         if self._session is None:
             self._session = boto3.session.Session(
-                region_name=self.region, aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
+                region_name=self.region,
+                aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
                 aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
-                aws_session_token=self.credentials["AWS_SESSION_TOKEN"])
+                aws_session_token=self.credentials["AWS_SESSION_TOKEN"],
+            )
         return self._session
 
     def client(self, service: str) -> Any:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import keyword
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from ..common import limits
 from ..common.errors import InvalidParameterValueException
@@ -68,9 +68,7 @@ class FunctionConfig:
 def check_function_name(name: str) -> str:
     """Return ``name`` if Lambda accepts it as a function name, else raise."""
     if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
-        raise InvalidParameterValueException(
-            f"invalid function name {name!r}: use 1-64 letters, digits, '-' or '_'"
-        )
+        raise InvalidParameterValueException(f"invalid function name {name!r}: use 1-64 letters, digits, '-' or '_'")
     return name
 
 

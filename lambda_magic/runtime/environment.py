@@ -23,17 +23,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..common import limits
 from . import wire
 from .context import LambdaContext
 from .function import Function
-from .logformat import PYTHON_LEVELS, LambdaLogHandler, error_log_json, error_log_text
-from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler
-from .sandbox import SHARED_TMP_LIMITATION
+from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
+from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler, split_message
+from .sandbox import shared_tmp_limitation
 from .zygote import Template
 
 Event = tuple  # (epoch_ms, level | None, message)
 
 _WATCH_MS = 25
+#: Bytes of an environment's log files read at once (more than one event can hold).
+_READ_CHUNK = 4 * limits.LOG_EVENT_MAX_BYTES
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _MB = 1024 * 1024
 
@@ -70,8 +73,13 @@ class InvokeResult:
     exit_reason: str = ""
 
 
-def environment_variables(function: Function, log_stream: str, initialization_type: str, credentials: dict[str, str],
-                          endpoints: Mapping[str, str] | None = None) -> dict[str, str]:
+def environment_variables(
+    function: Function,
+    log_stream: str,
+    initialization_type: str,
+    credentials: dict[str, str],
+    endpoints: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The variables Lambda's Python runtime sets, the account's loopback ``endpoints``
     (``ServiceEndpoints.environment()``: the local cloud, X-Ray...), then the function's own."""
     config = function.config
@@ -101,8 +109,8 @@ def environment_variables(function: Function, log_stream: str, initialization_ty
         **credentials,
         **(endpoints or {}),
     }
-    if config.log_level:
-        variables["AWS_LAMBDA_LOG_LEVEL"] = config.log_level
+    if config.log_format == "JSON":  # AWS's default application log level is INFO
+        variables["AWS_LAMBDA_LOG_LEVEL"] = config.log_level or "INFO"
     variables.update(config.env)
     return variables
 
@@ -148,13 +156,21 @@ class Sandbox:
 class ProcessEnvironment(_BaseEnvironment):
     """An OS process serving one invocation at a time; ended at its deadline."""
 
-    def __init__(self, env_id: str, function: Function, template: Template, spec: dict[str, Any],
-                 initialization_type: str, sandbox: Sandbox | None = None):
+    def __init__(
+        self,
+        env_id: str,
+        function: Function,
+        template: Template,
+        spec: dict[str, Any],
+        initialization_type: str,
+        sandbox: Sandbox | None = None,
+    ):
         super().__init__(env_id, function, initialization_type)
         self._template = template
         self._dir = os.path.join(template.root_dir, env_id)
         #: Set when the environment ended by itself (timeout, crash, out of memory, failed init).
         self.crashed = False
+        self._end: tuple[int | None, int | None] | None = None
         if sandbox is not None:
             self._dir, self.log_stream_name = sandbox.env_dir, sandbox.log_stream_name
             for name in ("events", "output"):  # read before the reset; start afresh
@@ -164,10 +180,12 @@ class ProcessEnvironment(_BaseEnvironment):
         spec["env_dir"] = self._dir
         self._files: list[int | None] = [None, None]
         self._offsets = [0, 0]
-        self._max_log_bytes = spec["max_log_bytes"]
         self._memory_mb = function.config.memory_mb
         self.pid, self._sock = template.spawn()
-        self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY)
+        #: How memory is measured: ``proc`` (the kernel watches /proc/<pid>/statm every 25 ms) or
+        #: ``rusage`` (the environment reports its own peak, getrusage, and ends itself past the memory).
+        self.memory_probe = "proc" if template.capabilities.proc_memory.available else "rusage"
+        self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY) if self.memory_probe == "proc" else -1
         self._poller = select.poll()
         self._poller.register(self._sock, select.POLLIN)
         wire.send(self._sock, {"init": spec})
@@ -183,12 +201,18 @@ class ProcessEnvironment(_BaseEnvironment):
             self.kill()
             events, dropped = self.collect_events()
             if waited == "oom":
-                error = {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: signal: killed",
-                         "requestId": "", "stackTrace": []}
-                return InitResult("error", (time.perf_counter() - started) * 1000, error, events, dropped,
-                                  self.max_memory_mb)
-            return InitResult("timeout", (time.perf_counter() - started) * 1000, None, events, dropped,
-                              self.max_memory_mb)
+                error = {
+                    "errorType": "Runtime.OutOfMemory",
+                    "errorMessage": "Runtime exited with error: signal: killed",
+                    "requestId": "",
+                    "stackTrace": [],
+                }
+                return InitResult(
+                    "error", (time.perf_counter() - started) * 1000, error, events, dropped, self.max_memory_mb
+                )
+            return InitResult(
+                "timeout", (time.perf_counter() - started) * 1000, None, events, dropped, self.max_memory_mb
+            )
         reply = wire.recv(self._sock)
         if reply is None:
             reason = self._exit_reason()
@@ -198,7 +222,7 @@ class ProcessEnvironment(_BaseEnvironment):
         _, init_ms, error, dropped, used_mb, private_tmp = reply
         self.note_memory(used_mb)
         if not private_tmp:
-            self.limitations = (SHARED_TMP_LIMITATION,)
+            self.limitations = (shared_tmp_limitation(self._template.capabilities),)
         if error is not None:
             self.kill()
         events, more = self.collect_events()
@@ -223,7 +247,14 @@ class ProcessEnvironment(_BaseEnvironment):
             elapsed = (time.perf_counter() - started) * 1000
             reason = self._exit_reason()
             events, dropped = self.collect_events()
-            return InvokeResult("exit", elapsed, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb, exit_reason=reason)
+            return InvokeResult(
+                "exit",
+                elapsed,
+                events=events,
+                dropped_bytes=dropped,
+                max_memory_mb=self.max_memory_mb,
+                exit_reason=reason,
+            )
         status, body, error, log_error, dropped, duration_ms, used_mb = reply
         self.note_memory(used_mb)
         if status != "success" and status != "error":
@@ -233,17 +264,30 @@ class ProcessEnvironment(_BaseEnvironment):
         if status == "success" or status == "error":
             return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, self.max_memory_mb)
         if status == "oom":
-            return InvokeResult("oom", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
+            return InvokeResult(
+                "oom", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb
+            )
         code = int(status.partition(":")[2])
-        reason = "Runtime exited without providing a reason" if code == 0 else f"Runtime exited with error: exit status {code}"
-        return InvokeResult("exit", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb, exit_reason=reason)
+        reason = (
+            "Runtime exited without providing a reason"
+            if code == 0
+            else f"Runtime exited with error: exit status {code}"
+        )
+        return InvokeResult(
+            "exit",
+            duration_ms,
+            events=events,
+            dropped_bytes=dropped,
+            max_memory_mb=self.max_memory_mb,
+            exit_reason=reason,
+        )
 
     def collect_events(self) -> tuple[list[Event], int]:
         """Read what the environment logged since the last call: its events, then the
-        raw output of file descriptors 1 and 2, within the per-invocation byte cap."""
+        raw output of file descriptors 1 and 2 (one event per line).  Nothing is
+        capped: the files are read a chunk at a time, so reading never holds more
+        than one chunk of raw bytes beside the events themselves."""
         events: list[Event] = []
-        dropped = 0
-        budget = self._max_log_bytes
         for index, name in enumerate(("events", "output")):
             fd = self._files[index]
             if fd is None:
@@ -252,22 +296,44 @@ class ProcessEnvironment(_BaseEnvironment):
                 except FileNotFoundError:
                     continue
             size = os.fstat(fd).st_size
-            offset = self._offsets[index]
-            if size <= offset:
-                continue
             if index == 0:
-                data = os.pread(fd, size - offset, offset)
-                decoded, used = wire.decode_events(data)
-                events.extend(decoded)
-                budget -= sum(len(message.encode(errors="replace")) for _, _, message in decoded)
-                self._offsets[index] = offset + used
+                self._read_events(fd, size, events)
             else:
-                data = os.pread(fd, min(size - offset, max(budget, 0)), offset)
-                now = time.time() * 1000
-                events.extend((now, None, line) for line in data.decode(errors="replace").splitlines())
-                dropped += size - offset - len(data)
-                self._offsets[index] = size
-        return events, dropped
+                self._read_output(fd, size, events)
+        return events, 0
+
+    def _read_events(self, fd: int, size: int, events: list[Event]) -> None:
+        offset = self._offsets[0]
+        while offset < size:
+            data = os.pread(fd, min(size - offset, _READ_CHUNK), offset)
+            decoded, used = wire.decode_events(data)
+            if not used:  # a frame cut short by a killed environment: leave it
+                break
+            events.extend(decoded)
+            offset += used
+        self._offsets[0] = offset
+
+    def _read_output(self, fd: int, size: int, events: list[Event]) -> None:
+        offset = self._offsets[1]
+        limit = limits.LOG_EVENT_MESSAGE_MAX_BYTES
+        carry = b""
+        while offset < size:
+            chunk = os.pread(fd, min(size - offset, _READ_CHUNK), offset)
+            if not chunk:
+                break
+            offset += len(chunk)
+            lines = (carry + chunk).split(b"\n")
+            carry = lines.pop()
+            if len(carry) > limit:  # a long line still being written: what fills whole events is final
+                cut = limit
+                while cut > 0 and (carry[cut] & 0xC0) == 0x80:  # not inside a character
+                    cut -= 1
+                lines.append(carry[:cut])
+                carry = carry[cut:]
+            _add_output_lines(lines, events)
+        if carry:
+            _add_output_lines([carry], events)
+        self._offsets[1] = offset
 
     def _wait(self, timeout_s: float) -> str:
         """Wait for the environment's answer: ``ready``, ``timeout``, or ``oom`` when its
@@ -277,7 +343,9 @@ class ProcessEnvironment(_BaseEnvironment):
         while True:
             remaining_ms = max(int((deadline - time.monotonic()) * 1000) + 1, 0)
             try:
-                if self._poller.poll(remaining_ms if first and remaining_ms < _WATCH_MS else min(remaining_ms, _WATCH_MS)):
+                if self._poller.poll(
+                    remaining_ms if first and remaining_ms < _WATCH_MS else min(remaining_ms, _WATCH_MS)
+                ):
                     return "ready"
             except BaseException:  # KeyboardInterrupt while waiting: nothing may keep running
                 self._peak_mb()
@@ -299,13 +367,21 @@ class ProcessEnvironment(_BaseEnvironment):
         return self.collect_events()
 
     def _resident_mb(self) -> float:
+        if self._statm < 0:  # the environment watches itself (see bootstrap)
+            return 0.0
         try:
             return int(os.pread(self._statm, 64, 0).split()[1]) * _PAGE / _MB
         except (OSError, IndexError, ValueError):
             return 0.0
 
     def _peak_mb(self) -> int | None:
-        """Record the process's peak resident memory (VmHWM) before it is ended."""
+        """Record the process's peak resident memory (VmHWM) before it is ended; without /proc,
+        end it and take the peak the template reaped it with (``wait4``)."""
+        if self.memory_probe != "proc":
+            _, peak = self._ended()
+            if peak is not None:
+                self.note_memory(-(-peak // _MB))
+            return self.max_memory_mb
         try:
             with open(f"/proc/{self.pid}/status", "rb") as status:
                 for line in status:
@@ -320,9 +396,17 @@ class ProcessEnvironment(_BaseEnvironment):
         """Still able to serve: alive, and nothing (an EOF) waiting on its channel."""
         return self.alive and not self._poller.poll(0) and self._template.alive()
 
-    def _exit_reason(self) -> str:
+    def _ended(self) -> tuple[int | None, int | None]:
+        """End the process; its wait status and peak resident bytes (asked of the template once)."""
         self.kill()
-        status = self._template.exit_status(self.pid)
+        if self._end is None:
+            self._end = self._template.ended(self.pid)
+        return self._end
+
+    def _exit_reason(self) -> str:
+        status, peak = self._ended()
+        if peak is not None and self.memory_probe != "proc":
+            self.note_memory(-(-peak // _MB))
         if status is None:
             return "Runtime exited without providing a reason"
         if os.WIFSIGNALED(status):
@@ -330,7 +414,11 @@ class ProcessEnvironment(_BaseEnvironment):
             name = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted"}.get(sig)
             return f"Runtime exited with error: signal: {name or signal.Signals(sig).name}"
         code = os.WEXITSTATUS(status)
-        return "Runtime exited without providing a reason" if code == 0 else f"Runtime exited with error: exit status {code}"
+        return (
+            "Runtime exited without providing a reason"
+            if code == 0
+            else f"Runtime exited with error: exit status {code}"
+        )
 
     def kill(self) -> None:
         """End the environment and everything it started (its process group)."""
@@ -360,23 +448,34 @@ class ProcessEnvironment(_BaseEnvironment):
             shutil.rmtree(self._dir, ignore_errors=True)
 
 
+def _add_output_lines(lines: list[bytes], events: list[Event]) -> None:
+    now = time.time() * 1000
+    for line in lines:
+        events.extend(
+            (now, None, part)
+            for part in split_message(line.decode(errors="replace"), limits.LOG_EVENT_MESSAGE_MAX_BYTES)
+        )
+
+
 class InlineEnvironment(_BaseEnvironment):
     """Runs the handler in the kernel itself: for debugging with breakpoints."""
 
     isolation = "inline"
     limitations = INLINE_LIMITATIONS
 
-    def __init__(self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str,
-                 lock: threading.Lock):
+    def __init__(
+        self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str, lock: threading.Lock
+    ):
         super().__init__(env_id, function, initialization_type)
         self._lock = lock  # stdout, the root logger and os.environ are the kernel's: one phase at a time
         self._spec = spec
         self._environment = dict(spec["environment"], AWS_LAMBDA_LOG_STREAM_NAME=self.log_stream_name)
-        self._logs = LogBuffer(spec["max_log_bytes"])
+        self._logs = LogBuffer()
         self._stream = LogStream(self._logs)
         self._request_id = ""
         self._log_handler = LambdaLogHandler(self._logs.add, lambda: self._request_id, spec["json_logs"])
-        self._level = logging.getLevelName(PYTHON_LEVELS[spec["log_level"]]) if spec["log_level"] else None
+        level = application_log_level(spec["json_logs"], spec["log_level"])
+        self._level = logging.getLevelName(PYTHON_LEVELS[level]) if level else None
         self._handler: Any = None
         self._modules: dict[str, Any] = {}
         self._sdk_session: Any = None  # boto3's default session while this environment runs
@@ -391,7 +490,9 @@ class InlineEnvironment(_BaseEnvironment):
                 error = exc.error
                 self._log_error(error)
         events, dropped = self._logs.drain()
-        return InitResult("error" if error else "success", (time.perf_counter() - started) * 1000, error, events, dropped)
+        return InitResult(
+            "error" if error else "success", (time.perf_counter() - started) * 1000, error, events, dropped
+        )
 
     def invoke(self, request: tuple, timeout_s: float) -> InvokeResult:
         request_id, event, deadline_ms, arn, client_context, identity, trace_id = request
@@ -409,7 +510,11 @@ class InlineEnvironment(_BaseEnvironment):
                 status = "oom"
             except SystemExit as exc:
                 status = "exit"
-                reason = "Runtime exited without providing a reason" if exc.code in (None, 0) else f"Runtime exited with error: exit status {exc.code}"
+                reason = (
+                    "Runtime exited without providing a reason"
+                    if exc.code in (None, 0)
+                    else f"Runtime exited with error: exit status {exc.code}"
+                )
             if error is not None and log_error:
                 self._log_error(error)
         self._request_id = ""
@@ -433,7 +538,7 @@ class InlineEnvironment(_BaseEnvironment):
         else:
             self._logs.add("ERROR", error_log_text(error))
 
-    def _lambda_process(self, trace_id: str | None = None) -> "_InlineScope":
+    def _lambda_process(self, trace_id: str | None = None) -> _InlineScope:
         return _InlineScope(self, trace_id, self._lock)
 
     crashed = False
@@ -459,7 +564,7 @@ class _InlineScope:
     its region and credentials) is the environment's own too.
     """
 
-    __slots__ = ("_env", "_trace_id", "_saved", "_lock", "_session")
+    __slots__ = ("_env", "_lock", "_saved", "_session", "_trace_id")
 
     def __init__(self, env: InlineEnvironment, trace_id: str | None, lock: threading.Lock):
         self._env = env

@@ -11,15 +11,50 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
+
+from ..common import limits
 
 TEXT_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s"
 TEXT_DATEFMT = "%Y-%m-%dT%H:%M:%S"
 NBSP = "\u00a0"
 
 #: ApplicationLogLevel -> the Python logging level the runtime sets on the root logger.
-PYTHON_LEVELS = {"TRACE": "DEBUG", "DEBUG": "DEBUG", "INFO": "INFO", "WARN": "WARNING", "ERROR": "ERROR", "FATAL": "CRITICAL"}
+PYTHON_LEVELS = {
+    "TRACE": "DEBUG",
+    "DEBUG": "DEBUG",
+    "INFO": "INFO",
+    "WARN": "WARNING",
+    "ERROR": "ERROR",
+    "FATAL": "CRITICAL",
+}
+
+#: The SystemLogLevel each platform record is sent at.  AWS documents that at the default INFO
+#: "Lambda automatically sends "start" and "report" log messages" (DG: monitoring-cloudwatchlogs-log-level);
+#: initStart and initReport appear at INFO in real JSON logs too.
+PLATFORM_RECORD_LEVELS = {
+    "platform.initStart": "INFO",
+    "platform.initReport": "INFO",
+    "platform.start": "INFO",
+    "platform.report": "INFO",
+}
+
+
+def application_log_level(json_logs: bool, level: str | None) -> str | None:
+    """The ApplicationLogLevel in force: the configured one, else INFO in JSON format (AWS's default,
+    which GetFunctionConfiguration shows once JSON is chosen), else none (Text: the root stays at WARNING)."""
+    if level:
+        return level
+    return limits.DEFAULT_JSON_LOG_LEVEL if json_logs else None
+
+
+def system_record_kept(kind: str, system_level: str | None = None) -> bool:
+    """Whether a JSON platform record of ``kind`` is sent at ``system_level`` (INFO when unset)."""
+    levels = limits.SYSTEM_LOG_LEVELS
+    wanted = levels.index(system_level or limits.DEFAULT_JSON_LOG_LEVEL)
+    return levels.index(PLATFORM_RECORD_LEVELS.get(kind, "INFO")) >= wanted
 
 
 def runtime_version(runtime: str) -> tuple[str, str]:
@@ -35,6 +70,7 @@ def iso_millis(epoch_s: float) -> str:
 
 
 # --- platform lines, Text format -------------------------------------------------------
+
 
 def init_start_text(runtime: str, region: str) -> str:
     version, digest = runtime_version(runtime)
@@ -84,6 +120,7 @@ def report_text(
 
 # --- platform lines, JSON format (telemetry-style records) ---------------------------
 
+
 def platform_json(kind: str, record: dict[str, Any], epoch_s: float | None = None) -> str:
     return json.dumps({"time": iso_millis(time.time() if epoch_s is None else epoch_s), "type": kind, "record": record})
 
@@ -114,6 +151,7 @@ def report_record(
 
 # --- application logs: the runtime's root handler ----------------------------------
 
+
 class LambdaLogHandler(logging.Handler):
     """The handler the Python runtime puts on the root logger; one record is one event.
 
@@ -121,7 +159,7 @@ class LambdaLogHandler(logging.Handler):
     is a callable so that records logged during init carry an empty request id.
     """
 
-    def __init__(self, emit_event: Callable[[str, str], None], request_id: Callable[[], str], json_format: bool):
+    def __init__(self, emit_event: Callable[[str | None, str], None], request_id: Callable[[], str], json_format: bool):
         super().__init__()
         self._emit_event = emit_event
         self._request_id = request_id
@@ -130,6 +168,10 @@ class LambdaLogHandler(logging.Handler):
             formatter = logging.Formatter(TEXT_FORMAT, TEXT_DATEFMT)
             formatter.converter = time.gmtime
             self.setFormatter(formatter)
+
+    def log_sink(self, message: str) -> None:
+        """One event as it is, with no level (what ``context.log`` writes, one frame per call)."""
+        self._emit_event(None, message)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

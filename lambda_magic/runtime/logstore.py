@@ -1,17 +1,25 @@
-"""CloudWatch Logs, locally: every log event of every function, queryable.
+"""CloudWatch Logs, locally: the log events of every function, queryable.
 
 Log groups outlive their functions, as on AWS (deleting a function keeps its
-logs); ``reset`` forgets them.
+logs); ``reset`` forgets them.  Like a log group's retention, only the most recent
+events are kept (``AccountSettings.retained_log_events``); older ones are dropped
+and counted per function.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 import shlex
 import threading
-from typing import Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from ..common.errors import InvalidParameterValueException
+from .retention import BoundedRows, Retained
+
+#: The setting that changes the log retention (named in frames that dropped rows).
+RETENTION_SETTING = "retained_log_events"
 
 
 class LogEvent(NamedTuple):
@@ -27,12 +35,22 @@ class LogEvent(NamedTuple):
 
 
 class LogStore:
-    """Thread-safe append-only store of log events."""
+    """Thread-safe store of the most recent ``retention`` log events (``None``: all)."""
 
-    def __init__(self) -> None:
-        self._events: list[tuple] = []
+    def __init__(self, retention: int | None = None) -> None:
+        self._events: BoundedRows[tuple] = BoundedRows(retention, key=operator.itemgetter(1))  # the function
         self._lock = threading.Lock()
         self._listeners: list[Callable[[list[tuple]], None]] = []
+
+    @property
+    def retention(self) -> int | None:
+        return self._events.limit
+
+    @retention.setter
+    def retention(self, value: int | None) -> None:
+        """Change how many events are kept (dropping the oldest at once if fewer)."""
+        with self._lock:
+            self._events.limit = value
 
     def extend(self, events: Iterable[tuple]) -> None:
         """Append events: ``LogEvent``s or plain tuples in ``LogEvent``'s field order."""
@@ -48,7 +66,7 @@ class LogStore:
         appended, in order.  It is called under the store's lock on the invoke path: it
         must only queue the events (no I/O)."""
         with self._lock:
-            listener(list(self._events))
+            listener(self._events.rows())
             self._listeners.append(listener)
 
     def unsubscribe(self, listener: Callable[[list[tuple]], None]) -> None:
@@ -57,6 +75,11 @@ class LogStore:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
+    def dropped(self, function: str | None = None) -> int:
+        """Events dropped by retention so far (of ``function``, or of all)."""
+        with self._lock:
+            return self._events.dropped_of(function)
+
     def query(
         self,
         function: str | None = None,
@@ -64,11 +87,17 @@ class LogStore:
         request_id: str | None = None,
         filter_pattern: str | None = None,
         tail: int | None = None,
-    ) -> list[LogEvent]:
-        """Events in the order they were written, filtered like ``FilterLogEvents``."""
+    ) -> Retained:
+        """Events in the order they were written, filtered like ``FilterLogEvents``.
+
+        The result's ``dropped`` counts the older events of ``function`` (or of all
+        functions) that retention dropped: filters ran over the kept ones only.
+        """
         matches = compile_filter_pattern(filter_pattern) if filter_pattern else None
         with self._lock:
-            events = list(self._events)
+            events = self._events.rows()
+            dropped = self._events.dropped_of(function)
+            retention = self._events.limit
         selected = [
             LogEvent._make(event)
             for event in events
@@ -78,7 +107,7 @@ class LogStore:
         ]
         if tail is not None:
             selected = selected[-tail:] if tail > 0 else []
-        return selected
+        return Retained(selected, dropped=dropped, retention=retention, setting=RETENTION_SETTING)
 
     def clear(self) -> None:
         with self._lock:
@@ -100,7 +129,7 @@ def compile_filter_pattern(pattern: str) -> Callable[[str], bool]:
         return lambda message: True
     if stripped.startswith(("{", "[")) or re.search(r"%.*%", stripped):
         raise InvalidParameterValueException(
-            "only term filter patterns are supported here (ERROR, \"two words\", ?ANY, -NOT); "
+            'only term filter patterns are supported here (ERROR, "two words", ?ANY, -NOT); '
             "JSON, space-delimited and regex patterns are not"
         )
     try:

@@ -96,11 +96,8 @@ def _module_bindings(tree: ast.Module) -> set[str] | None:
             names.add(node.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update(alias.asname or alias.name.partition(".")[0] for alias in node.names)
-        elif (
-            isinstance(node, ast.ExceptHandler)
-            and node.name
-            or isinstance(node, (ast.MatchAs, ast.MatchStar))
-            and node.name
+        elif (isinstance(node, ast.ExceptHandler) and node.name) or (
+            isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name
         ):
             names.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:

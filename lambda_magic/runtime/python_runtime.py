@@ -15,9 +15,10 @@ import sys
 import time
 import traceback
 import types
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from ..common import limits
 from .function import CODE_FILENAME, MODULE_NAME
@@ -45,64 +46,113 @@ class Outcome:
 
 # --- log capture -------------------------------------------------------------------------
 
+
 class LogBuffer:
-    """Collects the log events of one phase: ``(epoch_ms, level, message)``, capped in bytes.
+    """Collects the log events of one phase: ``(epoch_ms, level, message)``.
 
     ``print`` output becomes one event per line (a ``\\r`` keeps lines together,
-    as on Lambda); a logging record is one event even when it spans lines.  Each
+    as on Lambda); a logging record is one event even when it spans lines.  Nothing
+    is capped per invocation, as on Lambda: only CloudWatch Logs' event size
+    applies, and a longer message is split into consecutive events of at most
+    ``max_event_bytes`` UTF-8 bytes (Lambda does the same with a long line).  Each
     event goes to ``emit`` at once (so nothing is lost if the environment is ended
-    mid-invocation), or to ``events`` when no ``emit`` is given.
+    mid-invocation, and the buffer holds at most one unfinished line), or to
+    ``events`` when no ``emit`` is given.
     """
 
-    def __init__(self, max_bytes: int, emit: Callable[[tuple[float, str | None, str]], None] | None = None):
-        self.max_bytes = max_bytes
+    def __init__(
+        self,
+        emit: Callable[[tuple[float, str | None, str]], None] | None = None,
+        max_event_bytes: int = limits.LOG_EVENT_MESSAGE_MAX_BYTES,
+    ):
+        self.max_event_bytes = max_event_bytes
         self.events: list[tuple[float, str | None, str]] = []
+        #: Kept for the frames' shape: nothing is dropped any more.
         self.dropped_bytes = 0
         self._emit = emit or self.events.append
-        self._size = 0
-        self._partial = ""
+        self._partial: list[str] = []
+        self._partial_len = 0
 
     def add(self, level: str | None, message: str) -> None:
-        size = len(message) if message.isascii() else len(message.encode(errors="replace"))
-        if self._size + size > self.max_bytes:
-            keep = max(self.max_bytes - self._size, 0)
-            self.dropped_bytes += size - keep
-            if not keep:
-                return
-            message = message.encode(errors="replace")[:keep].decode(errors="ignore")
-            size = keep
-        self._size += size
-        self._emit((time.time() * 1000, level, message))
-
-    @property
-    def used_bytes(self) -> int:
-        """Bytes kept so far in this phase."""
-        return self._size
+        """One event (split into several when longer than an event may be)."""
+        if len(message) <= self.max_event_bytes >> 2 or (message.isascii() and len(message) <= self.max_event_bytes):
+            self._emit((time.time() * 1000, level, message))  # the common case: one event
+            return
+        now = time.time() * 1000
+        for part in split_message(message, self.max_event_bytes):
+            self._emit((now, level, part))
 
     def write(self, text: str) -> None:
-        room = self.max_bytes - self._size - len(self._partial)
-        if len(text) > room:  # past the cap: count, never copy what is not kept
-            self.dropped_bytes += len(text) - max(room, 0)
-            if room <= 0:
-                return
-            text = text[:room]
-        if "\n" not in text:
-            self._partial += text
+        """Output as written by ``print``: one event per line, the last one possibly unfinished.
+
+        Lines are scanned in place (no copy of a long ``text`` beyond one event's worth at a time)."""
+        if "\n" not in text and self._partial_len + len(text) <= self.max_event_bytes:
+            self._partial.append(text)  # the common case: part of a line (print writes args, then "\n")
+            self._partial_len += len(text)
             return
-        lines = (self._partial + text).split("\n")
-        self._partial = lines.pop()
-        for line in lines:
-            self.add(None, line.replace("\r", "\n"))
+        position, size = 0, len(text)
+        while position < size:
+            newline = text.find("\n", position)
+            end = size if newline < 0 else newline
+            self._append(text, position, end)
+            if newline < 0:
+                return
+            self._end_line()
+            position = newline + 1
+
+    def _append(self, text: str, start: int, end: int) -> None:
+        while end - start > self.max_event_bytes - self._partial_len:  # a whole event's worth: send it
+            cut = start + self.max_event_bytes - self._partial_len
+            self._partial.append(text[start:cut])
+            self._end_line()
+            start = cut
+        if end > start:
+            self._partial.append(text[start:end])
+            self._partial_len += end - start
+
+    def _end_line(self) -> None:
+        line = "".join(self._partial) if len(self._partial) != 1 else self._partial[0]
+        self._partial.clear()
+        self._partial_len = 0
+        self.add(None, line.replace("\r", "\n"))
 
     def drain(self) -> tuple[list[tuple[float, str | None, str]], int]:
-        """End the phase: return the collected events and the bytes not kept."""
+        """End the phase: return the collected events (and 0, the bytes not kept)."""
         if self._partial:
-            self.add(None, self._partial.replace("\r", "\n"))
-            self._partial = ""
-        events, dropped = list(self.events), self.dropped_bytes
+            self._end_line()
+        events = list(self.events)
         self.events.clear()
-        self.dropped_bytes = self._size = 0
-        return events, dropped
+        return events, 0
+
+
+def split_message(message: str, max_bytes: int) -> Iterator[str]:
+    """``message`` as consecutive pieces of at most ``max_bytes`` UTF-8 bytes, cut between characters.
+
+    A generator, so a long message costs one piece of memory at a time."""
+    if message.isascii():
+        if len(message) <= max_bytes:
+            yield message
+            return
+        for start in range(0, len(message), max_bytes):
+            yield message[start : start + max_bytes]
+        return
+    position = 0
+    while True:
+        window = message[position : position + max_bytes]
+        data = window.encode(errors="surrogateescape")
+        if len(data) <= max_bytes:
+            if window or not position:
+                yield window
+            if position + len(window) >= len(message):
+                return
+            position += len(window)
+            continue
+        end = max_bytes
+        while end > 0 and (data[end] & 0xC0) == 0x80:  # not inside a character
+            end -= 1
+        piece = data[:end].decode(errors="surrogateescape")
+        yield piece
+        position += len(piece)
 
 
 class LogStream(io.TextIOBase):
@@ -133,6 +183,7 @@ class LogStream(io.TextIOBase):
 
 
 # --- init ------------------------------------------------------------------------------------
+
 
 def load_handler(code: str, handler_name: str, modules: dict[str, Any] | None = None) -> Callable[[Any, Any], Any]:
     """Import the code as ``lambda_function`` and return its handler, or raise InitError.
@@ -193,6 +244,7 @@ def make_error(exc: BaseException, request_id: str) -> dict[str, Any]:
 
 
 # --- invoke ----------------------------------------------------------------------------------
+
 
 def call_handler(handler: Callable[[Any, Any], Any], event_bytes: bytes, context: Any, ensure_ascii: bool) -> Outcome:
     """Decode the event, call the handler, marshal the result.  MemoryError and

@@ -6,14 +6,16 @@ Inside a new mount namespace the environment's directory is bind-mounted on
 environment.  Root gets a mount namespace directly; other users through a user
 namespace where the OS allows one.  Where neither is allowed, ``/tmp`` stays the
 machine's, ``TMPDIR`` (``tempfile.gettempdir()``) is still private, and the
-invocation says so.
+invocation says so.  Mount namespaces are a capability (``platform``): off on
+macOS and under ``LAMBDA_MAGIC_PORTABLE=1``.
 """
 
 from __future__ import annotations
 
 import ctypes
-import functools
 import os
+
+from . import platform
 
 _CLONE_NEWNS = 0x00020000
 _CLONE_NEWUSER = 0x10000000
@@ -27,13 +29,20 @@ SHARED_TMP_LIMITATION = (
 )
 
 
-@functools.cache
+def shared_tmp_limitation(capabilities: platform.Capabilities | None = None) -> str:
+    """What an invocation says when its environment has no private ``/tmp``, with the reason."""
+    capability = (capabilities or platform.capabilities()).mount_namespace
+    if capability.available:  # allowed in principle, refused when tried (no user namespaces, say)
+        return SHARED_TMP_LIMITATION
+    return (
+        f"no mount namespace here ({capability.reason}), so /tmp is the machine's /tmp, shared by every "
+        "environment; tempfile.gettempdir() (TMPDIR) is still the environment's own"
+    )
+
+
 def libc() -> ctypes.CDLL | None:
     """The C library, loaded once per process (the template loads it before forking)."""
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:  # pragma: no cover - not Linux
-        return None
+    return platform.libc()
 
 
 def mount_private_tmp(tmp_dir: str, keep: list[str] | tuple[str, ...] = ()) -> bool:
@@ -45,7 +54,7 @@ def mount_private_tmp(tmp_dir: str, keep: list[str] | tuple[str, ...] = ()) -> b
     back into the private ``/tmp``.
     """
     c = libc()
-    if c is None:  # pragma: no cover - not Linux
+    if c is None or not platform.capabilities().mount_namespace.available:
         return False
     tops = sorted({path.split("/")[2] for path in keep if path.startswith("/tmp/") and len(path.split("/")) > 2})
     uid, gid = os.getuid(), os.getgid()

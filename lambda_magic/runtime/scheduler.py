@@ -11,8 +11,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from .clock import AccountClock
 

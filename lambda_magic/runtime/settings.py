@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..common import limits
 from ..common.errors import InvalidParameterValueException
+from .retention import check_retention
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
@@ -33,6 +34,13 @@ class AccountSettings:
     clock_scale: float = 60.0
     #: Another AWS-compatible endpoint to use instead of the embedded moto server.
     cloud_endpoint: str | None = None
+    #: Invocation records kept in full detail (``lm.invocations()``): the most recent ones;
+    #: older ones are dropped and counted (memory is freed in batches, so up to a sixteenth
+    #: more may be held a while).  ``None`` keeps every one, and memory grows (~2 KB each).
+    #: Metrics and the async books stay exact whatever this is.
+    retained_invocations: int | None = 10_000
+    #: Log events kept (``lm.logs()``), like a CloudWatch log group's retention, by count.
+    retained_log_events: int | None = 100_000
 
     def validate(self) -> None:
         if not _REGION.match(self.region):
@@ -50,13 +58,17 @@ class AccountSettings:
         if self.idle_timeout_s <= 0:
             raise InvalidParameterValueException("idle timeout must be a positive number of seconds")
         if self.account_concurrency < 100:
-            raise InvalidParameterValueException("account concurrency must be at least 100 (100 always stay unreserved)")
+            raise InvalidParameterValueException(
+                "account concurrency must be at least 100 (100 always stay unreserved)"
+            )
         if self.async_workers < 1:
             raise InvalidParameterValueException("async_workers must be at least 1")
         if self.clock_mode not in ("auto", "real", "scaled", "manual"):
             raise InvalidParameterValueException(f"clock mode {self.clock_mode!r}: choose auto, real, scaled or manual")
         if not self.clock_scale > 0:
             raise InvalidParameterValueException("the clock scale must be a positive factor, e.g. 60")
+        check_retention("retained_invocations", self.retained_invocations)
+        check_retention("retained_log_events", self.retained_log_events)
         if self.isolation not in ("process", "inline"):
             raise InvalidParameterValueException(f"isolation {self.isolation!r}: choose process or inline")
 

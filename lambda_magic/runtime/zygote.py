@@ -9,7 +9,10 @@ and goes back to waiting.  The kernel then talks to the environment directly.
 Nothing outlives the kernel: the template ends when the control channel reaches
 EOF or its parent changes, killing every environment's process group and any
 orphan they left (it is their child subreaper); environments die with the
-template (PR_SET_PDEATHSIG).
+template (PR_SET_PDEATHSIG).  Where those Linux calls are missing (macOS, or
+``LAMBDA_MAGIC_PORTABLE=1``; see ``platform``) the control channel is a datagram
+socket pair ended by an explicit message, and what a handler started outside its
+environment's process group is not tracked.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import threading
 import time
 
 from ..common.errors import EnvironmentStartError
+from . import platform
 
 _PR_SET_CHILD_SUBREAPER = 36
 _CONTROL_BUFFER = 1 << 16
@@ -39,13 +43,20 @@ class Template:
         self.root_dir = root_dir
         self._lock = threading.Lock()
         self._start_timeout_s = start_timeout_s
-        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        #: What this OS allows, probed once for the template and its environments.
+        self.capabilities = platform.capabilities()
+        kind = socket.SOCK_SEQPACKET if self.capabilities.seqpacket.available else socket.SOCK_DGRAM
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, kind)
+        if kind == socket.SOCK_DGRAM:  # no end-of-file on a datagram pair: a gone template must not hang us
+            self._control.settimeout(start_timeout_s)
         environment = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "PYTHONPATH": _PACKAGE_PARENT,
             "MALLOC_ARENA_MAX": "2",
             "LANG": "C.UTF-8",
         }
+        if self.capabilities.portable:  # the template and its environments take the same paths
+            environment[platform.PORTABLE_VARIABLE] = "1"
         log_path = os.path.join(root_dir, "template.log")
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
@@ -93,13 +104,21 @@ class Template:
 
     def exit_status(self, pid: int) -> int | None:
         """The wait status of an environment that has ended (reaped by the template)."""
+        return self.ended(pid)[0]
+
+    def ended(self, pid: int) -> tuple[int | None, int | None]:
+        """End an environment if it still runs; its wait status and peak resident bytes (``wait4``'s
+        ``ru_maxrss``, portable where /proc is not), or ``None`` for what is no longer known."""
         with self._lock:
             try:
                 self._control.send(pickle.dumps(("wait", pid)))
                 data = self._control.recv(_CONTROL_BUFFER)
             except OSError:
-                return None
-            return pickle.loads(data)[1] if data else None
+                return None, None
+            if not data:
+                return None, None
+            reply = pickle.loads(data)
+            return reply[1], reply[2]
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -107,6 +126,10 @@ class Template:
     def close(self) -> None:
         """End the template and, with it, every environment."""
         try:
+            try:  # a datagram channel has no end-of-file: say so (harmless on a stream)
+                self._control.send(pickle.dumps(("exit",)))
+            except OSError:
+                pass
             self._control.close()
         finally:
             try:
@@ -118,6 +141,7 @@ class Template:
 
 # --- the template process itself -------------------------------------------------------------
 
+
 def _main(control_fd: int, root_dir: str) -> None:
     import importlib
 
@@ -126,34 +150,37 @@ def _main(control_fd: int, root_dir: str) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     c = libc()  # loaded here, before any fork
-    if c is not None:
+    subreaper = platform.capabilities().child_subreaper.available
+    if c is not None and subreaper:
         c.prctl(_PR_SET_CHILD_SUBREAPER, 1)
     control = socket.socket(fileno=control_fd)
     parent = os.getppid()
     children: set[int] = set()
-    exited: dict[int, int] = {}
+    exited: dict[int, tuple[int, int]] = {}  # pid -> (wait status, peak resident bytes)
     control.send(pickle.dumps(("ready", os.getpid())))
     poller = select.poll()
     poller.register(control, select.POLLIN)
     try:
         while os.getppid() == parent:
-            _reap(children, exited)
+            _reap(children, exited, subreaper)
             if not poller.poll(100):
                 continue
             data = control.recv(_CONTROL_BUFFER)
             if not data:
                 break
             request = pickle.loads(data)
+            if request[0] == "exit":
+                break
             if request[0] == "spawn":
                 pid, channel = _fork_environment(control)
                 children.add(pid)
                 socket.send_fds(control, [pickle.dumps(("spawned", pid))], [channel.fileno()])
                 channel.close()
             elif request[0] == "wait":
-                control.send(pickle.dumps(("status", _wait(request[1], children, exited))))
-                _reap(children, exited)
+                control.send(pickle.dumps(("status", *_wait(request[1], children, exited))))
+                _reap(children, exited, subreaper)
     finally:
-        _end_everything(children)
+        _end_everything(children, subreaper)
         shutil.rmtree(root_dir, ignore_errors=True)
 
 
@@ -174,17 +201,18 @@ def _fork_environment(control: socket.socket) -> tuple[int, socket.socket]:
     return pid, ours
 
 
-def _reap(children: set[int], exited: dict[int, int]) -> None:
+def _reap(children: set[int], exited: dict[int, tuple[int, int]], subreaper: bool = True) -> None:
     """Reap ended children; when an environment has ended, end the orphans it left.
 
     Environments are child subreapers, so what their handlers started stays their
     descendant while they live and is reparented to us when they end: any child of
-    ours that is not a live environment is such an orphan.
+    ours that is not a live environment is such an orphan.  Without the subreaper
+    capability orphans go to init, and only the environment's process group is ended.
     """
     ended = False
     while True:
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             break
         if pid == 0:
@@ -192,10 +220,10 @@ def _reap(children: set[int], exited: dict[int, int]) -> None:
         if pid in children:
             ended = True
             children.discard(pid)
-            exited[pid] = status
+            exited[pid] = (status, platform.maxrss_bytes(usage.ru_maxrss))
             if len(exited) > 10_000:
                 exited.pop(next(iter(exited)))
-    if ended:
+    if ended and subreaper:
         for pid in _children_of(os.getpid()):
             if pid not in children:
                 try:
@@ -204,30 +232,37 @@ def _reap(children: set[int], exited: dict[int, int]) -> None:
                     pass
 
 
-def _wait(pid: int, children: set[int], exited: dict[int, int]) -> int | None:
+def _wait(pid: int, children: set[int], exited: dict[int, tuple[int, int]]) -> tuple[int | None, int | None]:
     if pid in exited:
         return exited.pop(pid)
     if pid not in children:
-        return None
+        return None, None
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
         pass
     try:
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
     except ChildProcessError:
-        return None
+        return None, None
     children.discard(pid)
-    return status
+    return status, platform.maxrss_bytes(usage.ru_maxrss)
 
 
-def _end_everything(children: set[int]) -> None:
+def _end_everything(children: set[int], subreaper: bool = True) -> None:
     for pid in list(children):
         for kill in (os.killpg, os.kill):
             try:
                 kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+    if not subreaper:
+        for pid in list(children):
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        return
     # Orphans of environments are reparented to us (child subreaper): end them too,
     # until none is left (an orphan's own children become ours when it dies).
     for _ in range(250):

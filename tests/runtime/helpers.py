@@ -6,7 +6,7 @@ import os
 import re
 import textwrap
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import psutil
 

@@ -1,35 +1,48 @@
-"""Handlers that misbehave: the account survives, output is capped, nothing they start outlives them."""
+"""Handlers that misbehave: the account survives, output is kept whole, nothing they start outlives them."""
 
 from __future__ import annotations
 
 import os
-import re
 import signal
 import threading
 import time
 
 import pytest
 
-from .helpers import OK, all_gone, code, is_gone, proc, survivors, wait_until
+from lambda_magic.common import limits
+from lambda_magic.runtime import platform
 
-DROPPED = re.compile(r"^\[lambda_magic\] (\d+) bytes of log output were not kept \(limit (\d+) bytes per invocation\)$")
+from .helpers import OK, all_gone, code, is_gone, proc, survivors, wait_until
 
 ABUSE = {
     "busy-loop": ("def lambda_handler(e, c):\n    while True:\n        pass\n", "Sandbox.Timedout"),
     "os._exit": ("import os\ndef lambda_handler(e, c):\n    os._exit(3)\n", "Runtime.ExitError"),
-    "memory-bomb": ("def lambda_handler(e, c):\n    b = bytearray(10 ** 10)\n    return len(b)\n", "Runtime.OutOfMemory"),
+    "memory-bomb": (
+        "def lambda_handler(e, c):\n    b = bytearray(10 ** 10)\n    return len(b)\n",
+        "Runtime.OutOfMemory",
+    ),
     "memory-growth": (
         "def lambda_handler(e, c):\n    keep = []\n    while True:\n        keep.append(bytearray(1 << 20))\n",
         "Runtime.OutOfMemory",
     ),
-    "deep-recursion": ("def f(n):\n    return f(n + 1)\ndef lambda_handler(e, c):\n    return f(0)\n", "RecursionError"),
+    "deep-recursion": (
+        "def f(n):\n    return f(n + 1)\ndef lambda_handler(e, c):\n    return f(0)\n",
+        "RecursionError",
+    ),
     "huge-print": ("def lambda_handler(e, c):\n    print('x' * 50_000_000)\n    return 'printed'\n", None),
-    "many-prints": ("def lambda_handler(e, c):\n    for i in range(200_000):\n        print('line', i)\n    return 'printed'\n",
-                    None),
-    "kill-own-group": ("import os, signal\ndef lambda_handler(e, c):\n    os.killpg(0, signal.SIGKILL)\n",
-                       "Runtime.ExitError"),
-    "close-stdout": ("import os, sys\ndef lambda_handler(e, c):\n    os.closerange(0, 3)\n    sys.stdout.flush()\n"
-                     "    print('still logged')\n    return 'closed'\n", None),
+    "many-prints": (
+        "def lambda_handler(e, c):\n    for i in range(200_000):\n        print('line', i)\n    return 'printed'\n",
+        None,
+    ),
+    "kill-own-group": (
+        "import os, signal\ndef lambda_handler(e, c):\n    os.killpg(0, signal.SIGKILL)\n",
+        "Runtime.ExitError",
+    ),
+    "close-stdout": (
+        "import os, sys\ndef lambda_handler(e, c):\n    os.closerange(0, 3)\n    sys.stdout.flush()\n"
+        "    print('still logged')\n    return 'closed'\n",
+        None,
+    ),
     "keyboard-interrupt": ("def lambda_handler(e, c):\n    raise KeyboardInterrupt\n", "Runtime.ExitError"),
 }
 
@@ -38,7 +51,8 @@ ABUSE = {
 def test_after_abuse_a_normal_function_still_works(account, source, error_type):
     account.register("ok", OK)
     assert account.invoke("ok").status == "success"  # a warm environment of another function
-    account.register("bad", source, timeout_s=1)
+    # (Output is kept whole, as on Lambda, so the cases meant to succeed get time to write it.)
+    account.register("bad", source, timeout_s=1 if error_type else 30)
     bad = account.invoke("bad")
     assert bad.error_type == error_type, bad.payload
     assert bad.status_code == 200
@@ -51,67 +65,28 @@ def test_after_abuse_a_normal_function_still_works(account, source, error_type):
     assert again.error_type == error_type
 
 
-def test_huge_print_is_capped_with_a_visible_note(account):
+def test_huge_print_is_kept_whole_in_event_sized_pieces(account):
     account.register("fn", "def lambda_handler(e, c):\n    print('x' * 50_000_000)\n    return 'printed'\n")
     invocation = account.invoke("fn")
     # Capturing the output must not cost the function memory: 50 MB of text fits in 128 MB.
     assert invocation.status == "success" and invocation.payload == "printed"
     assert invocation.max_memory_used_mb < 128
-    notes = [line for line in invocation.log_lines if DROPPED.match(line)]
-    assert len(notes) == 1
-    dropped, limit = map(int, DROPPED.match(notes[0]).groups())
-    assert limit == account.settings.max_log_bytes
-    kept = sum(len(line) for line in invocation.log_lines if set(line) == {"x"})
-    assert kept <= limit
-    assert dropped >= 50_000_000 - limit
+    pieces = [line for line in invocation.log_lines if set(line) == {"x"}]
+    assert sum(map(len, pieces)) == 50_000_000  # every byte kept, as on Lambda
+    assert max(map(len, pieces)) == limits.LOG_EVENT_MESSAGE_MAX_BYTES
+    assert not any("not kept" in line for line in invocation.log_lines)
     assert invocation.log_lines[-2:] == [f"END RequestId: {invocation.request_id}", invocation.report]
-    assert any(DROPPED.match(e.message) for e in account.log_events("fn"))
 
 
-def test_many_prints_are_capped_and_the_first_lines_kept(account):
-    account.register("fn", "def lambda_handler(e, c):\n    for i in range(200_000):\n        print('line', i)\n"
-                           "    return 'printed'\n")
+def test_many_prints_are_all_kept_in_order(account):
+    account.register(
+        "fn",
+        "def lambda_handler(e, c):\n    for i in range(200_000):\n        print('line', i)\n    return 'printed'\n",
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "success"
     lines = [line for line in invocation.log_lines if line.startswith("line ")]
-    assert 1000 < len(lines) < 200_000
-    assert lines[:3] == ["line 0", "line 1", "line 2"]
-    full = lines[:-1]  # the last kept line may be cut at the cap
-    assert full == [f"line {i}" for i in range(len(full))]
-    notes = [line for line in invocation.log_lines if DROPPED.match(line)]
-    assert len(notes) == 1
-    assert sum(len(line) for line in lines) <= account.settings.max_log_bytes
-
-
-def test_log_cap_accounts_for_every_byte(account):
-    account.configure(max_log_bytes=1000)
-    account.register("fn", "def lambda_handler(e, c):\n    for i in range(500):\n        print(f'line {i:04d}')\n")
-    invocation = account.invoke("fn")
-    kept = [line for line in invocation.log_lines if line.startswith("line")]
-    [note] = [line for line in invocation.log_lines if DROPPED.match(line)]
-    dropped, limit = map(int, DROPPED.match(note).groups())
-    assert limit == 1000
-    kept_bytes = sum(len(line) for line in kept)
-    assert kept_bytes <= 1000
-    text_bytes = 500 * len("line 0000")
-    assert text_bytes <= kept_bytes + dropped <= text_bytes + 500  # newlines past the cap may be counted too
-    assert kept[0] == "line 0000"
-
-
-def test_the_cap_is_per_invocation(account):
-    account.configure(max_log_bytes=1000)
-    account.register("fn", code(
-        """
-        def lambda_handler(event, context):
-            for i in range(event["n"]):
-                print(f"line {i:04d}")
-        """))
-    capped = account.invoke("fn", {"n": 500})
-    assert any(DROPPED.match(line) for line in capped.log_lines)
-    small = account.invoke("fn", {"n": 3})
-    assert small.cold_start is False
-    assert not any(DROPPED.match(line) for line in small.log_lines)
-    assert [line for line in small.log_lines if line.startswith("line")] == ["line 0000", "line 0001", "line 0002"]
+    assert lines == [f"line {i}" for i in range(200_000)]
 
 
 SPAWNS = code(
@@ -160,6 +135,14 @@ def test_child_process_keeps_running_while_the_environment_is_warm(account):
     assert not is_gone(child)
 
 
+#: A child in a session of its own is found again only through PR_SET_CHILD_SUBREAPER (Linux); elsewhere
+#: it outlives its environment (README, Platforms).
+needs_subreaper = pytest.mark.skipif(
+    not platform.capabilities().child_subreaper.available, reason=platform.capabilities().child_subreaper.reason
+)
+
+
+@needs_subreaper
 def test_detached_child_is_gone_after_shutdown(account):
     account.register("fn", SPAWNS)
     child = proc(account.invoke("fn", {"new_session": True}).payload)
@@ -168,6 +151,7 @@ def test_detached_child_is_gone_after_shutdown(account):
     assert all_gone([child]), survivors([child])
 
 
+@needs_subreaper
 def test_detached_child_is_gone_after_a_timeout(account):
     account.register("fn", SPAWNS, timeout_s=1)
     invocation = account.invoke("fn", {"hang": True, "new_session": True})
@@ -211,8 +195,11 @@ def test_a_dead_idle_environment_is_not_reused(account):
 def test_handler_killing_the_template_does_not_break_other_functions(account):
     account.register("ok", OK)
     account.invoke("ok")
-    account.register("bad", "import os, signal, time\ndef lambda_handler(e, c):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
-                            "    time.sleep(5)\n")
+    account.register(
+        "bad",
+        "import os, signal, time\ndef lambda_handler(e, c):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+        "    time.sleep(5)\n",
+    )
     template = proc(account.template().pid)
     account.invoke("bad")
     assert all_gone([template])
@@ -220,8 +207,11 @@ def test_handler_killing_the_template_does_not_break_other_functions(account):
 
 
 def test_handler_killing_the_template_gets_a_new_template(account):
-    account.register("bad", "import os, signal, time\ndef lambda_handler(e, c):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
-                            "    time.sleep(5)\n")
+    account.register(
+        "bad",
+        "import os, signal, time\ndef lambda_handler(e, c):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+        "    time.sleep(5)\n",
+    )
     old = proc(account.template().pid)
     bad = account.invoke("bad")
     assert bad.error_type == "Runtime.ExitError"
@@ -232,8 +222,10 @@ def test_handler_killing_the_template_gets_a_new_template(account):
 
 
 def test_keyboard_interrupt_while_waiting_ends_the_environment(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import subprocess, time
         def lambda_handler(event, context):
             if event.get("quick"):
@@ -241,7 +233,10 @@ def test_keyboard_interrupt_while_waiting_ends_the_environment(account):
             child = subprocess.Popen(["sleep", "300"])
             print("CHILD", child.pid, flush=True)
             time.sleep(60)
-        """), timeout_s=30)
+        """
+        ),
+        timeout_s=30,
+    )
     assert account.invoke("fn", {"quick": True}).payload == "quick"  # warm: the interrupt lands while waiting
     template = account.template().pid
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
@@ -294,15 +289,19 @@ def _sleepers_of(root_pid: int) -> list[int]:
 
 
 def test_a_forking_handler_cannot_cross_results(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os, time
         def lambda_handler(event, context):
             if event.get("fork"):
                 if os.fork() == 0:
                     time.sleep(0.2)  # the child returns too, a little later
             return {"rid": context.aws_request_id}
-        """))
+        """
+        ),
+    )
     first = account.invoke("fn", {"fork": True})
     assert first.payload == {"rid": first.request_id}
     time.sleep(0.5)  # the child's reply has arrived by now
@@ -312,8 +311,10 @@ def test_a_forking_handler_cannot_cross_results(account):
 
 
 def test_many_threads_fit_in_a_small_function(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import threading, time
         def lambda_handler(event, context):
             threads = [threading.Thread(target=time.sleep, args=(0.1,)) for _ in range(400)]
@@ -322,24 +323,26 @@ def test_many_threads_fit_in_a_small_function(account):
             for t in threads:
                 t.join()
             return len(threads)
-        """), memory_mb=128, timeout_s=10)
+        """
+        ),
+        memory_mb=128,
+        timeout_s=10,
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "success", invocation.payload
     assert invocation.payload == 400
 
 
 @pytest.mark.parametrize(
-    "body",
-    ["print('é' * 999)",
-     "os.write(1, b'y' * 5000 + b'\\n')",
-     "subprocess.run(['head', '-c', '300000', '/dev/zero'])"],
+    "body, expected",
+    [
+        ("print('é' * 999)", ["é" * 999]),
+        ("os.write(1, b'y' * 5000 + b'\\n')", ["y" * 5000]),
+        ("subprocess.run(['head', '-c', '300000', '/dev/zero'])", ["\0" * 300000]),
+    ],
     ids=["utf8", "fd-write", "child-output"],
 )
-def test_log_cap_is_a_byte_limit_for_all_output(account, body):
-    account.configure(max_log_bytes=1000)
+def test_all_output_is_kept(account, body, expected):
     account.register("fn", f"import os, subprocess\ndef lambda_handler(e, c):\n    {body}\n")
     invocation = account.invoke("fn")
-    output = invocation.log_lines[1:-2]  # between START and END
-    kept = [line for line in output if not DROPPED.match(line)]
-    assert sum(len(line.encode()) for line in kept) <= 1000
-    assert any(DROPPED.match(line) for line in output)
+    assert invocation.log_lines[1:-2] == expected  # between START and END

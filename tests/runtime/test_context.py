@@ -64,7 +64,10 @@ def test_context_attributes_and_types(account):
     out = invocation.payload
     assert out["function_name"] == {"type": "str", "value": "ctx-fn"}
     assert out["function_version"] == {"type": "str", "value": "$LATEST"}
-    assert out["invoked_function_arn"] == {"type": "str", "value": "arn:aws:lambda:us-east-1:123456789012:function:ctx-fn"}
+    assert out["invoked_function_arn"] == {
+        "type": "str",
+        "value": "arn:aws:lambda:us-east-1:123456789012:function:ctx-fn",
+    }
     assert out["memory_limit_in_mb"] == {"type": "str", "value": "256"}
     assert out["aws_request_id"] == {"type": "str", "value": invocation.request_id}
     assert re.fullmatch(UUID, invocation.request_id)
@@ -125,8 +128,13 @@ def test_client_context_is_none_unless_passed(account):
 def test_client_context_client_custom_env(account):
     account.register("fn", CLIENT_CONTEXT)
     passed = {
-        "client": {"installation_id": "inst-1", "app_title": "Demo", "app_version_name": "1.0",
-                   "app_version_code": "1", "app_package_name": "com.example"},
+        "client": {
+            "installation_id": "inst-1",
+            "app_title": "Demo",
+            "app_version_name": "1.0",
+            "app_version_code": "1",
+            "app_package_name": "com.example",
+        },
         "custom": {"user": "alice", "n": 3},
         "env": {"platform": "Android", "locale": "en_GB"},
     }
@@ -141,10 +149,19 @@ def test_client_context_client_custom_env(account):
 def test_client_context_missing_keys_are_none(account):
     account.register("fn", CLIENT_CONTEXT)
     assert account.invoke("fn", client_context={"custom": {"a": 1}}).payload == {
-        "type": "ClientContext", "custom": {"a": 1}, "env": None, "client": None}
+        "type": "ClientContext",
+        "custom": {"a": 1},
+        "env": None,
+        "client": None,
+    }
     partial = account.invoke("fn", client_context={"client": {"app_title": "T"}}).payload
-    assert partial["client"] == {"installation_id": None, "app_title": "T", "app_version_name": None,
-                                 "app_version_code": None, "app_package_name": None}
+    assert partial["client"] == {
+        "installation_id": None,
+        "app_title": "T",
+        "app_version_name": None,
+        "app_version_code": None,
+        "app_package_name": None,
+    }
     assert partial["custom"] is None and partial["env"] is None
 
 
@@ -173,31 +190,149 @@ def test_client_context_size_limit_and_type(account):
 
 
 def test_context_is_new_for_every_invocation(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         SEEN = []
         def lambda_handler(event, context):
             SEEN.append(context)
             return [c.aws_request_id for c in SEEN] + [SEEN[0] is SEEN[-1]]
-        """))
+        """
+        ),
+    )
     account.invoke("fn")
     out = account.invoke("fn").payload
     assert out[2] is False
     assert out[0] != out[1]
 
 
-def test_context_log_writes_without_a_newline(account):
-    account.register("fn", code(
-        """
+def test_context_log_writes_one_event_per_call(account):
+    # On Lambda the runtime's log handler has a telemetry sink: each context.log call is one frame,
+    # so one event, whether or not the text ends with a newline (a final newline is not kept).
+    account.register(
+        "fn",
+        code(
+            """
         def lambda_handler(event, context):
             context.log("one ")
             context.log("two\\n")
             context.log(3)
+            context.log("multi\\nline")
             return None
-        """))
-    invocation = account.invoke("fn")
-    assert "one two" in invocation.log_lines
-    assert "3" in invocation.log_lines
+        """
+        ),
+    )
+    lines = account.invoke("fn").log_lines
+    assert lines[1:5] == ["one ", "two", "3", "multi\nline"]
+
+
+def test_context_log_falls_back_to_stdout_without_the_runtime_handler(account):
+    account.register(
+        "fn",
+        code(
+            """
+        import logging
+        def lambda_handler(event, context):
+            logging.getLogger().handlers = []  # no handler with a log sink: context.log writes to stdout
+            context.log("one ")
+            context.log("two\\n")
+            return None
+        """
+        ),
+    )
+    assert "one two" in account.invoke("fn").log_lines
+
+
+def test_context_log_is_plain_text_in_json_format_and_filtered_like_print(account):
+    source = "def lambda_handler(e, context):\n    context.log('from context.log')\n"
+    account.register("fn", source, log_format="JSON")
+    assert "from context.log" in account.invoke("fn").log_lines
+    account.register("quiet", source, log_format="JSON", log_level="WARN")
+    assert "from context.log" not in account.invoke("quiet").log_lines
+
+
+@pytest.mark.parametrize("isolation", ["process", "inline"])
+def test_context_is_a_plain_object_code_can_add_attributes_to(account, isolation):
+    account.register(
+        "fn",
+        code(
+            """
+        def lambda_handler(event, context):
+            context.foo = 1
+            context.aws_request_id = context.aws_request_id.upper()  # writable, as in the runtime
+            setattr(context, "bar", {"n": 2})
+            return {"foo": context.foo, "bar": context.bar, "vars": sorted(vars(context)),
+                    "upper": context.aws_request_id.isupper() or context.aws_request_id.isdigit()}
+        """
+        ),
+        isolation=isolation,
+    )
+    out = account.invoke("fn").payload
+    assert out["foo"] == 1 and out["bar"] == {"n": 2} and out["upper"] is True
+    assert {"foo", "bar", "aws_request_id", "_epoch_deadline_time_in_ms"} <= set(out["vars"])
+
+
+#: Every public member of awslambdaric's LambdaContext (aws-lambda-python-runtime-interface-client 4.0.1,
+#: awslambdaric/lambda_context.py), and of the objects it holds.
+RUNTIME_CONTEXT_MEMBERS = {
+    "aws_request_id",
+    "log_group_name",
+    "log_stream_name",
+    "function_name",
+    "memory_limit_in_mb",
+    "function_version",
+    "invoked_function_arn",
+    "tenant_id",
+    "client_context",
+    "identity",
+    "get_remaining_time_in_millis",
+    "log",
+}
+
+
+def test_context_has_every_public_member_of_the_runtime_client(account):
+    account.register(
+        "fn",
+        code(
+            """
+        def lambda_handler(event, context):
+            public = sorted(name for name in dir(context) if not name.startswith("_"))
+            return {"public": public, "deadline": type(context._epoch_deadline_time_in_ms).__name__,
+                    "identity": sorted(n for n in dir(context.identity) if not n.startswith("_")),
+                    "tenant_id": context.tenant_id}
+        """
+        ),
+    )
+    out = account.invoke("fn").payload
+    assert set(out["public"]) == RUNTIME_CONTEXT_MEMBERS
+    assert out["deadline"] == "int"
+    assert out["identity"] == ["cognito_identity_id", "cognito_identity_pool_id"]
+    assert out["tenant_id"] is None
+
+
+def test_nested_context_objects_keep_fixed_attributes():
+    from lambda_magic.runtime.context import Client, ClientContext, CognitoIdentity, LambdaContext
+
+    context = LambdaContext("id", {"client": {"app_title": "t"}, "custom": {"k": 1}}, None, 0)
+    assert context.invoked_function_arn is None and context.tenant_id is None  # optional, as in the runtime
+    assert isinstance(context.client_context, ClientContext) and isinstance(context.client_context.client, Client)
+    assert context.client_context.client.app_title == "t" and context.client_context.env is None
+    for nested in (context.identity, context.client_context, context.client_context.client):
+        with pytest.raises(AttributeError):
+            nested.extra = 1  # type: ignore[union-attr]
+    assert isinstance(context.identity, CognitoIdentity)
+    assert repr(context.identity) == "CognitoIdentity([cognito_identity_id=None,cognito_identity_pool_id=None])"
+    assert repr(context.client_context.client).startswith("Client([installation_id=None,app_title=t,")
+
+
+def test_context_repr_names_a_subclass():
+    from lambda_magic.runtime.context import LambdaContext
+
+    class Custom(LambdaContext):
+        pass
+
+    assert repr(Custom("id", None, None, 0)).startswith("Custom([aws_request_id=id,")
 
 
 def test_context_repr_is_the_runtimes(account):

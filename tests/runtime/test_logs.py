@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from lambda_magic.common import limits
 from lambda_magic.runtime import InvalidParameterValueException
 
 from .helpers import LOG_STREAM, OK, UUID, code
@@ -141,36 +142,46 @@ def test_log_events_carry_level_stream_and_request(account):
 
 
 def test_root_level_set_by_the_code_is_honoured(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         logging.getLogger().setLevel(logging.INFO)
         def lambda_handler(event, context):
             logging.info("now visible")
             logging.debug("still hidden")
-        """))
+        """
+        ),
+    )
     lines = account.invoke("fn").log_lines
     assert any(line.startswith("[INFO]\t") and line.endswith("\tnow visible") for line in lines)
     assert not any("still hidden" in line for line in lines)
 
 
 def test_basic_config_does_not_replace_the_runtimes_handler(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         def lambda_handler(event, context):
             logging.info("info after basicConfig")
             logging.warning("warning after basicConfig")
-        """))
+        """
+        ),
+    )
     lines = account.invoke("fn").log_lines
     assert not any("info after basicConfig" in line for line in lines)
     assert any(line.startswith("[WARNING]\t") and line.endswith("\twarning after basicConfig") for line in lines)
 
 
 def test_logged_exception_is_one_event_with_its_traceback(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         def lambda_handler(event, context):
             try:
@@ -178,7 +189,9 @@ def test_logged_exception_is_one_event_with_its_traceback(account):
             except KeyError:
                 logging.exception("lookup failed")
             return "handled"
-        """))
+        """
+        ),
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "success"
     [event] = [line for line in invocation.log_lines if "lookup failed" in line]
@@ -188,8 +201,9 @@ def test_logged_exception_is_one_event_with_its_traceback(account):
 
 
 def test_unicode_output_is_kept(account):
-    account.register("fn", "import logging\ndef lambda_handler(e, c):\n    print('café ✓ 😀')\n"
-                           "    logging.warning('naïve')\n")
+    account.register(
+        "fn", "import logging\ndef lambda_handler(e, c):\n    print('café ✓ 😀')\n    logging.warning('naïve')\n"
+    )
     lines = account.invoke("fn").log_lines
     assert "café ✓ 😀" in lines
     assert any(line.endswith("\tnaïve") for line in lines)
@@ -218,9 +232,12 @@ def test_output_is_attributed_to_its_invocation(account):
 
 # --- JSON log format -----------------------------------------------------------------------------------------
 
+
 def test_json_application_and_platform_records(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         def lambda_handler(event, context):
             logging.getLogger().info("info record")
@@ -229,7 +246,10 @@ def test_json_application_and_platform_records(account):
             logging.getLogger().warning("two\\nlines")
             print("plain print")
             return "ok"
-        """), log_format="JSON")
+        """
+        ),
+        log_format="JSON",
+    )
     invocation = account.invoke("fn")
     rid = invocation.request_id
     lines = invocation.log_lines
@@ -251,7 +271,8 @@ def test_json_application_and_platform_records(account):
     assert not any(line.startswith(("START ", "END ", "REPORT ")) for line in lines)
 
     records = [json.loads(line) for line in lines[1:-1] if line.startswith("{")]
-    # (Whether INFO records show without an explicit log level is left open: see lambda-semantics §2.6, §3.2.3.)
+    # JSON without a level logs at INFO, AWS's default (DG: monitoring-cloudwatchlogs-log-level).
+    assert any(r.get("message") == "info record" and r["level"] == "INFO" for r in records)
     warn = next(r for r in records if r.get("message") == "warn arg")
     assert warn["level"] == "WARNING" and warn["logger"] == "app" and warn["order_id"] == 7
     assert warn["requestId"] == rid
@@ -285,7 +306,9 @@ def test_json_error_record_and_report_status(account):
 
 
 def test_json_timeout_report(account):
-    account.register("fn", "import time\ndef lambda_handler(e, c):\n    time.sleep(30)\n", log_format="JSON", timeout_s=1)
+    account.register(
+        "fn", "import time\ndef lambda_handler(e, c):\n    time.sleep(30)\n", log_format="JSON", timeout_s=1
+    )
     invocation = account.invoke("fn")
     record = json.loads(invocation.report)["record"]
     assert record["status"] == "timeout"
@@ -331,16 +354,24 @@ def test_json_log_level_filters_records_and_prints(account, level, shown):
 
 
 def test_json_error_level_keeps_unhandled_errors(account):
-    account.register("fn", "def lambda_handler(e, c):\n    print('noise')\n    raise ValueError('kept')\n",
-                     log_format="JSON", log_level="ERROR")
+    account.register(
+        "fn",
+        "def lambda_handler(e, c):\n    print('noise')\n    raise ValueError('kept')\n",
+        log_format="JSON",
+        log_level="ERROR",
+    )
     lines = account.invoke("fn").log_lines
     assert "noise" not in lines
     assert any('"errorMessage": "kept"' in line for line in lines)
 
 
 def test_json_error_level_drops_init_prints_too(account):
-    account.register("fn", "print('init noise')\nimport logging\nlogging.info('init info')\n" + OK,
-                     log_format="JSON", log_level="ERROR")
+    account.register(
+        "fn",
+        "print('init noise')\nimport logging\nlogging.info('init info')\n" + OK,
+        log_format="JSON",
+        log_level="ERROR",
+    )
     invocation = account.invoke("fn")
     assert "init noise" not in invocation.init_log_lines
     assert not any(e.message == "init noise" for e in account.log_events("fn"))
@@ -360,8 +391,15 @@ FILTER = code(
 @pytest.fixture
 def logged(account):
     account.register("fn", FILTER)
-    lines = ["ERROR disk full", "ERROR Exception raised", "WARN slow", "INFO all good", "Task timed out here",
-             "error lower case", "DEBUG details"]
+    lines = [
+        "ERROR disk full",
+        "ERROR Exception raised",
+        "WARN slow",
+        "INFO all good",
+        "Task timed out here",
+        "error lower case",
+        "DEBUG details",
+    ]
     invocation = account.invoke("fn", {"lines": lines})
     account.register("other", FILTER)
     account.invoke("other", {"lines": ["ERROR from another function"]})
@@ -434,3 +472,166 @@ def test_log_streams_in_the_store(account):
     streams = {e.log_stream for e in account.log_events("fn")}
     assert streams == {invocation.log_stream}
     assert LOG_STREAM.match(invocation.log_stream)
+
+
+# --- JSON format without levels: AWS's defaults (INFO for application and system logs) ---------------------
+
+
+@pytest.mark.parametrize("isolation", ["process", "inline"])
+def test_json_format_without_levels_logs_at_info(account, isolation):
+    account.register(
+        "fn",
+        code(
+            """
+        import logging
+        logging.info("info during init")
+        logging.debug("debug during init")
+        def lambda_handler(event, context):
+            logging.debug("debug record")
+            logging.info("info record")
+            logging.getLogger("app").info("child info record")
+            logging.warning("warning record")
+            print("print line")
+            return "ok"
+        """
+        ),
+        log_format="JSON",
+        isolation=isolation,
+    )
+    invocation = account.invoke("fn")
+    messages = {json.loads(line)["message"] for line in invocation.log_lines if line.startswith('{"timestamp"')}
+    assert messages == {"info record", "child info record", "warning record"}
+    assert "print line" in invocation.log_lines  # level-less output counts as INFO
+    init_messages = [json.loads(line).get("message") for line in invocation.init_log_lines if '"level"' in line]
+    assert init_messages == ["info during init"]
+    info = next(json.loads(line) for line in invocation.log_lines if '"info record"' in line)
+    assert info["level"] == "INFO" and info["requestId"] == invocation.request_id
+    # System logs at INFO: platform.initStart, platform.start and platform.report, and no Text platform lines.
+    kinds = [
+        json.loads(line)["type"]
+        for line in invocation.init_log_lines + invocation.log_lines
+        if line.startswith('{"time"')
+    ]
+    assert kinds == ["platform.initStart", "platform.start", "platform.report"]
+    assert not any(line.startswith(("INIT_START", "START ", "END ", "REPORT ")) for line in invocation.log_lines)
+
+
+def test_json_format_tells_the_runtime_its_level_as_aws_does(account):
+    """AWS hands the runtime AWS_LAMBDA_LOG_LEVEL (INFO unless the function sets one) in JSON format only."""
+    source = "import os\ndef lambda_handler(event, context):\n    return os.environ.get('AWS_LAMBDA_LOG_LEVEL')\n"
+    account.register("json", source, log_format="JSON")
+    account.register("debug", source, log_format="JSON", log_level="DEBUG")
+    account.register("text", source)
+    assert [account.invoke(name).payload for name in ("json", "debug", "text")] == ["INFO", "DEBUG", None]
+
+
+def test_text_format_still_leaves_the_root_logger_at_warning(account):
+    account.register(
+        "fn",
+        code(
+            """
+        import logging
+        def lambda_handler(event, context):
+            logging.info("info record")
+            return logging.getLogger().getEffectiveLevel()
+        """
+        ),
+    )
+    invocation = account.invoke("fn")
+    assert invocation.payload == 30
+    assert not any("info record" in line for line in invocation.log_lines)
+
+
+def test_application_and_system_level_defaults():
+    from lambda_magic.runtime.logformat import application_log_level, system_record_kept
+
+    assert application_log_level(True, None) == "INFO"
+    assert application_log_level(True, "DEBUG") == "DEBUG"
+    assert application_log_level(False, None) is None
+    for kind in ("platform.initStart", "platform.start", "platform.report", "platform.initReport"):
+        assert system_record_kept(kind) and system_record_kept(kind, "DEBUG")
+        assert not system_record_kept(kind, "WARN")
+
+
+# --- no per-invocation cap: only CloudWatch Logs' event size applies ----------------------------------------
+
+
+def test_every_line_is_kept_however_much_an_invocation_logs(account):
+    account.register(
+        "fn",
+        code(
+            """
+        def lambda_handler(event, context):
+            for i in range(event["lines"]):
+                print(f"{i:08d} " + "x" * 1015)  # 1 KB a line
+            return "done"
+        """
+        ),
+        timeout_s=60,
+    )
+    invocation = account.invoke("fn", {"lines": 3000})  # 3 MB, past the old 1 MB-per-invocation cap
+    printed = [line for line in invocation.log_lines if line[:8].isdigit()]
+    assert [int(line[:8]) for line in printed] == list(range(3000))
+    assert not any("not kept" in line for line in invocation.log_lines)
+
+
+LIMIT = limits.LOG_EVENT_MESSAGE_MAX_BYTES
+
+
+@pytest.mark.parametrize("isolation", ["process", "inline"])
+def test_a_line_longer_than_an_event_is_split_into_consecutive_events(account, isolation):
+    account.register(
+        "fn",
+        code(
+            """
+        import logging, os
+        def lambda_handler(event, context):
+            limit = event["limit"]
+            print("a" * (2 * limit + 100))
+            print("é" * limit)  # two bytes a character: cut between characters
+            logging.warning("w" * (limit + 7))
+            return None
+        """
+        ),
+        isolation=isolation,
+        memory_mb=512,
+    )
+    lines = account.invoke("fn", {"limit": LIMIT}).log_lines
+    a = [line for line in lines if line.startswith("a")]
+    assert [len(part) for part in a] == [LIMIT, LIMIT, 100]
+    e = [line for line in lines if line.startswith("é")]
+    assert all(len(part.encode()) <= LIMIT for part in e) and "".join(e) == "é" * LIMIT and len(e) == 2
+    w = [line for line in lines if line.startswith("[WARNING]") or set(line) == {"w"}]
+    assert len(w) == 2 and all(len(part.encode()) <= LIMIT for part in w)
+    assert "".join(w).count("w") == LIMIT + 7
+
+
+def test_native_output_longer_than_an_event_is_split_too(account):
+    account.register(
+        "fn",
+        code(
+            """
+        import os
+        def lambda_handler(event, context):
+            os.write(1, b"n" * (event["limit"] + 5) + b"\\n")
+            return None
+        """
+        ),
+        memory_mb=256,
+    )
+    lines = account.invoke("fn", {"limit": LIMIT}).log_lines
+    assert [len(line) for line in lines if line.startswith("n")] == [LIMIT, 5]
+
+
+def test_an_unfinished_line_is_not_held_past_one_event():
+    from lambda_magic.runtime.python_runtime import LogBuffer
+
+    sent = []
+    buffer = LogBuffer(sent.append, max_event_bytes=1000)
+    for _ in range(50):
+        buffer.write("y" * 100)  # 5,000 characters and no newline yet
+    assert len(sent) >= 4 and all(len(message) == 1000 for _, _, message in sent)
+    buffer.write("z\n")
+    buffer.drain()
+    assert "".join(message for _, _, message in sent) == "y" * 5000 + "z"
+    assert all(len(message) <= 1000 for _, _, message in sent)

@@ -242,9 +242,8 @@ def test_routing_weights_split_traffic(account):
 def test_reserved_concurrency_is_shared_by_every_version(account, shared):
     account.register("fn", WHO_GATED, timeout_s=30, reserved_concurrency=1)
     account.publish_version("fn")
-    with held(account, "fn", shared, 1, qualifier="1"):
-        with pytest.raises(TooManyRequestsException):
-            account.invoke("fn")  # $LATEST shares the one unit of concurrency with version 1
+    with held(account, "fn", shared, 1, qualifier="1"), pytest.raises(TooManyRequestsException):
+        account.invoke("fn")  # $LATEST shares the one unit of concurrency with version 1
 
 
 # --- provisioned concurrency ---------------------------------------------------------------------------

@@ -25,6 +25,7 @@ SCRIPTS = (
     "sqs_mapping",
     "kinesis_mapping",
     "kernel_memory",
+    "log_shipping",
 )
 TIMEOUT_S = 180
 

@@ -25,6 +25,7 @@ from .endpoints import ServiceEndpoints
 from .function import LATEST, Function
 from .invocation import Invocation, Presenter
 from .invoker import Invoker
+from .log_delivery import LogDelivery, cloud_in_use
 from .logstore import LogStore
 from .metric_store import MetricStore
 from .pool import EnvironmentPool
@@ -63,7 +64,12 @@ class LocalAccount:
         self.metrics = MetricStore(self.clock.time)
         self.invoker = Invoker(self)
         self.async_invoker = AsyncInvoker(self)
-        self.cloud = LocalCloud(self.settings.region, self.settings.credentials(), self.settings.cloud_endpoint)
+        self.cloud = LocalCloud(
+            self.settings.region,
+            self.settings.credentials(),
+            self.settings.cloud_endpoint,
+            on_use=lambda service: cloud_in_use(self, service),
+        )
         #: The loopback addresses environments get (cloud, X-Ray, and what extensions add).
         self.endpoints = ServiceEndpoints(lambda: self.cloud)
         self._records: BoundedRows[Invocation] = BoundedRows(
@@ -470,7 +476,12 @@ class LocalAccount:
             self.clock.set_mode(candidate.clock_mode, candidate.clock_scale)
         if "cloud_endpoint" in changes or "region" in changes:
             self.cloud.close()
-            self.cloud = LocalCloud(candidate.region, candidate.credentials(), candidate.cloud_endpoint)
+            self.cloud = LocalCloud(
+                candidate.region,
+                candidate.credentials(),
+                candidate.cloud_endpoint,
+                on_use=lambda service: cloud_in_use(self, service),
+            )
         for key, value in changes.items():
             setattr(self.settings, key, value)
         if "retained_invocations" in changes:
@@ -489,6 +500,7 @@ class LocalAccount:
     def reset(self) -> None:
         """Forget every function, environment, invocation, log and trigger, and empty
         the embedded local cloud."""
+        delivering = LogDelivery.NAME in self.extensions()
         self._stop_extensions()
         self.cloud.reset()
         self.async_invoker.stop()
@@ -505,6 +517,8 @@ class LocalAccount:
             self._reaping = False
         self.logs.clear()
         self.metrics.clear()
+        if delivering:  # the local cloud is still in use: what is logged from now on reaches it
+            LogDelivery.of(self)
 
     def shutdown(self) -> None:
         """End every environment and the template process; the account stays usable."""

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 from ..common.errors import LambdaMagicError
@@ -58,8 +59,17 @@ def _moto_missing() -> bool:
 class LocalCloud:
     """The account's AWS endpoint: an embedded moto server, or a configured URL."""
 
-    def __init__(self, region: str, credentials: dict[str, str], endpoint: str | None = None):
+    def __init__(
+        self,
+        region: str,
+        credentials: dict[str, str],
+        endpoint: str | None = None,
+        on_use: Callable[[str | None], None] | None = None,
+    ):
         self.region = region
+        #: Told (from any thread) ``None`` when the embedded server has started, and the
+        #: service's name when a client is made: the cloud is in use (log delivery listens).
+        self.on_use = on_use
         self.credentials = credentials
         self.configured_endpoint = endpoint
         self._lock = threading.Lock()
@@ -193,6 +203,7 @@ class LocalCloud:
         line = process.stdout.readline() if readable else b""
         if line.startswith(b"ready") and not closing:
             self.failure = None
+            self._notify_use(None)
             return process
         with self._lock:
             stopped = not closing and self._process is not process
@@ -209,6 +220,13 @@ class LocalCloud:
                 "check that moto[server] is installed, or set LambdaMagic.cloud_endpoint"
             )
         return None
+
+    def _notify_use(self, service: str | None) -> None:
+        if self.on_use is not None:
+            try:
+                self.on_use(service)
+            except Exception:  # a listener's failure must not stop the cloud
+                pass
 
     def _forget_process(self) -> None:
         """Drop the server process (the caller holds the lock); closing the control pipe ends it."""
@@ -243,7 +261,9 @@ class LocalCloud:
         with self._sdk_lock:
             if key not in self._clients:
                 self._clients[key] = self._sdk().client(service, endpoint_url=url)
-            return self._clients[key]
+            client = self._clients[key]
+        self._notify_use(service)
+        return client
 
     def resource(self, service: str) -> Any:
         """A boto3 resource bound to the local cloud."""

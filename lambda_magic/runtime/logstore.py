@@ -40,6 +40,7 @@ class LogStore:
     def __init__(self, retention: int | None = None) -> None:
         self._events: BoundedRows[tuple] = BoundedRows(retention, key=operator.itemgetter(1))  # the function
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[list[tuple]], None]] = []
 
     @property
     def retention(self) -> int | None:
@@ -54,7 +55,25 @@ class LogStore:
     def extend(self, events: Iterable[tuple]) -> None:
         """Append events: ``LogEvent``s or plain tuples in ``LogEvent``'s field order."""
         with self._lock:
+            if self._listeners:
+                events = list(events)
+                for listener in self._listeners:
+                    listener(events)
             self._events.extend(events)
+
+    def subscribe(self, listener: Callable[[list[tuple]], None]) -> None:
+        """Call ``listener(events)`` with the events stored so far, then with every batch
+        appended, in order.  It is called under the store's lock on the invoke path: it
+        must only queue the events (no I/O)."""
+        with self._lock:
+            listener(self._events.rows())
+            self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[list[tuple]], None]) -> None:
+        """Stop calling ``listener`` (once this returns, no call of it is in progress)."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
 
     def dropped(self, function: str | None = None) -> int:
         """Events dropped by retention so far (of ``function``, or of all)."""

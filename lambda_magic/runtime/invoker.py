@@ -21,6 +21,7 @@ from ..common import limits
 from ..common.errors import InvocationInterrupted
 from .billing import billed_duration_ms
 from .concurrency import TooManyRequestsException
+from .package import PackageCache
 from .environment import (
     Event,
     InitResult,
@@ -78,8 +79,8 @@ class Invoker:
         config = function.config
         settings = account.settings
         spec = {
-            "code": function.code,
-            "handler": config.handler,
+            **account.extension("packages", PackageCache).roots(function),  # task_root, opt_root, python_version
+            "handler": config.handler_setting,
             "memory_mb": config.memory_mb,
             "json_logs": config.log_format == "JSON",
             "log_level": config.log_level,

@@ -90,7 +90,7 @@ class FunctionRegistry:
             latest = entry.latest
             if entry.last_version:
                 last = entry.versions.get(str(entry.last_version))
-                unchanged = last is not None and last.code == latest.code and (
+                unchanged = last is not None and last.code_sha256 == latest.code_sha256 and (
                     replace(last.config, description="") == replace(latest.config, description=""))
                 if unchanged:
                     return last

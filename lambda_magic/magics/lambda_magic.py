@@ -195,7 +195,12 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
     def _parser_register(self) -> VerbParser:
         parser = VerbParser("%%lambda", "Register the cell as the code of function NAME.")
         parser.add_argument("name", help="function name: 1-64 letters, digits, '-' or '_'")
-        parser.add_argument("--handler", default="lambda_handler", help="function in the cell Lambda calls")
+        parser.add_argument("--handler", default="lambda_handler",
+                            help="function in the cell Lambda calls (or MODULE.FUNCTION of a --file module)")
+        parser.add_argument("--file", action="append", default=[], metavar="PATH", dest="files",
+                            help="a file or folder (e.g. written with %%%%writefile) added to the package (repeatable)")
+        parser.add_argument("--layer", action="append", default=[], metavar="ARN", dest="layers",
+                            help="a layer version ARN (from lm.publish_layer_version; repeatable)")
         parser.add_argument("--memory", type=int, help="memory in MB (128-10240)")
         parser.add_argument("--timeout", type=int, help="timeout in seconds (1-900)")
         parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable (repeatable)")
@@ -216,10 +221,12 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
             raise UsageError(f"the cell is empty: write the handler's code below %%lambda {args.name}")
         account = api.account()
         existed = any(function.name == args.name for function in account.list_functions())
-        function = account.register(
+        function = api.register(
             args.name,
             cell,
             handler=args.handler,
+            files=args.files or None,
+            layers=args.layers,
             memory_mb=args.memory,
             timeout_s=args.timeout,
             env=parse_key_values(args.env, "--env"),

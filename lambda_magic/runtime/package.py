@@ -173,6 +173,32 @@ class DeploymentPackage:
         return f"DeploymentPackage({len(self.names)} files, {self.code_size} bytes, CodeSha256 {self.code_sha256})"
 
 
+def read_files(paths: list[str], base: str | None = None) -> dict[str, bytes]:
+    """Files to add to a cell's package (``%%lambda NAME --file utils.py``): each path (relative to
+    ``base``, the working directory by default) keeps its relative path in the package, a folder
+    its name and everything under it; an absolute path goes to the package's root."""
+    base = os.getcwd() if base is None else base
+    files: dict[str, bytes] = {}
+    for given in paths:
+        real = os.path.normpath(os.path.join(base, given))
+        inside = os.path.basename(real) if os.path.isabs(given) else os.path.normpath(given).replace(os.sep, "/")
+        if inside.startswith("../") or inside == "..":
+            inside = os.path.basename(real)
+        if os.path.isdir(real):
+            contents, _ = _read_folder(real)
+            files.update({f"{inside}/{name}": data for name, data in contents.items()})
+        elif os.path.isfile(real):
+            with open(real, "rb") as file:
+                files[inside] = file.read()
+        else:
+            raise InvalidParameterValueException(
+                f"file {given!r} not found in {base}: write it first (e.g. %%writefile {given}) or fix the path"
+            )
+        if inside == CELL_MODULE:
+            raise InvalidParameterValueException(f"{given!r} would replace the cell's own {CELL_MODULE}: rename it")
+    return files
+
+
 def _read_folder(root: str) -> tuple[dict[str, bytes], frozenset[str]]:
     files: dict[str, bytes] = {}
     executable: set[str] = set()

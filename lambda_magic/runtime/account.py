@@ -115,7 +115,7 @@ class LocalAccount:
             isolation=settings.isolation if isolation is None else isolation,
             layers=tuple(layers or ()),
         )
-        if package is None or files:
+        if package is None:  # a cell: its handler is in lambda_function or a module given with files
             module = config.handler_module
             extras = {p[:-3].replace("/", ".") for p in (files or {}) if p.endswith(".py")}
             extras |= {m.rpartition(".")[0] for m in extras if m.endswith(".__init__")}
@@ -124,15 +124,14 @@ class LocalAccount:
                     f"handler {handler!r}: the cell is module 'lambda_function', so use 'lambda_function.NAME' or "
                     f"just NAME{' (or a module given with files)' if files else ''}"
                 )
-        if package is None:
-            package = DeploymentPackage.from_cell(code, files) if files else None
+            package = DeploymentPackage.from_cell(code or "", files) if files else None
+        elif code is None:  # a folder or zip: ``code`` shows the handler module's source
+            found = package.module_source(config.handler_module)
+            code = found[1] if found else ""
         from .layers import layer_store
 
         resolved = layer_store(self).resolve(config.layers, package or DeploymentPackage.from_cell(code)) \
             if config.layers else ()
-        if package is not None and not code:
-            found = package.module_source(config.handler_module)
-            code = found[1] if found else ""
         previous = self.registry.latest(name)
         if reserved_concurrency is None and previous is not None:
             reserved_concurrency = previous.reserved_concurrency
@@ -149,7 +148,7 @@ class LocalAccount:
 
     @staticmethod
     def _package(code: str | None, path: str | os.PathLike[str] | None, zip_file: bytes | None,
-                 files: Mapping[str, str | bytes] | None) -> tuple[DeploymentPackage | None, str]:
+                 files: Mapping[str, str | bytes] | None) -> tuple[DeploymentPackage | None, str | None]:
         """The package given to ``register`` (None for a lone cell: built lazily) and the cell's source."""
         given = [what for what, value in (("code", code), ("path", path), ("zip_file", zip_file)) if value is not None]
         if len(given) != 1:
@@ -164,8 +163,8 @@ class LocalAccount:
                 raise InvalidParameterValueException("code must be the handler's source text (a str); give zip bytes as zip_file=")
             return None, code
         if zip_file is not None:
-            return DeploymentPackage.from_zip(zip_file), ""
-        return DeploymentPackage.from_path(path), ""  # type: ignore[arg-type]
+            return DeploymentPackage.from_zip(zip_file), None
+        return DeploymentPackage.from_path(path), None  # type: ignore[arg-type]
 
     def get_function(self, name: str) -> Function:
         """``$LATEST`` of the function called ``name`` (a name, or a full or partial ARN)."""

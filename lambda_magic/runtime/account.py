@@ -125,12 +125,13 @@ class LocalAccount:
                     f"just NAME{' (or a module given with files)' if files else ''}"
                 )
             package = DeploymentPackage.from_cell(code or "", files) if files else None
-        elif code is None:  # a folder or zip: ``code`` shows the handler module's source
+        else:  # a folder or zip: ``code`` shows the handler module's source
             found = package.module_source(config.handler_module)
             code = found[1] if found else ""
+        source: str = code or ""
         from .layers import layer_store
 
-        resolved = layer_store(self).resolve(config.layers, package or DeploymentPackage.from_cell(code)) \
+        resolved = layer_store(self).resolve(config.layers, package or DeploymentPackage.from_cell(source)) \
             if config.layers else ()
         previous = self.registry.latest(name)
         if reserved_concurrency is None and previous is not None:
@@ -138,7 +139,7 @@ class LocalAccount:
         self.governor.check_reserved(name, reserved_concurrency)
         if config.isolation == "process":
             self.template()  # start the template early; the first cold start then does not wait for Python
-        function = Function(name, code, config, settings.region, settings.account_id, self.registry.next_revision(),
+        function = Function(name, source, config, settings.region, settings.account_id, self.registry.next_revision(),
                             reserved_concurrency=reserved_concurrency, package=package, layers=resolved)
         self.registry.put_latest(function)
         self.governor.set_reserved(name, reserved_concurrency)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable
 
 from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
 from .package import UNZIPPED_MAX_BYTES, DeploymentPackage
@@ -72,17 +72,33 @@ class LayerStore:
         self._numbers: dict[str, int] = {}  # version numbers are never reused, even after a delete
         self._lock = threading.Lock()
 
-    def publish(self, name: str, zip_file: bytes, *, description: str = "",
-                compatible_runtimes: Iterable[str] = (), compatible_architectures: Iterable[str] = (),
-                license_info: str | None = None) -> LayerVersion:
+    def publish(
+        self,
+        name: str,
+        zip_file: bytes,
+        *,
+        description: str = "",
+        compatible_runtimes: Iterable[str] = (),
+        compatible_architectures: Iterable[str] = (),
+        license_info: str | None = None,
+    ) -> LayerVersion:
         """``PublishLayerVersion``: store ``zip_file`` as the next version of layer ``name``."""
         name = self._name(name)
         package = DeploymentPackage.from_zip(zip_file)
         with self._lock:
             number = self._numbers.get(name, 0) + 1
             self._numbers[name] = number
-            layer = LayerVersion(name, number, self.region, self.account_id, package, description,
-                                 tuple(compatible_runtimes), tuple(compatible_architectures), license_info)
+            layer = LayerVersion(
+                name,
+                number,
+                self.region,
+                self.account_id,
+                package,
+                description,
+                tuple(compatible_runtimes),
+                tuple(compatible_architectures),
+                license_info,
+            )
             self._versions.setdefault(name, {})[number] = layer
             return layer
 
@@ -143,9 +159,7 @@ class LayerStore:
     @staticmethod
     def _name(name: str) -> str:
         if not isinstance(name, str) or not _LAYER_NAME.match(name):
-            raise InvalidParameterValueException(
-                f"invalid layer name {name!r}: use 1-140 letters, digits, '-' or '_'"
-            )
+            raise InvalidParameterValueException(f"invalid layer name {name!r}: use 1-140 letters, digits, '-' or '_'")
         return name
 
 

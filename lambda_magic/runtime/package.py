@@ -13,9 +13,10 @@ import hashlib
 import io
 import os
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 from ..common.errors import InvalidParameterValueException
 
@@ -47,16 +48,20 @@ class DeploymentPackage:
     # --- making one -----------------------------------------------------------------------
 
     @classmethod
-    def from_zip(cls, data: bytes) -> "DeploymentPackage":
+    def from_zip(cls, data: bytes) -> DeploymentPackage:
         """A package from zip bytes, validated as ``CreateFunction`` validates ``Code.ZipFile``."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise InvalidParameterValueException(f"zip_file must be the bytes of a .zip file, got {type(data).__name__}")
+            raise InvalidParameterValueException(
+                f"zip_file must be the bytes of a .zip file, got {type(data).__name__}"
+            )
         package = cls(bytes(data))
         package.check()
         return package
 
     @classmethod
-    def from_files(cls, files: Mapping[str, str | bytes], executable: frozenset[str] = frozenset()) -> "DeploymentPackage":
+    def from_files(
+        cls, files: Mapping[str, str | bytes], executable: frozenset[str] = frozenset()
+    ) -> DeploymentPackage:
         """A deterministic zip of ``files`` (path inside the package -> text or bytes)."""
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
@@ -72,14 +77,14 @@ class DeploymentPackage:
         return package
 
     @classmethod
-    def from_cell(cls, code: str, extras: Mapping[str, str | bytes] | None = None) -> "DeploymentPackage":
+    def from_cell(cls, code: str, extras: Mapping[str, str | bytes] | None = None) -> DeploymentPackage:
         """A cell's package: ``lambda_function.py`` holding ``code``, plus ``extras`` (other modules, data)."""
         files: dict[str, str | bytes] = dict(extras or {})
         files[CELL_MODULE] = code
         return cls.from_files(files)
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike[str]) -> "DeploymentPackage":
+    def from_path(cls, path: str | os.PathLike[str]) -> DeploymentPackage:
         """A package from a folder (zipped deterministically) or a ``.zip`` file (kept as is)."""
         path = os.fspath(path)
         if os.path.isdir(path):

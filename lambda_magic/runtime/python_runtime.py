@@ -198,6 +198,7 @@ class CodeScope:
         self.modules: dict[str, Any] = {}
         self._tops = frozenset(_top_level_names(paths))
         self._saved: tuple[list[str], str | None, dict[str, Any]] | None = None
+        self._before: set[str] = set()
 
     def _owns(self, name: str, module: Any) -> bool:
         if name.partition(".")[0] in self._tops:
@@ -215,6 +216,7 @@ class CodeScope:
             del sys.modules[name]
         sys.modules.update(self.modules)
         self._saved = (list(sys.path), cwd, hidden)
+        self._before = set(sys.modules)
         sys.path[:0] = self.paths
         os.chdir(self.cwd)
         return self
@@ -222,8 +224,9 @@ class CodeScope:
     def __exit__(self, *exc: object) -> None:
         assert self._saved is not None
         path, cwd, hidden = self._saved
-        for name, module in list(sys.modules.items()):
-            if name in self.modules or self._owns(name, module):
+        candidates = (sys.modules.keys() - self._before) | (self.modules.keys() & sys.modules.keys())
+        for name in candidates:  # what the phase imported, and the package's modules put back on entry
+            if name in self.modules or self._owns(name, sys.modules[name]):
                 self.modules[name] = sys.modules.pop(name)
         sys.modules.update(hidden)
         sys.path[:] = path

@@ -1,12 +1,16 @@
-"""An execution environment's own ``/tmp``, as on Lambda.
+"""An execution environment's own ``/tmp``, and its code at ``/var/task`` and layers at ``/opt``, as on Lambda.
 
 Inside a new mount namespace the environment's directory is bind-mounted on
 ``/tmp``, so handlers that write ``/tmp/x`` literally get a private, per-environment
 ``/tmp`` that survives warm invocations (and a timeout's reset) and is gone with the
 environment.  Root gets a mount namespace directly; other users through a user
 namespace where the OS allows one.  Where neither is allowed, ``/tmp`` stays the
-machine's, ``TMPDIR`` (``tempfile.gettempdir()``) is still private, and the
-invocation says so.
+machine's, ``TMPDIR`` (``tempfile.gettempdir()``) is still private, the code runs
+from its real folder (``LAMBDA_TASK_ROOT`` names it), and the invocation says so.
+The function's extracted package is mounted read-only at ``/var/task`` (and its
+layers at ``/opt``) in the same namespace; the machine's ``/var`` and ``/opt`` are
+never changed (a missing ``/var/task`` is made on a tmpfs laid over ``/var``, which
+shows every real entry of ``/var`` through bind mounts).
 """
 
 from __future__ import annotations
@@ -63,9 +67,9 @@ def mount_private_tmp(tmp_dir: str, keep: list[str] | tuple[str, ...] = (),
             return False
         if c.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
             return False
-        for target, source in (code or {}).items():
-            if mount_code(c, source, target, keep) and mounted is not None:  # before /tmp is covered
-                mounted.append(target)
+        for mount_point, folder in (code or {}).items():
+            if mount_code(c, folder, mount_point, keep) and mounted is not None:  # before /tmp is covered
+                mounted.append(mount_point)
         real_tmp = os.open("/tmp", os.O_RDONLY | os.O_DIRECTORY)  # in the new namespace, before it is covered
         try:
             if c.mount(tmp_dir.encode(), b"/tmp", None, _MS_BIND | _MS_REC, None) != 0:

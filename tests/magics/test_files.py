@@ -75,7 +75,7 @@ def test_a_missing_file_is_one_line_saying_what_to_do(shell, workdir):
 
 def test_a_file_may_not_replace_the_cells_module(shell, workdir):
     (workdir / "lambda_function.py").write_text("x = 1\n")
-    with pytest.raises(UsageError, match="lambda_function.py"):
+    with pytest.raises(UsageError, match=r"lambda_function\.py"):
         shell.run_cell_magic("lambda", "shout --file lambda_function.py", CELL)
 
 

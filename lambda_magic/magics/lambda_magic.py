@@ -129,7 +129,10 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
             %%lambda NAME [--handler lambda_handler] [--memory MB] [--timeout S] [--env KEY=VALUE ...]
                           [--runtime python3.12] [--architecture x86_64|arm64] [--description TEXT]
                           [--log-format Text|JSON] [--log-level LEVEL] [--isolation process|inline]
-                          [--reserved-concurrency N]
+                          [--reserved-concurrency N] [--file PATH ...] [--layer ARN ...]
+
+        ``--file utils.py`` adds a file or folder (written earlier, e.g. with ``%%writefile``) to
+        the function's package, read when the cell runs; ``--layer`` adds a published layer.
 
         Everything else is a verb (each answers ``--help``)::
 

@@ -36,8 +36,15 @@ def account() -> LocalAccount:
     return _default.get()
 
 
-def register(name: str, code: str | None = None, *, path: Any = None, zip_file: bytes | None = None,
-             files: Any = None, **config: Any) -> Function:
+def register(
+    name: str,
+    code: str | None = None,
+    *,
+    path: Any = None,
+    zip_file: bytes | None = None,
+    files: Any = None,
+    **config: Any,
+) -> Function:
     """Register function ``name`` from a cell's ``code``, a folder or ``.zip`` ``path``, or
     ``zip_file`` bytes, e.g. ``register("api", path="src/", handler="app.handler")``.
 
@@ -55,13 +62,22 @@ def package(name: str, qualifier: str | None = None) -> bytes:
     """The bytes of function ``name``'s deployment package (a zip; for a cell, holding
     ``lambda_function.py``): ``base64(sha256(package(name)))`` is its ``CodeSha256``."""
     acc = account()
-    function = acc.get_function(name) if qualifier is None else acc.registry.resolve(acc.get_function(name).name, qualifier)
+    function = (
+        acc.get_function(name) if qualifier is None else acc.registry.resolve(acc.get_function(name).name, qualifier)
+    )
     return function.deployment_package.zip_file
 
 
-def publish_layer_version(name: str, zip_file: bytes | None = None, *, path: Any = None, description: str = "",
-                          compatible_runtimes: Any = (), compatible_architectures: Any = (),
-                          license_info: str | None = None) -> Any:
+def publish_layer_version(
+    name: str,
+    zip_file: bytes | None = None,
+    *,
+    path: Any = None,
+    description: str = "",
+    compatible_runtimes: Any = (),
+    compatible_architectures: Any = (),
+    license_info: str | None = None,
+) -> Any:
     """``PublishLayerVersion``: store a zip (bytes, or a folder or ``.zip`` ``path``) as the next
     version of layer ``name``; register functions with ``layers=[layer.arn]`` to use it (its
     ``python/`` folder is importable)."""
@@ -71,10 +87,18 @@ def publish_layer_version(name: str, zip_file: bytes | None = None, *, path: Any
     if (zip_file is None) == (path is None):
         from .common.errors import InvalidParameterValueException
 
-        raise InvalidParameterValueException("give the layer's content one way: zip_file (zip bytes) or path (a folder or .zip)")
+        raise InvalidParameterValueException(
+            "give the layer's content one way: zip_file (zip bytes) or path (a folder or .zip)"
+        )
     data = zip_file if zip_file is not None else DeploymentPackage.from_path(path).zip_file
-    return layer_store(account()).publish(name, data, description=description, compatible_runtimes=compatible_runtimes,
-                                          compatible_architectures=compatible_architectures, license_info=license_info)
+    return layer_store(account()).publish(
+        name,
+        data,
+        description=description,
+        compatible_runtimes=compatible_runtimes,
+        compatible_architectures=compatible_architectures,
+        license_info=license_info,
+    )
 
 
 def invoke(
@@ -105,9 +129,17 @@ def invoke(
     elif params or seed is not None or now is not None:
         from .common.errors import InvalidParameterValueException
 
-        raise InvalidParameterValueException("params, seed and now need a template: invoke(name, template='s3/put', params={...})")
-    invocation = acc.invoke(name, event, invocation_type=invocation_type, qualifier=qualifier,
-                            client_context=client_context, trigger=f"template:{template}" if template else "direct")
+        raise InvalidParameterValueException(
+            "params, seed and now need a template: invoke(name, template='s3/put', params={...})"
+        )
+    invocation = acc.invoke(
+        name,
+        event,
+        invocation_type=invocation_type,
+        qualifier=qualifier,
+        client_context=client_context,
+        trigger=f"template:{template}" if template else "direct",
+    )
     if template is not None:
         from .events.verdict import verdict_for
 
@@ -174,8 +206,13 @@ def logs(
     """Log events as a DataFrame, filtered like CloudWatch's ``FilterLogEvents``."""
     from .display.frames import logs_frame
 
-    return logs_frame(account().log_events(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail),
-                      name=name, request_id=request_id, filter_pattern=filter_pattern, tail=tail)
+    return logs_frame(
+        account().log_events(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail),
+        name=name,
+        request_id=request_id,
+        filter_pattern=filter_pattern,
+        tail=tail,
+    )
 
 
 def wait(timeout: float | None = None) -> bool:
@@ -190,13 +227,25 @@ def reset() -> None:
 
 # --- asynchronous invocation, concurrency, versions --------------------------------------------
 
-def configure_async(name: str, *, max_retry_attempts: int = 2, max_event_age_s: int = 21_600,
-                    on_success: str | None = None, on_failure: str | None = None,
-                    dead_letter_target: str | None = None) -> Any:
+
+def configure_async(
+    name: str,
+    *,
+    max_retry_attempts: int = 2,
+    max_event_age_s: int = 21_600,
+    on_success: str | None = None,
+    on_failure: str | None = None,
+    dead_letter_target: str | None = None,
+) -> Any:
     """Retries, maximum event age and destinations (a function name or ARN) for ``Event`` invocations."""
-    return account().configure_async(name, max_retry_attempts=max_retry_attempts, max_event_age_s=max_event_age_s,
-                                     on_success=on_success, on_failure=on_failure,
-                                     dead_letter_target=dead_letter_target)
+    return account().configure_async(
+        name,
+        max_retry_attempts=max_retry_attempts,
+        max_event_age_s=max_event_age_s,
+        on_success=on_success,
+        on_failure=on_failure,
+        dead_letter_target=dead_letter_target,
+    )
 
 
 def put_function_concurrency(name: str, reserved: int | None) -> None:
@@ -231,8 +280,15 @@ def queue() -> Any:
     return QueuePanel(account().async_ledgers())
 
 
-def invoke_many(name: str, events: Any, *, concurrency: int = 1, invocation_type: str = "RequestResponse",
-                qualifier: str | None = None, progress: bool = True) -> "pd.DataFrame":
+def invoke_many(
+    name: str,
+    events: Any,
+    *,
+    concurrency: int = 1,
+    invocation_type: str = "RequestResponse",
+    qualifier: str | None = None,
+    progress: bool = True,
+) -> "pd.DataFrame":
     """Run many invocations (``events``: a list, or a count of empty events) with
     ``concurrency`` callers at once; returns the run's invocations as a DataFrame.
 
@@ -251,7 +307,10 @@ def invoke_many(name: str, events: Any, *, concurrency: int = 1, invocation_type
         raise InvalidParameterValueException(f"concurrency must be a whole number >= 1, got {concurrency!r}")
     results = run_with_progress(
         lambda event: acc.invoke(name, event, invocation_type=invocation_type, qualifier=qualifier, trigger="load"),
-        batch, concurrency=concurrency, description=f"{name} x{len(batch)}", show=progress,
+        batch,
+        concurrency=concurrency,
+        description=f"{name} x{len(batch)}",
+        show=progress,
     )
     if invocation_type == "Event":
         acc.wait()
@@ -280,11 +339,13 @@ def metrics(name: str | None = None, period: str = "1min") -> "pd.DataFrame":
 
         for poller in EventSourceMappings.of(acc).pollers():
             ages.extend((t, poller.mapping.function_name, ms) for t, _, ms in getattr(poller, "iterator_ages", ()))
-    return metrics_frame(acc.invocation_records(name), list(acc.async_invoker.history), name=name, period=period,
-                         iterator_ages=ages)
+    return metrics_frame(
+        acc.invocation_records(name), list(acc.async_invoker.history), name=name, period=period, iterator_ages=ages
+    )
 
 
 # --- the local cloud --------------------------------------------------------------------------
+
 
 def client(service: str) -> Any:
     """A boto3 client bound to the local cloud (started on first use)."""
@@ -304,6 +365,7 @@ def cloud() -> Any:
 
 
 # --- event source mappings ----------------------------------------------------------------------
+
 
 def create_event_source_mapping(function_name: str, event_source_arn: str, **settings: Any) -> Any:
     """``CreateEventSourceMapping`` for an SQS queue, Kinesis stream or DynamoDB stream of
@@ -353,16 +415,24 @@ def source_arn(kind: str, name: str) -> str:
     try:
         if kind == "sqs":
             url = cloud.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
-            return cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            return cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
         if kind == "kinesis":
-            return cloud.client("kinesis").describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
+            return cloud.client("kinesis").describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+                "StreamARN"
+            ]
         if kind == "dynamodb":
             table = cloud.client("dynamodb").describe_table(TableName=name)["Table"]
             if "LatestStreamArn" not in table:
-                raise InvalidParameterValueException(f"table {name} has no stream: create it with a StreamSpecification")
+                raise InvalidParameterValueException(
+                    f"table {name} has no stream: create it with a StreamSpecification"
+                )
             return table["LatestStreamArn"]
     except (InvalidParameterValueException, ResourceNotFoundException):
         raise
     except Exception as exc:
-        raise ResourceNotFoundException(f"no {kind} resource named {name!r} in the local cloud ({type(exc).__name__})") from None
+        raise ResourceNotFoundException(
+            f"no {kind} resource named {name!r} in the local cloud ({type(exc).__name__})"
+        ) from None
     raise InvalidParameterValueException(f"source {kind!r}: use sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE")

@@ -10,16 +10,31 @@ if TYPE_CHECKING:
     from ..runtime.invocation import Invocation
 
 METRIC_COLUMNS = [
-    "Invocations", "Errors", "Throttles", "DurationAvg", "DurationP50", "DurationP90", "DurationP99",
-    "ConcurrentExecutions", "AsyncEventsReceived", "AsyncEventAge", "AsyncEventsDropped",
-    "DestinationDeliveryFailures", "IteratorAge",
+    "Invocations",
+    "Errors",
+    "Throttles",
+    "DurationAvg",
+    "DurationP50",
+    "DurationP90",
+    "DurationP99",
+    "ConcurrentExecutions",
+    "AsyncEventsReceived",
+    "AsyncEventAge",
+    "AsyncEventsDropped",
+    "DestinationDeliveryFailures",
+    "IteratorAge",
 ]
 _RAN = ("success", "error", "timeout")
 
 
-def metrics_frame(invocations: Iterable["Invocation"], history: Iterable[tuple[float, str, str]], *,
-                  name: str | None = None, period: str = "1min",
-                  iterator_ages: Iterable[tuple[float, str, float]] = ()) -> "pd.DataFrame":
+def metrics_frame(
+    invocations: Iterable["Invocation"],
+    history: Iterable[tuple[float, str, str]],
+    *,
+    name: str | None = None,
+    period: str = "1min",
+    iterator_ages: Iterable[tuple[float, str, float]] = (),
+) -> "pd.DataFrame":
     """One row per period (index: the period's start, UTC), one column per metric.
 
     Durations are in milliseconds; AsyncEventAge is the oldest age (ms) an event had
@@ -37,19 +52,26 @@ def metrics_frame(invocations: Iterable["Invocation"], history: Iterable[tuple[f
     times = [i.start for i in records] + [h[0] for h in history] + [a[0] for a in ages]
     if not times:
         return pd.DataFrame(columns=METRIC_COLUMNS, index=pd.DatetimeIndex([], tz="UTC", name="period"))
-    bins = pd.date_range(pd.to_datetime(min(times), unit="s", utc=True).floor(period),
-                         pd.to_datetime(max(times) + _busy_s(records), unit="s", utc=True).floor(period),
-                         freq=period, name="period")
+    bins = pd.date_range(
+        pd.to_datetime(min(times), unit="s", utc=True).floor(period),
+        pd.to_datetime(max(times) + _busy_s(records), unit="s", utc=True).floor(period),
+        freq=period,
+        name="period",
+    )
     frame = pd.DataFrame(0, index=bins, columns=METRIC_COLUMNS, dtype="float64")
 
     def floor(seconds: Any) -> Any:
         return pd.to_datetime(pd.Series(seconds, dtype="float64"), unit="s", utc=True).dt.floor(period)
 
     if ran:
-        runs = pd.DataFrame({"period": floor([i.start for i in ran]), "duration": [i.duration_ms for i in ran],
-                             "error": [i.status != "success" for i in ran],
-                             "age": [(i.event_age_s or 0.0) * 1000 if i.event_age_s is not None else float("nan")
-                                     for i in ran]})
+        runs = pd.DataFrame(
+            {
+                "period": floor([i.start for i in ran]),
+                "duration": [i.duration_ms for i in ran],
+                "error": [i.status != "success" for i in ran],
+                "age": [(i.event_age_s or 0.0) * 1000 if i.event_age_s is not None else float("nan") for i in ran],
+            }
+        )
         grouped = runs.groupby("period")
         frame["Invocations"] = grouped.size()
         frame["Errors"] = grouped["error"].sum()
@@ -62,16 +84,26 @@ def metrics_frame(invocations: Iterable["Invocation"], history: Iterable[tuple[f
     throttled = [i.start for i in records if i.status == "throttled"]
     if throttled:
         frame["Throttles"] = floor(throttled).value_counts()
-    for kind, column in (("received", "AsyncEventsReceived"), ("dropped", "AsyncEventsDropped"),
-                         ("delivery-failure", "DestinationDeliveryFailures")):
+    for kind, column in (
+        ("received", "AsyncEventsReceived"),
+        ("dropped", "AsyncEventsDropped"),
+        ("delivery-failure", "DestinationDeliveryFailures"),
+    ):
         stamps = [h[0] for h in history if h[2] == kind]
         if stamps:
             frame[column] = floor(stamps).value_counts()
     if ages:
         stamps = pd.DatetimeIndex(floor([a[0] for a in ages]))
         frame["IteratorAge"] = pd.Series([a[2] for a in ages], index=stamps).groupby(level=0).max()
-    counts = ["Invocations", "Errors", "Throttles", "ConcurrentExecutions", "AsyncEventsReceived",
-              "AsyncEventsDropped", "DestinationDeliveryFailures"]
+    counts = [
+        "Invocations",
+        "Errors",
+        "Throttles",
+        "ConcurrentExecutions",
+        "AsyncEventsReceived",
+        "AsyncEventsDropped",
+        "DestinationDeliveryFailures",
+    ]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     return frame
 
@@ -84,8 +116,10 @@ def _concurrency(ran: list["Invocation"], bins: "pd.DatetimeIndex", period: str)
     """The most invocations in flight at once within each period."""
     import pandas as pd
 
-    changes = sorted([(i.start, 1) for i in ran]
-                     + [(i.start + ((i.init_duration_ms or 0) + (i.duration_ms or 0)) / 1000, -1) for i in ran])
+    changes = sorted(
+        [(i.start, 1) for i in ran]
+        + [(i.start + ((i.init_duration_ms or 0) + (i.duration_ms or 0)) / 1000, -1) for i in ran]
+    )
     level = 0
     peak: dict[Any, int] = {}
     entering = 0

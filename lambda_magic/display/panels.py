@@ -214,7 +214,12 @@ def function_html(function: Function, *, updated: bool = False) -> str:
     if c.description:
         rows.insert(1, ("Description", escape(c.description)))
     for warning in function.warnings:  # what the first invoke will answer
-        rows.append(("Warning", f'{theme.badge("warning", "first invoke fails")}<pre style="{theme.PRE}">{escape(str(warning))}</pre>'))
+        rows.append(
+            (
+                "Warning",
+                f'{theme.badge("warning", "first invoke fails")}<pre style="{theme.PRE}">{escape(str(warning))}</pre>',
+            )
+        )
     return (
         f'<div class="lambda-magic-function" style="{theme.BOX};border-left:4px solid {theme.STATUS["function"]}">'
         f"{_table(rows)}</div>"

@@ -89,8 +89,9 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
     account = Unicode("123456789012", help="12-digit id of the local account.").tag(config=True)
     isolation = Enum(["process", "inline"], "process", help="Isolation of new functions.").tag(config=True)
     idle_timeout = Float(600.0, help="Seconds before an idle execution environment is reaped.").tag(config=True)
-    cloud_endpoint = Unicode(None, allow_none=True,
-                             help="Another AWS-compatible endpoint instead of the embedded moto server.").tag(config=True)
+    cloud_endpoint = Unicode(
+        None, allow_none=True, help="Another AWS-compatible endpoint instead of the embedded moto server."
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any):
         Configurable.__init__(self, config=shell.config if shell is not None else None)
@@ -198,22 +199,43 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
     def _parser_register(self) -> VerbParser:
         parser = VerbParser("%%lambda", "Register the cell as the code of function NAME.")
         parser.add_argument("name", help="function name: 1-64 letters, digits, '-' or '_'")
-        parser.add_argument("--handler", default="lambda_handler",
-                            help="function in the cell Lambda calls (or MODULE.FUNCTION of a --file module)")
-        parser.add_argument("--file", action="append", default=[], metavar="PATH", dest="files",
-                            help="a file or folder (e.g. written with %%%%writefile) added to the package (repeatable)")
-        parser.add_argument("--layer", action="append", default=[], metavar="ARN", dest="layers",
-                            help="a layer version ARN (from lm.publish_layer_version; repeatable)")
+        parser.add_argument(
+            "--handler",
+            default="lambda_handler",
+            help="function in the cell Lambda calls (or MODULE.FUNCTION of a --file module)",
+        )
+        parser.add_argument(
+            "--file",
+            action="append",
+            default=[],
+            metavar="PATH",
+            dest="files",
+            help="a file or folder (e.g. written with %%%%writefile) added to the package (repeatable)",
+        )
+        parser.add_argument(
+            "--layer",
+            action="append",
+            default=[],
+            metavar="ARN",
+            dest="layers",
+            help="a layer version ARN (from lm.publish_layer_version; repeatable)",
+        )
         parser.add_argument("--memory", type=int, help="memory in MB (128-10240)")
         parser.add_argument("--timeout", type=int, help="timeout in seconds (1-900)")
-        parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable (repeatable)")
+        parser.add_argument(
+            "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable (repeatable)"
+        )
         parser.add_argument("--runtime", choices=limits.PYTHON_RUNTIMES, help="Lambda runtime name")
         parser.add_argument("--architecture", choices=limits.ARCHITECTURES, default="x86_64")
         parser.add_argument("--description", default="")
         parser.add_argument("--log-format", choices=limits.LOG_FORMATS, default="Text")
-        parser.add_argument("--log-level", help="application log level (JSON format only): " + ", ".join(limits.APPLICATION_LOG_LEVELS))
+        parser.add_argument(
+            "--log-level", help="application log level (JSON format only): " + ", ".join(limits.APPLICATION_LOG_LEVELS)
+        )
         parser.add_argument("--isolation", choices=("process", "inline"))
-        parser.add_argument("--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function")
+        parser.add_argument(
+            "--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function"
+        )
         return parser
 
     def _register(self, line: str, cell: str) -> Any:

@@ -122,7 +122,9 @@ def resolve_json_argument(text: str, user_ns: Mapping[str, Any], what: str) -> A
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{what} is not valid JSON ({exc.msg}); quote it like '{{\"key\": \"value\"}}' or use $variable") from None
+        raise UsageError(
+            f'{what} is not valid JSON ({exc.msg}); quote it like \'{{"key": "value"}}\' or use $variable'
+        ) from None
 
 
 def lookup_variable(name: str, user_ns: Mapping[str, Any]) -> Any:

@@ -32,8 +32,13 @@ class CloudVerbs:
         parser.add_argument("--max-retry-attempts", type=int, default=-1, help="streams; -1 = until the records expire")
         parser.add_argument("--parallelization-factor", type=int, default=1)
         parser.add_argument("--on-failure", help="destination ARN for records given up on (streams)")
-        parser.add_argument("--filter", action="append", default=[], metavar="PATTERN",
-                            help="a FilterCriteria pattern (JSON; repeatable, OR)")
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="PATTERN",
+            help="a FilterCriteria pattern (JSON; repeatable, OR)",
+        )
         return parser
 
     def _verb_trigger(self, rest: str) -> Any:
@@ -51,14 +56,18 @@ class CloudVerbs:
         if args.filter:
             settings["filter_criteria"] = {"Filters": [{"Pattern": pattern} for pattern in args.filter]}
         if kind != "sqs":
-            settings.update(starting_position=args.starting_position or "TRIM_HORIZON",
-                            bisect_batch_on_function_error=args.bisect,
-                            maximum_retry_attempts=args.max_retry_attempts,
-                            parallelization_factor=args.parallelization_factor)
+            settings.update(
+                starting_position=args.starting_position or "TRIM_HORIZON",
+                bisect_batch_on_function_error=args.bisect,
+                maximum_retry_attempts=args.max_retry_attempts,
+                parallelization_factor=args.parallelization_factor,
+            )
             if args.on_failure:
                 settings["destination_config"] = {"OnFailure": {"Destination": args.on_failure}}
         mapping = api.create_event_source_mapping(args.name, api.source_arn(kind, resource), **settings)
-        print(f"{args.name} <- {args.source}: mapping {mapping.uuid} ({mapping.state}, batch size {mapping.batch_size})")
+        print(
+            f"{args.name} <- {args.source}: mapping {mapping.uuid} ({mapping.state}, batch size {mapping.batch_size})"
+        )
         return None
 
     def _parser_triggers(self) -> VerbParser:

@@ -30,12 +30,16 @@ class FunctionVerbs:
         parser = VerbParser("%lambda invoke", "Invoke a function. EVENT is JSON (the rest of the line) or $variable.")
         parser.add_argument("name")
         parser.add_argument("--event-file", help="read the event from a JSON file")
-        parser.add_argument("--type", default="RequestResponse", choices=limits.INVOCATION_TYPES, help="invocation type")
+        parser.add_argument(
+            "--type", default="RequestResponse", choices=limits.INVOCATION_TYPES, help="invocation type"
+        )
         parser.add_argument("--qualifier", help="version or alias ($LATEST)")
         parser.add_argument("--client-context", help="ClientContext as JSON or $variable (synchronous invokes only)")
         parser.add_argument("-o", dest="output", metavar="VAR", help="also store the Invocation in VAR")
         parser.add_argument("--template", help="build the event from this template (see %%lambda templates)")
-        parser.add_argument("--param", action="append", default=[], metavar="K=V", help="a template parameter (repeatable)")
+        parser.add_argument(
+            "--param", action="append", default=[], metavar="K=V", help="a template parameter (repeatable)"
+        )
         parser.add_argument("--seed", type=int, help="with --template: fixed ids, for reproducible tutorials")
         parser.add_argument("--now", type=parse_time, help="with --template: the event's time (ISO 8601)")
         return parser
@@ -55,9 +59,17 @@ class FunctionVerbs:
             client_context = resolve_json_argument(args.client_context, user_ns, "--client-context")
         if args.output is not None and not args.output.isidentifier():
             raise UsageError(f"-o {args.output!r}: give a valid Python variable name")
-        invocation = api.invoke(args.name, event, invocation_type=args.type, qualifier=args.qualifier,
-                                client_context=client_context, template=args.template,
-                                params=parse_key_values(args.param, "--param") or None, seed=args.seed, now=args.now)
+        invocation = api.invoke(
+            args.name,
+            event,
+            invocation_type=args.type,
+            qualifier=args.qualifier,
+            client_context=client_context,
+            template=args.template,
+            params=parse_key_values(args.param, "--param") or None,
+            seed=args.seed,
+            now=args.now,
+        )
         if args.output is not None:
             user_ns[args.output] = invocation
         return invocation
@@ -73,7 +85,9 @@ class FunctionVerbs:
             except OSError as exc:
                 raise UsageError(f"cannot read --event-file {event_file!r}: {exc.strerror}") from None
             except json.JSONDecodeError as exc:
-                raise UsageError(f"--event-file {event_file!r} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+                raise UsageError(
+                    f"--event-file {event_file!r} is not valid JSON ({exc.msg} at line {exc.lineno})"
+                ) from None
         if event_arg is None:
             return None
         kind, value = event_arg
@@ -136,7 +150,9 @@ class FunctionVerbs:
         parser.add_argument("name", nargs="?")
         parser.add_argument("--request-id", help="only the events of this request")
         parser.add_argument("--tail", type=int, help="only the last N events")
-        parser.add_argument("--filter", dest="filter_pattern", help='CloudWatch filter terms: ERROR, "two words", ?any, -not')
+        parser.add_argument(
+            "--filter", dest="filter_pattern", help='CloudWatch filter terms: ERROR, "two words", ?any, -not'
+        )
         return parser
 
     def _verb_logs(self, rest: str) -> Any:

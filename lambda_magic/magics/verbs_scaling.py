@@ -14,7 +14,9 @@ class ScalingVerbs:
     """Mixin of ``LambdaMagic``: each ``_verb_<name>(rest)`` answers ``%lambda <name> ...``."""
 
     def _parser_configure_async(self) -> VerbParser:
-        parser = VerbParser("%lambda configure-async", "Retries, maximum event age and destinations of Event invocations.")
+        parser = VerbParser(
+            "%lambda configure-async", "Retries, maximum event age and destinations of Event invocations."
+        )
         parser.add_argument("name")
         parser.add_argument("--max-retry-attempts", type=int, default=2, help="0-2 (default 2)")
         parser.add_argument("--max-event-age", type=int, default=21_600, help="seconds, 60-21600 (default 21600)")
@@ -25,11 +27,17 @@ class ScalingVerbs:
     def _verb_configure_async(self, rest: str) -> Any:
         parser = self._parser_configure_async()
         args = parser.parse(split_args(rest))
-        config = api.configure_async(args.name, max_retry_attempts=args.max_retry_attempts,
-                                     max_event_age_s=args.max_event_age, on_success=args.on_success,
-                                     on_failure=args.on_failure)
-        print(f"{args.name}: {config.max_retry_attempts} retries, events kept up to {config.max_event_age_s} s, "
-              f"on success -> {config.on_success or 'nothing'}, on failure -> {config.on_failure or 'nothing'}")
+        config = api.configure_async(
+            args.name,
+            max_retry_attempts=args.max_retry_attempts,
+            max_event_age_s=args.max_event_age,
+            on_success=args.on_success,
+            on_failure=args.on_failure,
+        )
+        print(
+            f"{args.name}: {config.max_retry_attempts} retries, events kept up to {config.max_event_age_s} s, "
+            f"on success -> {config.on_success or 'nothing'}, on failure -> {config.on_failure or 'nothing'}"
+        )
 
     def _parser_concurrency(self) -> VerbParser:
         parser = VerbParser("%lambda concurrency", "Reserve concurrency for a function (0 stops it; none removes it).")
@@ -67,8 +75,13 @@ class ScalingVerbs:
         parser.add_argument("name")
         parser.add_argument("alias")
         parser.add_argument("version")
-        parser.add_argument("--routing", action="append", default=[], metavar="VERSION=WEIGHT",
-                            help="send a share (0-1) of traffic to a second version")
+        parser.add_argument(
+            "--routing",
+            action="append",
+            default=[],
+            metavar="VERSION=WEIGHT",
+            help="send a share (0-1) of traffic to a second version",
+        )
         return parser
 
     def _verb_alias(self, rest: str) -> None:
@@ -84,8 +97,10 @@ class ScalingVerbs:
         existing = {alias.name for alias in account.registry.aliases(account.get_function(args.name).name)}
         put = account.update_alias if args.alias in existing else account.create_alias
         put(args.name, args.alias, args.version, routing=routing or None)
-        print(f"{args.name}:{args.alias} -> version {args.version}"
-              + "".join(f", {weight:.0%} to version {version}" for version, weight in routing.items()))
+        print(
+            f"{args.name}:{args.alias} -> version {args.version}"
+            + "".join(f", {weight:.0%} to version {version}" for version, weight in routing.items())
+        )
 
     def _parser_provision(self) -> VerbParser:
         parser = VerbParser("%lambda provision", "Initialise N environments ahead of requests for a version or alias.")
@@ -99,8 +114,10 @@ class ScalingVerbs:
         args = parser.parse(split_args(rest))
         failures = api.put_provisioned_concurrency(args.name, args.qualifier, args.count)
         ready = args.count - len(failures)
-        print(f"{args.name}:{args.qualifier}: {ready} of {args.count} provisioned environments ready"
-              + (f"; init failed: {', '.join(failures)}" if failures else ""))
+        print(
+            f"{args.name}:{args.qualifier}: {ready} of {args.count} provisioned environments ready"
+            + (f"; init failed: {', '.join(failures)}" if failures else "")
+        )
 
     def _parser_load(self) -> VerbParser:
         parser = VerbParser("%lambda load", "Run many invocations at once; returns them as a DataFrame.")
@@ -125,8 +142,9 @@ class ScalingVerbs:
             events: Any = [api.account().render_event(args.template, params) for _ in range(args.count)]
         else:
             events = args.count
-        return api.invoke_many(args.name, events, concurrency=args.concurrency, invocation_type=args.type,
-                               progress=not args.quiet)
+        return api.invoke_many(
+            args.name, events, concurrency=args.concurrency, invocation_type=args.type, progress=not args.quiet
+        )
 
     def _parser_timeline(self) -> VerbParser:
         parser = VerbParser("%lambda timeline", "The timeline of environments, cold starts, retries and concurrency.")
@@ -152,7 +170,9 @@ class ScalingVerbs:
         try:
             return api.metrics(args.name, args.period)
         except ValueError:
-            raise UsageError(f"--period {args.period!r} is not a pandas frequency; use e.g. 10s, 1min or 5min") from None
+            raise UsageError(
+                f"--period {args.period!r} is not a pandas frequency; use e.g. 10s, 1min or 5min"
+            ) from None
 
     def _parser_queue(self) -> VerbParser:
         return VerbParser("%lambda queue", "Where every asynchronous event is.")
@@ -173,8 +193,10 @@ class ScalingVerbs:
         args = parser.parse(split_args(rest))
         account = api.account()
         if args.mode is not None or args.scale is not None:
-            account.configure(clock_mode=args.mode or account.settings.clock_mode,
-                              **({"clock_scale": args.scale} if args.scale is not None else {}))
+            account.configure(
+                clock_mode=args.mode or account.settings.clock_mode,
+                **({"clock_scale": args.scale} if args.scale is not None else {}),
+            )
         if args.advance is not None:
             account.clock.advance(args.advance)
         return account.clock

@@ -131,16 +131,28 @@ class LocalAccount:
         source: str = code or ""
         from .layers import layer_store
 
-        resolved = layer_store(self).resolve(config.layers, package or DeploymentPackage.from_cell(source)) \
-            if config.layers else ()
+        resolved = (
+            layer_store(self).resolve(config.layers, package or DeploymentPackage.from_cell(source))
+            if config.layers
+            else ()
+        )
         previous = self.registry.latest(name)
         if reserved_concurrency is None and previous is not None:
             reserved_concurrency = previous.reserved_concurrency
         self.governor.check_reserved(name, reserved_concurrency)
         if config.isolation == "process":
             self.template()  # start the template early; the first cold start then does not wait for Python
-        function = Function(name, source, config, settings.region, settings.account_id, self.registry.next_revision(),
-                            reserved_concurrency=reserved_concurrency, package=package, layers=resolved)
+        function = Function(
+            name,
+            source,
+            config,
+            settings.region,
+            settings.account_id,
+            self.registry.next_revision(),
+            reserved_concurrency=reserved_concurrency,
+            package=package,
+            layers=resolved,
+        )
         self.registry.put_latest(function)
         self.governor.set_reserved(name, reserved_concurrency)
         self.pool.retire(name, LATEST)
@@ -148,8 +160,12 @@ class LocalAccount:
         return function
 
     @staticmethod
-    def _package(code: str | None, path: str | os.PathLike[str] | None, zip_file: bytes | None,
-                 files: Mapping[str, str | bytes] | None) -> tuple[DeploymentPackage | None, str | None]:
+    def _package(
+        code: str | None,
+        path: str | os.PathLike[str] | None,
+        zip_file: bytes | None,
+        files: Mapping[str, str | bytes] | None,
+    ) -> tuple[DeploymentPackage | None, str | None]:
         """The package given to ``register`` (None for a lone cell: built lazily) and the cell's source."""
         given = [what for what, value in (("code", code), ("path", path), ("zip_file", zip_file)) if value is not None]
         if len(given) != 1:
@@ -158,10 +174,14 @@ class LocalAccount:
                 + (f"; got {' and '.join(given)}" if given else "")
             )
         if files is not None and code is None:
-            raise InvalidParameterValueException("files adds modules to a cell's code: put them in the folder or zip instead")
+            raise InvalidParameterValueException(
+                "files adds modules to a cell's code: put them in the folder or zip instead"
+            )
         if code is not None:
             if not isinstance(code, str):
-                raise InvalidParameterValueException("code must be the handler's source text (a str); give zip bytes as zip_file=")
+                raise InvalidParameterValueException(
+                    "code must be the handler's source text (a str); give zip bytes as zip_file="
+                )
             return None, code
         if zip_file is not None:
             return DeploymentPackage.from_zip(zip_file), None
@@ -199,16 +219,41 @@ class LocalAccount:
         """Publish ``$LATEST`` as an immutable numbered version."""
         return self.registry.publish_version(self.get_function(name).name, description)
 
-    def create_alias(self, name: str, alias: str, function_version: str, *,
-                     routing: Mapping[str, float] | None = None, description: str = "") -> Alias:
+    def create_alias(
+        self,
+        name: str,
+        alias: str,
+        function_version: str,
+        *,
+        routing: Mapping[str, float] | None = None,
+        description: str = "",
+    ) -> Alias:
         """Create an alias pointing at a version (``routing``: extra version -> weight)."""
-        return self.registry.put_alias(self.get_function(name).name, alias, function_version,
-                                       additional_version_weights=routing, description=description)
+        return self.registry.put_alias(
+            self.get_function(name).name,
+            alias,
+            function_version,
+            additional_version_weights=routing,
+            description=description,
+        )
 
-    def update_alias(self, name: str, alias: str, function_version: str, *,
-                     routing: Mapping[str, float] | None = None, description: str = "") -> Alias:
-        return self.registry.put_alias(self.get_function(name).name, alias, function_version,
-                                       additional_version_weights=routing, description=description, create=False)
+    def update_alias(
+        self,
+        name: str,
+        alias: str,
+        function_version: str,
+        *,
+        routing: Mapping[str, float] | None = None,
+        description: str = "",
+    ) -> Alias:
+        return self.registry.put_alias(
+            self.get_function(name).name,
+            alias,
+            function_version,
+            additional_version_weights=routing,
+            description=description,
+            create=False,
+        )
 
     def put_function_concurrency(self, name: str, reserved: int | None) -> None:
         """Reserve concurrency for a function (``None`` removes the reservation; 0 stops it)."""
@@ -224,7 +269,9 @@ class LocalAccount:
         """
         function_name, _ = parse_function_name(name)
         if qualifier in (None, LATEST):
-            raise InvalidParameterValueException("provisioned concurrency needs a published version or an alias, not $LATEST")
+            raise InvalidParameterValueException(
+                "provisioned concurrency needs a published version or an alias, not $LATEST"
+            )
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise InvalidParameterValueException(f"provisioned concurrency must be a whole number >= 1, got {count!r}")
         version = self.registry.resolve(function_name, qualifier)
@@ -241,9 +288,16 @@ class LocalAccount:
     def has_provisioned(self, name: str, version: str) -> bool:
         return (name, version) in self._provisioned
 
-    def configure_async(self, name: str, *, max_retry_attempts: int = 2, max_event_age_s: int = 21_600,
-                        on_success: str | None = None, on_failure: str | None = None,
-                        dead_letter_target: str | None = None) -> AsyncConfig:
+    def configure_async(
+        self,
+        name: str,
+        *,
+        max_retry_attempts: int = 2,
+        max_event_age_s: int = 21_600,
+        on_success: str | None = None,
+        on_failure: str | None = None,
+        dead_letter_target: str | None = None,
+    ) -> AsyncConfig:
         """``PutFunctionEventInvokeConfig``: retries, maximum event age and destinations."""
         function = self.get_function(name)
         if on_success is not None:
@@ -299,15 +353,40 @@ class LocalAccount:
         payload = encode_payload(event, invocation_type)
         context = check_client_context(client_context)
         if invocation_type == "DryRun":
-            return Invocation(str(uuid.uuid4()), function.name, function.version, "DryRun", 204, "dry-run",
-                              event=event, presenter=self.presenter)
+            return Invocation(
+                str(uuid.uuid4()),
+                function.name,
+                function.version,
+                "DryRun",
+                204,
+                "dry-run",
+                event=event,
+                presenter=self.presenter,
+            )
         if invocation_type == "Event":
             request_id = str(uuid.uuid4())
             self.async_invoker.accept(function, payload, event, qualifier, trigger, request_id)
-            return Invocation(request_id, function.name, function.version, "Event", 202, "queued", event=event,
-                              trigger=trigger, start=self.clock.time(), presenter=self.presenter)
-        return self.invoker.invoke(function, payload, event=event, invocation_type=invocation_type,
-                                   qualifier=qualifier, client_context=context, trigger=trigger)
+            return Invocation(
+                request_id,
+                function.name,
+                function.version,
+                "Event",
+                202,
+                "queued",
+                event=event,
+                trigger=trigger,
+                start=self.clock.time(),
+                presenter=self.presenter,
+            )
+        return self.invoker.invoke(
+            function,
+            payload,
+            event=event,
+            invocation_type=invocation_type,
+            qualifier=qualifier,
+            client_context=context,
+            trigger=trigger,
+        )
 
     def deliver(self, target: str, record: dict, *, source: str) -> bool:
         """Send an invocation record to a destination; False when it cannot be delivered."""
@@ -361,8 +440,14 @@ class LocalAccount:
             records = list(self._records)
         return records if name is None else [r for r in records if r.function_name == name]
 
-    def log_events(self, name: str | None = None, *, request_id: str | None = None,
-                   filter_pattern: str | None = None, tail: int | None = None) -> list[LogEvent]:
+    def log_events(
+        self,
+        name: str | None = None,
+        *,
+        request_id: str | None = None,
+        filter_pattern: str | None = None,
+        tail: int | None = None,
+    ) -> list[LogEvent]:
         return self.logs.query(name, request_id=request_id, filter_pattern=filter_pattern, tail=tail)
 
     def environments(self) -> list[tuple[Any, str]]:
@@ -381,8 +466,9 @@ class LocalAccount:
 
     def render_event(self, template_id: str, params: Mapping[str, Any] | None = None, **options: Any) -> dict:
         """An event from a template, with this account's region and account id."""
-        return self.catalog().render(template_id, params, region=self.settings.region,
-                                     account_id=self.settings.account_id, **options)
+        return self.catalog().render(
+            template_id, params, region=self.settings.region, account_id=self.settings.account_id, **options
+        )
 
     # --- the process side ------------------------------------------------------------------
 

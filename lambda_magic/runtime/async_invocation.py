@@ -125,8 +125,9 @@ class AsyncInvoker:
 
     # --- accepting ---------------------------------------------------------------------------------
 
-    def accept(self, function: Function, payload: bytes, event: Any, qualifier: str | None, trigger: str,
-               request_id: str) -> None:
+    def accept(
+        self, function: Function, payload: bytes, event: Any, qualifier: str | None, trigger: str, request_id: str
+    ) -> None:
         """Queue an event (the caller already answered 202)."""
         account = self._account
         item = AsyncEvent(request_id, function.name, qualifier, payload, event, account.clock.time(), trigger)
@@ -250,8 +251,15 @@ class AsyncInvoker:
             return
         try:
             invocation = account.invoker.invoke(
-                function, item.payload, event=item.event, invocation_type="Event", qualifier=item.qualifier,
-                client_context=None, trigger=item.trigger, request_id=item.request_id, attempt=item.attempts + 1,
+                function,
+                item.payload,
+                event=item.event,
+                invocation_type="Event",
+                qualifier=item.qualifier,
+                client_context=None,
+                trigger=item.trigger,
+                request_id=item.request_id,
+                attempt=item.attempts + 1,
             )
         except TooManyRequestsException as exc:
             item.throttles += 1
@@ -306,8 +314,10 @@ class AsyncInvoker:
         last = item.last
         record: dict[str, Any] = {
             "version": "1.0",
-            "timestamp": datetime.fromtimestamp(self._account.clock.time(), timezone.utc)
-            .strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "timestamp": datetime.fromtimestamp(self._account.clock.time(), timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%S.%f"
+            )[:-3]
+            + "Z",
             "requestContext": {
                 "requestId": item.request_id,
                 "functionArn": f"{function.arn}:{item.qualifier or (last.version if last else '$LATEST')}",
@@ -343,11 +353,15 @@ class AsyncInvoker:
     def _deliver_dead_letter(self, item: AsyncEvent, target: str, condition: str) -> bool:
         import json
 
-        ok = self._account.deliver_dead_letter(target, json.loads(item.payload), {
-            "RequestID": item.request_id,
-            "ErrorCode": "200" if item.last is not None else "",
-            "ErrorMessage": ((item.last.error_message or "") if item.last is not None else condition)[:1024],
-        })
+        ok = self._account.deliver_dead_letter(
+            target,
+            json.loads(item.payload),
+            {
+                "RequestID": item.request_id,
+                "ErrorCode": "200" if item.last is not None else "",
+                "ErrorMessage": ((item.last.error_message or "") if item.last is not None else condition)[:1024],
+            },
+        )
         if not ok:
             with self._cond:
                 self.ledgers[item.function_name].dead_letter_errors += 1
@@ -361,8 +375,10 @@ class AsyncInvoker:
 
     def snapshot(self) -> dict[str, AsyncLedger]:
         with self._cond:
-            return {name: AsyncLedger(**{**ledger.__dict__, "dropped": collections.Counter(ledger.dropped)})
-                    for name, ledger in self.ledgers.items()}
+            return {
+                name: AsyncLedger(**{**ledger.__dict__, "dropped": collections.Counter(ledger.dropped)})
+                for name, ledger in self.ledgers.items()
+            }
 
     def discard_all(self) -> int:
         """Forget every queued event (reset); returns how many were still queued."""

@@ -76,7 +76,9 @@ def _isolate(spec: dict[str, Any]) -> tuple[int, bool]:
     needed = [os.path.realpath(path) for path in (*sys.path, sys.prefix, sys.base_prefix, sys.executable) if path]
     code = {TASK_ROOT: spec["task_root"], **({OPT_ROOT: spec["opt_root"]} if spec.get("opt_root") else {})}
     mounted: list[str] = []
-    private_tmp = mount_private_tmp(tmp_dir, needed, code, mounted)  # after this, env_dir's path may be hidden: use the fds
+    private_tmp = mount_private_tmp(
+        tmp_dir, needed, code, mounted
+    )  # after this, env_dir's path may be hidden: use the fds
     roots = {target: (target if target in mounted else source) for target, source in code.items()}
     spec["shown"] = {real: target for target, real in roots.items() if real != target}
     os.chdir(roots[TASK_ROOT])
@@ -130,7 +132,10 @@ class _Environment:
         except InitError as exc:
             handler, error = None, exc.error
         except MemoryError:
-            handler, error = None, {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: out of memory"}
+            handler, error = (
+                None,
+                {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: out of memory"},
+            )
         except SystemExit as exc:
             handler, error = None, {"errorType": "Runtime.ExitError", "errorMessage": _exit_reason(exc.code)}
         init_ms = (time.perf_counter() - started) * 1000
@@ -194,4 +199,8 @@ class _Environment:
 
 
 def _exit_reason(code: object) -> str:
-    return "Runtime exited without providing a reason" if code in (None, 0) else f"Runtime exited with error: exit status {code}"
+    return (
+        "Runtime exited without providing a reason"
+        if code in (None, 0)
+        else f"Runtime exited with error: exit status {code}"
+    )

@@ -33,8 +33,10 @@ _START_TIMEOUT_S = 30.0
 #: After a failed start, connections are refused at once for this long (no respawn storm
 #: while the SDK retries).
 _REFUSE_AFTER_FAILURE_S = 5.0
-_MISSING_MOTO = ("the local cloud needs moto's server, which is not installed: pip install 'moto[server]', "
-                 "or set LambdaMagic.cloud_endpoint to another AWS-compatible endpoint")
+_MISSING_MOTO = (
+    "the local cloud needs moto's server, which is not installed: pip install 'moto[server]', "
+    "or set LambdaMagic.cloud_endpoint to another AWS-compatible endpoint"
+)
 
 
 class LocalCloudError(LambdaMagicError):
@@ -111,8 +113,9 @@ class LocalCloud:
             raise LocalCloudError(f"could not reserve an address on 127.0.0.1 for the local cloud: {exc}") from None
         self._listener, self._wake = listener, wake_w
         self._url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        self._watcher = threading.Thread(target=self._watch, args=(listener, wake_r), daemon=True,
-                                         name=f"lambda_magic local cloud {self._url}")
+        self._watcher = threading.Thread(
+            target=self._watch, args=(listener, wake_r), daemon=True, name=f"lambda_magic local cloud {self._url}"
+        )
         self._watcher.start()
 
     def _watch(self, listener: socket.socket, wake_r: int) -> None:
@@ -152,12 +155,20 @@ class LocalCloud:
             self.failure = _MISSING_MOTO
             return None
         theirs, ours = os.pipe()
-        environment = {**{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
-                       "PYTHONPATH": _PACKAGE_PARENT, "AWS_DEFAULT_REGION": self.region, **self.credentials}
+        environment = {
+            **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+            "PYTHONPATH": _PACKAGE_PARENT,
+            "AWS_DEFAULT_REGION": self.region,
+            **self.credentials,
+        }
         process = subprocess.Popen(
             [sys.executable, "-m", "lambda_magic.runtime.cloud_server", str(theirs), str(listener.fileno())],
-            pass_fds=(theirs, listener.fileno()), env=environment, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+            pass_fds=(theirs, listener.fileno()),
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         os.close(theirs)
         with self._lock:
@@ -182,8 +193,10 @@ class LocalCloud:
         process.wait()
         process.stdout.close()
         if not closing:
-            self.failure = ("the local cloud (moto server) did not start on 127.0.0.1; "
-                            "check that moto[server] is installed, or set LambdaMagic.cloud_endpoint")
+            self.failure = (
+                "the local cloud (moto server) did not start on 127.0.0.1; "
+                "check that moto[server] is installed, or set LambdaMagic.cloud_endpoint"
+            )
         return None
 
     def _forget_process(self) -> None:
@@ -205,9 +218,11 @@ class LocalCloud:
 
         if self._session is None:
             self._session = boto3.session.Session(
-                region_name=self.region, aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
+                region_name=self.region,
+                aws_access_key_id=self.credentials["AWS_ACCESS_KEY_ID"],
                 aws_secret_access_key=self.credentials["AWS_SECRET_ACCESS_KEY"],
-                aws_session_token=self.credentials["AWS_SESSION_TOKEN"])
+                aws_session_token=self.credentials["AWS_SESSION_TOKEN"],
+            )
         return self._session
 
     def client(self, service: str) -> Any:

@@ -28,8 +28,14 @@ def main(control_fd: int, listen_fd: int) -> None:
         MotoRequestHandler = None
 
     parent = os.getppid()
-    server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,
-                         request_handler=MotoRequestHandler, fd=listen_fd)
+    server = make_server(
+        "127.0.0.1",
+        0,
+        DomainDispatcherApplication(create_backend_app),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+        fd=listen_fd,
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print("ready", flush=True)
     poller = select.poll()

@@ -32,8 +32,10 @@ class TooManyRequestsException(Exception):
     status_code = 429
 
     def __init__(self, reason: str, retry_after_seconds: int, function_name: str = ""):
-        super().__init__(f"Rate Exceeded. ({reason}{' for ' + function_name if function_name else ''}; "
-                         f"retry after {retry_after_seconds} s)")
+        super().__init__(
+            f"Rate Exceeded. ({reason}{' for ' + function_name if function_name else ''}; "
+            f"retry after {retry_after_seconds} s)"
+        )
         self.reason = reason
         self.retry_after_seconds = retry_after_seconds
         self.function_name = function_name
@@ -135,8 +137,11 @@ class ConcurrencyGovernor:
                     capacity = REQUESTS_PER_ENVIRONMENT_PER_S * max(limit, 0)
                     rate = self._rates[name] = _Bucket(capacity, capacity, capacity, now)
                 if not rate.take(now):
-                    reason = ("ReservedFunctionInvocationRateLimitExceeded" if reserved is not None
-                              else "FunctionInvocationRateLimitExceeded")
+                    reason = (
+                        "ReservedFunctionInvocationRateLimitExceeded"
+                        if reserved is not None
+                        else "FunctionInvocationRateLimitExceeded"
+                    )
                     raise TooManyRequestsException(reason, 1, name)
             if new_environment:
                 scaling = self._scaling.get(name)

@@ -82,9 +82,7 @@ class FunctionConfig:
 def check_function_name(name: str) -> str:
     """Return ``name`` if Lambda accepts it as a function name, else raise."""
     if not isinstance(name, str) or not _FUNCTION_NAME.match(name):
-        raise InvalidParameterValueException(
-            f"invalid function name {name!r}: use 1-64 letters, digits, '-' or '_'"
-        )
+        raise InvalidParameterValueException(f"invalid function name {name!r}: use 1-64 letters, digits, '-' or '_'")
     return name
 
 

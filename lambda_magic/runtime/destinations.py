@@ -32,10 +32,17 @@ def deliver_record(cloud: LocalCloud, target: str, record: dict, source: str) ->
         elif kind == "events":
             condition = record.get("requestContext", {}).get("condition")
             outcome = "Success" if condition == "Success" else "Failure"
-            result = cloud.client("events").put_events(Entries=[{
-                "Source": "lambda", "DetailType": f"Lambda Function Invocation Result - {outcome}",
-                "Detail": body, "EventBusName": target, "Resources": [record["requestContext"]["functionArn"]],
-            }])
+            result = cloud.client("events").put_events(
+                Entries=[
+                    {
+                        "Source": "lambda",
+                        "DetailType": f"Lambda Function Invocation Result - {outcome}",
+                        "Detail": body,
+                        "EventBusName": target,
+                        "Resources": [record["requestContext"]["functionArn"]],
+                    }
+                ]
+            )
             return not result.get("FailedEntryCount")
         elif kind == "s3":
             day = datetime.now(timezone.utc)
@@ -54,8 +61,9 @@ def deliver_dead_letter(cloud: LocalCloud, target: str, event: Any, attributes: 
     message_attributes = {k: {"DataType": "String", "StringValue": str(v) or "-"} for k, v in attributes.items()}
     try:
         if destination_kind(target) == "sqs":
-            cloud.client("sqs").send_message(QueueUrl=_queue_url(cloud, target), MessageBody=body,
-                                             MessageAttributes=message_attributes)
+            cloud.client("sqs").send_message(
+                QueueUrl=_queue_url(cloud, target), MessageBody=body, MessageAttributes=message_attributes
+            )
         elif destination_kind(target) == "sns":
             cloud.client("sns").publish(TopicArn=target, Message=body, MessageAttributes=message_attributes)
         else:

@@ -72,7 +72,9 @@ class ServiceEndpoints:
     def set(self, name: str, address: str) -> None:
         """Hand every new environment ``name=address`` (a loopback URL or ``host:port``)."""
         if not name.isidentifier() or not name.isupper():
-            raise InvalidParameterValueException(f"{name!r} is not an environment variable name (e.g. AWS_ENDPOINT_URL_LAMBDA)")
+            raise InvalidParameterValueException(
+                f"{name!r} is not an environment variable name (e.g. AWS_ENDPOINT_URL_LAMBDA)"
+            )
         if not is_loopback(address):
             raise InvalidParameterValueException(f"{name}={address!r}: environments may only be pointed at 127.0.0.1")
         with self._lock:
@@ -87,11 +89,13 @@ class ServiceEndpoints:
         """The variables for a new environment: the cloud's, X-Ray's, then those added."""
         variables = self._cloud().environment()
         xray = self.xray
-        variables.update({
-            "AWS_XRAY_DAEMON_ADDRESS": f"{xray.host}:{xray.port}",
-            "_AWS_XRAY_DAEMON_ADDRESS": xray.host,
-            "_AWS_XRAY_DAEMON_PORT": str(xray.port),
-        })
+        variables.update(
+            {
+                "AWS_XRAY_DAEMON_ADDRESS": f"{xray.host}:{xray.port}",
+                "_AWS_XRAY_DAEMON_ADDRESS": xray.host,
+                "_AWS_XRAY_DAEMON_PORT": str(xray.port),
+            }
+        )
         with self._lock:
             variables.update(self._added)
         return variables

@@ -72,8 +72,13 @@ class InvokeResult:
     exit_reason: str = ""
 
 
-def environment_variables(function: Function, log_stream: str, initialization_type: str, credentials: dict[str, str],
-                          endpoints: Mapping[str, str] | None = None) -> dict[str, str]:
+def environment_variables(
+    function: Function,
+    log_stream: str,
+    initialization_type: str,
+    credentials: dict[str, str],
+    endpoints: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The variables Lambda's Python runtime sets, the account's loopback ``endpoints``
     (``ServiceEndpoints.environment()``: the local cloud, X-Ray...), then the function's own."""
     config = function.config
@@ -150,8 +155,15 @@ class Sandbox:
 class ProcessEnvironment(_BaseEnvironment):
     """An OS process serving one invocation at a time; ended at its deadline."""
 
-    def __init__(self, env_id: str, function: Function, template: Template, spec: dict[str, Any],
-                 initialization_type: str, sandbox: Sandbox | None = None):
+    def __init__(
+        self,
+        env_id: str,
+        function: Function,
+        template: Template,
+        spec: dict[str, Any],
+        initialization_type: str,
+        sandbox: Sandbox | None = None,
+    ):
         super().__init__(env_id, function, initialization_type)
         self._template = template
         self._dir = os.path.join(template.root_dir, env_id)
@@ -185,12 +197,18 @@ class ProcessEnvironment(_BaseEnvironment):
             self.kill()
             events, dropped = self.collect_events()
             if waited == "oom":
-                error = {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: signal: killed",
-                         "requestId": "", "stackTrace": []}
-                return InitResult("error", (time.perf_counter() - started) * 1000, error, events, dropped,
-                                  self.max_memory_mb)
-            return InitResult("timeout", (time.perf_counter() - started) * 1000, None, events, dropped,
-                              self.max_memory_mb)
+                error = {
+                    "errorType": "Runtime.OutOfMemory",
+                    "errorMessage": "Runtime exited with error: signal: killed",
+                    "requestId": "",
+                    "stackTrace": [],
+                }
+                return InitResult(
+                    "error", (time.perf_counter() - started) * 1000, error, events, dropped, self.max_memory_mb
+                )
+            return InitResult(
+                "timeout", (time.perf_counter() - started) * 1000, None, events, dropped, self.max_memory_mb
+            )
         reply = wire.recv(self._sock)
         if reply is None:
             reason = self._exit_reason()
@@ -225,7 +243,14 @@ class ProcessEnvironment(_BaseEnvironment):
             elapsed = (time.perf_counter() - started) * 1000
             reason = self._exit_reason()
             events, dropped = self.collect_events()
-            return InvokeResult("exit", elapsed, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb, exit_reason=reason)
+            return InvokeResult(
+                "exit",
+                elapsed,
+                events=events,
+                dropped_bytes=dropped,
+                max_memory_mb=self.max_memory_mb,
+                exit_reason=reason,
+            )
         status, body, error, log_error, dropped, duration_ms, used_mb = reply
         self.note_memory(used_mb)
         if status != "success" and status != "error":
@@ -235,10 +260,23 @@ class ProcessEnvironment(_BaseEnvironment):
         if status == "success" or status == "error":
             return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, self.max_memory_mb)
         if status == "oom":
-            return InvokeResult("oom", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
+            return InvokeResult(
+                "oom", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb
+            )
         code = int(status.partition(":")[2])
-        reason = "Runtime exited without providing a reason" if code == 0 else f"Runtime exited with error: exit status {code}"
-        return InvokeResult("exit", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb, exit_reason=reason)
+        reason = (
+            "Runtime exited without providing a reason"
+            if code == 0
+            else f"Runtime exited with error: exit status {code}"
+        )
+        return InvokeResult(
+            "exit",
+            duration_ms,
+            events=events,
+            dropped_bytes=dropped,
+            max_memory_mb=self.max_memory_mb,
+            exit_reason=reason,
+        )
 
     def collect_events(self) -> tuple[list[Event], int]:
         """Read what the environment logged since the last call: its events, then the
@@ -279,7 +317,9 @@ class ProcessEnvironment(_BaseEnvironment):
         while True:
             remaining_ms = max(int((deadline - time.monotonic()) * 1000) + 1, 0)
             try:
-                if self._poller.poll(remaining_ms if first and remaining_ms < _WATCH_MS else min(remaining_ms, _WATCH_MS)):
+                if self._poller.poll(
+                    remaining_ms if first and remaining_ms < _WATCH_MS else min(remaining_ms, _WATCH_MS)
+                ):
                     return "ready"
             except BaseException:  # KeyboardInterrupt while waiting: nothing may keep running
                 self._peak_mb()
@@ -332,7 +372,11 @@ class ProcessEnvironment(_BaseEnvironment):
             name = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "aborted"}.get(sig)
             return f"Runtime exited with error: signal: {name or signal.Signals(sig).name}"
         code = os.WEXITSTATUS(status)
-        return "Runtime exited without providing a reason" if code == 0 else f"Runtime exited with error: exit status {code}"
+        return (
+            "Runtime exited without providing a reason"
+            if code == 0
+            else f"Runtime exited with error: exit status {code}"
+        )
 
     def kill(self) -> None:
         """End the environment and everything it started (its process group)."""
@@ -368,8 +412,9 @@ class InlineEnvironment(_BaseEnvironment):
     isolation = "inline"
     limitations = INLINE_LIMITATIONS
 
-    def __init__(self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str,
-                 lock: threading.Lock):
+    def __init__(
+        self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str, lock: threading.Lock
+    ):
         super().__init__(env_id, function, initialization_type)
         self._lock = lock  # stdout, the root logger and os.environ are the kernel's: one phase at a time
         self._spec = spec
@@ -380,7 +425,9 @@ class InlineEnvironment(_BaseEnvironment):
         self._log_handler = LambdaLogHandler(self._logs.add, lambda: self._request_id, spec["json_logs"])
         self._level = logging.getLevelName(PYTHON_LEVELS[spec["log_level"]]) if spec["log_level"] else None
         self._handler: Any = None
-        self._code = CodeScope(code_paths(spec["task_root"], spec["opt_root"], spec["python_version"]), spec["task_root"])
+        self._code = CodeScope(
+            code_paths(spec["task_root"], spec["opt_root"], spec["python_version"]), spec["task_root"]
+        )
         self._shown = {spec["task_root"]: TASK_ROOT, **({spec["opt_root"]: OPT_ROOT} if spec["opt_root"] else {})}
         self._environment["LAMBDA_TASK_ROOT"] = spec["task_root"]
         self._sdk_session: Any = None  # boto3's default session while this environment runs
@@ -395,7 +442,9 @@ class InlineEnvironment(_BaseEnvironment):
                 error = exc.error
                 self._log_error(error)
         events, dropped = self._logs.drain()
-        return InitResult("error" if error else "success", (time.perf_counter() - started) * 1000, error, events, dropped)
+        return InitResult(
+            "error" if error else "success", (time.perf_counter() - started) * 1000, error, events, dropped
+        )
 
     def invoke(self, request: tuple, timeout_s: float) -> InvokeResult:
         request_id, event, deadline_ms, arn, client_context, identity, trace_id = request
@@ -413,7 +462,11 @@ class InlineEnvironment(_BaseEnvironment):
                 status = "oom"
             except SystemExit as exc:
                 status = "exit"
-                reason = "Runtime exited without providing a reason" if exc.code in (None, 0) else f"Runtime exited with error: exit status {exc.code}"
+                reason = (
+                    "Runtime exited without providing a reason"
+                    if exc.code in (None, 0)
+                    else f"Runtime exited with error: exit status {exc.code}"
+                )
             if error is not None and log_error:
                 self._log_error(error)
         self._request_id = ""

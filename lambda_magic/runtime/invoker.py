@@ -73,8 +73,9 @@ class Invoker:
 
     # --- environments ------------------------------------------------------------------------
 
-    def _new_environment(self, function: Function, sandbox: Sandbox | None = None,
-                         initialization_type: str = "on-demand") -> Any:
+    def _new_environment(
+        self, function: Function, sandbox: Sandbox | None = None, initialization_type: str = "on-demand"
+    ) -> Any:
         account = self._account
         config = function.config
         settings = account.settings
@@ -86,8 +87,9 @@ class Invoker:
             "log_level": config.log_level,
             "ensure_ascii": _runtime_version(config.runtime) < (3, 12),
             "max_log_bytes": settings.max_log_bytes,
-            "environment": environment_variables(function, "", initialization_type, settings.credentials(),
-                                                 account.endpoints.environment()),  # every SDK call stays local
+            "environment": environment_variables(
+                function, "", initialization_type, settings.credentials(), account.endpoints.environment()
+            ),  # every SDK call stays local
         }
         env_id = f"env-{next(self._env_ids)}"
         if config.isolation == "inline":
@@ -127,28 +129,56 @@ class Invoker:
         if env is None:
             env = account.pool.take((function.name, function.version, False), function.revision)
         try:
-            account.governor.acquire(function.name, synchronous=invocation_type == "RequestResponse",
-                                     new_environment=env is None)
+            account.governor.acquire(
+                function.name, synchronous=invocation_type == "RequestResponse", new_environment=env is None
+            )
         except TooManyRequestsException as exc:
             if env is not None:
                 account.pool.give_back(env, function.revision)
-            exc.invocation = self._throttled(function, request_id, invocation_type, started_at, event, trigger,
-                                             attempt, exc)
+            exc.invocation = self._throttled(
+                function, request_id, invocation_type, started_at, event, trigger, attempt, exc
+            )
             account.record(exc.invocation)
             raise
         scheduler = account.scheduler
         scheduler.add_activity()  # the auto clock does not skip time while an invocation runs
         try:
-            return self._run(function, env, payload, entropy, request_id, started_at, event=event,
-                             invocation_type=invocation_type, qualifier=qualifier, client_context=client_context,
-                             identity=identity, trigger=trigger, attempt=attempt)
+            return self._run(
+                function,
+                env,
+                payload,
+                entropy,
+                request_id,
+                started_at,
+                event=event,
+                invocation_type=invocation_type,
+                qualifier=qualifier,
+                client_context=client_context,
+                identity=identity,
+                trigger=trigger,
+                attempt=attempt,
+            )
         finally:
             scheduler.done_activity()
             account.governor.release(function.name)
 
-    def _run(self, function: Function, env: Any, payload: bytes, entropy: bytes, request_id: str, started_at: float,
-             *, event: Any, invocation_type: str, qualifier: str | None, client_context: dict[str, Any] | None,
-             identity: dict[str, Any] | None, trigger: str, attempt: int | None) -> Invocation:
+    def _run(
+        self,
+        function: Function,
+        env: Any,
+        payload: bytes,
+        entropy: bytes,
+        request_id: str,
+        started_at: float,
+        *,
+        event: Any,
+        invocation_type: str,
+        qualifier: str | None,
+        client_context: dict[str, Any] | None,
+        identity: dict[str, Any] | None,
+        trigger: str,
+        attempt: int | None,
+    ) -> Invocation:
         account = self._account
         config = function.config
         init_events: list[Event] = []
@@ -162,7 +192,9 @@ class Invoker:
             else:
                 ready = _Ready(env, None, None, 0, time.perf_counter(), started_at, False)
             if not ready.suppressed:  # (a suppressed init wrote START before it)
-                events.append((ready.invoke_started_at * 1000, "SYSTEM", self._start(config, request_id, function.version)))
+                events.append(
+                    (ready.invoke_started_at * 1000, "SYSTEM", self._start(config, request_id, function.version))
+                )
             result = ready.failure
             if result is None:
                 request = (
@@ -183,14 +215,44 @@ class Invoker:
                 events = [e for e in events if e[1] is not None]  # print lines count as INFO
                 init_events[:] = [e for e in init_events if e[1] is not None]
             if dropped:
-                events.append((time.time() * 1000, "SYSTEM", f"[lambda_magic] {dropped} bytes of log output were not "
-                               f"kept (limit {account.settings.max_log_bytes} bytes per invocation)"))
-            invocation = self._finish(function, env, request_id, cold, ready.init_ms, result, started_at,
-                                      invocation_type, event, trigger, init_events, events, attempt)
+                events.append(
+                    (
+                        time.time() * 1000,
+                        "SYSTEM",
+                        f"[lambda_magic] {dropped} bytes of log output were not "
+                        f"kept (limit {account.settings.max_log_bytes} bytes per invocation)",
+                    )
+                )
+            invocation = self._finish(
+                function,
+                env,
+                request_id,
+                cold,
+                ready.init_ms,
+                result,
+                started_at,
+                invocation_type,
+                event,
+                trigger,
+                init_events,
+                events,
+                attempt,
+            )
         except KeyboardInterrupt:  # Kernel > Interrupt: stop the environment, record what happened so far
             try:
-                interrupted = self._interrupted(function, inflight, request_id, cold, started_at, invocation_type,
-                                                event, trigger, init_events, events, attempt)
+                interrupted = self._interrupted(
+                    function,
+                    inflight,
+                    request_id,
+                    cold,
+                    started_at,
+                    invocation_type,
+                    event,
+                    trigger,
+                    init_events,
+                    events,
+                    attempt,
+                )
             finally:
                 if inflight.env is not None:
                     account.pool.give_back(inflight.env, None)
@@ -209,11 +271,18 @@ class Invoker:
         failures = []
         for _ in range(count):
             env = self._new_environment(function, initialization_type="provisioned-concurrency")
-            events: list[Event] = [(time.time() * 1000, "SYSTEM", self._init_start(function, "provisioned-concurrency"))]
+            events: list[Event] = [
+                (time.time() * 1000, "SYSTEM", self._init_start(function, "provisioned-concurrency"))
+            ]
             init = env.initialize(max(130.0, function.config.timeout_s))
             events.extend(init.events)
-            events.append((time.time() * 1000, "SYSTEM", self._init_report(function.config, init, "init",
-                                                                           "provisioned-concurrency")))
+            events.append(
+                (
+                    time.time() * 1000,
+                    "SYSTEM",
+                    self._init_report(function.config, init, "init", "provisioned-concurrency"),
+                )
+            )
             self._log(function.name, env.log_stream_name, None, events)
             if init.status == "success":
                 account.pool.give_back(env, function.revision)
@@ -222,20 +291,42 @@ class Invoker:
                 account.pool.give_back(env, None)
         return failures
 
-    def _throttled(self, function: Function, request_id: str, invocation_type: str, started_at: float, event: Any,
-                   trigger: str, attempt: int | None, exc: TooManyRequestsException) -> Invocation:
+    def _throttled(
+        self,
+        function: Function,
+        request_id: str,
+        invocation_type: str,
+        started_at: float,
+        event: Any,
+        trigger: str,
+        attempt: int | None,
+        exc: TooManyRequestsException,
+    ) -> Invocation:
         account = self._account
         return Invocation(
-            request_id=request_id, function_name=function.name, version=function.version,
-            invocation_type=invocation_type, status_code=429, status="throttled",
-            error_type="TooManyRequestsException", error_message=str(exc), memory_size_mb=function.config.memory_mb,
-            trigger=trigger, start=account.clock.from_real(started_at), timeout_s=function.config.timeout_s,
-            isolation=function.config.isolation, event=event, architecture=function.config.architecture,
-            attempt=attempt, throttle_reason=exc.reason, presenter=account.presenter,
+            request_id=request_id,
+            function_name=function.name,
+            version=function.version,
+            invocation_type=invocation_type,
+            status_code=429,
+            status="throttled",
+            error_type="TooManyRequestsException",
+            error_message=str(exc),
+            memory_size_mb=function.config.memory_mb,
+            trigger=trigger,
+            start=account.clock.from_real(started_at),
+            timeout_s=function.config.timeout_s,
+            isolation=function.config.isolation,
+            event=event,
+            architecture=function.config.architecture,
+            attempt=attempt,
+            throttle_reason=exc.reason,
+            presenter=account.presenter,
         )
 
-    def _cold_start(self, function: Function, request_id: str, init_events: list[Event], events: list[Event],
-                    inflight: _InFlight) -> "_Ready":
+    def _cold_start(
+        self, function: Function, request_id: str, init_events: list[Event], events: list[Event], inflight: _InFlight
+    ) -> "_Ready":
         """Start an environment and run its init.
 
         A fresh environment runs INIT_START and the init phase (up to 10 s, not
@@ -274,9 +365,20 @@ class Invoker:
             failure = self._failed_init(init, invoke_started)
         return _Ready(env, None, failure, dropped, invoke_started, invoke_started_at, True)
 
-    def _interrupted(self, function: Function, inflight: _InFlight, request_id: str, cold: bool, started_at: float,
-                     invocation_type: str, event: Any, trigger: str, init_events: list[Event], events: list[Event],
-                     attempt_number: int | None) -> Invocation:
+    def _interrupted(
+        self,
+        function: Function,
+        inflight: _InFlight,
+        request_id: str,
+        cold: bool,
+        started_at: float,
+        invocation_type: str,
+        event: Any,
+        trigger: str,
+        init_events: list[Event],
+        events: list[Event],
+        attempt_number: int | None,
+    ) -> Invocation:
         """Stop the environment of an interrupted invocation; log and record it (status ``interrupted``)."""
         account = self._account
         config = function.config
@@ -296,16 +398,31 @@ class Invoker:
             self._log(function.name, stream, request_id, events)
         billed = billed_duration_ms(duration, None)
         invocation = Invocation(
-            request_id=request_id, function_name=function.name, version=function.version,
-            invocation_type=invocation_type, status_code=0, status="interrupted",
-            error_message=InvocationInterrupted.MESSAGE, duration_ms=duration, billed_duration_ms=billed,
-            memory_size_mb=config.memory_mb, max_memory_used_mb=env.max_memory_mb if env is not None else None,
-            cold_start=cold, log_lines=[message for _, _, message in events],
+            request_id=request_id,
+            function_name=function.name,
+            version=function.version,
+            invocation_type=invocation_type,
+            status_code=0,
+            status="interrupted",
+            error_message=InvocationInterrupted.MESSAGE,
+            duration_ms=duration,
+            billed_duration_ms=billed,
+            memory_size_mb=config.memory_mb,
+            max_memory_used_mb=env.max_memory_mb if env is not None else None,
+            cold_start=cold,
+            log_lines=[message for _, _, message in events],
             init_log_lines=[message for _, _, message in init_events],
-            cost_usd=account.prices.cost_usd(billed, config.memory_mb, config.architecture), trigger=trigger,
-            start=account.clock.from_real(started_at), timeout_s=config.timeout_s, isolation=config.isolation,
-            log_stream=stream, limitations=env.limitations if env is not None else (), event=event,
-            architecture=config.architecture, attempt=attempt_number, presenter=account.presenter,
+            cost_usd=account.prices.cost_usd(billed, config.memory_mb, config.architecture),
+            trigger=trigger,
+            start=account.clock.from_real(started_at),
+            timeout_s=config.timeout_s,
+            isolation=config.isolation,
+            log_stream=stream,
+            limitations=env.limitations if env is not None else (),
+            event=event,
+            architecture=config.architecture,
+            attempt=attempt_number,
+            presenter=account.presenter,
         )
         account.record(invocation)
         return invocation
@@ -317,21 +434,39 @@ class Invoker:
         return InvokeResult("error", elapsed, error=init.error, log_error=False, max_memory_mb=init.max_memory_mb)
 
     def _finish(
-        self, function: Function, env: Any, request_id: str, cold: bool, init_ms: float | None, result: InvokeResult,
-        started_at: float, invocation_type: str, event: Any, trigger: str, init_events: list, events: list,
+        self,
+        function: Function,
+        env: Any,
+        request_id: str,
+        cold: bool,
+        init_ms: float | None,
+        result: InvokeResult,
+        started_at: float,
+        invocation_type: str,
+        event: Any,
+        trigger: str,
+        init_events: list,
+        events: list,
         attempt: int | None,
     ) -> Invocation:
         account = self._account
         config = function.config
         status, error, error_type = result.status, result.error, None
         if status == "timeout":
-            error = {"errorType": "Sandbox.Timedout",
-                     "errorMessage": f"RequestId: {request_id} Error: Task timed out after {config.timeout_s:.2f} seconds"}
+            error = {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {request_id} Error: Task timed out after {config.timeout_s:.2f} seconds",
+            }
         elif status == "oom":
-            error = {"errorType": "Runtime.OutOfMemory",
-                     "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: signal: killed"}
+            error = {
+                "errorType": "Runtime.OutOfMemory",
+                "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: signal: killed",
+            }
         elif status == "exit":
-            error = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {result.exit_reason}"}
+            error = {
+                "errorType": "Runtime.ExitError",
+                "errorMessage": f"RequestId: {request_id} Error: {result.exit_reason}",
+            }
         if status in ("oom", "exit"):
             status = "error"
         if error is not None:
@@ -341,11 +476,15 @@ class Invoker:
         used = result.max_memory_mb
         now = time.time() * 1000
         if config.log_format == "JSON":
-            record = logformat.report_record(request_id, duration, billed, config.memory_mb, used, init_ms, status, error_type)
+            record = logformat.report_record(
+                request_id, duration, billed, config.memory_mb, used, init_ms, status, error_type
+            )
             report = logformat.platform_json("platform.report", record)
             events.append((now, "SYSTEM", report))
         else:
-            report = logformat.report_text(request_id, duration, billed, config.memory_mb, used, init_ms, status, error_type)
+            report = logformat.report_text(
+                request_id, duration, billed, config.memory_mb, used, init_ms, status, error_type
+            )
             events.append((now, "SYSTEM", logformat.end_text(request_id)))
             events.append((now, "SYSTEM", report))
         stream = env.log_stream_name
@@ -402,10 +541,17 @@ class Invoker:
         config = function.config
         if config.log_format == "JSON":
             version, digest = logformat.runtime_version(config.runtime)
-            return logformat.platform_json("platform.initStart", {
-                "initializationType": initialization_type, "phase": "init", "runtimeVersion": version,
-                "runtimeVersionArn": f"arn:aws:lambda:{function.region}::runtime:{digest}",
-                "functionName": function.name, "functionVersion": function.version})
+            return logformat.platform_json(
+                "platform.initStart",
+                {
+                    "initializationType": initialization_type,
+                    "phase": "init",
+                    "runtimeVersion": version,
+                    "runtimeVersionArn": f"arn:aws:lambda:{function.region}::runtime:{digest}",
+                    "functionName": function.name,
+                    "functionVersion": function.version,
+                },
+            )
         return logformat.init_start_text(config.runtime, function.region)
 
     def _start(self, config: Any, request_id: str, version: str) -> str:
@@ -416,8 +562,12 @@ class Invoker:
     def _init_report(self, config: Any, init: InitResult, phase: str, initialization_type: str = "on-demand") -> str:
         error_type = init.error.get("errorType") if init.error else None
         if config.log_format == "JSON":
-            record = {"initializationType": initialization_type, "phase": phase, "status": init.status,
-                      "metrics": {"durationMs": round(init.init_ms, 3)}}
+            record = {
+                "initializationType": initialization_type,
+                "phase": phase,
+                "status": init.status,
+                "metrics": {"durationMs": round(init.init_ms, 3)},
+            }
             if error_type:
                 record["errorType"] = error_type
             return logformat.platform_json("platform.initReport", record)

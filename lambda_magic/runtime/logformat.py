@@ -19,7 +19,14 @@ TEXT_DATEFMT = "%Y-%m-%dT%H:%M:%S"
 NBSP = "\u00a0"
 
 #: ApplicationLogLevel -> the Python logging level the runtime sets on the root logger.
-PYTHON_LEVELS = {"TRACE": "DEBUG", "DEBUG": "DEBUG", "INFO": "INFO", "WARN": "WARNING", "ERROR": "ERROR", "FATAL": "CRITICAL"}
+PYTHON_LEVELS = {
+    "TRACE": "DEBUG",
+    "DEBUG": "DEBUG",
+    "INFO": "INFO",
+    "WARN": "WARNING",
+    "ERROR": "ERROR",
+    "FATAL": "CRITICAL",
+}
 
 
 def runtime_version(runtime: str) -> tuple[str, str]:
@@ -35,6 +42,7 @@ def iso_millis(epoch_s: float) -> str:
 
 
 # --- platform lines, Text format -------------------------------------------------------
+
 
 def init_start_text(runtime: str, region: str) -> str:
     version, digest = runtime_version(runtime)
@@ -84,6 +92,7 @@ def report_text(
 
 # --- platform lines, JSON format (telemetry-style records) ---------------------------
 
+
 def platform_json(kind: str, record: dict[str, Any], epoch_s: float | None = None) -> str:
     return json.dumps({"time": iso_millis(time.time() if epoch_s is None else epoch_s), "type": kind, "record": record})
 
@@ -113,6 +122,7 @@ def report_record(
 
 
 # --- application logs: the runtime's root handler ----------------------------------
+
 
 class LambdaLogHandler(logging.Handler):
     """The handler the Python runtime puts on the root logger; one record is one event.

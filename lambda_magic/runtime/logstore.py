@@ -81,7 +81,7 @@ def compile_filter_pattern(pattern: str) -> Callable[[str], bool]:
         return lambda message: True
     if stripped.startswith(("{", "[")) or re.search(r"%.*%", stripped):
         raise InvalidParameterValueException(
-            "only term filter patterns are supported here (ERROR, \"two words\", ?ANY, -NOT); "
+            'only term filter patterns are supported here (ERROR, "two words", ?ANY, -NOT); '
             "JSON, space-delimited and regex patterns are not"
         )
     try:

@@ -85,6 +85,7 @@ class EnvironmentPool:
     def retire(self, name: str, version: str | None = None) -> None:
         """End the idle environments of ``name`` (of one version, or all), after an
         update or a delete; busy ones end when they are given back."""
+
         def matches(key: tuple) -> bool:
             return key[0] == name and (version is None or key[1] == version)
 
@@ -110,7 +111,9 @@ class EnvironmentPool:
     def environments(self) -> list[tuple[Any, str]]:
         """Every live environment with its state (``idle`` or ``busy``)."""
         with self._lock:
-            return [(env, "idle") for idle in self._idle.values() for env in idle] + [(env, "busy") for env in self._busy]
+            return [(env, "idle") for idle in self._idle.values() for env in idle] + [
+                (env, "busy") for env in self._busy
+            ]
 
     def count(self, key: tuple) -> int:
         with self._lock:

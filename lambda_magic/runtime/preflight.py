@@ -39,12 +39,14 @@ class PreflightWarning:
 
 def missing_module(module: str) -> PreflightWarning:
     """The package does not hold the handler's module."""
-    return PreflightWarning("Runtime.ImportModuleError",
-                            f"Unable to import module '{module}': No module named '{module.partition('.')[0]}'")
+    return PreflightWarning(
+        "Runtime.ImportModuleError", f"Unable to import module '{module}': No module named '{module.partition('.')[0]}'"
+    )
 
 
-def check_code(code: str, handler: str, *, module: str = MODULE_NAME,
-               filename: str = CODE_FILENAME) -> tuple[PreflightWarning, ...]:
+def check_code(
+    code: str, handler: str, *, module: str = MODULE_NAME, filename: str = CODE_FILENAME
+) -> tuple[PreflightWarning, ...]:
     """The failures the first invoke of ``code`` (module ``module``) with handler ``handler``
     will report (none: empty)."""
     with warnings.catch_warnings():

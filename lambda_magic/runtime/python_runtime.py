@@ -46,6 +46,7 @@ class Outcome:
 
 # --- log capture -------------------------------------------------------------------------
 
+
 class LogBuffer:
     """Collects the log events of one phase: ``(epoch_ms, level, message)``, capped in bytes.
 
@@ -135,6 +136,7 @@ class LogStream(io.TextIOBase):
 
 # --- init ------------------------------------------------------------------------------------
 
+
 def code_paths(task_root: str, opt_root: str | None, python_version: str) -> list[str]:
     """What Lambda puts first on ``sys.path``: the task folder, then each layer's
     ``python/lib/pythonX.Y/site-packages`` and ``python/`` (extracted to ``/opt``)."""
@@ -151,11 +153,15 @@ def load_handler(handler: str, shown: Mapping[str, str] | None = None) -> Callab
     ``shown`` maps real folders to the paths Lambda would show (``/var/task``) in error documents."""
     module_name, _, function_name = handler.rpartition(".")
     if module_name.split("/")[0].split(".")[0] in sys.builtin_module_names:
-        raise InitError(_fault("Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module_name} as a handler module", ""))
+        raise InitError(
+            _fault("Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module_name} as a handler module", "")
+        )
     try:
         module = importlib.import_module(module_name.replace("/", "."))
     except ImportError as exc:
-        raise InitError(_fault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}", "")) from None
+        raise InitError(
+            _fault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}", "")
+        ) from None
     except SyntaxError as exc:
         filename = _shown_path(exc.filename or "", shown)
         raise InitError(
@@ -172,14 +178,16 @@ def load_handler(handler: str, shown: Mapping[str, str] | None = None) -> Callab
         raise InitError(make_error(exc, "", shown)) from None
     function = getattr(module, function_name, None)
     if function is None:
-        raise InitError(_fault("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'", ""))
+        raise InitError(
+            _fault("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'", "")
+        )
     return function
 
 
 def _shown_path(path: str, shown: Mapping[str, str] | None) -> str:
     for real, virtual in (shown or {}).items():
         if path == real or path.startswith(real + "/"):
-            return virtual + path[len(real):]
+            return virtual + path[len(real) :]
     return path
 
 
@@ -242,7 +250,9 @@ def _top_level_names(paths: list[str]) -> set[str]:
         with contextlib.suppress(OSError):
             for entry in os.listdir(path):
                 stem = entry.partition(".")[0]
-                if stem.isidentifier() and (os.path.isdir(os.path.join(path, entry)) or entry.endswith((".py", ".pyc", ".so"))):
+                if stem.isidentifier() and (
+                    os.path.isdir(os.path.join(path, entry)) or entry.endswith((".py", ".pyc", ".so"))
+                ):
                     names.add(stem)
     return names
 
@@ -250,8 +260,11 @@ def _top_level_names(paths: list[str]) -> set[str]:
 def make_error(exc: BaseException, request_id: str, shown: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The runtime's error document, with the emulator's own frames removed (and the code's
     folders named as Lambda names them: ``shown``)."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith((_PACKAGE_DIR, "<frozen importlib", _IMPORTLIB))]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith((_PACKAGE_DIR, "<frozen importlib", _IMPORTLIB))
+    ]
     if shown:
         for frame in frames:
             frame.filename = _shown_path(frame.filename, shown)
@@ -265,8 +278,14 @@ def make_error(exc: BaseException, request_id: str, shown: Mapping[str, str] | N
 
 # --- invoke ----------------------------------------------------------------------------------
 
-def call_handler(handler: Callable[[Any, Any], Any], event_bytes: bytes, context: Any, ensure_ascii: bool,
-                 shown: Mapping[str, str] | None = None) -> Outcome:
+
+def call_handler(
+    handler: Callable[[Any, Any], Any],
+    event_bytes: bytes,
+    context: Any,
+    ensure_ascii: bool,
+    shown: Mapping[str, str] | None = None,
+) -> Outcome:
     """Decode the event, call the handler, marshal the result.  MemoryError and
     BaseExceptions other than Exception propagate: the environment decides."""
     request_id = context.aws_request_id

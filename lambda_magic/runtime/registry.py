@@ -90,8 +90,11 @@ class FunctionRegistry:
             latest = entry.latest
             if entry.last_version:
                 last = entry.versions.get(str(entry.last_version))
-                unchanged = last is not None and last.code_sha256 == latest.code_sha256 and (
-                    replace(last.config, description="") == replace(latest.config, description=""))
+                unchanged = (
+                    last is not None
+                    and last.code_sha256 == latest.code_sha256
+                    and (replace(last.config, description="") == replace(latest.config, description=""))
+                )
                 if unchanged:
                     return last
             number = max(self._numbers.get(name, 0), entry.last_version) + 1
@@ -106,9 +109,16 @@ class FunctionRegistry:
             entry = self._require(name)
             return [entry.latest] + [entry.versions[k] for k in sorted(entry.versions, key=int)]
 
-    def put_alias(self, name: str, alias: str, function_version: str, *,
-                  additional_version_weights: Mapping[str, float] | None = None, description: str = "",
-                  create: bool = True) -> Alias:
+    def put_alias(
+        self,
+        name: str,
+        alias: str,
+        function_version: str,
+        *,
+        additional_version_weights: Mapping[str, float] | None = None,
+        description: str = "",
+        create: bool = True,
+    ) -> Alias:
         with self._lock:
             entry = self._require(name)
             if not _ALIAS.match(alias):
@@ -122,7 +132,9 @@ class FunctionRegistry:
             weights = dict(additional_version_weights or {})
             for version in [function_version, *weights]:
                 if version == LATEST and weights:
-                    raise InvalidParameterValueException("weighted aliases must point at published versions, not $LATEST")
+                    raise InvalidParameterValueException(
+                        "weighted aliases must point at published versions, not $LATEST"
+                    )
                 if version != LATEST and version not in entry.versions:
                     raise ResourceNotFoundException(f"version {version} of {name} does not exist; publish it first")
             if any(not 0.0 <= w <= 1.0 for w in weights.values()) or sum(weights.values()) > 1.0:
@@ -147,7 +159,9 @@ class FunctionRegistry:
             if qualifier.isdigit():
                 version = entry.versions.get(qualifier)
                 if version is None:
-                    raise ResourceNotFoundException(f"Function not found: {entry.latest.arn}:{qualifier} (no such version: publish one with lm.publish_version)")
+                    raise ResourceNotFoundException(
+                        f"Function not found: {entry.latest.arn}:{qualifier} (no such version: publish one with lm.publish_version)"
+                    )
                 return version
             alias = entry.aliases.get(qualifier)
             if alias is None:

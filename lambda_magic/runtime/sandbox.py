@@ -43,8 +43,12 @@ def libc() -> ctypes.CDLL | None:
         return None
 
 
-def mount_private_tmp(tmp_dir: str, keep: list[str] | tuple[str, ...] = (),
-                      code: dict[str, str] | None = None, mounted: list[str] | None = None) -> bool:
+def mount_private_tmp(
+    tmp_dir: str,
+    keep: list[str] | tuple[str, ...] = (),
+    code: dict[str, str] | None = None,
+    mounted: list[str] | None = None,
+) -> bool:
     """Make ``tmp_dir`` this process's ``/tmp``; False when the OS does not allow it.
 
     Directories under the real ``/tmp`` that the process still needs (``keep``: its
@@ -97,7 +101,7 @@ def mount_code(c: ctypes.CDLL, source: str, target: str, keep: list[str] | tuple
     if not os.path.isdir(target):
         if not _make_mount_point(c, target):
             return False
-    tops = sorted({p[len(target) + 1:].split("/")[0] for p in keep if p.startswith(target + "/")})
+    tops = sorted({p[len(target) + 1 :].split("/")[0] for p in keep if p.startswith(target + "/")})
     try:
         if not tops:
             if c.mount(source.encode(), target.encode(), None, _MS_BIND | _MS_REC, None) != 0:

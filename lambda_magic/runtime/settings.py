@@ -50,7 +50,9 @@ class AccountSettings:
         if self.idle_timeout_s <= 0:
             raise InvalidParameterValueException("idle timeout must be a positive number of seconds")
         if self.account_concurrency < 100:
-            raise InvalidParameterValueException("account concurrency must be at least 100 (100 always stay unreserved)")
+            raise InvalidParameterValueException(
+                "account concurrency must be at least 100 (100 always stay unreserved)"
+            )
         if self.async_workers < 1:
             raise InvalidParameterValueException("async_workers must be at least 1")
         if self.clock_mode not in ("auto", "real", "scaled", "manual"):

@@ -55,6 +55,7 @@ def _fill(sock: socket.socket, data: bytes, size: int) -> bytes | None:
 # An environment appends each log event to a file as it happens, so that what was
 # logged before a timeout or a crash is still there when the kernel reads it.
 
+
 def encode_event(event: tuple[float, str | None, str]) -> bytes:
     timestamp_ms, level, message = event
     data = message.encode(errors="replace")

@@ -118,6 +118,7 @@ class Template:
 
 # --- the template process itself -------------------------------------------------------------
 
+
 def _main(control_fd: int, root_dir: str) -> None:
     import importlib
 

@@ -12,16 +12,43 @@ from lambda_magic.runtime.invocation import Invocation
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z, a period boundary
 
 
-def run(start, duration_ms, *, status="success", name="f", stream="s1", init_ms=None, attempt=None, age=None,
-        request_id=None):
-    return Invocation(request_id or f"r{start}", name, "$LATEST", "Event" if attempt else "RequestResponse", 200,
-                      status, duration_ms=duration_ms, init_duration_ms=init_ms, start=T0 + start, log_stream=stream,
-                      cold_start=init_ms is not None, attempt=attempt, event_age_s=age)
+def run(
+    start,
+    duration_ms,
+    *,
+    status="success",
+    name="f",
+    stream="s1",
+    init_ms=None,
+    attempt=None,
+    age=None,
+    request_id=None,
+):
+    return Invocation(
+        request_id or f"r{start}",
+        name,
+        "$LATEST",
+        "Event" if attempt else "RequestResponse",
+        200,
+        status,
+        duration_ms=duration_ms,
+        init_duration_ms=init_ms,
+        start=T0 + start,
+        log_stream=stream,
+        cold_start=init_ms is not None,
+        attempt=attempt,
+        event_age_s=age,
+    )
 
 
 def test_counts_durations_and_errors_per_period():
-    records = [run(1, 10), run(2, 30, status="error"), run(61, 20), run(62, 40, status="timeout"),
-               Invocation("t", "f", "$LATEST", "RequestResponse", 429, "throttled", start=T0 + 63)]
+    records = [
+        run(1, 10),
+        run(2, 30, status="error"),
+        run(61, 20),
+        run(62, 40, status="timeout"),
+        Invocation("t", "f", "$LATEST", "RequestResponse", 429, "throttled", start=T0 + 63),
+    ]
     frame = metrics_frame(records, [], period="1min")
     assert list(frame.columns) == METRIC_COLUMNS
     assert list(frame.index) == [pd.Timestamp(T0, unit="s", tz="UTC"), pd.Timestamp(T0 + 60, unit="s", tz="UTC")]
@@ -40,8 +67,13 @@ def test_concurrent_executions_is_the_peak_within_each_period_including_carry_ov
 
 
 def test_async_metrics_from_history_and_ages():
-    history = [(T0 + 1, "f", "received"), (T0 + 2, "f", "received"), (T0 + 70, "f", "dropped"),
-               (T0 + 71, "f", "delivery-failure"), (T0 + 72, "g", "received")]
+    history = [
+        (T0 + 1, "f", "received"),
+        (T0 + 2, "f", "received"),
+        (T0 + 70, "f", "dropped"),
+        (T0 + 71, "f", "delivery-failure"),
+        (T0 + 72, "g", "received"),
+    ]
     records = [run(1, 10, attempt=1, age=0.5), run(61, 10, attempt=2, age=60.5)]
     frame = metrics_frame(records, history, name="f", period="1min")
     assert frame["AsyncEventsReceived"].tolist() == [2, 0]
@@ -57,15 +89,18 @@ def test_empty_metrics_and_bad_period():
 
 
 def test_timeline_rows_gaps_and_summary():
-    records = [run(0, 100, stream="a", init_ms=50, attempt=1, request_id="x", status="error"),
-               run(0.01, 100, stream="b", init_ms=40),
-               run(60, 100, stream="a", attempt=2, request_id="x"),
-               Invocation("t", "f", "$LATEST", "RequestResponse", 429, "throttled", start=T0 + 0.02)]
+    records = [
+        run(0, 100, stream="a", init_ms=50, attempt=1, request_id="x", status="error"),
+        run(0.01, 100, stream="b", init_ms=40),
+        run(60, 100, stream="a", attempt=2, request_id="x"),
+        Invocation("t", "f", "$LATEST", "RequestResponse", 429, "throttled", start=T0 + 0.02),
+    ]
     timeline = Timeline(records, "f")
     assert timeline.streams == ["a", "b"]
     assert timeline.peak_concurrency == 2
-    assert repr(timeline) == ("Timeline: 3 invocations in 2 execution environments "
-                              "(2 cold starts, 1 error, 1 throttle, peak concurrency 2)")
+    assert repr(timeline) == (
+        "Timeline: 3 invocations in 2 execution environments (2 cold starts, 1 error, 1 throttle, peak concurrency 2)"
+    )
     [(cut_at, removed)] = timeline.x.cuts  # the minute between the attempts is shortened
     assert removed > 55 and timeline.x(T0 + 60) < 5
     assert timeline._repr_png_().startswith(b"\x89PNG")
@@ -75,8 +110,9 @@ def test_queue_panel_shows_the_books():
     ledger = AsyncLedger(received=5, succeeded=3, to_failure_destination=1, retries=2)
     ledger.dropped["EventAgeExceeded"] = 1
     panel = QueuePanel({"f": ledger})
-    assert repr(panel) == ("f: received 5, succeeded 3, to failure destination 1, "
-                           "dropped 1 (EventAgeExceeded 1), retries 2")
+    assert repr(panel) == (
+        "f: received 5, succeeded 3, to failure destination 1, dropped 1 (EventAgeExceeded 1), retries 2"
+    )
     assert "✓" in panel._repr_html_()
     broken = AsyncLedger(received=2, succeeded=1)
     assert "DOES NOT BALANCE" in repr(QueuePanel({"g": broken}))

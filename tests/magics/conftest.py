@@ -18,4 +18,3 @@ def clean_account(shell):
     lm.reset()
     yield
     lm.reset()
-

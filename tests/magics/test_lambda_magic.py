@@ -46,8 +46,12 @@ def test_rerunning_the_cell_updates_and_next_invoke_is_cold(shell):
 
 
 def test_cell_options_map_to_configuration(shell):
-    register(shell, "j --handler main --runtime python3.12 --architecture arm64 --log-format JSON --log-level INFO "
-                    "--isolation inline", "def main(event, context):\n    return 1\n")
+    register(
+        shell,
+        "j --handler main --runtime python3.12 --architecture arm64 --log-format JSON --log-level INFO "
+        "--isolation inline",
+        "def main(event, context):\n    return 1\n",
+    )
     config = lm.account().get_function("j").config
     assert (config.handler, config.runtime, config.architecture) == ("main", "python3.12", "arm64")
     assert (config.log_format, config.log_level, config.isolation) == ("JSON", "INFO", "inline")
@@ -115,10 +119,16 @@ def test_invoke_options_after_the_name_and_event_file(shell, tmp_path):
 
 
 def test_invoke_client_context_and_qualifier(shell):
-    register(shell, "ctx", "def lambda_handler(event, context):\n"
-                           "    cc = context.client_context\n"
-                           "    return [cc.custom, cc.env, context.invoked_function_arn]\n")
-    inv = shell.run_line_magic("lambda", """invoke ctx --qualifier $LATEST --client-context '{"custom": {"a": 1}, "env": {"b": 2}}'""")
+    register(
+        shell,
+        "ctx",
+        "def lambda_handler(event, context):\n"
+        "    cc = context.client_context\n"
+        "    return [cc.custom, cc.env, context.invoked_function_arn]\n",
+    )
+    inv = shell.run_line_magic(
+        "lambda", """invoke ctx --qualifier $LATEST --client-context '{"custom": {"a": 1}, "env": {"b": 2}}'"""
+    )
     assert inv.payload == [{"a": 1}, {"b": 2}, "arn:aws:lambda:us-east-1:123456789012:function:ctx:$LATEST"]
 
 
@@ -233,14 +243,19 @@ def test_cell_that_will_fail_registers_with_a_warning(shell):
     panel = register(shell, "misnamed", "def handler(event, context):\n    return 1\n")
     text = repr(panel)
     assert "Registered misnamed" in text
-    assert ("Warning: the first invoke will answer Runtime.HandlerNotFound: "
-            "Handler 'lambda_handler' missing on module 'lambda_function'") in text
+    assert (
+        "Warning: the first invoke will answer Runtime.HandlerNotFound: "
+        "Handler 'lambda_handler' missing on module 'lambda_function'"
+    ) in text
     assert "Handler &#x27;lambda_handler&#x27; missing on module &#x27;lambda_function&#x27;" in panel._repr_html_()
     assert shell.run_line_magic("lambda", "invoke misnamed").error_type == "Runtime.HandlerNotFound"
 
     panel = register(shell, "broken", "def lambda_handler(event, context)\n    return 1\n")
-    assert "Warning: the first invoke will answer Runtime.UserCodeSyntaxError: Syntax error in module " \
-           "'lambda_function': expected ':' (lambda_function.py, line 1)\n    def lambda_handler(event, context)" in repr(panel)
+    assert (
+        "Warning: the first invoke will answer Runtime.UserCodeSyntaxError: Syntax error in module "
+        "'lambda_function': expected ':' (lambda_function.py, line 1)\n    def lambda_handler(event, context)"
+        in repr(panel)
+    )
     assert "Runtime.UserCodeSyntaxError" in panel._repr_html_()
 
 

@@ -25,7 +25,9 @@ def test_trigger_feeds_a_function_from_a_queue(shell, capsys):
     shell.run_line_magic("lambda", "trigger collect sqs:jobs --batch-size 10")
     assert "collect <- sqs:jobs" in capsys.readouterr().out
     assert lm.wait(timeout=60)
-    bodies = sorted(body for r in lm.account().invocation_records("collect") if r.status == "success" for body in r.payload)
+    bodies = sorted(
+        body for r in lm.account().invocation_records("collect") if r.status == "success" for body in r.payload
+    )
     assert bodies == ["a", "b", "c"]
     assert {r.trigger for r in lm.account().invocation_records("collect")} == {"sqs:jobs"}
     panel = shell.run_line_magic("lambda", "triggers")

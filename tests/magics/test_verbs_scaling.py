@@ -28,7 +28,9 @@ def test_reserved_concurrency_option_and_verb(shell, capsys):
 
 def test_configure_async_verb_sends_failures_to_the_destination(shell, capsys):
     shell.run_cell_magic("lambda", "fails", FAIL)
-    shell.run_cell_magic("lambda", "sink", "def lambda_handler(event, context):\n    return event['requestContext']['condition']\n")
+    shell.run_cell_magic(
+        "lambda", "sink", "def lambda_handler(event, context):\n    return event['requestContext']['condition']\n"
+    )
     shell.run_line_magic("lambda", "configure-async fails --max-retry-attempts 1 --on-failure sink")
     assert "on failure -> sink" in capsys.readouterr().out
     lm.invoke("fails", {"n": 1}, invocation_type="Event")

@@ -81,8 +81,9 @@ def held(account: Any, name: str, gate_dir: Any, count: int, qualifier: str | No
     pool = ThreadPoolExecutor(max_workers=count)
     futures = [pool.submit(account.invoke, name, {"gate": str(gate)}, qualifier=qualifier) for _ in range(count)]
     try:
-        assert wait_until(lambda: account.governor.in_flight(name) >= before + count, timeout=30), \
+        assert wait_until(lambda: account.governor.in_flight(name) >= before + count, timeout=30), (
             f"{count} invocations of {name} did not get in flight"
+        )
         yield futures
     finally:
         gate.touch()

@@ -17,19 +17,32 @@ DROPPED = re.compile(r"^\[lambda_magic\] (\d+) bytes of log output were not kept
 ABUSE = {
     "busy-loop": ("def lambda_handler(e, c):\n    while True:\n        pass\n", "Sandbox.Timedout"),
     "os._exit": ("import os\ndef lambda_handler(e, c):\n    os._exit(3)\n", "Runtime.ExitError"),
-    "memory-bomb": ("def lambda_handler(e, c):\n    b = bytearray(10 ** 10)\n    return len(b)\n", "Runtime.OutOfMemory"),
+    "memory-bomb": (
+        "def lambda_handler(e, c):\n    b = bytearray(10 ** 10)\n    return len(b)\n",
+        "Runtime.OutOfMemory",
+    ),
     "memory-growth": (
         "def lambda_handler(e, c):\n    keep = []\n    while True:\n        keep.append(bytearray(1 << 20))\n",
         "Runtime.OutOfMemory",
     ),
-    "deep-recursion": ("def f(n):\n    return f(n + 1)\ndef lambda_handler(e, c):\n    return f(0)\n", "RecursionError"),
+    "deep-recursion": (
+        "def f(n):\n    return f(n + 1)\ndef lambda_handler(e, c):\n    return f(0)\n",
+        "RecursionError",
+    ),
     "huge-print": ("def lambda_handler(e, c):\n    print('x' * 50_000_000)\n    return 'printed'\n", None),
-    "many-prints": ("def lambda_handler(e, c):\n    for i in range(200_000):\n        print('line', i)\n    return 'printed'\n",
-                    None),
-    "kill-own-group": ("import os, signal\ndef lambda_handler(e, c):\n    os.killpg(0, signal.SIGKILL)\n",
-                       "Runtime.ExitError"),
-    "close-stdout": ("import os, sys\ndef lambda_handler(e, c):\n    os.closerange(0, 3)\n    sys.stdout.flush()\n"
-                     "    print('still logged')\n    return 'closed'\n", None),
+    "many-prints": (
+        "def lambda_handler(e, c):\n    for i in range(200_000):\n        print('line', i)\n    return 'printed'\n",
+        None,
+    ),
+    "kill-own-group": (
+        "import os, signal\ndef lambda_handler(e, c):\n    os.killpg(0, signal.SIGKILL)\n",
+        "Runtime.ExitError",
+    ),
+    "close-stdout": (
+        "import os, sys\ndef lambda_handler(e, c):\n    os.closerange(0, 3)\n    sys.stdout.flush()\n"
+        "    print('still logged')\n    return 'closed'\n",
+        None,
+    ),
     "keyboard-interrupt": ("def lambda_handler(e, c):\n    raise KeyboardInterrupt\n", "Runtime.ExitError"),
 }
 
@@ -69,8 +82,10 @@ def test_huge_print_is_capped_with_a_visible_note(account):
 
 
 def test_many_prints_are_capped_and_the_first_lines_kept(account):
-    account.register("fn", "def lambda_handler(e, c):\n    for i in range(200_000):\n        print('line', i)\n"
-                           "    return 'printed'\n")
+    account.register(
+        "fn",
+        "def lambda_handler(e, c):\n    for i in range(200_000):\n        print('line', i)\n    return 'printed'\n",
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "success"
     lines = [line for line in invocation.log_lines if line.startswith("line ")]
@@ -100,12 +115,16 @@ def test_log_cap_accounts_for_every_byte(account):
 
 def test_the_cap_is_per_invocation(account):
     account.configure(max_log_bytes=1000)
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         def lambda_handler(event, context):
             for i in range(event["n"]):
                 print(f"line {i:04d}")
-        """))
+        """
+        ),
+    )
     capped = account.invoke("fn", {"n": 500})
     assert any(DROPPED.match(line) for line in capped.log_lines)
     small = account.invoke("fn", {"n": 3})
@@ -211,8 +230,11 @@ def test_a_dead_idle_environment_is_not_reused(account):
 def test_handler_killing_the_template_does_not_break_other_functions(account):
     account.register("ok", OK)
     account.invoke("ok")
-    account.register("bad", "import os, signal, time\ndef lambda_handler(e, c):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
-                            "    time.sleep(5)\n")
+    account.register(
+        "bad",
+        "import os, signal, time\ndef lambda_handler(e, c):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+        "    time.sleep(5)\n",
+    )
     template = proc(account.template().pid)
     account.invoke("bad")
     assert all_gone([template])
@@ -220,8 +242,11 @@ def test_handler_killing_the_template_does_not_break_other_functions(account):
 
 
 def test_handler_killing_the_template_gets_a_new_template(account):
-    account.register("bad", "import os, signal, time\ndef lambda_handler(e, c):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
-                            "    time.sleep(5)\n")
+    account.register(
+        "bad",
+        "import os, signal, time\ndef lambda_handler(e, c):\n    os.kill(os.getppid(), signal.SIGKILL)\n"
+        "    time.sleep(5)\n",
+    )
     old = proc(account.template().pid)
     bad = account.invoke("bad")
     assert bad.error_type == "Runtime.ExitError"
@@ -232,8 +257,10 @@ def test_handler_killing_the_template_gets_a_new_template(account):
 
 
 def test_keyboard_interrupt_while_waiting_ends_the_environment(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import subprocess, time
         def lambda_handler(event, context):
             if event.get("quick"):
@@ -241,7 +268,10 @@ def test_keyboard_interrupt_while_waiting_ends_the_environment(account):
             child = subprocess.Popen(["sleep", "300"])
             print("CHILD", child.pid, flush=True)
             time.sleep(60)
-        """), timeout_s=30)
+        """
+        ),
+        timeout_s=30,
+    )
     assert account.invoke("fn", {"quick": True}).payload == "quick"  # warm: the interrupt lands while waiting
     template = account.template().pid
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
@@ -294,15 +324,19 @@ def _sleepers_of(root_pid: int) -> list[int]:
 
 
 def test_a_forking_handler_cannot_cross_results(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os, time
         def lambda_handler(event, context):
             if event.get("fork"):
                 if os.fork() == 0:
                     time.sleep(0.2)  # the child returns too, a little later
             return {"rid": context.aws_request_id}
-        """))
+        """
+        ),
+    )
     first = account.invoke("fn", {"fork": True})
     assert first.payload == {"rid": first.request_id}
     time.sleep(0.5)  # the child's reply has arrived by now
@@ -312,8 +346,10 @@ def test_a_forking_handler_cannot_cross_results(account):
 
 
 def test_many_threads_fit_in_a_small_function(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import threading, time
         def lambda_handler(event, context):
             threads = [threading.Thread(target=time.sleep, args=(0.1,)) for _ in range(400)]
@@ -322,7 +358,11 @@ def test_many_threads_fit_in_a_small_function(account):
             for t in threads:
                 t.join()
             return len(threads)
-        """), memory_mb=128, timeout_s=10)
+        """
+        ),
+        memory_mb=128,
+        timeout_s=10,
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "success", invocation.payload
     assert invocation.payload == 400
@@ -330,9 +370,7 @@ def test_many_threads_fit_in_a_small_function(account):
 
 @pytest.mark.parametrize(
     "body",
-    ["print('é' * 999)",
-     "os.write(1, b'y' * 5000 + b'\\n')",
-     "subprocess.run(['head', '-c', '300000', '/dev/zero'])"],
+    ["print('é' * 999)", "os.write(1, b'y' * 5000 + b'\\n')", "subprocess.run(['head', '-c', '300000', '/dev/zero'])"],
     ids=["utf8", "fd-write", "child-output"],
 )
 def test_log_cap_is_a_byte_limit_for_all_output(account, body):

@@ -136,8 +136,9 @@ def test_thousands_of_randomly_failing_events_balance_exactly(account, shared):
     assert all(r is not None for r in records)
     delivered = {record["requestContext"]["requestId"]: record for record in records}
     assert len(delivered) == len(records)  # no duplicates
-    failed_with_destination = {rid for rid, (attempts, ok) in expected.items()
-                               if not ok and FUNCTIONS[sent[rid][0]][1] == "sink"}
+    failed_with_destination = {
+        rid for rid, (attempts, ok) in expected.items() if not ok and FUNCTIONS[sent[rid][0]][1] == "sink"
+    }
     assert set(delivered) == failed_with_destination
     for rid, record in delivered.items():
         name, event = sent[rid]

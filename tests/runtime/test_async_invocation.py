@@ -231,8 +231,11 @@ def test_an_event_waiting_behind_reserved_concurrency_expires(account, shared, d
         assert books.to_failure_destination == 1 and sum(books.dropped.values()) == 0
         [delivered] = account.invocation_records("sink")
         context = delivered.payload["requestContext"]
-        assert (context["requestId"], context["condition"], context["approximateInvokeCount"]) == \
-            (queued.request_id, "EventAgeExceeded", 0)
+        assert (context["requestId"], context["condition"], context["approximateInvokeCount"]) == (
+            queued.request_id,
+            "EventAgeExceeded",
+            0,
+        )
     else:
         assert dict(books.dropped) == {"EventAgeExceeded": 1}
         assert account.invocation_records("sink") == []
@@ -413,7 +416,11 @@ def test_a_throttled_event_is_requeued_with_backoff_and_runs_later(account):
         queued = account.invoke("f", {"n": 1}, invocation_type="Event")
         assert wait_until(lambda: throttled_and_waiting(1))
         [row] = account.invocation_records("f")
-        assert (row.status, row.status_code, row.throttle_reason) == ("throttled", 429, "ConcurrentInvocationLimitExceeded")
+        assert (row.status, row.status_code, row.throttle_reason) == (
+            "throttled",
+            429,
+            "ConcurrentInvocationLimitExceeded",
+        )
         assert (row.request_id, row.invocation_type, row.attempt, row.start) == (queued.request_id, "Event", 1, t0)
         assert row.error_type == "TooManyRequestsException"
         books = ledger(account, "f")
@@ -424,8 +431,12 @@ def test_a_throttled_event_is_requeued_with_backoff_and_runs_later(account):
         assert wait_until(lambda: throttled_and_waiting(3))
     assert account.wait(timeout=10) is True
     records = account.invocation_records("f")
-    assert [(r.status, r.start - t0) for r in records] == [("throttled", 0), ("throttled", 1), ("throttled", 3),
-                                                           ("success", 7)]
+    assert [(r.status, r.start - t0) for r in records] == [
+        ("throttled", 0),
+        ("throttled", 1),
+        ("throttled", 3),
+        ("success", 7),
+    ]
     assert records[-1].attempt == 1  # throttles are not retries
     books = settled(account, "f")
     assert (books.received, books.succeeded, books.throttles, books.retries) == (1, 1, 3, 0)
@@ -477,7 +488,12 @@ def test_configure_async_returns_the_settings_and_a_put_replaces_them(account):
     account.register("fails", FAILING)
     account.register("sink", ECHO)
     config = account.configure_async("fails", max_retry_attempts=1, max_event_age_s=3600, on_failure="sink")
-    assert (config.max_retry_attempts, config.max_event_age_s, config.on_failure, config.on_success) == (1, 3600, "sink", None)
+    assert (config.max_retry_attempts, config.max_event_age_s, config.on_failure, config.on_success) == (
+        1,
+        3600,
+        "sink",
+        None,
+    )
     config = account.configure_async("fails", max_retry_attempts=0)  # a put overwrites everything (§5.5)
     assert (config.max_event_age_s, config.on_failure) == (21_600, None)
     account.invoke("fails", invocation_type="Event")
@@ -486,18 +502,21 @@ def test_configure_async_returns_the_settings_and_a_put_replaces_them(account):
     assert account.invocation_records("sink") == []
 
 
-@pytest.mark.parametrize("settings, words", [
-    ({"max_retry_attempts": -1}, "0-2"),
-    ({"max_retry_attempts": 3}, "0-2"),
-    ({"max_event_age_s": 59}, "60-21600"),
-    ({"max_event_age_s": 21_601}, "60-21600"),
-    ({"max_event_age_s": 0}, "60-21600"),
-    ({"on_failure": "arn:aws:dynamodb:us-east-1:123456789012:table/orders"}, "table/orders"),
-    ({"on_success": "arn:aws:kinesis:us-east-1:123456789012:stream/clicks"}, "stream/clicks"),
-    ({"on_failure": "not a name!"}, "not a name!"),
-    ({"on_success": "x" * 65}, "x" * 65),
-    ({"dead_letter_target": "some-function"}, "some-function"),  # a DLQ is a queue or topic, not a function
-])
+@pytest.mark.parametrize(
+    "settings, words",
+    [
+        ({"max_retry_attempts": -1}, "0-2"),
+        ({"max_retry_attempts": 3}, "0-2"),
+        ({"max_event_age_s": 59}, "60-21600"),
+        ({"max_event_age_s": 21_601}, "60-21600"),
+        ({"max_event_age_s": 0}, "60-21600"),
+        ({"on_failure": "arn:aws:dynamodb:us-east-1:123456789012:table/orders"}, "table/orders"),
+        ({"on_success": "arn:aws:kinesis:us-east-1:123456789012:stream/clicks"}, "stream/clicks"),
+        ({"on_failure": "not a name!"}, "not a name!"),
+        ({"on_success": "x" * 65}, "x" * 65),
+        ({"dead_letter_target": "some-function"}, "some-function"),  # a DLQ is a queue or topic, not a function
+    ],
+)
 def test_configure_async_refuses_bad_settings_in_one_line(account, settings, words):
     account.register("f", OK)
     account.register("sink", ECHO)
@@ -529,13 +548,16 @@ def test_configure_async_of_an_unknown_function(account):
         account.configure_async("nobody", max_retry_attempts=0)
 
 
-@pytest.mark.parametrize("settings", [
-    {"max_retry_attempts": 1.5},
-    {"max_retry_attempts": True},
-    {"max_retry_attempts": "2"},
-    {"max_event_age_s": 60.5},
-    {"max_event_age_s": "600"},
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"max_retry_attempts": 1.5},
+        {"max_retry_attempts": True},
+        {"max_retry_attempts": "2"},
+        {"max_event_age_s": 60.5},
+        {"max_event_age_s": "600"},
+    ],
+)
 def test_configure_async_refuses_values_that_are_not_whole_numbers(account, settings):
     account.register("f", OK)
     with pytest.raises(InvalidParameterValueException):

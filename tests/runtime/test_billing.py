@@ -17,8 +17,14 @@ PRICES = json.loads((Path(runtime.__file__).parent / "prices.json").read_text())
 
 
 def expected_cost(invocation, architecture):
-    return PRICES["request_usd"] + invocation.memory_size_mb / 1024 * invocation.billed_duration_ms / 1000 * \
-        PRICES["gb_second_usd"][architecture]
+    return (
+        PRICES["request_usd"]
+        + invocation.memory_size_mb
+        / 1024
+        * invocation.billed_duration_ms
+        / 1000
+        * PRICES["gb_second_usd"][architecture]
+    )
 
 
 def test_price_file_holds_us_east_1_list_prices():
@@ -32,8 +38,16 @@ def test_price_file_holds_us_east_1_list_prices():
 
 @pytest.mark.parametrize(
     "duration, init, billed",
-    [(0.01, None, 1), (1.0, None, 1), (1.0001, None, 2), (15.74, 130.49, 147), (2.75, 113.51, 117),
-     (3004.92, 111.23, 3117), (0.0, 0.0, 0), (999.5, 0.5, 1000)],
+    [
+        (0.01, None, 1),
+        (1.0, None, 1),
+        (1.0001, None, 2),
+        (15.74, 130.49, 147),
+        (2.75, 113.51, 117),
+        (3004.92, 111.23, 3117),
+        (0.0, 0.0, 0),
+        (999.5, 0.5, 1000),
+    ],
 )
 def test_billed_duration_is_ceil_of_duration_plus_init(duration, init, billed):
     assert billed_duration_ms(duration, init) == billed
@@ -87,4 +101,5 @@ def test_dry_run_and_queued_event_carry_no_cost(account):
     assert account.invoke("fn", invocation_type="Event").cost_usd is None
     assert account.wait(10)
     assert account.invocation_records("fn")[0].cost_usd == pytest.approx(
-        expected_cost(account.invocation_records("fn")[0], "x86_64"), rel=1e-12)
+        expected_cost(account.invocation_records("fn")[0], "x86_64"), rel=1e-12
+    )

@@ -112,11 +112,11 @@ def test_switching_modes_never_moves_time_backwards(wall):
     clock = AccountClock("real")
     readings = [clock.time()]
     steps = [
-        (lambda: None, 10, T0 + 10),                                   # real: +10 wall = +10
-        (lambda: clock.set_mode("scaled", 60), 1, T0 + 70),           # scaled x60: +1 wall = +60
-        (lambda: clock.set_mode("manual"), 100, T0 + 70),             # manual: the wall moves, time does not
+        (lambda: None, 10, T0 + 10),  # real: +10 wall = +10
+        (lambda: clock.set_mode("scaled", 60), 1, T0 + 70),  # scaled x60: +1 wall = +60
+        (lambda: clock.set_mode("manual"), 100, T0 + 70),  # manual: the wall moves, time does not
         (lambda: clock.advance(5), 0, T0 + 75),
-        (lambda: clock.set_mode("scaled"), 1, T0 + 135),              # the scale is remembered (60)
+        (lambda: clock.set_mode("scaled"), 1, T0 + 135),  # the scale is remembered (60)
         (lambda: clock.set_mode("auto"), 2, T0 + 137),
         (lambda: clock.set_mode("real"), 3, T0 + 140),
     ]
@@ -180,8 +180,9 @@ def test_auto_settles_three_attempts_at_once_with_aws_spacing(account):
     assert starts[1] - starts[0] == pytest.approx(60, abs=5)
     assert starts[2] - starts[1] == pytest.approx(120, abs=5)
     # The log events carry the same account time: each attempt's START line.
-    start_lines = [e for e in account.log_events("fails", request_id=queued.request_id)
-                   if e.message.startswith("START RequestId:")]
+    start_lines = [
+        e for e in account.log_events("fails", request_id=queued.request_id) if e.message.startswith("START RequestId:")
+    ]
     assert len(start_lines) == 3
     stamps = [e.timestamp_ms / 1000 for e in start_lines]
     assert stamps[1] - stamps[0] == pytest.approx(60, abs=5)
@@ -271,8 +272,13 @@ def test_scaled_retries_happen_at_scaled_account_times(account):
 def test_account_time_never_goes_back_across_mode_changes(account):
     account.register("ok", OK)
     readings = [account.clock.time()]
-    for change in ({"clock_mode": "manual"}, {"clock_mode": "scaled", "clock_scale": 120},
-                   {"clock_mode": "real"}, {"clock_mode": "manual"}, {"clock_mode": "auto"}):
+    for change in (
+        {"clock_mode": "manual"},
+        {"clock_mode": "scaled", "clock_scale": 120},
+        {"clock_mode": "real"},
+        {"clock_mode": "manual"},
+        {"clock_mode": "auto"},
+    ):
         account.configure(**change)
         readings.append(account.clock.time())
         readings.append(account.invoke("ok").start)

@@ -43,17 +43,26 @@ def test_cloud_starts_only_on_need(account):
 
 
 def _cloud_servers() -> list[psutil.Process]:
-    return [child for child in psutil.Process().children()
-            if "lambda_magic.runtime.cloud_server" in " ".join(child.cmdline())]
+    return [
+        child
+        for child in psutil.Process().children()
+        if "lambda_magic.runtime.cloud_server" in " ".join(child.cmdline())
+    ]
 
 
 def test_connections_waiting_before_the_server_runs_are_all_served_by_one_server(account):
     clients = [account.cloud.client(service) for service in ("sqs", "sns", "s3", "dynamodb")]
-    calls = [lambda c=clients[0]: c.list_queues(), lambda c=clients[1]: c.list_topics(),
-             lambda c=clients[2]: c.list_buckets(), lambda c=clients[3]: c.list_tables()]
+    calls = [
+        lambda c=clients[0]: c.list_queues(),
+        lambda c=clients[1]: c.list_topics(),
+        lambda c=clients[2]: c.list_buckets(),
+        lambda c=clients[3]: c.list_tables(),
+    ]
     answers: list = []
-    threads = [threading.Thread(target=lambda call=call: answers.append(call()["ResponseMetadata"]["HTTPStatusCode"]))
-               for call in calls]
+    threads = [
+        threading.Thread(target=lambda call=call: answers.append(call()["ResponseMetadata"]["HTTPStatusCode"]))
+        for call in calls
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -104,8 +113,11 @@ def test_handler_reads_the_object_that_triggered_it(account):
 
 def test_handler_writes_an_item_the_notebook_can_read(account):
     account.cloud.client("dynamodb").create_table(
-        TableName="notes", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+        TableName="notes",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     account.register("writer", WRITE_ITEM)
     invocation = account.invoke("writer", {"id": "1", "text": "hello"})
     assert invocation.status == "success", invocation.payload
@@ -154,7 +166,9 @@ def test_another_endpoint_can_be_configured(account):
         assert account.cloud.pid is None  # no embedded server was started
         names = [u.rsplit("/", 1)[-1] for u in account.cloud.client("sqs").list_queues()["QueueUrls"]]
         assert names == ["elsewhere"]
-        account.register("sees", "import os, boto3\ndef lambda_handler(e, c):\n    return os.environ['AWS_ENDPOINT_URL']\n")
+        account.register(
+            "sees", "import os, boto3\ndef lambda_handler(e, c):\n    return os.environ['AWS_ENDPOINT_URL']\n"
+        )
         assert account.invoke("sees").payload == url
     finally:
         other.shutdown()
@@ -177,10 +191,14 @@ def test_failure_destination_and_dead_letter_queue_in_the_cloud(account):
     arns = {}
     for name in ("failures", "dead"):
         url = sqs.create_queue(QueueName=name)["QueueUrl"]
-        arns[name] = (url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+        arns[name] = (
+            url,
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"],
+        )
     account.register("boom", "def lambda_handler(e, c):\n    raise ValueError('no')\n")
-    account.configure_async("boom", max_retry_attempts=0, on_failure=arns["failures"][1],
-                            dead_letter_target=arns["dead"][1])
+    account.configure_async(
+        "boom", max_retry_attempts=0, on_failure=arns["failures"][1], dead_letter_target=arns["dead"][1]
+    )
     queued = account.invoke("boom", {"n": 7}, invocation_type="Event")
     assert account.wait(timeout=30)
     [record] = sqs.receive_message(QueueUrl=arns["failures"][0])["Messages"]
@@ -199,8 +217,7 @@ def test_failure_destination_and_dead_letter_queue_in_the_cloud(account):
 def test_a_missing_destination_queue_is_a_counted_delivery_failure(account):
     account.cloud.client("sqs").list_queues()
     account.register("boom", "def lambda_handler(e, c):\n    raise ValueError('no')\n")
-    account.configure_async("boom", max_retry_attempts=0,
-                            on_failure="arn:aws:sqs:us-east-1:123456789012:no-such-queue")
+    account.configure_async("boom", max_retry_attempts=0, on_failure="arn:aws:sqs:us-east-1:123456789012:no-such-queue")
     account.invoke("boom", {}, invocation_type="Event")
     assert account.wait(timeout=30)
     ledger = account.async_ledgers()["boom"]

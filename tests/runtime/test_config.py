@@ -81,8 +81,12 @@ def test_invalid_configuration_is_refused_with_one_line_message_and_nothing_regi
 
 @pytest.mark.parametrize("kwargs, named", INVALID.values(), ids=list(INVALID))
 def test_failed_update_leaves_the_old_version_running_and_warm(account, kwargs, named):
-    account.register("fn", code("COUNT = [0]\ndef lambda_handler(e, c):\n    COUNT[0] += 1\n    return ['v1', COUNT[0]]\n"),
-                     memory_mb=256, timeout_s=5)
+    account.register(
+        "fn",
+        code("COUNT = [0]\ndef lambda_handler(e, c):\n    COUNT[0] += 1\n    return ['v1', COUNT[0]]\n"),
+        memory_mb=256,
+        timeout_s=5,
+    )
     before = account.get_function("fn")
     assert account.invoke("fn").payload == ["v1", 1]
     with pytest.raises(InvalidParameterValueException):
@@ -140,11 +144,26 @@ def test_every_reserved_variable_is_refused(account, name):
 
 
 def test_lambda_reserved_set_is_complete():
-    for name in ("_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV",
-                 "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-                 "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-                 "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"):
+    for name in (
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    ):
         assert name in limits.RESERVED_ENVIRONMENT_VARIABLES
 
 
@@ -155,8 +174,11 @@ def test_valid_environment_keys_are_accepted(account, key):
 
 @pytest.mark.parametrize(
     "handler, setting",
-    [("main", "lambda_function.main"), ("lambda_function.main", "lambda_function.main"),
-     ("_private", "lambda_function._private")],
+    [
+        ("main", "lambda_function.main"),
+        ("lambda_function.main", "lambda_function.main"),
+        ("_private", "lambda_function._private"),
+    ],
 )
 def test_handler_may_be_bare_or_qualified_with_the_module(account, handler, setting):
     source = "def main(e, c):\n    return 'main'\ndef _private(e, c):\n    return 'private'\n"
@@ -225,11 +247,17 @@ def test_env_mapping_is_copied_not_shared(account):
 
 # --- account settings ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "changes, named",
-    [({"region": "moon"}, "moon"), ({"region": "US-EAST-1"}, "US-EAST-1"), ({"account_id": "123"}, "123"),
-     ({"account_id": "12345678901a"}, "12345678901a"), ({"idle_timeout_s": 0}, "idle"),
-     ({"isolation": "vm"}, "vm")],
+    [
+        ({"region": "moon"}, "moon"),
+        ({"region": "US-EAST-1"}, "US-EAST-1"),
+        ({"account_id": "123"}, "123"),
+        ({"account_id": "12345678901a"}, "12345678901a"),
+        ({"idle_timeout_s": 0}, "idle"),
+        ({"isolation": "vm"}, "vm"),
+    ],
 )
 def test_bad_account_settings_are_refused(changes, named):
     with pytest.raises(InvalidParameterValueException, match=named):

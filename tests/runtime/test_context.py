@@ -64,7 +64,10 @@ def test_context_attributes_and_types(account):
     out = invocation.payload
     assert out["function_name"] == {"type": "str", "value": "ctx-fn"}
     assert out["function_version"] == {"type": "str", "value": "$LATEST"}
-    assert out["invoked_function_arn"] == {"type": "str", "value": "arn:aws:lambda:us-east-1:123456789012:function:ctx-fn"}
+    assert out["invoked_function_arn"] == {
+        "type": "str",
+        "value": "arn:aws:lambda:us-east-1:123456789012:function:ctx-fn",
+    }
     assert out["memory_limit_in_mb"] == {"type": "str", "value": "256"}
     assert out["aws_request_id"] == {"type": "str", "value": invocation.request_id}
     assert re.fullmatch(UUID, invocation.request_id)
@@ -125,8 +128,13 @@ def test_client_context_is_none_unless_passed(account):
 def test_client_context_client_custom_env(account):
     account.register("fn", CLIENT_CONTEXT)
     passed = {
-        "client": {"installation_id": "inst-1", "app_title": "Demo", "app_version_name": "1.0",
-                   "app_version_code": "1", "app_package_name": "com.example"},
+        "client": {
+            "installation_id": "inst-1",
+            "app_title": "Demo",
+            "app_version_name": "1.0",
+            "app_version_code": "1",
+            "app_package_name": "com.example",
+        },
         "custom": {"user": "alice", "n": 3},
         "env": {"platform": "Android", "locale": "en_GB"},
     }
@@ -141,10 +149,19 @@ def test_client_context_client_custom_env(account):
 def test_client_context_missing_keys_are_none(account):
     account.register("fn", CLIENT_CONTEXT)
     assert account.invoke("fn", client_context={"custom": {"a": 1}}).payload == {
-        "type": "ClientContext", "custom": {"a": 1}, "env": None, "client": None}
+        "type": "ClientContext",
+        "custom": {"a": 1},
+        "env": None,
+        "client": None,
+    }
     partial = account.invoke("fn", client_context={"client": {"app_title": "T"}}).payload
-    assert partial["client"] == {"installation_id": None, "app_title": "T", "app_version_name": None,
-                                 "app_version_code": None, "app_package_name": None}
+    assert partial["client"] == {
+        "installation_id": None,
+        "app_title": "T",
+        "app_version_name": None,
+        "app_version_code": None,
+        "app_package_name": None,
+    }
     assert partial["custom"] is None and partial["env"] is None
 
 
@@ -173,13 +190,17 @@ def test_client_context_size_limit_and_type(account):
 
 
 def test_context_is_new_for_every_invocation(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         SEEN = []
         def lambda_handler(event, context):
             SEEN.append(context)
             return [c.aws_request_id for c in SEEN] + [SEEN[0] is SEEN[-1]]
-        """))
+        """
+        ),
+    )
     account.invoke("fn")
     out = account.invoke("fn").payload
     assert out[2] is False
@@ -187,14 +208,18 @@ def test_context_is_new_for_every_invocation(account):
 
 
 def test_context_log_writes_without_a_newline(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         def lambda_handler(event, context):
             context.log("one ")
             context.log("two\\n")
             context.log(3)
             return None
-        """))
+        """
+        ),
+    )
     invocation = account.invoke("fn")
     assert "one two" in invocation.log_lines
     assert "3" in invocation.log_lines

@@ -28,7 +28,9 @@ def make_queue(sqs, name):
 def messages(sqs, url):
     found = []
     while True:
-        batch = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], MaxNumberOfMessages=10).get("Messages", [])
+        batch = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
         if not batch:
             return found
         found.extend(batch)
@@ -49,7 +51,11 @@ def test_the_dead_letter_queue_gets_the_event_alone_with_its_attributes(account,
     assert len(account.invocation_records("fails")) == 2  # retried first
     [message] = messages(sqs, url)
     assert json.loads(message["Body"]) == {"order": 42}  # only the event, no invocation record
-    assert attributes(message) == {"RequestID": queued.request_id, "ErrorCode": "200", "ErrorMessage": "planned failure"}
+    assert attributes(message) == {
+        "RequestID": queued.request_id,
+        "ErrorCode": "200",
+        "ErrorMessage": "planned failure",
+    }
     books = account.async_ledgers()["fails"]
     assert books.balances() and books.pending == 0
     assert (books.dead_lettered, books.dead_letter_errors, sum(books.dropped.values())) == (1, 0, 0)
@@ -105,10 +111,13 @@ def test_a_queue_as_on_failure_destination_gets_the_invocation_record(account, s
     [message] = messages(sqs, url)
     record = json.loads(message["Body"])
     assert record["version"] == "1.0"
-    assert record["requestContext"] == {"requestId": queued.request_id, "functionArn": f"{fails.arn}:$LATEST",
-                                        "condition": "RetriesExhausted", "approximateInvokeCount": 1}
+    assert record["requestContext"] == {
+        "requestId": queued.request_id,
+        "functionArn": f"{fails.arn}:$LATEST",
+        "condition": "RetriesExhausted",
+        "approximateInvokeCount": 1,
+    }
     assert record["requestPayload"] == {"z": 3}
     assert record["responseContext"]["functionError"] == "Unhandled"
     books = account.async_ledgers()["fails"]
     assert books.balances() and books.to_failure_destination == 1
-

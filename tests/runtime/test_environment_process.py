@@ -32,11 +32,26 @@ STATEFUL = code(
 )
 
 LAMBDA_VARIABLES = (
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_REGION", "AWS_DEFAULT_REGION",
-    "AWS_EXECUTION_ENV", "_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ",
-    "AWS_LAMBDA_INITIALIZATION_TYPE", "_X_AMZN_TRACE_ID", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LANG", "PATH",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "_HANDLER",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+    "TZ",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "_X_AMZN_TRACE_ID",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LANG",
+    "PATH",
 )
 
 
@@ -62,7 +77,9 @@ def test_lambda_environment_variables(account):
     assert invocation.payload["tz"] == "+0000"
     assert environ["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
     assert environ["LANG"] == "en_US.UTF-8"
-    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01].*", environ["_X_AMZN_TRACE_ID"])
+    assert re.fullmatch(
+        r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01].*", environ["_X_AMZN_TRACE_ID"]
+    )
 
 
 def test_runtime_setting_shows_in_execution_env(account):
@@ -96,14 +113,18 @@ def test_kernel_variables_do_not_leak_into_the_environment(account, monkeypatch)
 
 
 def test_handler_changes_to_its_environment_do_not_reach_the_kernel(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os, sys
         def lambda_handler(event, context):
             os.environ["SET_BY_HANDLER"] = "1"
             sys.modules["planted_by_handler"] = sys
             return os.getpid()
-        """))
+        """
+        ),
+    )
     pid = account.invoke("fn").payload
     assert pid != os.getpid()
     assert "SET_BY_HANDLER" not in os.environ
@@ -133,15 +154,19 @@ def test_an_environment_is_a_process_of_its_own(account):
 
 
 def test_handled_errors_keep_the_environment_warm(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         N = [0]
         def lambda_handler(event, context):
             N[0] += 1
             if event.get("fail"):
                 raise ValueError("bad input")
             return N[0]
-        """))
+        """
+        ),
+    )
     account.invoke("fn")
     failed = account.invoke("fn", {"fail": True})
     after = account.invoke("fn")
@@ -151,15 +176,20 @@ def test_handled_errors_keep_the_environment_warm(account):
 
 
 def test_concurrent_invocations_run_in_distinct_environments(account, shared):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os, time
         def lambda_handler(event, context):
             while not os.path.exists(event["gate"]):  # all four are in flight before any finishes
                 time.sleep(0.01)
             time.sleep(0.3)
             return {"pid": os.getpid(), "stream": context.log_stream_name}
-        """), timeout_s=30)
+        """
+        ),
+        timeout_s=30,
+    )
     gate = shared / "gate"
     results = [None] * 4
 
@@ -204,8 +234,10 @@ def test_idle_environments_are_reaped(account):
 
 
 def test_timeout_resets_the_environment_globals_are_lost(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import time
         CALLS = [0]
         def lambda_handler(event, context):
@@ -213,7 +245,10 @@ def test_timeout_resets_the_environment_globals_are_lost(account):
             if event.get("hang"):
                 time.sleep(30)
             return CALLS[0]
-        """), timeout_s=1)
+        """
+        ),
+        timeout_s=1,
+    )
     account.invoke("fn")
     assert account.invoke("fn").payload == 2
     assert account.invoke("fn", {"hang": True}).status == "timeout"
@@ -223,8 +258,10 @@ def test_timeout_resets_the_environment_globals_are_lost(account):
 
 def test_tmp_is_kept_across_the_reset_after_a_timeout(account):
     # lambda-semantics §4.4 / §8.3: after a timeout globals are lost but /tmp is kept.
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os, tempfile, time
         def lambda_handler(event, context):
             path = os.path.join(tempfile.gettempdir(), "marker")
@@ -233,7 +270,10 @@ def test_tmp_is_kept_across_the_reset_after_a_timeout(account):
             if event.get("hang"):
                 time.sleep(30)
             return open(path).read() if os.path.exists(path) else None
-        """), timeout_s=1)
+        """
+        ),
+        timeout_s=1,
+    )
     assert account.invoke("fn", {"write": True}).payload == "kept"
     assert account.invoke("fn", {"hang": True}).status == "timeout"
     after = account.invoke("fn")
@@ -242,8 +282,10 @@ def test_tmp_is_kept_across_the_reset_after_a_timeout(account):
 
 
 def test_tmp_is_private_to_each_environment(account, shared):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os, tempfile, time
         def lambda_handler(event, context):
             name = event["name"]
@@ -253,7 +295,10 @@ def test_tmp_is_private_to_each_environment(account, shared):
             while not os.path.exists(event["gate"]):  # hold the environment so the next call gets another
                 time.sleep(0.01)
             return {"tmp": tempfile.gettempdir(), "files": sorted(os.listdir(tempfile.gettempdir()))}
-        """), timeout_s=30)
+        """
+        ),
+        timeout_s=30,
+    )
     import tempfile
     import uuid
 
@@ -280,22 +325,28 @@ def test_tmp_is_private_to_each_environment(account, shared):
 
 
 def test_native_output_of_child_processes_is_logged(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os, subprocess
         def lambda_handler(event, context):
             os.write(1, b"native stdout\\n")
             subprocess.run(["echo", "from a child"], check=True)
             return 1
-        """))
+        """
+        ),
+    )
     lines = account.invoke("fn").log_lines
     assert "native stdout" in lines
     assert "from a child" in lines
 
 
 def test_background_thread_state_survives_warm_invocations(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import threading, time
         TICKS = [0]
         def tick():
@@ -305,7 +356,9 @@ def test_background_thread_state_survives_warm_invocations(account):
         threading.Thread(target=tick, daemon=True).start()
         def lambda_handler(event, context):
             return TICKS[0]
-        """))
+        """
+        ),
+    )
     first = account.invoke("fn").payload
     assert wait_until(lambda: account.invoke("fn").payload > first, timeout=5)
 

@@ -63,6 +63,7 @@ def report_fields(report: str) -> list[str]:
 
 # --- exceptions raised by the handler ----------------------------------------------------------------------------
 
+
 def test_exception_is_an_unhandled_function_error_with_the_runtimes_body(account):
     account.register("fn", RAISES)
     invocation = account.invoke("fn", {"value": 42})
@@ -119,28 +120,36 @@ def test_handler_with_the_wrong_signature_is_a_type_error(account):
 
 
 def test_custom_exception_class_name_is_the_error_type(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         class PaymentDeclined(Exception):
             pass
         def lambda_handler(event, context):
             raise PaymentDeclined("card expired")
-        """))
+        """
+        ),
+    )
     invocation = account.invoke("fn")
     assert_unhandled(invocation, "PaymentDeclined")
     assert invocation.error_message == "card expired"
 
 
 def test_deep_recursion_is_an_ordinary_error(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         def down(n):
             return down(n + 1)
         def lambda_handler(event, context):
             if event.get("ok"):
                 return "fine"
             return down(0)
-        """))
+        """
+        ),
+    )
     invocation = account.invoke("fn")
     assert_unhandled(invocation, "RecursionError")
     assert "maximum recursion depth" in invocation.error_message
@@ -150,6 +159,7 @@ def test_deep_recursion_is_an_ordinary_error(account):
 
 
 # --- timeouts ------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["busy", "sleep", "sum", "regex"])
 def test_timeout(account, kind):
@@ -177,8 +187,10 @@ def test_timeout(account, kind):
 def test_the_invoke_after_a_reset_carries_a_suppressed_init(account, crash):
     # lambda-semantics §8.3: after a timeout or crash the next invoke re-initialises inside the invoke:
     # no INIT_START, no Init Duration in REPORT, the init time is part of Duration.
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os, time
         time.sleep(0.1)
         INITS = [0]
@@ -189,7 +201,10 @@ def test_the_invoke_after_a_reset_carries_a_suppressed_init(account, crash):
             if event.get("exit"):
                 os._exit(1)
             return INITS[0]
-        """), timeout_s=1)
+        """
+        ),
+        timeout_s=1,
+    )
     first = account.invoke("fn")
     assert first.init_duration_ms is not None and first.init_log_lines
     broken = account.invoke("fn", {crash: True})
@@ -211,14 +226,19 @@ def test_timeout_message_uses_the_configured_timeout(account):
 
 
 def test_output_before_a_timeout_is_kept(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging, time
         def lambda_handler(event, context):
             print("about to hang")
             logging.getLogger().warning("still here")
             time.sleep(60)
-        """), timeout_s=1)
+        """
+        ),
+        timeout_s=1,
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "timeout"
     assert "about to hang" in invocation.log_lines
@@ -227,27 +247,37 @@ def test_output_before_a_timeout_is_kept(account):
 
 def test_init_time_does_not_count_against_the_function_timeout(account):
     # Init has its own 10 s limit; the invoke phase gets the full function timeout (lambda-semantics §4.9, §8.1).
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import time
         time.sleep(0.6)
         def lambda_handler(event, context):
             time.sleep(0.6)
             return "done"
-        """), timeout_s=1)
+        """
+        ),
+        timeout_s=1,
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "success", invocation.payload
     assert invocation.payload == "done"
 
 
 def test_cold_timeout_duration_is_at_least_the_timeout(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import time
         time.sleep(0.2)
         def lambda_handler(event, context):
             time.sleep(60)
-        """), timeout_s=1)
+        """
+        ),
+        timeout_s=1,
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "timeout"
     assert invocation.cold_start is True
@@ -317,10 +347,12 @@ def test_init_errors(account, source, kwargs, error_type, message):
     assert isinstance(body["stackTrace"], list)
     assert invocation.cold_start is True
     # The failed init is reported; a "suppressed init" is retried inside the invoke and fails again.
-    assert any(line.startswith("INIT_REPORT") and "Phase: init\tStatus: error" in line
-               for line in invocation.init_log_lines)
-    assert any(line.startswith("INIT_REPORT") and "Phase: invoke\tStatus: error" in line
-               for line in invocation.log_lines)
+    assert any(
+        line.startswith("INIT_REPORT") and "Phase: init\tStatus: error" in line for line in invocation.init_log_lines
+    )
+    assert any(
+        line.startswith("INIT_REPORT") and "Phase: invoke\tStatus: error" in line for line in invocation.log_lines
+    )
     assert invocation.log_lines[0] == f"START RequestId: {invocation.request_id} Version: $LATEST"
     assert invocation.log_lines[-1] == invocation.report
     assert any(line.startswith(f"[ERROR] {error_type}: ") for line in invocation.log_lines)
@@ -363,13 +395,18 @@ def test_fixing_the_code_after_an_init_error_works(account):
 
 def test_init_timeout_is_retried_inside_the_invoke(account, monkeypatch):
     monkeypatch.setattr(limits, "INIT_TIMEOUT_S", 0.3)
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import time
         time.sleep(0.6)
         def lambda_handler(event, context):
             return "initialised"
-        """), timeout_s=3)
+        """
+        ),
+        timeout_s=3,
+    )
     invocation = account.invoke("fn")
     assert any("Phase: init\tStatus: timeout" in line for line in invocation.init_log_lines)
     # The suppressed init succeeded under the function timeout: no Init Duration, init time inside Duration.
@@ -410,8 +447,11 @@ def test_init_error_report_has_a_memory_figure(account):
 EXITS = {
     "sys.exit(3)": ("import sys\n", "sys.exit(3)", "Runtime exited with error: exit status 3"),
     "os._exit(3)": ("import os\n", "os._exit(3)", "Runtime exited with error: exit status 3"),
-    "SIGSEGV": ("import os, signal\n", "os.kill(os.getpid(), signal.SIGSEGV)",
-                "Runtime exited with error: signal: segmentation fault"),
+    "SIGSEGV": (
+        "import os, signal\n",
+        "os.kill(os.getpid(), signal.SIGSEGV)",
+        "Runtime exited with error: signal: segmentation fault",
+    ),
     "sys.exit()": ("import sys\n", "sys.exit()", "Runtime exited without providing a reason"),
     "os.abort()": ("import os\n", "os.abort()", "Runtime exited with error: signal: aborted"),
 }
@@ -419,7 +459,10 @@ EXITS = {
 
 @pytest.mark.parametrize("imports, statement, reason", EXITS.values(), ids=list(EXITS))
 def test_exit_is_a_runtime_exit_error(account, imports, statement, reason):
-    source = imports + f"def lambda_handler(event, context):\n    if event.get('ok'):\n        return 'ok'\n    {statement}\n"
+    source = (
+        imports
+        + f"def lambda_handler(event, context):\n    if event.get('ok'):\n        return 'ok'\n    {statement}\n"
+    )
     account.register("fn", source)
     assert account.invoke("fn", {"ok": True}).payload == "ok"
     invocation = account.invoke("fn")
@@ -441,26 +484,39 @@ def test_exit_during_init(account):
 
 # --- results and payloads (lambda-semantics §4.8, §4.10) ----------------------------------------------------------
 
+
 def test_unserialisable_result_is_a_marshal_error(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import datetime
         def lambda_handler(event, context):
             return {"now": datetime.datetime(2024, 1, 1)}
-        """))
+        """
+        ),
+    )
     invocation = account.invoke("fn")
     assert_unhandled(invocation, "Runtime.MarshalError")
     assert invocation.error_message == "Unable to marshal response: Object of type datetime is not JSON serializable"
     assert invocation.payload["requestId"] == invocation.request_id
-    assert any(line.startswith("[ERROR] Runtime.MarshalError: Unable to marshal response") for line in invocation.log_lines)
+    assert any(
+        line.startswith("[ERROR] Runtime.MarshalError: Unable to marshal response") for line in invocation.log_lines
+    )
     assert invocation.report.endswith("Status: error\tError Type: Runtime.MarshalError")
 
 
 @pytest.mark.parametrize(
     "expression, expected",
-    [("None", None), ("'text'", "text"), ("[1, 2.5, True, None]", [1, 2.5, True, None]),
-     ("{'a': {'b': []}}", {"a": {"b": []}}), ("Decimal('10')", 10), ("Decimal('2.5')", 2.5),
-     ("(1, 2)", [1, 2])],
+    [
+        ("None", None),
+        ("'text'", "text"),
+        ("[1, 2.5, True, None]", [1, 2.5, True, None]),
+        ("{'a': {'b': []}}", {"a": {"b": []}}),
+        ("Decimal('10')", 10),
+        ("Decimal('2.5')", 2.5),
+        ("(1, 2)", [1, 2]),
+    ],
 )
 def test_results_are_json(account, expression, expected):
     account.register("fn", f"from decimal import Decimal\ndef lambda_handler(e, c):\n    return {expression}\n")
@@ -478,11 +534,15 @@ def test_bytes_result_is_passed_through(account):
 
 
 def test_event_is_decoded_json(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         def lambda_handler(event, context):
             return [type(event).__name__, event]
-        """))
+        """
+        ),
+    )
     assert account.invoke("fn").payload == ["dict", {}]
     assert account.invoke("fn", [1, "a"]).payload == ["list", [1, "a"]]
     assert account.invoke("fn", "text").payload == ["str", "text"]
@@ -504,8 +564,9 @@ def test_request_over_6_mb_is_refused_and_nothing_runs(account):
     with pytest.raises(RequestTooLargeException) as caught:
         account.invoke("fn", event)
     assert caught.value.status_code == 413
-    assert str(caught.value) == ("6291457 byte payload is too large for the RequestResponse invocation type "
-                                 "(limit 6291456 bytes)")
+    assert str(caught.value) == (
+        "6291457 byte payload is too large for the RequestResponse invocation type (limit 6291456 bytes)"
+    )
     assert isinstance(caught.value, LambdaMagicError)
     assert account.invocation_records() == []
     assert account.log_events() == []
@@ -543,13 +604,17 @@ def test_event_that_is_not_json_is_refused(account):
 
 
 def test_response_over_6_mb_is_an_error(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         def lambda_handler(event, context):
             if event.get("ok"):
                 return "small"
             return "x" * 7_000_000
-        """))
+        """
+        ),
+    )
     invocation = account.invoke("fn")
     assert_unhandled(invocation, "Function.ResponseSizeTooLarge")
     assert invocation.error_message == "Response payload size exceeded maximum allowed payload size (6291556 bytes)."

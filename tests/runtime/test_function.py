@@ -51,12 +51,16 @@ def test_arn_and_identity(account):
 def test_region_and_account_are_configurable():
     account = LocalAccount(AccountSettings(region="eu-west-1", account_id="111122223333"))
     try:
-        function = account.register("fn", code(
-            """
+        function = account.register(
+            "fn",
+            code(
+                """
             import os
             def lambda_handler(event, context):
                 return [context.invoked_function_arn, os.environ["AWS_REGION"], os.environ["AWS_DEFAULT_REGION"]]
-            """))
+            """
+            ),
+        )
         arn = "arn:aws:lambda:eu-west-1:111122223333:function:fn"
         assert function.arn == arn
         assert account.invoke("fn").payload == [arn, "eu-west-1", "eu-west-1"]
@@ -118,14 +122,19 @@ def test_re_register_ends_the_old_environments(account):
 
 def test_update_during_an_invocation_retires_the_busy_environment(account, shared):
     gate = shared / "gate"
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os, time
         def lambda_handler(event, context):
             while not os.path.exists(event["gate"]):
                 time.sleep(0.01)
             return ["v1", os.getpid()]
-        """), timeout_s=30)
+        """
+        ),
+        timeout_s=30,
+    )
     results = []
     worker = threading.Thread(target=lambda: results.append(account.invoke("fn", {"gate": str(gate)})))
     worker.start()
@@ -148,11 +157,15 @@ def test_revision_grows_with_each_update(account):
 
 
 def test_invoke_by_full_and_partial_arn(account):
-    function = account.register("fn", code(
-        """
+    function = account.register(
+        "fn",
+        code(
+            """
         def lambda_handler(event, context):
             return context.invoked_function_arn
-        """))
+        """
+        ),
+    )
     assert account.invoke(function.arn).payload == function.arn
     assert account.invoke("123456789012:function:fn").payload == function.arn
     assert account.invoke(function.arn + ":$LATEST").payload == function.arn + ":$LATEST"

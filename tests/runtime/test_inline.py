@@ -57,14 +57,20 @@ def test_inline_memory_is_not_measured(account):
 
 def test_inline_timeout_is_reported_but_the_handler_is_not_stopped(account, tmp_path):
     marker = tmp_path / "finished"
-    account.register("fn", code(
-        f"""
+    account.register(
+        "fn",
+        code(
+            f"""
         import time
         def lambda_handler(event, context):
             time.sleep(1.2)
             open({str(marker)!r}, "w").write("finished")
             return "late"
-        """), isolation="inline", timeout_s=1)
+        """
+        ),
+        isolation="inline",
+        timeout_s=1,
+    )
     invocation = account.invoke("fn")
     assert marker.read_text() == "finished"  # it ran to the end
     assert invocation.status == "timeout"
@@ -82,15 +88,21 @@ def test_inline_restores_the_process_state(account, capsys):
     root = logging.getLogger()
     handlers_before, level_before = list(root.handlers), root.level
     stdout_before, stderr_before = sys.stdout, sys.stderr
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging, os, sys
         def lambda_handler(event, context):
             print("to the log, not the terminal")
             print("stderr too", file=sys.stderr)
             logging.getLogger().warning("a warning")
             return os.environ["AWS_LAMBDA_FUNCTION_NAME"]
-        """), isolation="inline", env={"INLINE_ONLY": "yes"})
+        """
+        ),
+        isolation="inline",
+        env={"INLINE_ONLY": "yes"},
+    )
     invocation = account.invoke("fn")
     assert invocation.payload == "fn"
     assert "to the log, not the terminal" in invocation.log_lines
@@ -106,14 +118,19 @@ def test_inline_restores_the_process_state(account, capsys):
 
 def test_inline_handler_writes_to_os_environ_do_not_reach_the_caller(account):
     before = dict(os.environ)
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import os
         def lambda_handler(event, context):
             os.environ["SET_INLINE"] = "1"
             os.environ.pop("HOME", None)
             return sorted(os.environ)[:1]
-        """), isolation="inline")
+        """
+        ),
+        isolation="inline",
+    )
     account.invoke("fn")
     assert dict(os.environ) == before
 
@@ -141,14 +158,19 @@ def test_inline_init_errors(account):
     account.register("fn", "import no_such_module_inline\n", isolation="inline")
     invocation = account.invoke("fn")
     assert invocation.error_type == "Runtime.ImportModuleError"
-    assert invocation.error_message == "Unable to import module 'lambda_function': No module named 'no_such_module_inline'"
+    assert (
+        invocation.error_message == "Unable to import module 'lambda_function': No module named 'no_such_module_inline'"
+    )
 
 
 def test_inline_sys_exit_is_contained(account):
     account.register("fn", "import sys\ndef lambda_handler(e, c):\n    sys.exit(3)\n", isolation="inline")
     invocation = account.invoke("fn")
     assert invocation.error_type == "Runtime.ExitError"
-    assert invocation.error_message == f"RequestId: {invocation.request_id} Error: Runtime exited with error: exit status 3"
+    assert (
+        invocation.error_message
+        == f"RequestId: {invocation.request_id} Error: Runtime exited with error: exit status 3"
+    )
     assert account.invoke("fn").cold_start is True
 
 
@@ -168,8 +190,12 @@ def test_inline_re_register_forgets_globals(account):
 
 @pytest.mark.parametrize("fmt", ["Text", "JSON"])
 def test_inline_log_formats(account, fmt):
-    account.register("fn", "import logging\ndef lambda_handler(e, c):\n    logging.error('inline error')\n",
-                     isolation="inline", log_format=fmt)
+    account.register(
+        "fn",
+        "import logging\ndef lambda_handler(e, c):\n    logging.error('inline error')\n",
+        isolation="inline",
+        log_format=fmt,
+    )
     lines = account.invoke("fn").log_lines
     if fmt == "JSON":
         assert any('"message": "inline error"' in line for line in lines)

@@ -92,12 +92,16 @@ def test_queued_event_runs_the_code_current_when_it_is_taken(account, shared):
 
 def test_dry_run_returns_204_and_nothing_runs(account, shared):
     marker = shared / "ran"
-    account.register("fn", code(
-        f"""
+    account.register(
+        "fn",
+        code(
+            f"""
         def lambda_handler(event, context):
             open({str(marker)!r}, "w").write("ran")
             return "ran"
-        """))
+        """
+        ),
+    )
     result = account.invoke("fn", {"a": 1}, invocation_type="DryRun")
     assert result.status_code == 204
     assert result.status == "dry-run"

@@ -78,13 +78,17 @@ def parse_pids(line: str) -> dict:
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM", "exit"])
 def test_nothing_survives_the_interpreter(how):
-    script = SCRIPT + {
-        "SIGKILL": "import time\ntime.sleep(300)\n",
-        "SIGTERM": "import time\ntime.sleep(300)\n",
-        "exit": "import sys, time\nsys.stdin.readline()\n",  # then exit normally, without shutdown()
-    }[how]
-    owner = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    script = (
+        SCRIPT
+        + {
+            "SIGKILL": "import time\ntime.sleep(300)\n",
+            "SIGTERM": "import time\ntime.sleep(300)\n",
+            "exit": "import sys, time\nsys.stdin.readline()\n",  # then exit normally, without shutdown()
+        }[how]
+    )
+    owner = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     processes = []
     try:
         pids = parse_pids(owner.stdout.readline())
@@ -142,13 +146,17 @@ def test_nothing_survives_a_killed_jupyter_kernel():
 
 
 def test_shutdown_ends_template_environments_and_children(account):
-    account.register("fn", textwrap.dedent(
-        """
+    account.register(
+        "fn",
+        textwrap.dedent(
+            """
         import subprocess
         def lambda_handler(event, context):
             return [subprocess.Popen(["sleep", "300"]).pid,
                     subprocess.Popen(["sleep", "300"], start_new_session=True).pid]
-        """))
+        """
+        ),
+    )
     children = [proc(pid) for pid in account.invoke("fn").payload]
     [(env, _)] = account.environments()
     template = account.template()

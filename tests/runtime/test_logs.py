@@ -141,36 +141,46 @@ def test_log_events_carry_level_stream_and_request(account):
 
 
 def test_root_level_set_by_the_code_is_honoured(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         logging.getLogger().setLevel(logging.INFO)
         def lambda_handler(event, context):
             logging.info("now visible")
             logging.debug("still hidden")
-        """))
+        """
+        ),
+    )
     lines = account.invoke("fn").log_lines
     assert any(line.startswith("[INFO]\t") and line.endswith("\tnow visible") for line in lines)
     assert not any("still hidden" in line for line in lines)
 
 
 def test_basic_config_does_not_replace_the_runtimes_handler(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         def lambda_handler(event, context):
             logging.info("info after basicConfig")
             logging.warning("warning after basicConfig")
-        """))
+        """
+        ),
+    )
     lines = account.invoke("fn").log_lines
     assert not any("info after basicConfig" in line for line in lines)
     assert any(line.startswith("[WARNING]\t") and line.endswith("\twarning after basicConfig") for line in lines)
 
 
 def test_logged_exception_is_one_event_with_its_traceback(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         def lambda_handler(event, context):
             try:
@@ -178,7 +188,9 @@ def test_logged_exception_is_one_event_with_its_traceback(account):
             except KeyError:
                 logging.exception("lookup failed")
             return "handled"
-        """))
+        """
+        ),
+    )
     invocation = account.invoke("fn")
     assert invocation.status == "success"
     [event] = [line for line in invocation.log_lines if "lookup failed" in line]
@@ -188,8 +200,9 @@ def test_logged_exception_is_one_event_with_its_traceback(account):
 
 
 def test_unicode_output_is_kept(account):
-    account.register("fn", "import logging\ndef lambda_handler(e, c):\n    print('café ✓ 😀')\n"
-                           "    logging.warning('naïve')\n")
+    account.register(
+        "fn", "import logging\ndef lambda_handler(e, c):\n    print('café ✓ 😀')\n    logging.warning('naïve')\n"
+    )
     lines = account.invoke("fn").log_lines
     assert "café ✓ 😀" in lines
     assert any(line.endswith("\tnaïve") for line in lines)
@@ -218,9 +231,12 @@ def test_output_is_attributed_to_its_invocation(account):
 
 # --- JSON log format -----------------------------------------------------------------------------------------
 
+
 def test_json_application_and_platform_records(account):
-    account.register("fn", code(
-        """
+    account.register(
+        "fn",
+        code(
+            """
         import logging
         def lambda_handler(event, context):
             logging.getLogger().info("info record")
@@ -229,7 +245,10 @@ def test_json_application_and_platform_records(account):
             logging.getLogger().warning("two\\nlines")
             print("plain print")
             return "ok"
-        """), log_format="JSON")
+        """
+        ),
+        log_format="JSON",
+    )
     invocation = account.invoke("fn")
     rid = invocation.request_id
     lines = invocation.log_lines
@@ -285,7 +304,9 @@ def test_json_error_record_and_report_status(account):
 
 
 def test_json_timeout_report(account):
-    account.register("fn", "import time\ndef lambda_handler(e, c):\n    time.sleep(30)\n", log_format="JSON", timeout_s=1)
+    account.register(
+        "fn", "import time\ndef lambda_handler(e, c):\n    time.sleep(30)\n", log_format="JSON", timeout_s=1
+    )
     invocation = account.invoke("fn")
     record = json.loads(invocation.report)["record"]
     assert record["status"] == "timeout"
@@ -331,16 +352,24 @@ def test_json_log_level_filters_records_and_prints(account, level, shown):
 
 
 def test_json_error_level_keeps_unhandled_errors(account):
-    account.register("fn", "def lambda_handler(e, c):\n    print('noise')\n    raise ValueError('kept')\n",
-                     log_format="JSON", log_level="ERROR")
+    account.register(
+        "fn",
+        "def lambda_handler(e, c):\n    print('noise')\n    raise ValueError('kept')\n",
+        log_format="JSON",
+        log_level="ERROR",
+    )
     lines = account.invoke("fn").log_lines
     assert "noise" not in lines
     assert any('"errorMessage": "kept"' in line for line in lines)
 
 
 def test_json_error_level_drops_init_prints_too(account):
-    account.register("fn", "print('init noise')\nimport logging\nlogging.info('init info')\n" + OK,
-                     log_format="JSON", log_level="ERROR")
+    account.register(
+        "fn",
+        "print('init noise')\nimport logging\nlogging.info('init info')\n" + OK,
+        log_format="JSON",
+        log_level="ERROR",
+    )
     invocation = account.invoke("fn")
     assert "init noise" not in invocation.init_log_lines
     assert not any(e.message == "init noise" for e in account.log_events("fn"))
@@ -360,8 +389,15 @@ FILTER = code(
 @pytest.fixture
 def logged(account):
     account.register("fn", FILTER)
-    lines = ["ERROR disk full", "ERROR Exception raised", "WARN slow", "INFO all good", "Task timed out here",
-             "error lower case", "DEBUG details"]
+    lines = [
+        "ERROR disk full",
+        "ERROR Exception raised",
+        "WARN slow",
+        "INFO all good",
+        "Task timed out here",
+        "error lower case",
+        "DEBUG details",
+    ]
     invocation = account.invoke("fn", {"lines": lines})
     account.register("other", FILTER)
     account.invoke("other", {"lines": ["ERROR from another function"]})

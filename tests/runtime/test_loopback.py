@@ -185,8 +185,11 @@ def test_xray_daemon_address_is_a_loopback_socket_the_account_owns(account, shar
     invocation = account.invoke("traced", {"flood": 200})
     assert invocation.status == "success", invocation.error
     sink = account.endpoints.xray
-    assert invocation.payload == {"AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{sink.port}",
-                                  "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1", "_AWS_XRAY_DAEMON_PORT": str(sink.port)}
+    assert invocation.payload == {
+        "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{sink.port}",
+        "_AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1",
+        "_AWS_XRAY_DAEMON_PORT": str(sink.port),
+    }
     received = sink.received()
     assert 0 < len(received) <= 64  # a small bounded buffer
     assert b'{"name": "first"}' in received[0]
@@ -215,11 +218,14 @@ def test_extensions_add_endpoint_variables_for_new_environments(account):
     assert "AWS_ENDPOINT_URL_LAMBDA" not in account.invoke("plain").payload
 
 
-@pytest.mark.parametrize("name, address", [
-    ("AWS_ENDPOINT_URL_LAMBDA", "https://lambda.us-east-1.amazonaws.com"),
-    ("AWS_ENDPOINT_URL_LAMBDA", "10.0.0.1:80"),
-    ("not a name", "http://127.0.0.1:9"),
-])
+@pytest.mark.parametrize(
+    "name, address",
+    [
+        ("AWS_ENDPOINT_URL_LAMBDA", "https://lambda.us-east-1.amazonaws.com"),
+        ("AWS_ENDPOINT_URL_LAMBDA", "10.0.0.1:80"),
+        ("not a name", "http://127.0.0.1:9"),
+    ],
+)
 def test_endpoint_variables_must_point_at_loopback(account, name, address):
     with pytest.raises(InvalidParameterValueException) as error:
         account.endpoints.set(name, address)
@@ -237,12 +243,16 @@ def test_an_inline_handler_has_its_own_sdk_session_not_the_kernels(account, monk
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     boto3.setup_default_session(region_name="ap-south-1")  # the notebook's own boto3 setup
     kernels = boto3.DEFAULT_SESSION
-    account.register("where", code("""
+    account.register(
+        "where",
+        code("""
         import boto3
         def lambda_handler(event, context):
             client = boto3.client("sqs")
             return [client.meta.region_name, client.meta.endpoint_url]
-        """), isolation="inline")
+        """),
+        isolation="inline",
+    )
     assert account.invoke("where").payload == ["us-east-1", account.cloud.endpoint()]
     assert boto3.DEFAULT_SESSION is kernels
     assert boto3.client("sqs").meta.region_name == "ap-south-1"

@@ -104,8 +104,14 @@ def test_no_false_warning(source):
 
 def test_the_dynamic_cases_really_bind_the_handler(account):
     """What the check cannot follow does work at invoke: a warning there would be wrong."""
-    for label in ("globals()", "global in a function", "setattr on the module", "exec", "module dict",
-                  "module __getattr__"):
+    for label in (
+        "globals()",
+        "global in a function",
+        "setattr on the module",
+        "exec",
+        "module dict",
+        "module __getattr__",
+    ):
         account.register("dyn", DYNAMIC[label], isolation="inline")
         assert account.invoke("dyn").error_type != "Runtime.HandlerNotFound", label
 

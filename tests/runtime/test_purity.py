@@ -48,8 +48,10 @@ def test_register_and_invoke_import_no_heavy_library():
 
 
 def test_importing_the_runtime_is_light():
-    out = run("import json, sys\nimport lambda_magic.runtime\n"
-              "print(json.dumps({'loaded': sorted({n.split('.')[0] for n in sys.modules})}))")
+    out = run(
+        "import json, sys\nimport lambda_magic.runtime\n"
+        "print(json.dumps({'loaded': sorted({n.split('.')[0] for n in sys.modules})}))"
+    )
     assert "lambda_magic" in out["loaded"]
     assert [name for name in HEAVY if name in out["loaded"]] == []
 
@@ -66,6 +68,7 @@ def test_core_sources_do_not_import_heavy_libraries(package):
         for number, line in enumerate(path.read_text().splitlines(), 1):
             stripped = line.strip()
             if stripped.startswith(("import ", "from ")) and any(
-                    f" {name}" in stripped.split("#")[0] or f" {name}." in stripped for name in HEAVY):
+                f" {name}" in stripped.split("#")[0] or f" {name}." in stripped for name in HEAVY
+            ):
                 offenders.append(f"{path.relative_to(root)}:{number}: {stripped}")
     assert offenders == []

@@ -34,8 +34,12 @@ def test_private_tmp_keeps_needed_directories_under_tmp():
         private = base / "private"
         private.mkdir()
         (private / "mine").write_text("")
-        done = subprocess.run([sys.executable, "-c", PROBE, str(private), str(kept), str(other)],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, str(private), str(kept), str(other)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         result = json.loads(done.stdout)
         if not result["ok"]:

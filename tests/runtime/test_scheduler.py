@@ -176,6 +176,7 @@ def test_many_threads_scheduling_at_once_all_run(clock, scheduler):
         def callback():
             with lock:
                 ran.append(i)
+
         scheduler.call_at(t0 + (i % 7), callback)
 
     threads = [threading.Thread(target=add, args=(i,)) for i in range(200)]
@@ -220,4 +221,3 @@ def test_wait_honours_its_timeout_while_a_timer_callback_is_still_running(clock,
     release.set()
     assert scheduler.wait(timeout_s=5) is True
     assert clock.time() == t0 + 2
-

@@ -37,9 +37,69 @@ def account() -> LocalAccount:
     return _default.get()
 
 
-def register(name: str, code: str, **config: Any) -> Function:
-    """Register ``code`` as function ``name`` (see ``LocalAccount.register`` for options)."""
-    return account().register(name, code, **config)
+def register(
+    name: str,
+    code: str | None = None,
+    *,
+    path: Any = None,
+    zip_file: bytes | None = None,
+    files: Any = None,
+    **config: Any,
+) -> Function:
+    """Register function ``name`` from a cell's ``code``, a folder or ``.zip`` ``path``, or
+    ``zip_file`` bytes, e.g. ``register("api", path="src/", handler="app.handler")``.
+
+    ``files`` adds modules and data to a cell's package: paths (``["utils.py"]``, relative to
+    the working directory; read now) or a mapping of path in the package to content.  See
+    ``LocalAccount.register`` for the other options (``handler``, ``layers``, memory...)."""
+    if files is not None and not isinstance(files, Mapping):
+        from .runtime.package import read_files
+
+        files = read_files([files] if isinstance(files, str) else list(files))
+    return account().register(name, code, path=path, zip_file=zip_file, files=files, **config)
+
+
+def package(name: str, qualifier: str | None = None) -> bytes:
+    """The bytes of function ``name``'s deployment package (a zip; for a cell, holding
+    ``lambda_function.py``): ``base64(sha256(package(name)))`` is its ``CodeSha256``."""
+    acc = account()
+    function = (
+        acc.get_function(name) if qualifier is None else acc.registry.resolve(acc.get_function(name).name, qualifier)
+    )
+    return function.deployment_package.zip_file
+
+
+def publish_layer_version(
+    name: str,
+    zip_file: bytes | None = None,
+    *,
+    path: Any = None,
+    description: str = "",
+    compatible_runtimes: Any = (),
+    compatible_architectures: Any = (),
+    license_info: str | None = None,
+) -> Any:
+    """``PublishLayerVersion``: store a zip (bytes, or a folder or ``.zip`` ``path``) as the next
+    version of layer ``name``; register functions with ``layers=[layer.arn]`` to use it (its
+    ``python/`` folder is importable)."""
+    from .runtime.layers import layer_store
+    from .runtime.package import DeploymentPackage
+
+    if (zip_file is None) == (path is None):
+        from .common.errors import InvalidParameterValueException
+
+        raise InvalidParameterValueException(
+            "give the layer's content one way: zip_file (zip bytes) or path (a folder or .zip)"
+        )
+    data = zip_file if zip_file is not None else DeploymentPackage.from_path(path).zip_file
+    return layer_store(account()).publish(
+        name,
+        data,
+        description=description,
+        compatible_runtimes=compatible_runtimes,
+        compatible_architectures=compatible_architectures,
+        license_info=license_info,
+    )
 
 
 def invoke(

@@ -142,7 +142,10 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
             %%lambda NAME [--handler lambda_handler] [--memory MB] [--timeout S] [--env KEY=VALUE ...]
                           [--runtime python3.12] [--architecture x86_64|arm64] [--description TEXT]
                           [--log-format Text|JSON] [--log-level LEVEL] [--isolation process|inline]
-                          [--reserved-concurrency N]
+                          [--reserved-concurrency N] [--file PATH ...] [--layer ARN ...]
+
+        ``--file utils.py`` adds a file or folder (written earlier, e.g. with ``%%writefile``) to
+        the function's package, read when the cell runs; ``--layer`` adds a published layer.
 
         Everything else is a verb (each answers ``--help``)::
 
@@ -208,7 +211,27 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
     def _parser_register(self) -> VerbParser:
         parser = VerbParser("%%lambda", "Register the cell as the code of function NAME.")
         parser.add_argument("name", help="function name: 1-64 letters, digits, '-' or '_'")
-        parser.add_argument("--handler", default="lambda_handler", help="function in the cell Lambda calls")
+        parser.add_argument(
+            "--handler",
+            default="lambda_handler",
+            help="function in the cell Lambda calls (or MODULE.FUNCTION of a --file module)",
+        )
+        parser.add_argument(
+            "--file",
+            action="append",
+            default=[],
+            metavar="PATH",
+            dest="files",
+            help="a file or folder (e.g. written with %%%%writefile) added to the package (repeatable)",
+        )
+        parser.add_argument(
+            "--layer",
+            action="append",
+            default=[],
+            metavar="ARN",
+            dest="layers",
+            help="a layer version ARN (from lm.publish_layer_version; repeatable)",
+        )
         parser.add_argument("--memory", type=int, help="memory in MB (128-10240)")
         parser.add_argument("--timeout", type=int, help="timeout in seconds (1-900)")
         parser.add_argument(
@@ -235,10 +258,12 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs)
             raise UsageError(f"the cell is empty: write the handler's code below %%lambda {args.name}")
         account = api.account()
         existed = any(function.name == args.name for function in account.list_functions())
-        function = account.register(
+        function = api.register(
             args.name,
             cell,
             handler=args.handler,
+            files=args.files or None,
+            layers=args.layers,
             memory_mb=args.memory,
             timeout_s=args.timeout,
             env=parse_key_values(args.env, "--env"),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import atexit
 import operator
+import os
 import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +29,7 @@ from .invoker import Invoker
 from .log_delivery import LogDelivery, cloud_in_use
 from .logstore import LogStore
 from .metric_store import MetricStore
+from .package import DeploymentPackage
 from .pool import EnvironmentPool
 from .registry import Alias, FunctionRegistry
 from .requests import check_client_context, encode_payload, parse_function_name
@@ -90,9 +92,13 @@ class LocalAccount:
     def register(
         self,
         name: str,
-        code: str,
+        code: str | None = None,
         *,
         handler: str = "lambda_handler",
+        path: str | os.PathLike[str] | None = None,
+        zip_file: bytes | None = None,
+        files: Mapping[str, str | bytes] | None = None,
+        layers: Sequence[str] = (),
         memory_mb: int | None = None,
         timeout_s: int | None = None,
         env: Mapping[str, str] | None = None,
@@ -104,10 +110,16 @@ class LocalAccount:
         isolation: str | None = None,
         reserved_concurrency: int | None = None,
     ) -> Function:
-        """Create the function, or update its ``$LATEST`` (the next invoke is cold)."""
+        """Create the function, or update its ``$LATEST`` (the next invoke is cold).
+
+        The code is one of: ``code``, a cell's source (module ``lambda_function``; ``files``
+        adds other files to its package, e.g. ``{"utils.py": source}``); ``path``, a folder or
+        a ``.zip`` file; ``zip_file``, the bytes of a zip (``CreateFunction``'s ``Code.ZipFile``).
+        ``handler`` is ``module.function`` (a bare name: a function of ``lambda_function``);
+        ``layers`` are layer version ARNs from ``publish_layer_version``.
+        """
         check_function_name(name)
-        if not isinstance(code, str):
-            raise InvalidParameterValueException("code must be the handler's source text (a str)")
+        package, code = self._package(code, path, zip_file, files)
         settings = self.settings
         config = FunctionConfig(
             handler=handler.rpartition(".")[2] if handler.startswith("lambda_function.") else handler,
@@ -120,6 +132,28 @@ class LocalAccount:
             log_format=log_format,
             log_level=log_level,
             isolation=settings.isolation if isolation is None else isolation,
+            layers=tuple(layers or ()),
+        )
+        if package is None:  # a cell: its handler is in lambda_function or a module given with files
+            module = config.handler_module
+            extras = {p[:-3].replace("/", ".") for p in (files or {}) if p.endswith(".py")}
+            extras |= {m.rpartition(".")[0] for m in extras if m.endswith(".__init__")}
+            if module != "lambda_function" and module not in extras:
+                raise InvalidParameterValueException(
+                    f"handler {handler!r}: the cell is module 'lambda_function', so use 'lambda_function.NAME' or "
+                    f"just NAME{' (or a module given with files)' if files else ''}"
+                )
+            package = DeploymentPackage.from_cell(code or "", files) if files else None
+        else:  # a folder or zip: ``code`` shows the handler module's source
+            found = package.module_source(config.handler_module)
+            code = found[1] if found else ""
+        source: str = code or ""
+        from .layers import layer_store
+
+        resolved = (
+            layer_store(self).resolve(config.layers, package or DeploymentPackage.from_cell(source))
+            if config.layers
+            else ()
         )
         previous = self.registry.latest(name)
         if reserved_concurrency is None and previous is not None:
@@ -129,12 +163,14 @@ class LocalAccount:
             self.template()  # start the template early; the first cold start then does not wait for Python
         function = Function(
             name,
-            code,
+            source,
             config,
             settings.region,
             settings.account_id,
             self.registry.next_revision(),
             reserved_concurrency=reserved_concurrency,
+            package=package,
+            layers=resolved,
         )
         self.registry.put_latest(function)
         self.governor.set_reserved(name, reserved_concurrency)
@@ -143,6 +179,34 @@ class LocalAccount:
         if self.warm_cloud:
             self.cloud.warm_up()
         return function
+
+    @staticmethod
+    def _package(
+        code: str | None,
+        path: str | os.PathLike[str] | None,
+        zip_file: bytes | None,
+        files: Mapping[str, str | bytes] | None,
+    ) -> tuple[DeploymentPackage | None, str | None]:
+        """The package given to ``register`` (None for a lone cell: built lazily) and the cell's source."""
+        given = [what for what, value in (("code", code), ("path", path), ("zip_file", zip_file)) if value is not None]
+        if len(given) != 1:
+            raise InvalidParameterValueException(
+                "give the code one way: code (a cell's source), path (a folder or .zip) or zip_file (zip bytes)"
+                + (f"; got {' and '.join(given)}" if given else "")
+            )
+        if files is not None and code is None:
+            raise InvalidParameterValueException(
+                "files adds modules to a cell's code: put them in the folder or zip instead"
+            )
+        if code is not None:
+            if not isinstance(code, str):
+                raise InvalidParameterValueException(
+                    "code must be the handler's source text (a str); give zip bytes as zip_file="
+                )
+            return None, code
+        if zip_file is not None:
+            return DeploymentPackage.from_zip(zip_file), None
+        return DeploymentPackage.from_path(path), None  # type: ignore[arg-type]
 
     def get_function(self, name: str) -> Function:
         """``$LATEST`` of the function called ``name`` (a name, or a full or partial ARN)."""

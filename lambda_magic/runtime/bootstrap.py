@@ -33,8 +33,9 @@ from typing import Any
 
 from . import platform, wire
 from .context import LambdaContext
+from .function import OPT_ROOT, TASK_ROOT
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
-from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler
+from .python_runtime import InitError, LogBuffer, LogStream, call_handler, code_paths, load_handler
 from .sandbox import libc, mount_private_tmp
 
 _PR_SET_PDEATHSIG = 1
@@ -66,7 +67,8 @@ def run(sock: socket.socket) -> int:
 
 def _isolate(spec: dict[str, Any], capabilities: platform.Capabilities) -> tuple[int, bool]:
     """Set the process up as Lambda's sandbox; returns the events file and whether
-    ``/tmp`` is private."""
+    ``/tmp`` is private.  The code (and layers) are mounted at ``/var/task`` (and ``/opt``)
+    in the same mount namespace; where that fails their real folders are used."""
     os.setsid()  # own process group: ending the environment ends what it started
     c = libc()
     if c is not None and capabilities.parent_death_signal.available:
@@ -77,22 +79,24 @@ def _isolate(spec: dict[str, Any], capabilities: platform.Capabilities) -> tuple
         signal.signal(sig, signal.SIG_DFL)
     env_dir = spec["env_dir"]
     tmp_dir = os.path.join(env_dir, "tmp")
-    task_dir = os.path.join(env_dir, "task")
     os.makedirs(tmp_dir, exist_ok=True)
-    os.makedirs(task_dir, exist_ok=True)
-    with open(os.path.join(task_dir, "lambda_function.py"), "w") as code_file:
-        code_file.write(spec["code"])
-    os.chdir(task_dir)
     native = os.open(os.path.join(env_dir, "output"), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(native, 1)
     os.dup2(native, 2)
     os.close(native)
     events_fd = os.open(os.path.join(env_dir, "events"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     needed = [os.path.realpath(path) for path in (*sys.path, sys.prefix, sys.base_prefix, sys.executable) if path]
+    code = {TASK_ROOT: spec["task_root"], **({OPT_ROOT: spec["opt_root"]} if spec.get("opt_root") else {})}
+    mounted: list[str] = []
     # After this, env_dir's path may be hidden: use the fds.
-    private_tmp = capabilities.mount_namespace.available and mount_private_tmp(tmp_dir, needed)
+    private_tmp = capabilities.mount_namespace.available and mount_private_tmp(tmp_dir, needed, code, mounted)
+    roots = {target: (target if target in mounted else source) for target, source in code.items()}
+    spec["shown"] = {real: target for target, real in roots.items() if real != target}
+    os.chdir(roots[TASK_ROOT])
+    sys.path[:0] = code_paths(roots[TASK_ROOT], roots.get(OPT_ROOT), spec["python_version"])
     os.environ.clear()
     os.environ.update(spec["environment"])
+    os.environ["LAMBDA_TASK_ROOT"] = roots[TASK_ROOT]
     os.environ["TMPDIR"] = "/tmp" if private_tmp else tmp_dir
     time.tzset()
     import tempfile
@@ -197,7 +201,7 @@ class _Environment:
         started = time.perf_counter()
         self._running = ("init", started)
         try:
-            handler = load_handler(self.spec["code"], self.spec["handler"])
+            handler = load_handler(self.spec["handler"], self.spec["shown"])
             error = None
         except InitError as exc:
             handler, error = None, exc.error
@@ -236,7 +240,7 @@ class _Environment:
         context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
         status = "success"
         try:
-            outcome = call_handler(handler, event, context, self.ensure_ascii)
+            outcome = call_handler(handler, event, context, self.ensure_ascii, self.spec["shown"])
             if os.getpid() != self.pid:  # a process the handler forked returned from it: it must not answer
                 os._exit(0)
             body, error, log_error = outcome.body, outcome.error, outcome.log_error

@@ -14,6 +14,7 @@ from ..common.errors import InvalidParameterValueException
 _FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _ENV_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]+$")
 ISOLATIONS = ("process", "inline")
+_HANDLER_MAX = 128  # Handler: at most 128 characters
 
 
 def local_python_runtime() -> str:
@@ -35,9 +36,12 @@ class FunctionConfig:
     log_format: str = "Text"
     log_level: str | None = None
     isolation: str = "process"
+    #: ``Layers``: the layer version ARNs, in the order they are extracted to ``/opt``.
+    layers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "env", dict(self.env or {}))
+        object.__setattr__(self, "layers", tuple(self.layers or ()))
         _check_handler(self.handler)
         _check_int("memory", self.memory_mb, limits.MEMORY_MIN_MB, limits.MEMORY_MAX_MB, "MB")
         _check_int("timeout", self.timeout_s, limits.TIMEOUT_MIN_S, limits.TIMEOUT_MAX_S, "seconds")
@@ -61,8 +65,18 @@ class FunctionConfig:
 
     @property
     def handler_setting(self) -> str:
-        """The handler as Lambda's configuration shows it: ``module.function``."""
-        return f"lambda_function.{self.handler}"
+        """The handler as Lambda's configuration shows it: ``module.function`` (a bare name is
+        a function of the cell, module ``lambda_function``)."""
+        return self.handler if "." in self.handler else f"lambda_function.{self.handler}"
+
+    @property
+    def handler_module(self) -> str:
+        """The module the runtime imports (``pkg/mod.fn`` and ``pkg.mod.fn`` both give ``pkg.mod``)."""
+        return self.handler_setting.rpartition(".")[0].replace("/", ".")
+
+    @property
+    def handler_function(self) -> str:
+        return self.handler_setting.rpartition(".")[2]
 
 
 def check_function_name(name: str) -> str:
@@ -73,10 +87,12 @@ def check_function_name(name: str) -> str:
 
 
 def _check_handler(handler: str) -> None:
+    if not isinstance(handler, str) or len(handler) > _HANDLER_MAX:
+        raise InvalidParameterValueException(f"handler {handler!r} is too long: Lambda allows at most 128 characters")
     module, dot, func = handler.rpartition(".")
-    if dot and module != "lambda_function":
+    if dot and not all(part.isidentifier() for part in module.replace("/", ".").split(".")):
         raise InvalidParameterValueException(
-            f"handler {handler!r}: the cell is module 'lambda_function', so use 'lambda_function.NAME' or just NAME"
+            f"handler {handler!r}: the module part must be a Python module path such as 'app' or 'pkg.mod'"
         )
     if not func.isidentifier() or keyword.iskeyword(func):
         raise InvalidParameterValueException(

@@ -26,9 +26,18 @@ from typing import Any
 from ..common import limits
 from . import wire
 from .context import LambdaContext
-from .function import Function
+from .function import OPT_ROOT, TASK_ROOT, Function
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
-from .python_runtime import InitError, LogBuffer, LogStream, call_handler, load_handler, split_message
+from .python_runtime import (
+    CodeScope,
+    InitError,
+    LogBuffer,
+    LogStream,
+    call_handler,
+    code_paths,
+    load_handler,
+    split_message,
+)
 from .sandbox import shared_tmp_limitation
 from .zygote import Template
 
@@ -42,7 +51,8 @@ _MB = 1024 * 1024
 
 INLINE_LIMITATIONS = (
     "inline isolation: the handler ran inside the kernel; the deadline is checked after it returns "
-    "(it cannot be stopped) and its memory is not measured",
+    "(it cannot be stopped) and its memory is not measured; its code is not at /var/task: LAMBDA_TASK_ROOT "
+    "names the real folder, on sys.path for the duration of each call",
 )
 
 
@@ -484,7 +494,11 @@ class InlineEnvironment(_BaseEnvironment):
         level = application_log_level(spec["json_logs"], spec["log_level"])
         self._level = logging.getLevelName(PYTHON_LEVELS[level]) if level else None
         self._handler: Any = None
-        self._modules: dict[str, Any] = {}
+        self._code = CodeScope(
+            code_paths(spec["task_root"], spec["opt_root"], spec["python_version"]), spec["task_root"]
+        )
+        self._shown = {spec["task_root"]: TASK_ROOT, **({spec["opt_root"]: OPT_ROOT} if spec["opt_root"] else {})}
+        self._environment["LAMBDA_TASK_ROOT"] = spec["task_root"]
         self._sdk_session: Any = None  # boto3's default session while this environment runs
 
     def initialize(self, timeout_s: float) -> InitResult:
@@ -492,7 +506,7 @@ class InlineEnvironment(_BaseEnvironment):
         error = None
         with self._lambda_process():
             try:
-                self._handler = load_handler(self._spec["code"], self._spec["handler"], self._modules)
+                self._handler = load_handler(self._spec["handler"], self._shown)
             except InitError as exc:
                 error = exc.error
                 self._log_error(error)
@@ -510,7 +524,7 @@ class InlineEnvironment(_BaseEnvironment):
         with self._lambda_process(trace_id):
             context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
             try:
-                outcome = call_handler(self._handler, event, context, self._spec["ensure_ascii"])
+                outcome = call_handler(self._handler, event, context, self._spec["ensure_ascii"], self._shown)
                 body, error, log_error = outcome.body, outcome.error, outcome.log_error
                 status = "error" if error else "success"
             except MemoryError:
@@ -591,8 +605,10 @@ class _InlineScope:
         root.handlers = [env._log_handler]
         if env._level is not None:
             root.setLevel(env._level)
+        env._code.__enter__()  # the task folder and layers on sys.path, the package's own modules
 
     def __exit__(self, *exc: object) -> None:
+        self._env._code.__exit__()
         stdout, stderr, handlers, level, environ = self._saved
         sys.stdout, sys.stderr = stdout, stderr
         os.environ = environ  # noqa: B003 - the kernel's own mapping back

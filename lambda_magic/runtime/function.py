@@ -10,20 +10,24 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from .config import FunctionConfig
+from .package import DeploymentPackage
 
 if TYPE_CHECKING:
+    from .layers import LayerVersion
     from .preflight import PreflightWarning
 
 MODULE_NAME = "lambda_function"
 #: Where the code "lives" inside an execution environment, as on Lambda.
 TASK_ROOT = "/var/task"
 CODE_FILENAME = f"{TASK_ROOT}/{MODULE_NAME}.py"
+#: Where Lambda extracts the function's layers.
+OPT_ROOT = "/opt"
 LATEST = "$LATEST"
 
 
-def code_sha256(code: str) -> str:
-    """Base64 of the SHA-256 of the code, the way Lambda reports ``CodeSha256``."""
-    return base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+def code_sha256(zip_file: bytes) -> str:
+    """Base64 of the SHA-256 of a deployment package's bytes, the way Lambda reports ``CodeSha256``."""
+    return base64.b64encode(hashlib.sha256(zip_file).digest()).decode()
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,10 @@ class Function:
     """One version of a function (``$LATEST`` or a published number): immutable.
 
     Updating ``$LATEST`` makes a new object with a new ``revision``; environments
-    of an older revision are never reused.
+    of an older revision are never reused.  ``code`` is the cell's source (a
+    function registered from a zip or folder: its handler module's source, when the
+    package holds it); ``package`` is the deployment package (for a cell: a zip
+    holding ``lambda_function.py``, built from ``code``).
     """
 
     name: str
@@ -44,6 +51,9 @@ class Function:
     version: str = LATEST
     #: Reserved concurrency of the function (None: it uses the unreserved pool).
     reserved_concurrency: int | None = None
+    package: DeploymentPackage | None = None
+    #: The layer versions named in ``config.layers``, as they were when the function was registered.
+    layers: tuple[LayerVersion, ...] = ()
 
     @property
     def arn(self) -> str:
@@ -59,22 +69,37 @@ class Function:
         """The ARN qualified with this version (how invocation records name it)."""
         return f"{self.arn}:{self.version}"
 
+    @cached_property
+    def deployment_package(self) -> DeploymentPackage:
+        """The zip Lambda would store (``GetFunction``'s ``Code.Location`` serves these bytes)."""
+        return self.package if self.package is not None else DeploymentPackage.from_cell(self.code)
+
     @property
     def code_sha256(self) -> str:
-        return code_sha256(self.code)
+        """``CodeSha256``: base64 of the SHA-256 of the deployment package's bytes."""
+        return self.deployment_package.code_sha256
 
     @property
     def code_size(self) -> int:
-        """Size of the code in bytes (Lambda reports the size of the package)."""
-        return len(self.code.encode())
+        """``CodeSize``: the deployment package's size in bytes."""
+        return self.deployment_package.code_size
 
     @cached_property
     def warnings(self) -> tuple[PreflightWarning, ...]:
-        """What the first invoke will answer when it must fail (a syntax error, no handler), read
-        from the code at registration; empty when nothing is seen.  Registration still succeeds."""
-        from .preflight import check_code
+        """What the first invoke will answer when it must fail (a syntax error, no handler, no
+        module), read from the package at registration; empty when nothing is seen.  Registration
+        still succeeds."""
+        from .preflight import check_code, missing_module
 
-        return check_code(self.code, self.config.handler)
+        c = self.config
+        module = c.handler_module
+        found = self.deployment_package.module_source(module)
+        if found is None:
+            if self.layers or self.deployment_package.has_module(module):
+                return ()  # a layer, bytecode or a namespace package may provide it
+            return (missing_module(module),)
+        path, source = found
+        return check_code(source, c.handler_function, module=module, filename=f"{TASK_ROOT}/{path}")
 
     @property
     def log_group_name(self) -> str:

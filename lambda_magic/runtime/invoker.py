@@ -32,6 +32,7 @@ from .environment import (
 )
 from .function import Function
 from .invocation import Invocation
+from .package import PackageCache
 
 if TYPE_CHECKING:
     from .account import LocalAccount
@@ -79,8 +80,8 @@ class Invoker:
         config = function.config
         settings = account.settings
         spec = {
-            "code": function.code,
-            "handler": config.handler,
+            **account.extension("packages", PackageCache).roots(function),  # task_root, opt_root, python_version
+            "handler": config.handler_setting,
             "memory_mb": config.memory_mb,
             "json_logs": config.log_format == "JSON",
             "log_level": config.log_level,

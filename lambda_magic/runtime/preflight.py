@@ -37,30 +37,40 @@ class PreflightWarning:
         return text + (f"\n    {self.text.strip()}" if self.text and self.text.strip() else "")
 
 
-def check_code(code: str, handler: str) -> tuple[PreflightWarning, ...]:
-    """The failures the first invoke of ``code`` with handler ``handler`` will report (none: empty)."""
+def missing_module(module: str) -> PreflightWarning:
+    """The package does not hold the handler's module."""
+    return PreflightWarning(
+        "Runtime.ImportModuleError", f"Unable to import module '{module}': No module named '{module.partition('.')[0]}'"
+    )
+
+
+def check_code(
+    code: str, handler: str, *, module: str = MODULE_NAME, filename: str = CODE_FILENAME
+) -> tuple[PreflightWarning, ...]:
+    """The failures the first invoke of ``code`` (module ``module``) with handler ``handler``
+    will report (none: empty)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarnings belong to the run, not to registration
         try:
-            compile(code, CODE_FILENAME, "exec")  # as the runtime does, for the same message
+            compile(code, filename, "exec")  # as the runtime does, for the same message
         except SyntaxError as exc:
             lines = code.splitlines()
             text = exc.text or (lines[exc.lineno - 1] if exc.lineno and exc.lineno <= len(lines) else None)
             return (
                 PreflightWarning(
                     "Runtime.UserCodeSyntaxError",
-                    f"Syntax error in module '{MODULE_NAME}': {exc}",
+                    f"Syntax error in module '{module}': {exc}",
                     exc.lineno,
                     text.rstrip("\n") if text else None,
                 ),
             )
         except ValueError as exc:  # e.g. a NUL byte in the source
-            return (PreflightWarning("Runtime.UserCodeSyntaxError", f"Syntax error in module '{MODULE_NAME}': {exc}"),)
+            return (PreflightWarning("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module}': {exc}"),)
         tree = ast.parse(code)
     names = _module_bindings(tree)
     if names is None or handler in names:
         return ()
-    return (PreflightWarning("Runtime.HandlerNotFound", f"Handler '{handler}' missing on module '{MODULE_NAME}'"),)
+    return (PreflightWarning("Runtime.HandlerNotFound", f"Handler '{handler}' missing on module '{module}'"),)
 
 
 def _module_bindings(tree: ast.Module) -> set[str] | None:

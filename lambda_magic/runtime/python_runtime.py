@@ -1,29 +1,30 @@
 """What the Python runtime does inside an execution environment.
 
-Import the cell as module ``lambda_function``, find the handler, call it with the
-JSON-decoded event and a fresh context, marshal the result, and turn exceptions
-into Lambda's error documents.  Used by both isolations (process and inline).
+Import the handler's module from the task folder (a cell is module
+``lambda_function``), find the handler, call it with the JSON-decoded event and a
+fresh context, marshal the result, and turn exceptions into Lambda's error documents.  Used by both isolations (process and inline).
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import io
 import json
-import linecache
 import os
 import sys
 import time
 import traceback
-import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ..common import limits
-from .function import CODE_FILENAME, MODULE_NAME
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: The import machinery's own frames are left out of an init error's stack trace.
+_IMPORTLIB = os.path.dirname(importlib.__file__ or "") + "/"
 
 
 class InitError(Exception):
@@ -185,56 +186,137 @@ class LogStream(io.TextIOBase):
 # --- init ------------------------------------------------------------------------------------
 
 
-def load_handler(code: str, handler_name: str, modules: dict[str, Any] | None = None) -> Callable[[Any, Any], Any]:
-    """Import the code as ``lambda_function`` and return its handler, or raise InitError.
+def code_paths(task_root: str, opt_root: str | None, python_version: str) -> list[str]:
+    """What Lambda puts first on ``sys.path``: the task folder, then each layer's
+    ``python/lib/pythonX.Y/site-packages`` and ``python/`` (extracted to ``/opt``)."""
+    paths = [task_root]
+    if opt_root:
+        paths += [f"{opt_root}/python/lib/python{python_version}/site-packages", f"{opt_root}/python"]
+    return paths
 
-    The module is registered in ``modules`` (``sys.modules`` by default)."""
-    linecache.cache[CODE_FILENAME] = (len(code), None, code.splitlines(True), CODE_FILENAME)
-    try:
-        compiled = compile(code, CODE_FILENAME, "exec")
-    except SyntaxError as exc:
+
+def load_handler(handler: str, shown: Mapping[str, str] | None = None) -> Callable[[Any, Any], Any]:
+    """Import the handler's module (``module.function``; ``pkg.mod`` or ``pkg/mod``) from ``sys.path``
+    as Lambda's runtime does and return the function, or raise InitError with Lambda's error.
+
+    ``shown`` maps real folders to the paths Lambda would show (``/var/task``) in error documents."""
+    module_name, _, function_name = handler.rpartition(".")
+    if module_name.split("/")[0].split(".")[0] in sys.builtin_module_names:
         raise InitError(
-            {
-                "errorMessage": f"Syntax error in module '{MODULE_NAME}': {exc}",
-                "errorType": "Runtime.UserCodeSyntaxError",
-                "requestId": "",
-                "stackTrace": [f'  File "{CODE_FILENAME}" Line {exc.lineno}\n', f"    {(exc.text or '').strip()}\n"],
-            }
-        ) from None
-    module = types.ModuleType(MODULE_NAME)
-    module.__file__ = CODE_FILENAME
-    (sys.modules if modules is None else modules)[MODULE_NAME] = module
+            _fault("Runtime.BuiltInModuleConflict", f"Cannot use built-in module {module_name} as a handler module", "")
+        )
     try:
-        exec(compiled, module.__dict__)
+        module = importlib.import_module(module_name.replace("/", "."))
     except ImportError as exc:
         raise InitError(
+            _fault("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}", "")
+        ) from None
+    except SyntaxError as exc:
+        filename = _shown_path(exc.filename or "", shown)
+        raise InitError(
             {
-                "errorMessage": f"Unable to import module '{MODULE_NAME}': {exc}",
-                "errorType": "Runtime.ImportModuleError",
+                "errorMessage": f"Syntax error in module '{module_name}': {exc}",
+                "errorType": "Runtime.UserCodeSyntaxError",
                 "requestId": "",
-                "stackTrace": [],
+                "stackTrace": [f'  File "{filename}" Line {exc.lineno}\n', f"    {(exc.text or '').strip()}\n"],
             }
         ) from None
     except MemoryError:
         raise
     except Exception as exc:
-        raise InitError(make_error(exc, "")) from None
-    handler = getattr(module, handler_name, None)
-    if handler is None:
+        raise InitError(make_error(exc, "", shown)) from None
+    function = getattr(module, function_name, None)
+    if function is None:
         raise InitError(
-            {
-                "errorMessage": f"Handler '{handler_name}' missing on module '{MODULE_NAME}'",
-                "errorType": "Runtime.HandlerNotFound",
-                "requestId": "",
-                "stackTrace": [],
-            }
+            _fault("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'", "")
         )
-    return handler
+    return function
 
 
-def make_error(exc: BaseException, request_id: str) -> dict[str, Any]:
-    """The runtime's error document, with the emulator's own frames removed."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_PACKAGE_DIR)]
+def _shown_path(path: str, shown: Mapping[str, str] | None) -> str:
+    for real, virtual in (shown or {}).items():
+        if path == real or path.startswith(real + "/"):
+            return virtual + path[len(real) :]
+    return path
+
+
+class CodeScope:
+    """One inline environment's code, for the duration of a phase: the task folder and layers
+    first on ``sys.path``, the working directory in the task folder, and the package's own
+    modules in ``sys.modules`` (the kernel's modules of the same names are set aside and put back).
+
+    Modules that are not the package's (the standard library, site-packages) are the kernel's,
+    shared.  Changes the handler makes to ``sys.path`` last one phase.
+    """
+
+    def __init__(self, paths: list[str], cwd: str):
+        self.paths = paths
+        self.cwd = cwd
+        self.modules: dict[str, Any] = {}
+        self._tops = frozenset(_top_level_names(paths))
+        self._saved: tuple[list[str], str | None, dict[str, Any]] | None = None
+        self._before: set[str] = set()
+
+    def _owns(self, name: str, module: Any) -> bool:
+        if name.partition(".")[0] in self._tops:
+            return True
+        path = getattr(module, "__file__", None) or ""
+        return any(path.startswith(root + "/") for root in self.paths)
+
+    def __enter__(self) -> CodeScope:
+        try:
+            cwd: str | None = os.getcwd()
+        except OSError:
+            cwd = None
+        hidden = {name: module for name, module in list(sys.modules.items()) if name.partition(".")[0] in self._tops}
+        for name in hidden:
+            del sys.modules[name]
+        sys.modules.update(self.modules)
+        self._saved = (list(sys.path), cwd, hidden)
+        self._before = set(sys.modules)
+        sys.path[:0] = self.paths
+        os.chdir(self.cwd)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._saved is not None
+        path, cwd, hidden = self._saved
+        candidates = (sys.modules.keys() - self._before) | (self.modules.keys() & sys.modules.keys())
+        for name in candidates:  # what the phase imported, and the package's modules put back on entry
+            if name in self.modules or self._owns(name, sys.modules[name]):
+                self.modules[name] = sys.modules.pop(name)
+        sys.modules.update(hidden)
+        sys.path[:] = path
+        if cwd is not None:
+            with contextlib.suppress(OSError):
+                os.chdir(cwd)
+        self._saved = None
+
+
+def _top_level_names(paths: list[str]) -> set[str]:
+    names: set[str] = set()
+    for path in paths:
+        with contextlib.suppress(OSError):
+            for entry in os.listdir(path):
+                stem = entry.partition(".")[0]
+                if stem.isidentifier() and (
+                    os.path.isdir(os.path.join(path, entry)) or entry.endswith((".py", ".pyc", ".so"))
+                ):
+                    names.add(stem)
+    return names
+
+
+def make_error(exc: BaseException, request_id: str, shown: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The runtime's error document, with the emulator's own frames removed (and the code's
+    folders named as Lambda names them: ``shown``)."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if not f.filename.startswith((_PACKAGE_DIR, "<frozen importlib", _IMPORTLIB))
+    ]
+    if shown:
+        for frame in frames:
+            frame.filename = _shown_path(frame.filename, shown)
     return {
         "errorMessage": str(exc),
         "errorType": type(exc).__name__,
@@ -246,7 +328,13 @@ def make_error(exc: BaseException, request_id: str) -> dict[str, Any]:
 # --- invoke ----------------------------------------------------------------------------------
 
 
-def call_handler(handler: Callable[[Any, Any], Any], event_bytes: bytes, context: Any, ensure_ascii: bool) -> Outcome:
+def call_handler(
+    handler: Callable[[Any, Any], Any],
+    event_bytes: bytes,
+    context: Any,
+    ensure_ascii: bool,
+    shown: Mapping[str, str] | None = None,
+) -> Outcome:
     """Decode the event, call the handler, marshal the result.  MemoryError and
     BaseExceptions other than Exception propagate: the environment decides."""
     request_id = context.aws_request_id
@@ -259,7 +347,7 @@ def call_handler(handler: Callable[[Any, Any], Any], event_bytes: bytes, context
     except MemoryError:
         raise
     except Exception as exc:
-        return Outcome(None, make_error(exc, request_id))
+        return Outcome(None, make_error(exc, request_id, shown))
     if isinstance(result, (bytes, bytearray)):
         body = bytes(result)
     else:

@@ -92,7 +92,7 @@ class FunctionRegistry:
                 last = entry.versions.get(str(entry.last_version))
                 unchanged = (
                     last is not None
-                    and last.code == latest.code
+                    and last.code_sha256 == latest.code_sha256
                     and (replace(last.config, description="") == replace(latest.config, description=""))
                 )
                 if last is not None and unchanged:

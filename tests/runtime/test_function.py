@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import threading
+import zipfile
 
 import pytest
 
@@ -68,11 +70,15 @@ def test_region_and_account_are_configurable():
 
 
 @pytest.mark.parametrize("source", [OK, "x = 'é ✓ 😀'\n" + OK, ""])
-def test_code_sha256_and_size(account, source):
+def test_code_sha256_and_size_are_of_the_package_zip(account, source):
     function = account.register("fn", source)
-    data = source.encode("utf-8")
+    data = account.register("fn", source).deployment_package.zip_file  # the same cell: the same bytes
+    assert function.deployment_package.zip_file == data
     assert function.code_sha256 == base64.b64encode(hashlib.sha256(data).digest()).decode()
     assert function.code_size == len(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist() == ["lambda_function.py"]
+        assert archive.read("lambda_function.py") == source.encode("utf-8")
 
 
 def test_code_sha256_changes_with_the_code(account):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+
 METRIC_COLUMNS = [
     "Invocations",
     "Errors",
@@ -72,6 +73,7 @@ def metrics_frame(
     import pandas as pd
 
     from ..runtime.metric_store import Statistic
+    from .logframe import WideFrame
 
     step = period_seconds(period)
     seconds = store.seconds(name)
@@ -79,7 +81,7 @@ def metrics_frame(
     ages = [a for a in iterator_ages if name is None or a[1] == name]
     starts = [s.second for s in seconds] + [c[0] for c in changes] + [math.floor(a[0]) for a in ages]
     if not starts:
-        return pd.DataFrame(columns=METRIC_COLUMNS, index=pd.DatetimeIndex([], tz="UTC", name="period"))
+        return WideFrame(columns=METRIC_COLUMNS, index=pd.DatetimeIndex([], tz="UTC", name="period"))
     first, last = min(starts) // step * step, max(starts) // step * step
     periods = range(first, last + step, step)
     rows = {p: dict.fromkeys(METRIC_COLUMNS, 0.0) for p in periods}
@@ -108,7 +110,7 @@ def metrics_frame(
         row = rows[math.floor(when) // step * step]
         row["IteratorAge"] = age_ms if math.isnan(row["IteratorAge"]) else max(row["IteratorAge"], age_ms)
     _concurrency(rows, changes, step)
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=METRIC_COLUMNS)
+    frame = WideFrame.from_dict(rows, orient="index", columns=METRIC_COLUMNS)  # scrolls inside the output
     frame.index = pd.DatetimeIndex(pd.to_datetime(list(periods), unit="s", utc=True), name="period")
     frame[_COUNTS] = frame[_COUNTS].astype("int64")
     frame.attrs["approximate_percentiles"] = approximate

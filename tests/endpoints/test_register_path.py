@@ -37,7 +37,7 @@ def clean():
 def test_register_a_folder(clean, folder):
     function = lm.register("greeter", path=str(folder), handler="app.handler", memory_mb=256)
     assert function.config.handler_setting == "app.handler" and function.config.memory_mb == 256
-    assert sorted(function.files) == ["greeting.json", "helpers.py"]
+    assert sorted(function.deployment_package.names) == ["app.py", "greeting.json", "helpers.py"]
     assert lm.invoke("greeter", {"name": "Ada"}).payload == "Hello, Ada"
 
 
@@ -54,17 +54,6 @@ def test_register_a_zip_and_reach_it_through_the_api(clean, folder, tmp_path):
     import urllib.request
 
     with urllib.request.urlopen(got["Code"]["Location"]) as response:
-        names = zipfile.ZipFile(io.BytesIO(response.read())).namelist()
-    assert names == ["app.py", "greeting.json", "helpers.py"]
-
-
-def test_register_path_is_checked(clean, folder, tmp_path):
-    with pytest.raises(InvalidParameterValueException, match="no main.py"):
-        lm.register("greeter", path=str(folder), handler="main.handler")
-    with pytest.raises(InvalidParameterValueException, match="neither a folder nor a zip"):
-        lm.register("greeter", path=str(tmp_path / "missing"), handler="app.handler")
-    with pytest.raises(InvalidParameterValueException, match="not both"):
-        lm.register("greeter", "code", path=str(folder), handler="app.handler")
-    (tmp_path / "bad.zip").write_bytes(b"not a zip")
-    with pytest.raises(InvalidParameterValueException, match="Could not unzip"):
-        lm.register("greeter", path=str(tmp_path / "bad.zip"), handler="app.handler")
+        served = response.read()
+    assert served == archive.read_bytes()  # the zip as it was given
+    assert sorted(zipfile.ZipFile(io.BytesIO(served)).namelist()) == ["app.py", "greeting.json", "helpers.py"]

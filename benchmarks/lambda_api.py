@@ -25,15 +25,14 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target  # noqa: E402
+import boto3
+from _bench import EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target
+from botocore.config import Config
 
-import boto3  # noqa: E402
-from botocore.config import Config  # noqa: E402
-
-from lambda_magic.endpoints import LambdaAPI  # noqa: E402
-from lambda_magic.endpoints.server import LoopbackServer, Request, Response  # noqa: E402
-from lambda_magic.runtime.account import LocalAccount  # noqa: E402
-from lambda_magic.runtime.settings import AccountSettings  # noqa: E402
+from lambda_magic.endpoints import LambdaAPI
+from lambda_magic.endpoints.server import LoopbackServer, Request, Response
+from lambda_magic.runtime.account import LocalAccount
+from lambda_magic.runtime.settings import AccountSettings
 
 #: A tight loop runs far above Lambda's 10 requests/s per environment: raise the limit so
 #: the figure is the invoke path, not a throttle.
@@ -50,8 +49,14 @@ def _trivial(request) -> Response:
 
 
 def _client(url: str, region: str) -> object:
-    return boto3.client("lambda", endpoint_url=url, region_name=region, aws_access_key_id="AKIDEXAMPLE",
-                        aws_secret_access_key="secret", config=Config(retries={"total_max_attempts": 1}))
+    return boto3.client(
+        "lambda",
+        endpoint_url=url,
+        region_name=region,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
 
 
 def main() -> None:
@@ -83,8 +88,12 @@ def main() -> None:
         def via_handle() -> None:
             api.handle(boto3_request)
 
-        cases = {"boto3_invoke_through_api": via_api, "lm_invoke": via_lm,
-                 "baseline_boto3_trivial_endpoint": via_baseline, "reference_api_handle_in_process": via_handle}
+        cases = {
+            "boto3_invoke_through_api": via_api,
+            "lm_invoke": via_lm,
+            "baseline_boto3_trivial_endpoint": via_baseline,
+            "reference_api_handle_in_process": via_handle,
+        }
         assert via_api() is None and account.invocation_records("bench")[-1].status == "success"
         for run in cases.values():
             for _ in range(WARMUP):
@@ -105,20 +114,29 @@ def main() -> None:
         results = {name: {**summarize(values), **drift(values)} for name, values in samples.items()}
         api_median = results["boto3_invoke_through_api"]["median_us"]
         base_median = results["baseline_boto3_trivial_endpoint"]["median_us"]
-        emit({
-            "benchmark": "lambda_api",
-            "description": __doc__.strip().splitlines()[0],
-            "machine": machine(),
-            "method": f"{ROUNDS} interleaved rounds x {PER_ROUND} calls per case after {WARMUP} warm-up calls; "
-                      "one warm process environment; event {\"n\": 1}",
-            "results": results,
-            "ratio_api_over_baseline": round(api_median / base_median, 3),
-            "api_added_us": round(api_median - base_median, 3),
-            "api_python_overhead_us": round(results["reference_api_handle_in_process"]["median_us"]
-                                            - results["lm_invoke"]["median_us"], 3),
-            "targets": [target("boto3 invoke through the API / boto3 call to a trivial endpoint (median)",
-                               api_median / base_median, TARGET_RATIO, "x")],
-        })
+        emit(
+            {
+                "benchmark": "lambda_api",
+                "description": __doc__.strip().splitlines()[0],
+                "machine": machine(),
+                "method": f"{ROUNDS} interleaved rounds x {PER_ROUND} calls per case after {WARMUP} warm-up calls; "
+                'one warm process environment; event {"n": 1}',
+                "results": results,
+                "ratio_api_over_baseline": round(api_median / base_median, 3),
+                "api_added_us": round(api_median - base_median, 3),
+                "api_python_overhead_us": round(
+                    results["reference_api_handle_in_process"]["median_us"] - results["lm_invoke"]["median_us"], 3
+                ),
+                "targets": [
+                    target(
+                        "boto3 invoke through the API / boto3 call to a trivial endpoint (median)",
+                        api_median / base_median,
+                        TARGET_RATIO,
+                        "x",
+                    )
+                ],
+            }
+        )
     finally:
         trivial.stop()
         account.shutdown()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from html import escape
-from typing import Iterator
 
 
 class EndpointsPanel(Mapping):

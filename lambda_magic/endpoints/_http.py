@@ -45,14 +45,17 @@ def make_handler(name: str, handle: Handler) -> type[BaseHTTPRequestHandler]:
 
         def setup(self) -> None:
             super().setup()
-            with self.server.connections_lock:
-                self.server.connections.add(self.connection)
+            server: Any = self.server
+            with server.connections_lock:
+                server.connections.add(self.connection)
 
         def finish(self) -> None:
-            with self.server.connections_lock:
-                self.server.connections.discard(self.connection)
+            server: Any = self.server
+            with server.connections_lock:
+                server.connections.discard(self.connection)
             with contextlib.suppress(OSError):
                 super().finish()
+
         server_version = name
 
         def _serve(self) -> None:
@@ -60,14 +63,21 @@ def make_handler(name: str, handle: Handler) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             split = urlsplit(self.path)
             headers = {name.lower(): value for name, value in self.headers.items()}
-            request = Request(self.command, split.path, parse_qs(split.query, keep_blank_values=True) if split.query
-                              else {}, headers, body, self.client_address)
+            request = Request(
+                self.command,
+                split.path,
+                parse_qs(split.query, keep_blank_values=True) if split.query else {},
+                headers,
+                body,
+                self.client_address,
+            )
             try:
                 response = handle(request)
             except Exception as exc:  # the endpoint failed: a 500 the SDK understands, never a hung client
                 message = f"{type(exc).__name__}: {exc}".encode()
-                response = Response(500, {"x-amzn-ErrorType": "ServiceException", "Content-Type": "text/plain"},
-                                    message)
+                response = Response(
+                    500, {"x-amzn-ErrorType": "ServiceException", "Content-Type": "text/plain"}, message
+                )
             self.send_response(response.status)
             for key, value in response.headers.items():
                 self.send_header(key, value)
@@ -78,7 +88,7 @@ def make_handler(name: str, handle: Handler) -> type[BaseHTTPRequestHandler]:
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
+        def log_message(self, format: str, *args: object) -> None:
             pass  # no access log on the kernel's stderr
 
     return _RequestHandler

@@ -39,15 +39,21 @@ def credential(authorization: str | None, *, region: str, service: str) -> Crede
         raise ApiError("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
     match = _CREDENTIAL.search(authorization)
     if not authorization.startswith("AWS4-HMAC-SHA256 ") or match is None:
-        raise ApiError("IncompleteSignatureException",
-                       "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' (AWS4-HMAC-SHA256)",
-                       403)
+        raise ApiError(
+            "IncompleteSignatureException",
+            "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' (AWS4-HMAC-SHA256)",
+            403,
+        )
     found = Credential(*match.groups())
     if found.region != region:
-        raise ApiError("InvalidSignatureException",
-                       f"Credential should be scoped to a valid region, not '{found.region}'. "
-                       f"(this local account is in {region}: use region_name='{region}')", 403)
+        raise ApiError(
+            "InvalidSignatureException",
+            f"Credential should be scoped to a valid region, not '{found.region}'. "
+            f"(this local account is in {region}: use region_name='{region}')",
+            403,
+        )
     if found.service != service:
-        raise ApiError("InvalidSignatureException",
-                       f"Credential should be scoped to correct service: '{service}'.", 403)
+        raise ApiError(
+            "InvalidSignatureException", f"Credential should be scoped to correct service: '{service}'.", 403
+        )
     return found

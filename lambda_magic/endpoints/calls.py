@@ -25,7 +25,7 @@ PAGE_MAX = 50  # "returns a maximum of 50 items in each response"
 class Call:
     """An operation's parameters, who signed it and, from inside a handler, the calling request."""
 
-    api: "LambdaAPI"
+    api: LambdaAPI
     operation: str
     params: dict[str, Any]
     credential: Credential
@@ -57,28 +57,42 @@ class Call:
         parts = value.split(":")
         if parts[0] == "arn":
             if len(parts) not in (7, 8) or parts[2] != "lambda" or parts[5] != "function":
-                raise ApiError("InvalidParameterValueException", f"{value} is not a function ARN "
-                               "(arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER])")
+                raise ApiError(
+                    "InvalidParameterValueException",
+                    f"{value} is not a function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER])",
+                )
             region, account, name, qualifier = parts[3], parts[4], parts[6], parts[7] if len(parts) == 8 else None
         elif len(parts) in (3, 4) and parts[1] == "function":
             region, account, name, qualifier = self.region, parts[0], parts[2], parts[3] if len(parts) == 4 else None
         elif len(parts) <= 2:
-            region, account, name, qualifier = self.region, self.account_id, parts[0], parts[1] if len(parts) == 2 else None
+            region, account, name, qualifier = (
+                self.region,
+                self.account_id,
+                parts[0],
+                parts[1] if len(parts) == 2 else None,
+            )
         else:
             raise ApiError("InvalidParameterValueException", f"{key} {value!r} is not a function name or ARN")
         if region != self.region:
-            raise ApiError("ResourceNotFoundException",
-                           f"Functions from '{region}' are not reachable in this region ('{self.region}')")
+            raise ApiError(
+                "ResourceNotFoundException",
+                f"Functions from '{region}' are not reachable in this region ('{self.region}')",
+            )
         if account != self.account_id:
             action = self.operation if self.operation != "Invoke" else "InvokeFunction"
-            raise ApiError("AccessDeniedException",
-                           f"User: arn:aws:sts::{self.account_id}:assumed-role/lambda_magic/local is not authorized "
-                           f"to perform: lambda:{action} on resource: {value} because no resource-based policy "
-                           f"allows the lambda:{action} action", 403)
+            raise ApiError(
+                "AccessDeniedException",
+                f"User: arn:aws:sts::{self.account_id}:assumed-role/lambda_magic/local is not authorized "
+                f"to perform: lambda:{action} on resource: {value} because no resource-based policy "
+                f"allows the lambda:{action} action",
+                403,
+            )
         check_function_name(name)
         if qualifier is not None and self.params.get("Qualifier") not in (None, qualifier):
-            raise ApiError("InvalidParameterValueException",
-                           "The derived qualifier from the function name does not match the specified qualifier.")
+            raise ApiError(
+                "InvalidParameterValueException",
+                "The derived qualifier from the function name does not match the specified qualifier.",
+            )
         return name, qualifier if qualifier is not None else self.params.get("Qualifier")
 
     def function(self, key: str = "FunctionName") -> tuple[Function, str | None]:
@@ -120,9 +134,11 @@ def check_int(call: Call, key: str, low: int, high: int) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ApiError("InvalidParameterValueException",
-                       f"1 validation error detected: Value '{value}' at '{key[0].lower() + key[1:]}' failed to "
-                       f"satisfy constraint: Member must have value between {low} and {high}")
+        raise ApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{value}' at '{key[0].lower() + key[1:]}' failed to "
+            f"satisfy constraint: Member must have value between {low} and {high}",
+        )
     return value
 
 
@@ -137,7 +153,7 @@ def page(call: Call, items: list, key: Any) -> tuple[list, str | None]:
         except ValueError:
             raise ApiError("InvalidParameterValueException", "Invalid marker") from None
         start = next((i for i, item in enumerate(items) if key(item) >= wanted), len(items))
-    chunk = items[start:start + size]
-    rest = items[start + size:]
+    chunk = items[start : start + size]
+    rest = items[start + size :]
     token = base64.urlsafe_b64encode(json.dumps(key(rest[0])).encode()).decode() if rest else None
     return chunk, token

@@ -51,6 +51,7 @@ def error_response(exc: BaseException, status_of: Any) -> Response:
     status = status or status_of(code) or 400
     message = str(exc)
     body = {"Type": "Service" if status >= 500 else "User", "message": message, "Message": message, **members}
-    headers.update({"x-amzn-ErrorType": code, "x-amzn-RequestId": str(uuid.uuid4()),
-                    "Content-Type": "application/json"})
+    headers.update(
+        {"x-amzn-ErrorType": code, "x-amzn-RequestId": str(uuid.uuid4()), "Content-Type": "application/json"}
+    )
     return Response(status, headers, json.dumps(body).encode())

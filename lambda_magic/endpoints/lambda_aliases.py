@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from .calls import Call, check_int, page
 from ..common.errors import InvalidParameterValueException
+from .calls import Call, check_int, page
 from .errors import ApiError
 
 
@@ -52,9 +52,13 @@ def create_alias(call: Call) -> dict[str, Any]:
     if params["Name"] in {a.name for a in call.account.registry.aliases(name)}:
         raise ApiError("ResourceConflictException", f"Alias already exists: {call.arn(name, params['Name'])}")
     _check_versions(call, name, params["FunctionVersion"], _weights(call))
-    alias = call.account.registry.put_alias(name, params["Name"], params["FunctionVersion"],
-                                            additional_version_weights=_weights(call),
-                                            description=params.get("Description", ""))
+    alias = call.account.registry.put_alias(
+        name,
+        params["Name"],
+        params["FunctionVersion"],
+        additional_version_weights=_weights(call),
+        description=params.get("Description", ""),
+    )
     return _alias(call, name, alias)
 
 
@@ -68,23 +72,30 @@ def update_alias(call: Call) -> dict[str, Any]:
     current = _find(call, latest.name, call.params["Name"])
     wanted = call.params.get("RevisionId")
     if wanted is not None and wanted != _alias(call, latest.name, current)["RevisionId"]:
-        raise ApiError("PreconditionFailedException",
-                       "The Revision Id provided does not match the latest Revision Id. "
-                       "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+        raise ApiError(
+            "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision Id. "
+            "Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+        )
     weights = _weights(call)
     _check_versions(call, latest.name, call.params.get("FunctionVersion", current.function_version), weights)
     alias = call.account.registry.put_alias(
-        latest.name, current.name, call.params.get("FunctionVersion", current.function_version),
+        latest.name,
+        current.name,
+        call.params.get("FunctionVersion", current.function_version),
         additional_version_weights=current.additional_version_weights if weights is None else weights,
-        description=call.params.get("Description", current.description), create=False)
+        description=call.params.get("Description", current.description),
+        create=False,
+    )
     return _alias(call, latest.name, alias)
 
 
 def list_aliases(call: Call) -> dict[str, Any]:
     latest, _ = call.function()
     version = call.params.get("FunctionVersion")
-    aliases = [a for a in call.account.registry.aliases(latest.name)
-               if version is None or a.function_version == version]
+    aliases = [
+        a for a in call.account.registry.aliases(latest.name) if version is None or a.function_version == version
+    ]
     items, marker = page(call, aliases, lambda a: a.name)
     return {"Aliases": [_alias(call, latest.name, a) for a in items], "NextMarker": marker}
 
@@ -104,9 +115,11 @@ def put_function_concurrency(call: Call) -> dict[str, Any]:
     try:
         call.account.governor.check_reserved(latest.name, value)
     except InvalidParameterValueException as exc:
-        raise ApiError("InvalidParameterValueException",
-                       "Specified ReservedConcurrentExecutions for function decreases account's "
-                       f"UnreservedConcurrentExecution below its minimum value of [100]. ({exc})") from None
+        raise ApiError(
+            "InvalidParameterValueException",
+            "Specified ReservedConcurrentExecutions for function decreases account's "
+            f"UnreservedConcurrentExecution below its minimum value of [100]. ({exc})",
+        ) from None
     call.account.put_function_concurrency(latest.name, value)
     return {"ReservedConcurrentExecutions": value}
 

@@ -3,19 +3,29 @@
 boto3's ``lambda`` client, the AWS CLI and handlers that call other functions reach
 the notebook's functions through it.  Its address is reserved when it is made and
 registered as ``AWS_ENDPOINT_URL_LAMBDA`` with the account's endpoints (every execution
-environment started from then on gets it); it serves from the first connection.  Routes and shapes come from botocore's service
-model (:mod:`.model`); each operation is a function of a :class:`~.calls.Call` in one
-of the ``lambda_*`` modules, returning the output members as boto3 names them.
+environment started from then on gets it); it serves from the first connection.
+Routes and shapes come from botocore's service model (:mod:`.model`); each operation
+is a function of a :class:`~.calls.Call` in one of the ``lambda_*`` modules, returning the
+output members as boto3 names them.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import unquote
 
-from . import lambda_aliases, lambda_code, lambda_config, lambda_functions, lambda_invoke, lambda_layers, lambda_mappings
 from ..common.errors import LambdaMagicError
+from . import (
+    lambda_aliases,
+    lambda_code,
+    lambda_config,
+    lambda_functions,
+    lambda_invoke,
+    lambda_layers,
+    lambda_mappings,
+)
 from .auth import credential
 from .calls import Call, revision_id
 from .errors import ApiError, error_response
@@ -32,8 +42,15 @@ ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_LAMBDA"
 
 def _operations() -> dict[str, Callable[[Call], Any]]:
     table: dict[str, Callable[[Call], Any]] = {}
-    for module in (lambda_invoke, lambda_functions, lambda_code, lambda_aliases, lambda_config, lambda_mappings,
-                   lambda_layers):
+    for module in (
+        lambda_invoke,
+        lambda_functions,
+        lambda_code,
+        lambda_aliases,
+        lambda_config,
+        lambda_mappings,
+        lambda_layers,
+    ):
         table.update(module.OPERATIONS)
     return table
 
@@ -54,7 +71,7 @@ class LambdaAPI:
         self.operations = _operations()
 
     @classmethod
-    def of(cls, account: Any, **options: Any) -> "LambdaAPI":
+    def of(cls, account: Any, **options: Any) -> LambdaAPI:
         """The account's Lambda API (made on first use; the server starts when first needed)."""
         return account.extension(EXTENSION, lambda: cls(account, **options))
 
@@ -68,7 +85,7 @@ class LambdaAPI:
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT`` (starts the server)."""
-        self.model  # load the model before the first request arrives
+        _ = self.model  # load the model before the first request arrives
         return self.server.url
 
     def client(self, **options: Any) -> Any:
@@ -76,10 +93,15 @@ class LambdaAPI:
         import boto3
 
         credentials = self.account.settings.credentials()
-        return boto3.client(SERVICE, endpoint_url=self.url, region_name=self.account.settings.region,
-                            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-                            aws_session_token=credentials["AWS_SESSION_TOKEN"], **options)
+        return boto3.client(
+            SERVICE,
+            endpoint_url=self.url,
+            region_name=self.account.settings.region,
+            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=credentials["AWS_SESSION_TOKEN"],
+            **options,
+        )
 
     def policy(self, name: str, qualifier: str | None = None) -> list[dict[str, Any]]:
         """The resource-based policy statements of a function (or one qualifier), for services
@@ -104,7 +126,7 @@ class LambdaAPI:
     def _code(self, request: Request) -> Response:
         from ..runtime.layers import layer_store
 
-        parts = request.path[len(CODE_PATH):].split("/")
+        parts = request.path[len(CODE_PATH) :].split("/")
         if request.method == "GET" and len(parts) == 3 and parts[0] == "layer" and parts[2][:-4].isdigit():
             try:
                 layer = layer_store(self.account).version(parts[1], int(parts[2][:-4]))
@@ -113,8 +135,14 @@ class LambdaAPI:
             if layer is not None:
                 return Response(200, {"Content-Type": "application/zip"}, layer.package.zip_file)
         elif request.method == "GET" and len(parts) == 3:
-            function = next((v for v in self._versions(parts[0]) if v.version == unquote(parts[1])
-                             and f"{revision_id(v)}.zip" == parts[2]), None)
+            function = next(
+                (
+                    v
+                    for v in self._versions(parts[0])
+                    if v.version == unquote(parts[1]) and f"{revision_id(v)}.zip" == parts[2]
+                ),
+                None,
+            )
             if function is not None:
                 return Response(200, {"Content-Type": "application/zip"}, function.deployment_package.zip_file)
         return Response(404, {"Content-Type": "text/plain"}, b"no such deployment package (it changed since)")
@@ -133,21 +161,32 @@ class LambdaAPI:
             try:
                 operation, labels = model.match(request)
             except UnknownOperation:
-                raise ApiError("UnknownOperationException", f"Unknown operation {request.method} {request.path}",
-                               404) from None
-            signer = credential(request.headers.get("authorization"), region=self.account.settings.region,
-                                service=SERVICE)
+                raise ApiError(
+                    "UnknownOperationException", f"Unknown operation {request.method} {request.path}", 404
+                ) from None
+            signer = credential(
+                request.headers.get("authorization"), region=self.account.settings.region, service=SERVICE
+            )
             try:
                 params = model.parse(operation, request, labels)
             except BadRequest as exc:
                 raise ApiError("InvalidRequestContentException", str(exc)) from None
             run = self.operations.get(operation.name)
             if run is None:
-                raise ApiError("UnsupportedOperationException",
-                               f"lambda_magic's local account does not serve {operation.name}", 501)
+                raise ApiError(
+                    "UnsupportedOperationException",
+                    f"lambda_magic's local account does not serve {operation.name}",
+                    501,
+                )
             caller = self._caller(signer.environment_id)
-            call = Call(self, operation.name, params, signer, caller and caller.request_id,
-                        caller is not None and caller.isolation == "inline")
+            call = Call(
+                self,
+                operation.name,
+                params,
+                signer,
+                caller and caller.request_id,
+                caller is not None and caller.isolation == "inline",
+            )
             return model.render(operation, run(call))
         except Exception as exc:
             return error_response(exc, model.error_status)

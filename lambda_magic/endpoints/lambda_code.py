@@ -40,26 +40,34 @@ def create_function(call: Call) -> dict[str, Any]:
         raise ApiError("InvalidParameterValueException", "FunctionName must be unqualified to create a function")
     if call.account.registry.latest(name) is not None:
         raise ApiError("ResourceConflictException", f"Function already exist: {name}")
-    for key in UNSUPPORTED + ("CodeSigningConfigArn", "PublishTo", "AcceleratorConfig", "RuntimeConfig"):
+    for key in (*UNSUPPORTED, "CodeSigningConfigArn", "PublishTo", "AcceleratorConfig", "RuntimeConfig"):
         if params.get(key):
-            raise ApiError("InvalidParameterValueException",
-                           f"{key} is not supported by lambda_magic's local account; leave it out")
+            raise ApiError(
+                "InvalidParameterValueException",
+                f"{key} is not supported by lambda_magic's local account; leave it out",
+            )
     if params.get("PackageType", "Zip") != "Zip":
         raise ApiError("InvalidParameterValueException", "lambda_magic runs Zip packages only (no container images)")
     runtime = params.get("Runtime")
     if runtime not in limits.PYTHON_RUNTIMES:
-        raise ApiError("InvalidParameterValueException",
-                       f"The runtime parameter of {runtime} is not supported here: lambda_magic runs Python "
-                       f"({', '.join(limits.PYTHON_RUNTIMES)})")
+        raise ApiError(
+            "InvalidParameterValueException",
+            f"The runtime parameter of {runtime} is not supported here: lambda_magic runs Python "
+            f"({', '.join(limits.PYTHON_RUNTIMES)})",
+        )
     role = params.get("Role") or ""
     if not _ROLE.match(role):
-        raise ApiError("InvalidParameterValueException",
-                       f"1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member "
-                       "must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+")
+        raise ApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{role}' at 'role' failed to satisfy constraint: Member "
+            "must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+        )
     code = params.get("Code") or {}
     if code.get("S3Bucket") or code.get("ImageUri"):
-        raise ApiError("InvalidParameterValueException",
-                       "lambda_magic takes the code as Code.ZipFile (aws lambda create-function --zip-file fileb://f.zip)")
+        raise ApiError(
+            "InvalidParameterValueException",
+            "lambda_magic takes the code as Code.ZipFile (aws lambda create-function --zip-file fileb://f.zip)",
+        )
     package = check_upload(_zip_bytes(code.get("ZipFile")), "CreateFunction")
     handler = params.get("Handler") or ""
     architectures = params.get("Architectures") or ["x86_64"]
@@ -70,11 +78,18 @@ def create_function(call: Call) -> dict[str, Any]:
     check_settings(call)
     logging = params.get("LoggingConfig") or {}
     function = call.account.register(
-        name, zip_file=package, handler=handler, layers=check_layers(call, params.get("Layers")),
-        memory_mb=params.get("MemorySize"), timeout_s=params.get("Timeout"),
-        env=(params.get("Environment") or {}).get("Variables") or {}, runtime=runtime,
-        architecture=architectures[0], description=params.get("Description", ""),
-        log_format=logging.get("LogFormat", "Text"), log_level=logging.get("ApplicationLogLevel"),
+        name,
+        zip_file=package,
+        handler=handler,
+        layers=check_layers(call, params.get("Layers")),
+        memory_mb=params.get("MemorySize"),
+        timeout_s=params.get("Timeout"),
+        env=(params.get("Environment") or {}).get("Variables") or {},
+        runtime=runtime,
+        architecture=architectures[0],
+        description=params.get("Description", ""),
+        log_format=logging.get("LogFormat", "Text"),
+        log_level=logging.get("ApplicationLogLevel"),
         isolation="process",
     )
     extras = call.api.state.function(name)
@@ -83,8 +98,12 @@ def create_function(call: Call) -> dict[str, Any]:
     apply_settings(call, function)
     if params.get("Publish"):
         call.account.publish_version(name, params.get("Description", ""))
-    return {**configuration(call, function), "State": "Pending", "StateReason": "The function is being created.",
-            "StateReasonCode": "Creating"}
+    return {
+        **configuration(call, function),
+        "State": "Pending",
+        "StateReason": "The function is being created.",
+        "StateReasonCode": "Creating",
+    }
 
 
 def update_function_code(call: Call) -> dict[str, Any]:
@@ -93,8 +112,10 @@ def update_function_code(call: Call) -> dict[str, Any]:
     if qualifier is not None:
         raise ApiError("InvalidParameterValueException", "FunctionName must be unqualified to update its code")
     if params.get("S3Bucket") or params.get("ImageUri"):
-        raise ApiError("InvalidParameterValueException",
-                       "lambda_magic takes the code as ZipFile (aws lambda update-function-code --zip-file fileb://f.zip)")
+        raise ApiError(
+            "InvalidParameterValueException",
+            "lambda_magic takes the code as ZipFile (aws lambda update-function-code --zip-file fileb://f.zip)",
+        )
     _check_revision(call, latest)
     package = check_upload(_zip_bytes(params.get("ZipFile")), "UpdateFunctionCode")
     architectures = params.get("Architectures") or [latest.config.architecture]

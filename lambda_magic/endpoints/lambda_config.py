@@ -21,11 +21,14 @@ _ACTION = re.compile(r"^(lambda:[*]|lambda:[a-zA-Z]+|[*])$")
 
 # --- event invoke config ------------------------------------------------------------------------
 
+
 def _invoke_config_function(call: Call) -> Any:
     latest, qualifier = call.function()
     if qualifier not in (None, LATEST):
-        raise ApiError("InvalidParameterValueException",
-                       "lambda_magic keeps one event invoke config per function ($LATEST): leave out the Qualifier")
+        raise ApiError(
+            "InvalidParameterValueException",
+            "lambda_magic keeps one event invoke config per function ($LATEST): leave out the Qualifier",
+        )
     return latest
 
 
@@ -58,9 +61,13 @@ def _configure(call: Call, latest: Any, *, merge: bool) -> dict[str, Any]:
         if "OnFailure" in destinations or not merge:
             on_failure = (destinations.get("OnFailure") or {}).get("Destination") or None
     call.account.configure_async(
-        latest.name, max_retry_attempts=base.max_retry_attempts if retries is None else retries,
-        max_event_age_s=base.max_event_age_s if age is None else age, on_success=on_success,
-        on_failure=on_failure, dead_letter_target=base.dead_letter_target)
+        latest.name,
+        max_retry_attempts=base.max_retry_attempts if retries is None else retries,
+        max_event_age_s=base.max_event_age_s if age is None else age,
+        on_success=on_success,
+        on_failure=on_failure,
+        dead_letter_target=base.dead_letter_target,
+    )
     call.api.state.function(latest.name).event_invoke_config_modified = time.time()
     return _invoke_config(call, latest)
 
@@ -76,8 +83,9 @@ def update_function_event_invoke_config(call: Call) -> dict[str, Any]:
 def _existing(call: Call) -> Any:
     latest = _invoke_config_function(call)
     if call.api.state.function(latest.name).event_invoke_config_modified is None:
-        raise ApiError("ResourceNotFoundException",
-                       f"The function {latest.version_arn} doesn't have an EventInvokeConfig")
+        raise ApiError(
+            "ResourceNotFoundException", f"The function {latest.version_arn} doesn't have an EventInvokeConfig"
+        )
     return latest
 
 
@@ -101,6 +109,7 @@ def list_function_event_invoke_configs(call: Call) -> dict[str, Any]:
 
 # --- resource-based policies --------------------------------------------------------------------
 
+
 def _principal(principal: str) -> Any:
     if principal == "*":
         return "*"
@@ -123,17 +132,24 @@ def add_permission(call: Call) -> dict[str, Any]:
     latest, qualifier = _policy_key(call)
     sid, action, principal = params.get("StatementId", ""), params.get("Action", ""), params.get("Principal", "")
     if not _STATEMENT_ID.match(sid):
-        raise ApiError("InvalidParameterValueException",
-                       f"1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: "
-                       "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)")
+        raise ApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{sid}' at 'statementId' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)",
+        )
     if not _ACTION.match(action):
-        raise ApiError("InvalidParameterValueException",
-                       f"1 validation error detected: Value '{action}' at 'action' failed to satisfy constraint: "
-                       "Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])")
+        raise ApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{action}' at 'action' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: (lambda:[*]|lambda:[a-zA-Z]+|[*])",
+        )
     if not principal:
         raise ApiError("InvalidParameterValueException", "Principal is required")
     statement: dict[str, Any] = {
-        "Sid": sid, "Effect": "Allow", "Principal": _principal(principal), "Action": action,
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": _principal(principal),
+        "Action": action,
         "Resource": call.arn(latest.name, qualifier or None),
     }
     condition: dict[str, Any] = {}
@@ -155,9 +171,11 @@ def add_permission(call: Call) -> dict[str, Any]:
         _check_policy_revision(call, extras)
         statements = extras.policies.setdefault(qualifier, {})
         if sid in statements:
-            raise ApiError("ResourceConflictException",
-                           "The statement id (sid) provided already exists. Please choose a statement id that is "
-                           "unique to the policy.")
+            raise ApiError(
+                "ResourceConflictException",
+                "The statement id (sid) provided already exists. Please choose a statement id that is "
+                "unique to the policy.",
+            )
         statements[sid] = statement
         extras.policy_revision += 1
     return {"Statement": json.dumps(statement)}
@@ -171,9 +189,11 @@ def _check_policy_revision(call: Call, extras: Any) -> None:
     wanted = call.params.get("RevisionId")
     name = call.function_name()[0]
     if wanted is not None and wanted != _policy_revision_id(name, extras):
-        raise ApiError("PreconditionFailedException",
-                       "The Revision Id provided does not match the latest Revision Id. "
-                       "Call the GetPolicy API to retrieve the latest Revision Id")
+        raise ApiError(
+            "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision Id. "
+            "Call the GetPolicy API to retrieve the latest Revision Id",
+        )
 
 
 def get_policy(call: Call) -> dict[str, Any]:
@@ -200,6 +220,7 @@ def remove_permission(call: Call) -> None:
 
 
 # --- tags ---------------------------------------------------------------------------------------
+
 
 def _tagged(call: Call) -> Any:
     latest, qualifier = call.function("Resource")

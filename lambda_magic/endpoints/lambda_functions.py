@@ -14,12 +14,21 @@ from .errors import ApiError
 
 EPHEMERAL_STORAGE_MB = 512
 #: UpdateFunctionConfiguration settings an execution environment here cannot honour.
-UNSUPPORTED = ("VpcConfig", "KMSKeyArn", "FileSystemConfigs", "ImageConfig", "SnapStart",
-               "CapacityProviderConfig", "DurableConfig", "TenancyConfig")
+UNSUPPORTED = (
+    "VpcConfig",
+    "KMSKeyArn",
+    "FileSystemConfigs",
+    "ImageConfig",
+    "SnapStart",
+    "CapacityProviderConfig",
+    "DurableConfig",
+    "TenancyConfig",
+)
 
 
-def configuration(call: Call, function: Function, *, qualified: bool = False,
-                  qualifier: str | None = None) -> dict[str, Any]:
+def configuration(
+    call: Call, function: Function, *, qualified: bool = False, qualifier: str | None = None
+) -> dict[str, Any]:
     """The ``FunctionConfiguration`` of one version, as Lambda reports it (its ARN ends in the
     ``qualifier`` the caller used, e.g. an alias, when given)."""
     config = function.config
@@ -27,7 +36,7 @@ def configuration(call: Call, function: Function, *, qualified: bool = False,
     arn = function.version_arn if qualified or function.version != LATEST else function.arn
     if qualifier is not None:
         arn = f"{function.arn}:{qualifier}"
-    runtime_name, digest = runtime_version(config.runtime)
+    _, digest = runtime_version(config.runtime)
     logging: dict[str, Any] = {"LogFormat": config.log_format, "LogGroup": function.log_group_name}
     if config.log_format == "JSON":
         logging.update(ApplicationLogLevel=config.log_level or "INFO", SystemLogLevel="INFO")
@@ -94,7 +103,7 @@ def list_functions(call: Call) -> dict[str, Any]:
     everything = call.params.get("FunctionVersion") == "ALL"
     if call.params.get("FunctionVersion") not in (None, "ALL"):
         raise ApiError("InvalidParameterValueException", "FunctionVersion must be ALL")
-    items = []
+    items: list[tuple[str, Function]] = []
     for name in registry.names():
         try:
             versions = registry.versions(name) if everything else [registry.latest(name)]
@@ -110,8 +119,10 @@ def update_function_configuration(call: Call) -> dict[str, Any]:
     latest, _ = call.function()
     for key in UNSUPPORTED:
         if params.get(key):
-            raise ApiError("InvalidParameterValueException",
-                           f"{key} is not supported by lambda_magic's local account; leave it out")
+            raise ApiError(
+                "InvalidParameterValueException",
+                f"{key} is not supported by lambda_magic's local account; leave it out",
+            )
     _check_revision(call, latest)
     config = latest.config
     handler = params.get("Handler", config.handler_setting)
@@ -126,9 +137,17 @@ def update_function_configuration(call: Call) -> dict[str, Any]:
 
     layers = check_layers(call, params["Layers"]) if "Layers" in params else list(config.layers)
     function = reregister(
-        call, latest, handler=handler, layers=layers, memory_mb=memory or config.memory_mb,
-        timeout_s=timeout or config.timeout_s, env=env, runtime=params.get("Runtime", config.runtime),
-        description=params.get("Description", config.description), log_format=log_format, log_level=log_level,
+        call,
+        latest,
+        handler=handler,
+        layers=layers,
+        memory_mb=memory or config.memory_mb,
+        timeout_s=timeout or config.timeout_s,
+        env=env,
+        runtime=params.get("Runtime", config.runtime),
+        description=params.get("Description", config.description),
+        log_format=log_format,
+        log_level=log_level,
     )
     apply_settings(call, function)
     return configuration(call, function)
@@ -139,10 +158,17 @@ def reregister(call: Call, latest: Function, **changes: Any) -> Function:
     resets an option it is not given to its default, so each one is passed back)."""
     config = latest.config
     options: dict[str, Any] = {
-        "handler": config.handler_setting, "layers": list(config.layers), "memory_mb": config.memory_mb,
-        "timeout_s": config.timeout_s, "env": dict(config.env), "runtime": config.runtime,
-        "architecture": config.architecture, "description": config.description,
-        "log_format": config.log_format, "log_level": config.log_level, "isolation": config.isolation,
+        "handler": config.handler_setting,
+        "layers": list(config.layers),
+        "memory_mb": config.memory_mb,
+        "timeout_s": config.timeout_s,
+        "env": dict(config.env),
+        "runtime": config.runtime,
+        "architecture": config.architecture,
+        "description": config.description,
+        "log_format": config.log_format,
+        "log_level": config.log_level,
+        "isolation": config.isolation,
     }
     if "zip_file" not in changes:  # the same code: the cell's source, or the package's bytes
         if latest.package is None:
@@ -160,10 +186,14 @@ def check_settings(call: Call) -> None:
     storage = (params.get("EphemeralStorage") or {}).get("Size")
     if mode not in (None, "Active", "PassThrough"):
         raise ApiError("InvalidParameterValueException", f"TracingConfig Mode {mode!r}: choose Active or PassThrough")
-    if storage is not None and (isinstance(storage, bool) or not isinstance(storage, int) or not 512 <= storage <= 10_240):
-        raise ApiError("InvalidParameterValueException",
-                       f"1 validation error detected: Value '{storage}' at 'ephemeralStorage.size' failed to satisfy "
-                       "constraint: Member must have value between 512 and 10240")
+    if storage is not None and (
+        isinstance(storage, bool) or not isinstance(storage, int) or not 512 <= storage <= 10_240
+    ):
+        raise ApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{storage}' at 'ephemeralStorage.size' failed to satisfy "
+            "constraint: Member must have value between 512 and 10240",
+        )
 
 
 def apply_settings(call: Call, function: Function) -> None:
@@ -178,17 +208,24 @@ def apply_settings(call: Call, function: Function) -> None:
     if "DeadLetterConfig" in params:
         target = (params["DeadLetterConfig"] or {}).get("TargetArn") or None
         current = _async_config(call, function.name)
-        call.account.configure_async(function.name, max_retry_attempts=current.max_retry_attempts,
-                                     max_event_age_s=current.max_event_age_s, on_success=current.on_success,
-                                     on_failure=current.on_failure, dead_letter_target=target)
+        call.account.configure_async(
+            function.name,
+            max_retry_attempts=current.max_retry_attempts,
+            max_event_age_s=current.max_event_age_s,
+            on_success=current.on_success,
+            on_failure=current.on_failure,
+            dead_letter_target=target,
+        )
 
 
 def _check_revision(call: Call, function: Function) -> None:
     wanted = call.params.get("RevisionId")
     if wanted is not None and wanted != revision_id(function):
-        raise ApiError("PreconditionFailedException",
-                       "The Revision Id provided does not match the latest Revision Id. "
-                       "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+        raise ApiError(
+            "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision Id. "
+            "Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+        )
 
 
 def delete_function(call: Call) -> None:
@@ -198,11 +235,14 @@ def delete_function(call: Call) -> None:
         call.api.state.forget(latest.name)
         return None
     if qualifier == LATEST:
-        raise ApiError("InvalidParameterValueException",
-                       "$LATEST version cannot be deleted without deleting the function.")
+        raise ApiError(
+            "InvalidParameterValueException", "$LATEST version cannot be deleted without deleting the function."
+        )
     if not qualifier.isdigit():
-        raise ApiError("InvalidParameterValueException",
-                       "Deletion of aliases is not supported through DeleteFunction; use DeleteAlias")
+        raise ApiError(
+            "InvalidParameterValueException",
+            "Deletion of aliases is not supported through DeleteFunction; use DeleteAlias",
+        )
     call.version()  # a missing version: ResourceNotFoundException
     call.account.registry.delete_version(latest.name, qualifier)
     call.account.pool.retire(latest.name, qualifier)
@@ -213,9 +253,11 @@ def publish_version(call: Call) -> dict[str, Any]:
     latest, _ = call.function()
     wanted = call.params.get("CodeSha256")
     if wanted is not None and wanted != latest.code_sha256:
-        raise ApiError("PreconditionFailedException",
-                       f"CodeSHA256 ({wanted}) is different from current CodeSHA256 in $LATEST "
-                       f"({latest.code_sha256}). Please try again with the CodeSHA256 in $LATEST.")
+        raise ApiError(
+            "PreconditionFailedException",
+            f"CodeSHA256 ({wanted}) is different from current CodeSHA256 in $LATEST "
+            f"({latest.code_sha256}). Please try again with the CodeSHA256 in $LATEST.",
+        )
     _check_revision(call, latest)
     version = call.account.publish_version(latest.name, call.params.get("Description", ""))
     return configuration(call, version, qualified=True)
@@ -235,9 +277,13 @@ def get_account_settings(call: Call) -> dict[str, Any]:
     reserved = sum(f.reserved_concurrency or 0 for f in functions)
     limit = account.settings.account_concurrency
     return {
-        "AccountLimit": {"TotalCodeSize": 80_530_636_800, "CodeSizeUnzipped": 262_144_000,
-                         "CodeSizeZipped": 52_428_800, "ConcurrentExecutions": limit,
-                         "UnreservedConcurrentExecutions": limit - reserved},
+        "AccountLimit": {
+            "TotalCodeSize": 80_530_636_800,
+            "CodeSizeUnzipped": 262_144_000,
+            "CodeSizeZipped": 52_428_800,
+            "ConcurrentExecutions": limit,
+            "UnreservedConcurrentExecutions": limit - reserved,
+        },
         "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(functions)},
     }
 

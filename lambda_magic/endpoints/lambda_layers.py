@@ -6,9 +6,9 @@ uses); a function's ``Layers`` go to ``register(layers=...)``, which extracts th
 
 from __future__ import annotations
 
-import re
 import base64
 import binascii
+import re
 from typing import Any
 
 from ..common import limits
@@ -32,10 +32,16 @@ def _arn(call: Call, name: str, version: int | None = None) -> str:
 
 def _output(call: Call, layer: LayerVersion) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "Content": {"Location": call.api.layer_location(layer), "CodeSha256": layer.code_sha256,
-                    "CodeSize": layer.code_size},
-        "LayerArn": _arn(call, layer.name), "LayerVersionArn": _arn(call, layer.name, layer.version),
-        "Description": layer.description, "CreatedDate": timestamp(layer.created), "Version": layer.version,
+        "Content": {
+            "Location": call.api.layer_location(layer),
+            "CodeSha256": layer.code_sha256,
+            "CodeSize": layer.code_size,
+        },
+        "LayerArn": _arn(call, layer.name),
+        "LayerVersionArn": _arn(call, layer.name, layer.version),
+        "Description": layer.description,
+        "CreatedDate": timestamp(layer.created),
+        "Version": layer.version,
         "CompatibleRuntimes": list(layer.compatible_runtimes),
         "CompatibleArchitectures": list(layer.compatible_architectures),
     }
@@ -59,9 +65,15 @@ def _name(call: Call) -> str:
 
 def _check_owner(call: Call, region: str, account: str, arn: str) -> None:
     if region != call.region:
-        raise ApiError("ResourceNotFoundException", f"Layers from '{region}' are not reachable in this region ('{call.region}')")
+        raise ApiError(
+            "ResourceNotFoundException", f"Layers from '{region}' are not reachable in this region ('{call.region}')"
+        )
     if account != call.account_id:
-        raise ApiError("AccessDeniedException", f"User is not authorized to perform: lambda:GetLayerVersion on resource: {arn}", 403)
+        raise ApiError(
+            "AccessDeniedException",
+            f"User is not authorized to perform: lambda:GetLayerVersion on resource: {arn}",
+            403,
+        )
 
 
 def publish_layer_version(call: Call) -> dict[str, Any]:
@@ -80,12 +92,19 @@ def publish_layer_version(call: Call) -> dict[str, Any]:
         if architecture not in limits.ARCHITECTURES:
             raise ApiError("InvalidParameterValueException", f"architecture {architecture!r}: x86_64 or arm64")
     try:
-        layer = _store(call).publish(name, package, description=call.params.get("Description", ""),
-                                     compatible_runtimes=runtimes, compatible_architectures=architectures,
-                                     license_info=call.params.get("LicenseInfo"))
+        layer = _store(call).publish(
+            name,
+            package,
+            description=call.params.get("Description", ""),
+            compatible_runtimes=runtimes,
+            compatible_architectures=architectures,
+            license_info=call.params.get("LicenseInfo"),
+        )
     except LambdaMagicError as exc:  # not a zip
-        raise ApiError("InvalidParameterValueException",
-                       f"Could not unzip uploaded file. Please check your file, then try to upload again. ({exc})") from None
+        raise ApiError(
+            "InvalidParameterValueException",
+            f"Could not unzip uploaded file. Please check your file, then try to upload again. ({exc})",
+        ) from None
     return _output(call, layer)
 
 
@@ -107,8 +126,10 @@ def resolve(call: Call, arn: str) -> LayerVersion:
     """The layer version an ARN names (``arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION``)."""
     parts = arn.split(":")
     if len(parts) != 8 or parts[0] != "arn" or parts[5] != "layer":
-        raise ApiError("InvalidParameterValueException",
-                       f"Layer version {arn} is not a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)")
+        raise ApiError(
+            "InvalidParameterValueException",
+            f"Layer version {arn} is not a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)",
+        )
     _check_owner(call, parts[3], parts[4], arn)
     return _store(call).get(arn)  # InvalidParameterValueException when there is none
 
@@ -129,19 +150,24 @@ def list_layer_versions(call: Call) -> dict[str, Any]:
     name = _name(call)
     versions = [v for v in _store(call).versions(name) if _matches(call, v)]
     chunk, marker = page(call, versions, lambda v: -v.version)
-    return {"LayerVersions": [{k: v for k, v in _output(call, layer).items() if k not in ("Content", "LayerArn")}
-                              for layer in chunk], "NextMarker": marker}
+    return {
+        "LayerVersions": [
+            {k: v for k, v in _output(call, layer).items() if k not in ("Content", "LayerArn")} for layer in chunk
+        ],
+        "NextMarker": marker,
+    }
 
 
 def _matches(call: Call, layer: LayerVersion) -> bool:
     runtime, architecture = call.params.get("CompatibleRuntime"), call.params.get("CompatibleArchitecture")
     return (runtime is None or runtime in layer.compatible_runtimes) and (
-        architecture is None or architecture in layer.compatible_architectures)
+        architecture is None or architecture in layer.compatible_architectures
+    )
 
 
 def delete_layer_version(call: Call) -> None:
     number = call.params.get("VersionNumber")
-    _store(call).delete(_name(call), int(number) if str(number).isdigit() else -1)  # idempotent, as on AWS
+    _store(call).delete(_name(call), int(str(number)) if str(number).isdigit() else -1)  # idempotent, as on AWS
 
 
 def check_layers(call: Call, arns: Any) -> list[str]:

@@ -26,15 +26,30 @@ SETTINGS = {
     "Enabled": "enabled",
 }
 #: Members the local pollers do not implement.
-UNSUPPORTED = ("Topics", "Queues", "SourceAccessConfigurations", "SelfManagedEventSource", "TumblingWindowInSeconds",
-               "AmazonManagedKafkaEventSourceConfig", "SelfManagedKafkaEventSourceConfig", "ScalingConfig",
-               "DocumentDBEventSourceConfig", "KMSKeyArn", "MetricsConfig", "ProvisionedPollerConfig", "LoggingConfig")
+UNSUPPORTED = (
+    "Topics",
+    "Queues",
+    "SourceAccessConfigurations",
+    "SelfManagedEventSource",
+    "TumblingWindowInSeconds",
+    "AmazonManagedKafkaEventSourceConfig",
+    "SelfManagedKafkaEventSourceConfig",
+    "ScalingConfig",
+    "DocumentDBEventSourceConfig",
+    "KMSKeyArn",
+    "MetricsConfig",
+    "ProvisionedPollerConfig",
+    "LoggingConfig",
+)
 
 
 def _mappings(call: Call) -> Any:
     if call.api.mappings_of is None:
-        raise ApiError("UnsupportedOperationException",
-                       "event source mappings need lambda_magic.sources: use lm.client('lambda')", 501)
+        raise ApiError(
+            "UnsupportedOperationException",
+            "event source mappings need lambda_magic.sources: use lm.client('lambda')",
+            501,
+        )
     return call.api.mappings_of(call.account)
 
 
@@ -51,7 +66,7 @@ def _configuration(call: Call, mapping: Any, state: str | None = None) -> dict[s
         "FunctionResponseTypes": list(mapping.function_response_types),
         "LastProcessingResult": "No records processed",
     }
-    if mapping.filter_criteria is not None and getattr(mapping.filter_criteria, "patterns", ()):
+    if mapping.filter_criteria is not None and getattr(mapping.filter_criteria, "patterns", None):
         result["FilterCriteria"] = mapping.filter_criteria.to_dict()
     if mapping.source != "sqs":
         result.update(
@@ -70,8 +85,10 @@ def _configuration(call: Call, mapping: Any, state: str | None = None) -> dict[s
 def _settings(call: Call) -> dict[str, Any]:
     for key in UNSUPPORTED:
         if call.params.get(key):
-            raise ApiError("InvalidParameterValueException",
-                           f"{key} is not supported by lambda_magic's pollers (SQS, Kinesis, DynamoDB Streams)")
+            raise ApiError(
+                "InvalidParameterValueException",
+                f"{key} is not supported by lambda_magic's pollers (SQS, Kinesis, DynamoDB Streams)",
+            )
     settings = {SETTINGS[k]: v for k, v in call.params.items() if k in SETTINGS and v is not None}
     if "filter_criteria" in settings and not (settings["filter_criteria"] or {}).get("Filters"):
         settings["filter_criteria"] = None
@@ -110,15 +127,23 @@ def update_event_source_mapping(call: Call) -> dict[str, Any]:
     changed = {k: v for k, v in settings.items() if getattr(mapping, k) != v}
     if changed or function_name != mapping.function_name:
         if mapping.source != "sqs":
-            raise ApiError("InvalidParameterValueException",
-                           "lambda_magic can change a stream mapping's Enabled only: delete it and create a new one")
+            raise ApiError(
+                "InvalidParameterValueException",
+                "lambda_magic can change a stream mapping's Enabled only: delete it and create a new one",
+            )
         current = {setting: getattr(mapping, setting) for setting in SETTINGS.values()}
         if current["filter_criteria"] is not None:
             current["filter_criteria"] = current["filter_criteria"].to_dict()
         current.update(changed)
-        for stream_only in ("starting_position", "starting_position_timestamp", "bisect_batch_on_function_error",
-                            "maximum_retry_attempts", "maximum_record_age_s", "parallelization_factor",
-                            "destination_config"):
+        for stream_only in (
+            "starting_position",
+            "starting_position_timestamp",
+            "bisect_batch_on_function_error",
+            "maximum_retry_attempts",
+            "maximum_record_age_s",
+            "parallelization_factor",
+            "destination_config",
+        ):
             current.pop(stream_only)
         if enabled is not None:
             current["enabled"] = enabled
@@ -140,8 +165,11 @@ def delete_event_source_mapping(call: Call) -> dict[str, Any]:
 def list_event_source_mappings(call: Call) -> dict[str, Any]:
     name = call.function_name()[0] if call.params.get("FunctionName") else None
     arn = call.params.get("EventSourceArn")
-    found = [m for m in _mappings(call).mappings()
-             if (name is None or m.function_name == name) and (arn is None or m.event_source_arn == arn)]
+    found = [
+        m
+        for m in _mappings(call).mappings()
+        if (name is None or m.function_name == name) and (arn is None or m.event_source_arn == arn)
+    ]
     found.sort(key=lambda m: m.uuid)
     items, marker = page(call, found, lambda m: m.uuid)
     return {"EventSourceMappings": [_configuration(call, m) for m in items], "NextMarker": marker}

@@ -70,8 +70,9 @@ class RestJsonModel:
         #: Routes by (method, segment count, first segment); the others (a greedy label, or a
         #: label first) are tried in order after.
         self._index: dict[tuple[str, int, str], list[Route]] = {}
-        self._greedy = [r for r in self._routes
-                        if r.segments[0].startswith("{") or any(s.endswith("+}") for s in r.segments)]
+        self._greedy = [
+            r for r in self._routes if r.segments[0].startswith("{") or any(s.endswith("+}") for s in r.segments)
+        ]
         for route in self._routes:
             if route not in self._greedy:
                 key = (route.method, len(route.segments), route.segments[0])
@@ -111,8 +112,11 @@ class RestJsonModel:
             elif where == "querystring":
                 values = request.query.get(wire)
                 if values:
-                    params[name] = _scalar(member, values) if member.type_name != "list" else \
-                        [_scalar(member.member, [v]) for v in values]
+                    params[name] = (
+                        _scalar(member, values)
+                        if member.type_name != "list"
+                        else [_scalar(member.member, [v]) for v in values]
+                    )
             elif where == "header":
                 value = request.headers.get(wire.lower())
                 if value is not None:
@@ -182,4 +186,3 @@ def _scalar(member: Any, values: list[str]) -> Any:
     if kind == "boolean":
         return value.lower() == "true"
     return value
-

@@ -11,8 +11,9 @@ from __future__ import annotations
 import select
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 HOST = "127.0.0.1"
 
@@ -120,7 +121,8 @@ class LoopbackServer:
             return port
 
     def _serve(self, listener: socket.socket) -> None:
-        from ._http import Server as _Server, make_handler  # http.server: imported on first start
+        from ._http import Server as _Server  # http.server: imported on first start
+        from ._http import make_handler
 
         server = _Server(listener, make_handler(self.name, self._handle))
         thread = threading.Thread(

@@ -16,7 +16,9 @@ class EndpointVerbs:
     """Mixin of ``LambdaMagic``: each ``_verb_<name>(rest)`` answers ``%lambda <name> ...``."""
 
     def _verb_endpoints(self, rest: str) -> Any:
-        VerbParser("%lambda endpoints", "The loopback addresses the account serves, by service: boto3's "
-                   "lambda client and the AWS CLI (--endpoint-url) reach the notebook's functions there.").parse(
-            split_args(rest))
+        VerbParser(
+            "%lambda endpoints",
+            "The loopback addresses the account serves, by service: boto3's "
+            "lambda client and the AWS CLI (--endpoint-url) reach the notebook's functions there.",
+        ).parse(split_args(rest))
         return api.endpoints()

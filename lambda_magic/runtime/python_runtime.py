@@ -2,7 +2,8 @@
 
 Import the handler's module from the task folder (a cell is module
 ``lambda_function``), find the handler, call it with the JSON-decoded event and a
-fresh context, marshal the result, and turn exceptions into Lambda's error documents.  Used by both isolations (process and inline).
+fresh context, marshal the result, and turn exceptions into Lambda's error documents.
+Used by both isolations (process and inline).
 """
 
 from __future__ import annotations

@@ -33,11 +33,18 @@ def client(api):
 @pytest.fixture
 def cli(api, account):
     """Run the AWS CLI (v1, from PyPI) against the API; returns the finished process."""
+
     def run(*args: str) -> subprocess.CompletedProcess:
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
-               "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
-               "AWS_DEFAULT_REGION": account.settings.region, "AWS_MAX_ATTEMPTS": "1",
-               "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"}
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "secret",
+            "AWS_DEFAULT_REGION": account.settings.region,
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        }
         command = [sys.executable, "-m", "awscli", "--endpoint-url", api.url, "lambda", *args]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 

@@ -21,8 +21,9 @@ def test_create_get_update_list_delete_alias(versions, client):
     assert created["AliasArn"].endswith(":function:echo:live")
     assert (created["FunctionVersion"], created["Description"]) == ("1", "prod")
     assert client.get_alias(FunctionName="echo", Name="live")["FunctionVersion"] == "1"
-    updated = client.update_alias(FunctionName="echo", Name="live", FunctionVersion="2",
-                                  RoutingConfig={"AdditionalVersionWeights": {"1": 0.25}})
+    updated = client.update_alias(
+        FunctionName="echo", Name="live", FunctionVersion="2", RoutingConfig={"AdditionalVersionWeights": {"1": 0.25}}
+    )
     assert updated["FunctionVersion"] == "2"
     assert updated["RoutingConfig"] == {"AdditionalVersionWeights": {"1": 0.25}}
     assert updated["Description"] == "prod"
@@ -60,8 +61,12 @@ def test_an_alias_revision_id_guards_updates(versions, client):
 def test_reserved_concurrency_put_get_delete(account, client):
     account.register("echo", ECHO)
     assert "ReservedConcurrentExecutions" not in client.get_function_concurrency(FunctionName="echo")
-    assert client.put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=7)[
-        "ReservedConcurrentExecutions"] == 7
+    assert (
+        client.put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=7)[
+            "ReservedConcurrentExecutions"
+        ]
+        == 7
+    )
     assert account.governor.reserved("echo") == 7
     assert client.get_function_concurrency(FunctionName="echo")["ReservedConcurrentExecutions"] == 7
     assert client.get_function(FunctionName="echo")["Concurrency"] == {"ReservedConcurrentExecutions": 7}
@@ -73,6 +78,8 @@ def test_reserved_concurrency_put_get_delete(account, client):
 def test_reserved_concurrency_cannot_eat_the_unreserved_pool(account, client):
     account.register("echo", ECHO)
     with pytest.raises(client.exceptions.InvalidParameterValueException) as caught:
-        client.put_function_concurrency(FunctionName="echo", ReservedConcurrentExecutions=account.settings.account_concurrency)
+        client.put_function_concurrency(
+            FunctionName="echo", ReservedConcurrentExecutions=account.settings.account_concurrency
+        )
     assert "below its minimum value of [100]" in str(caught.value)
     assert account.governor.reserved("echo") is None

@@ -35,5 +35,7 @@ def test_cli_list_functions(account, cli):
 def test_cli_reports_a_missing_function(cli):
     done = cli("get-function", "--function-name", "nope")
     assert done.returncode == 255
-    assert "An error occurred (ResourceNotFoundException) when calling the GetFunction operation: " \
-           "Function not found: arn:aws:lambda:" in done.stderr
+    assert (
+        "An error occurred (ResourceNotFoundException) when calling the GetFunction operation: "
+        "Function not found: arn:aws:lambda:" in done.stderr
+    )

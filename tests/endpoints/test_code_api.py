@@ -29,9 +29,17 @@ def sha256(data: bytes) -> str:
 
 def test_create_function_from_a_zip_then_invoke_it(account, client):
     zipped = package({"app.py": APP})
-    created = client.create_function(FunctionName="app", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                                     Code={"ZipFile": zipped}, MemorySize=256, Timeout=10,
-                                     Environment={"Variables": {"STAGE": "test"}}, Tags={"team": "blue"})
+    created = client.create_function(
+        FunctionName="app",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": zipped},
+        MemorySize=256,
+        Timeout=10,
+        Environment={"Variables": {"STAGE": "test"}},
+        Tags={"team": "blue"},
+    )
     assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
     assert (created["State"], created["StateReasonCode"]) == ("Pending", "Creating")
     assert created["CodeSha256"] == sha256(zipped) and created["CodeSize"] == len(zipped)
@@ -50,11 +58,13 @@ def test_create_function_from_a_zip_then_invoke_it(account, client):
 
 def test_create_function_is_validated(account, client, raw_client):
     zipped = package({"app.py": APP})
-    client.create_function(FunctionName="app", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                           Code={"ZipFile": zipped})
+    client.create_function(
+        FunctionName="app", Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": zipped}
+    )
     with pytest.raises(client.exceptions.ResourceConflictException):
-        client.create_function(FunctionName="app", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                               Code={"ZipFile": zipped})
+        client.create_function(
+            FunctionName="app", Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": zipped}
+        )
     cases = [
         {"Runtime": "nodejs20.x"},
         {"Role": "not-a-role"},
@@ -62,8 +72,14 @@ def test_create_function_is_validated(account, client, raw_client):
         {"Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]},
     ]
     for change in cases:
-        params = {"FunctionName": "other", "Runtime": "python3.12", "Role": ROLE, "Handler": "app.handler",
-                  "Code": {"ZipFile": zipped}, **change}
+        params = {
+            "FunctionName": "other",
+            "Runtime": "python3.12",
+            "Role": ROLE,
+            "Handler": "app.handler",
+            "Code": {"ZipFile": zipped},
+            **change,
+        }
         with pytest.raises(client.exceptions.InvalidParameterValueException):
             raw_client.create_function(**params)
     assert account.registry.latest("other") is None
@@ -71,9 +87,9 @@ def test_create_function_is_validated(account, client, raw_client):
 
 MULTI = {
     "app.py": "import json\nfrom helpers.maths import double\n\n"
-              "def handler(event, context):\n"
-              "    with open('data/config.json') as f:\n"
-              "        return {'double': double(event['n']), 'config': json.load(f), 'module': __name__}\n",
+    "def handler(event, context):\n"
+    "    with open('data/config.json') as f:\n"
+    "        return {'double': double(event['n']), 'config': json.load(f), 'module': __name__}\n",
     "helpers/__init__.py": "",
     "helpers/maths.py": "def double(x):\n    return 2 * x\n",
     "data/config.json": '{"stage": "test"}',
@@ -82,30 +98,41 @@ MULTI = {
 
 def test_a_multi_file_package_imports_its_modules_and_reads_its_data(account, client):
     zipped = package(MULTI)
-    client.create_function(FunctionName="multi", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                           Code={"ZipFile": zipped})
+    client.create_function(
+        FunctionName="multi", Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": zipped}
+    )
     answer = client.invoke(FunctionName="multi", Payload=b'{"n": 21}')
     assert "FunctionError" not in answer
     assert json.loads(answer["Payload"].read()) == {"double": 42, "config": {"stage": "test"}, "module": "app"}
     function = account.get_function("multi")
     assert function.config.handler_setting == "app.handler"
     assert sorted(function.deployment_package.names) == [
-        "app.py", "data/config.json", "helpers/__init__.py", "helpers/maths.py"]
+        "app.py",
+        "data/config.json",
+        "helpers/__init__.py",
+        "helpers/maths.py",
+    ]
     assert client.get_function_configuration(FunctionName="multi")["CodeSha256"] == sha256(zipped)
 
 
 def test_changing_the_handler_of_a_package_picks_another_module(account, client):
     files = {**MULTI, "other.py": "def main(event, context):\n    return 'other'\n"}
-    client.create_function(FunctionName="multi", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                           Code={"ZipFile": package(files)})
+    client.create_function(
+        FunctionName="multi", Runtime="python3.12", Role=ROLE, Handler="app.handler", Code={"ZipFile": package(files)}
+    )
     answer = client.update_function_configuration(FunctionName="multi", Handler="other.main")
     assert answer["Handler"] == "other.main"
     assert json.loads(client.invoke(FunctionName="multi")["Payload"].read()) == "other"
 
 
 def test_a_missing_module_in_the_package_is_an_import_error_at_invoke(account, client):
-    client.create_function(FunctionName="broken", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                           Code={"ZipFile": package({"app.py": "import nothere\ndef handler(e, c):\n    pass\n"})})
+    client.create_function(
+        FunctionName="broken",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": package({"app.py": "import nothere\ndef handler(e, c):\n    pass\n"})},
+    )
     answer = client.invoke(FunctionName="broken")
     assert answer["FunctionError"] == "Unhandled"
     error = json.loads(answer["Payload"].read())
@@ -114,8 +141,13 @@ def test_a_missing_module_in_the_package_is_an_import_error_at_invoke(account, c
 
 
 def test_update_function_code_and_publish(account, client):
-    client.create_function(FunctionName="app", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                           Code={"ZipFile": package({"app.py": APP})})
+    client.create_function(
+        FunctionName="app",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": package({"app.py": APP})},
+    )
     newer = package({"app.py": APP.replace("+ 1", "+ 100")})
     updated = client.update_function_code(FunctionName="app", ZipFile=newer, Publish=True)
     assert updated["LastUpdateStatus"] == "InProgress" and updated["CodeSha256"] == sha256(newer)
@@ -129,18 +161,28 @@ def test_a_cell_function_is_a_zip_holding_lambda_function_py(account, client):
     code = "def lambda_handler(event, context):\n    return 1\n"
     account.register("cell", code)
     location = client.get_function(FunctionName="cell")["Code"]["Location"]
-    with urllib.request.urlopen(location) as response:
-        with zipfile.ZipFile(io.BytesIO(response.read())) as archive:
-            assert archive.namelist() == ["lambda_function.py"]
-            assert archive.read("lambda_function.py").decode() == code
+    with urllib.request.urlopen(location) as response, zipfile.ZipFile(io.BytesIO(response.read())) as archive:
+        assert archive.namelist() == ["lambda_function.py"]
+        assert archive.read("lambda_function.py").decode() == code
 
 
 @pytest.mark.slow
 def test_cli_create_function_from_a_zip_file(account, cli, tmp_path):
     path = tmp_path / "app.zip"
     path.write_bytes(package({"app.py": APP}))
-    done = cli("create-function", "--function-name", "fromcli", "--runtime", "python3.12", "--role", ROLE,
-               "--handler", "app.handler", "--zip-file", f"fileb://{path}")
+    done = cli(
+        "create-function",
+        "--function-name",
+        "fromcli",
+        "--runtime",
+        "python3.12",
+        "--role",
+        ROLE,
+        "--handler",
+        "app.handler",
+        "--zip-file",
+        f"fileb://{path}",
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["CodeSha256"] == sha256(path.read_bytes())
     assert account.invoke("fromcli", {"n": 2}).payload == {"app": 3}

@@ -22,15 +22,19 @@ def test_event_invoke_config_put_get_update_list_delete(account, client, echo):
         client.get_function_event_invoke_config(FunctionName="echo")
     assert "doesn't have an EventInvokeConfig" in str(caught.value)
     put = client.put_function_event_invoke_config(
-        FunctionName="echo", MaximumRetryAttempts=1, MaximumEventAgeInSeconds=600,
-        DestinationConfig={"OnFailure": {"Destination": QUEUE}})
+        FunctionName="echo",
+        MaximumRetryAttempts=1,
+        MaximumEventAgeInSeconds=600,
+        DestinationConfig={"OnFailure": {"Destination": QUEUE}},
+    )
     assert (put["MaximumRetryAttempts"], put["MaximumEventAgeInSeconds"]) == (1, 600)
     assert put["DestinationConfig"]["OnFailure"] == {"Destination": QUEUE}
     assert put["FunctionArn"] == echo.arn + ":$LATEST"
     config = account.async_invoker.configs["echo"]
     assert (config.max_retry_attempts, config.max_event_age_s, config.on_failure) == (1, 600, QUEUE)
-    updated = client.update_function_event_invoke_config(FunctionName="echo", MaximumRetryAttempts=0,
-                                                         DestinationConfig={"OnSuccess": {"Destination": TOPIC}})
+    updated = client.update_function_event_invoke_config(
+        FunctionName="echo", MaximumRetryAttempts=0, DestinationConfig={"OnSuccess": {"Destination": TOPIC}}
+    )
     assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (0, 600)
     assert updated["DestinationConfig"] == {"OnSuccess": {"Destination": TOPIC}, "OnFailure": {"Destination": QUEUE}}
     assert client.get_function_event_invoke_config(FunctionName="echo")["MaximumRetryAttempts"] == 0
@@ -52,19 +56,30 @@ def test_event_invoke_config_is_validated(raw_client, echo):
         raw_client.put_function_event_invoke_config(FunctionName="echo", MaximumEventAgeInSeconds=30)
     with pytest.raises(raw_client.exceptions.InvalidParameterValueException):
         raw_client.put_function_event_invoke_config(
-            FunctionName="echo", DestinationConfig={"OnSuccess": {"Destination": "arn:aws:s3:::bucket"}})
+            FunctionName="echo", DestinationConfig={"OnSuccess": {"Destination": "arn:aws:s3:::bucket"}}
+        )
 
 
 def test_add_get_remove_permission(account, api, client, echo):
-    added = client.add_permission(FunctionName="echo", StatementId="s3-invoke", Action="lambda:InvokeFunction",
-                                  Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::uploads",
-                                  SourceAccount=account.settings.account_id)
+    added = client.add_permission(
+        FunctionName="echo",
+        StatementId="s3-invoke",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::uploads",
+        SourceAccount=account.settings.account_id,
+    )
     statement = json.loads(added["Statement"])
     assert statement == {
-        "Sid": "s3-invoke", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
-        "Action": "lambda:InvokeFunction", "Resource": echo.arn,
-        "Condition": {"StringEquals": {"AWS:SourceAccount": account.settings.account_id},
-                      "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::uploads"}},
+        "Sid": "s3-invoke",
+        "Effect": "Allow",
+        "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "lambda:InvokeFunction",
+        "Resource": echo.arn,
+        "Condition": {
+            "StringEquals": {"AWS:SourceAccount": account.settings.account_id},
+            "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::uploads"},
+        },
     }
     client.add_permission(FunctionName="echo", StatementId="any", Action="lambda:*", Principal="111122223333")
     answer = client.get_policy(FunctionName="echo")
@@ -87,10 +102,17 @@ def test_add_get_remove_permission(account, api, client, echo):
 
 def test_permissions_are_per_qualifier_and_validated(account, client, echo):
     account.publish_version("echo")
-    client.add_permission(FunctionName="echo", Qualifier="1", StatementId="v1", Action="lambda:InvokeFunction",
-                          Principal="sns.amazonaws.com")
-    assert json.loads(client.get_policy(FunctionName="echo", Qualifier="1")["Policy"])["Statement"][0][
-        "Resource"] == echo.arn + ":1"
+    client.add_permission(
+        FunctionName="echo",
+        Qualifier="1",
+        StatementId="v1",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+    )
+    assert (
+        json.loads(client.get_policy(FunctionName="echo", Qualifier="1")["Policy"])["Statement"][0]["Resource"]
+        == echo.arn + ":1"
+    )
     with pytest.raises(client.exceptions.ResourceNotFoundException):
         client.get_policy(FunctionName="echo")
     with pytest.raises(client.exceptions.InvalidParameterValueException):

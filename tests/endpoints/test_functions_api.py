@@ -68,7 +68,9 @@ def test_list_functions_pages_with_marker_and_max_items(account, client):
         if not marker:
             break
     assert (seen, pages) == (names, 3)
-    assert [f["FunctionName"] for f in client.get_paginator("list_functions").paginate().build_full_result()["Functions"]] == names
+    assert [
+        f["FunctionName"] for f in client.get_paginator("list_functions").paginate().build_full_result()["Functions"]
+    ] == names
 
 
 def test_list_functions_all_versions(account, client):
@@ -89,8 +91,9 @@ def test_list_functions_pages_at_most_50(account, client):
 def test_update_function_configuration_changes_the_function(account, client):
     account.register("echo", ECHO)
     before = account.get_function("echo").revision
-    answer = client.update_function_configuration(FunctionName="echo", MemorySize=512, Timeout=30,
-                                                  Environment={"Variables": {"MODE": "x"}}, Description="new")
+    answer = client.update_function_configuration(
+        FunctionName="echo", MemorySize=512, Timeout=30, Environment={"Variables": {"MODE": "x"}}, Description="new"
+    )
     assert (answer["MemorySize"], answer["Timeout"], answer["Description"]) == (512, 30, "new")
     function = account.get_function("echo")
     assert function.revision != before and function.config.env == {"MODE": "x"}
@@ -141,7 +144,9 @@ def test_publish_version_checks_the_code_sha256(account, client):
     account.register("echo", ECHO)
     with pytest.raises(client.exceptions.PreconditionFailedException):
         client.publish_version(FunctionName="echo", CodeSha256="AAAA")
-    digest = base64.b64encode(hashlib.sha256(account.get_function("echo").deployment_package.zip_file).digest()).decode()
+    digest = base64.b64encode(
+        hashlib.sha256(account.get_function("echo").deployment_package.zip_file).digest()
+    ).decode()
     assert client.publish_version(FunctionName="echo", CodeSha256=digest)["Version"] == "1"
 
 

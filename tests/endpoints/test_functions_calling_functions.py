@@ -97,10 +97,13 @@ def test_the_caller_column_is_in_the_invocations_frame(functions):
 def test_an_inline_handler_calling_an_inline_function_gets_a_clear_error_not_a_hang(account, api):
     account.register("worker", WORKER, isolation="inline")
     # a session of its own: the kernel's default boto3 session predates the inline environment's variables
-    inline_client = ("boto3.session.Session().client(\"lambda\", "
-                     "config=__import__('botocore.config').config.Config(retries={'total_max_attempts': 1}))")
-    account.register("orchestrator", ORCHESTRATOR.replace("boto3.client(\"lambda\")", inline_client),
-                     isolation="inline", timeout_s=60)
+    inline_client = (
+        'boto3.session.Session().client("lambda", '
+        "config=__import__('botocore.config').config.Config(retries={'total_max_attempts': 1}))"
+    )
+    account.register(
+        "orchestrator", ORCHESTRATOR.replace('boto3.client("lambda")', inline_client), isolation="inline", timeout_s=60
+    )
     caller = account.invoke("orchestrator", {"mode": "sync", "n": 2})
     assert caller.error_type == "ResourceConflictException"
     assert "inline handler cannot wait for another inline function" in caller.error_message

@@ -116,7 +116,8 @@ def test_unknown_function_version_and_alias_are_resource_not_found(account, clie
     with pytest.raises(client.exceptions.ResourceNotFoundException) as caught:
         client.invoke(FunctionName="nope")
     assert caught.value.response["Error"]["Message"] == (
-        f"Function not found: arn:aws:lambda:{account.settings.region}:{account.settings.account_id}:function:nope")
+        f"Function not found: arn:aws:lambda:{account.settings.region}:{account.settings.account_id}:function:nope"
+    )
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     assert caught.value.response["Type"] == "User"
     for qualifier in ("7", "nosuchalias"):
@@ -144,7 +145,8 @@ def test_oversize_payloads_are_413_with_aws_message(account, client):
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         client.invoke(FunctionName="echo", Payload=event, InvocationType="Event")
     assert caught.value.response["Error"]["Message"] == (
-        f"{len(event)} byte payload is too large for the Event invocation type (limit 1048576 bytes)")
+        f"{len(event)} byte payload is too large for the Event invocation type (limit 1048576 bytes)"
+    )
     assert account.invocation_records("echo") == []
 
 
@@ -168,8 +170,13 @@ def test_a_bad_invocation_type_is_refused(account, client):
 def test_another_region_is_refused(account, api):
     account.register("echo", ECHO)
     other = "eu-west-2" if account.settings.region != "eu-west-2" else "eu-west-1"
-    client = boto3.client("lambda", endpoint_url=api.url, region_name=other, aws_access_key_id="AKIDEXAMPLE",
-                          aws_secret_access_key="secret")
+    client = boto3.client(
+        "lambda",
+        endpoint_url=api.url,
+        region_name=other,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+    )
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         client.invoke(FunctionName="echo")
     assert caught.value.response["Error"]["Code"] == "InvalidSignatureException"
@@ -183,8 +190,9 @@ def test_an_unsigned_request_is_refused(account, api):
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    client = boto3.client("lambda", endpoint_url=api.url, region_name=account.settings.region,
-                          config=Config(signature_version=UNSIGNED))
+    client = boto3.client(
+        "lambda", endpoint_url=api.url, region_name=account.settings.region, config=Config(signature_version=UNSIGNED)
+    )
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         client.invoke(FunctionName="echo")
     assert caught.value.response["Error"]["Code"] == "MissingAuthenticationTokenException"
@@ -196,7 +204,8 @@ def test_arns_of_another_account_or_region_are_refused(account, client):
     with pytest.raises(client.exceptions.ResourceNotFoundException) as caught:
         client.invoke(FunctionName=f"arn:aws:lambda:ap-south-1:{me}:function:echo")
     assert caught.value.response["Error"]["Message"] == (
-        f"Functions from 'ap-south-1' are not reachable in this region ('{region}')")
+        f"Functions from 'ap-south-1' are not reachable in this region ('{region}')"
+    )
     with pytest.raises(botocore.exceptions.ClientError) as caught:
         client.invoke(FunctionName=f"arn:aws:lambda:{region}:999999999999:function:echo")
     assert caught.value.response["Error"]["Code"] == "AccessDeniedException"

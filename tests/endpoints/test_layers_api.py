@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import urllib.request
 import zipfile
 
@@ -25,14 +24,23 @@ def package(files: dict[str, str]) -> bytes:
 @pytest.fixture
 def layer(client):
     return client.publish_layer_version(
-        LayerName="shared", Description="helpers", CompatibleRuntimes=["python3.12"],
-        Content={"ZipFile": package({"python/shared.py": "GREETING = 'hi'\n",
-                                     f"{SITE}/vendored/__init__.py": "VERSION = '1.0'\n"})})
+        LayerName="shared",
+        Description="helpers",
+        CompatibleRuntimes=["python3.12"],
+        Content={
+            "ZipFile": package(
+                {"python/shared.py": "GREETING = 'hi'\n", f"{SITE}/vendored/__init__.py": "VERSION = '1.0'\n"}
+            )
+        },
+    )
 
 
 def test_publish_get_list_delete_layer_versions(account, client, layer):
     assert layer["Version"] == 1
-    assert layer["LayerVersionArn"] == f"arn:aws:lambda:{account.settings.region}:{account.settings.account_id}:layer:shared:1"
+    assert (
+        layer["LayerVersionArn"]
+        == f"arn:aws:lambda:{account.settings.region}:{account.settings.account_id}:layer:shared:1"
+    )
     with urllib.request.urlopen(layer["Content"]["Location"]) as response:
         assert "python/shared.py" in zipfile.ZipFile(io.BytesIO(response.read())).namelist()
     second = client.publish_layer_version(LayerName="shared", Content={"ZipFile": package({"python/x.py": ""})})
@@ -50,15 +58,30 @@ def test_publish_get_list_delete_layer_versions(account, client, layer):
 
 
 def test_a_function_imports_from_its_layers(account, client, layer):
-    code = package({"app.py": "import shared, vendored\n\ndef handler(event, context):\n"
-                              "    return [shared.GREETING, vendored.VERSION]\n"})
-    created = client.create_function(FunctionName="uses", Runtime="python3.12", Role=ROLE, Handler="app.handler",
-                                     Code={"ZipFile": code}, Layers=[layer["LayerVersionArn"]])
+    code = package(
+        {
+            "app.py": "import shared, vendored\n\ndef handler(event, context):\n"
+            "    return [shared.GREETING, vendored.VERSION]\n"
+        }
+    )
+    created = client.create_function(
+        FunctionName="uses",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"ZipFile": code},
+        Layers=[layer["LayerVersionArn"]],
+    )
     assert created["Layers"] == [{"Arn": layer["LayerVersionArn"], "CodeSize": layer["Content"]["CodeSize"]}]
     assert json.loads(client.invoke(FunctionName="uses")["Payload"].read()) == ["hi", "1.0"]
-    newer = client.publish_layer_version(LayerName="shared",
-                                         Content={"ZipFile": package({"python/shared.py": "GREETING = 'hello'\n",
-                                                                      f"{SITE}/vendored/__init__.py": "VERSION = '2'\n"})})
+    newer = client.publish_layer_version(
+        LayerName="shared",
+        Content={
+            "ZipFile": package(
+                {"python/shared.py": "GREETING = 'hello'\n", f"{SITE}/vendored/__init__.py": "VERSION = '2'\n"}
+            )
+        },
+    )
     client.update_function_configuration(FunctionName="uses", Layers=[newer["LayerVersionArn"]])
     assert json.loads(client.invoke(FunctionName="uses")["Payload"].read()) == ["hello", "2"]
     client.update_function_configuration(FunctionName="uses", Layers=[])
@@ -74,6 +97,8 @@ def test_a_missing_or_foreign_layer_is_refused(account, client, layer):
     import botocore.exceptions
 
     with pytest.raises(botocore.exceptions.ClientError) as caught:
-        client.create_function(**params, Layers=[layer["LayerVersionArn"].replace(account.settings.account_id, "999999999999")])
+        client.create_function(
+            **params, Layers=[layer["LayerVersionArn"].replace(account.settings.account_id, "999999999999")]
+        )
     assert caught.value.response["Error"]["Code"] == "AccessDeniedException"
     assert account.registry.latest("f") is None

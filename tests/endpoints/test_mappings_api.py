@@ -43,7 +43,9 @@ def test_create_get_list_update_delete_mapping(account, client, queue_arn):
         account.cloud.client("sqs").send_message(QueueUrl=url, MessageBody=body)
     assert account.wait(60)
     assert sorted(b for r in account.invocation_records("collect") for b in r.payload) == ["a", "b"]
-    assert [m["UUID"] for m in client.list_event_source_mappings(FunctionName="collect")["EventSourceMappings"]] == [uuid]
+    assert [m["UUID"] for m in client.list_event_source_mappings(FunctionName="collect")["EventSourceMappings"]] == [
+        uuid
+    ]
     assert [m["UUID"] for m in client.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"]] == [uuid]
     assert client.list_event_source_mappings(FunctionName="other-fn")["EventSourceMappings"] == []
     disabled = client.update_event_source_mapping(UUID=uuid, Enabled=False)

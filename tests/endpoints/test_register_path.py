@@ -9,10 +9,12 @@ import zipfile
 import pytest
 
 import lambda_magic as lm
-from lambda_magic.common.errors import InvalidParameterValueException
 
 APP = "from helpers import greet\n\ndef handler(event, context):\n    return greet(event['name'])\n"
-HELPERS = "import json, pathlib\n\ndef greet(name):\n    return json.loads(pathlib.Path('greeting.json').read_text())['text'] + name\n"
+HELPERS = (
+    "import json, pathlib\n\ndef greet(name):\n"
+    "    return json.loads(pathlib.Path('greeting.json').read_text())['text'] + name\n"
+)
 
 
 @pytest.fixture

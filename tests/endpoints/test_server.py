@@ -65,11 +65,17 @@ def test_every_lambda_operation_has_a_route_from_the_model():
 
 def test_routes_decode_labels_and_tell_apart_versions_of_a_path():
     model = RestJsonModel("lambda")
-    operation, labels = model.match(_request("POST", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af/invocations"))
+    operation, labels = model.match(
+        _request(
+            "POST", "/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af/invocations"
+        )
+    )
     assert (operation.name, labels) == ("Invoke", {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:f"})
     assert model.match(_request("GET", "/2019-09-30/functions/f/concurrency"))[0].name == "GetFunctionConcurrency"
     assert model.match(_request("PUT", "/2017-10-31/functions/f/concurrency"))[0].name == "PutFunctionConcurrency"
-    assert model.match(_request("GET", "/2018-10-31/layers", {"find": ["LayerVersion"]}))[0].name == "GetLayerVersionByArn"
+    assert (
+        model.match(_request("GET", "/2018-10-31/layers", {"find": ["LayerVersion"]}))[0].name == "GetLayerVersionByArn"
+    )
     assert model.match(_request("GET", "/2018-10-31/layers"))[0].name == "ListLayers"
     with pytest.raises(UnknownOperation):
         model.match(_request("GET", "/2015-03-31/nothing/here"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from html import escape
 
+from .theme import BOX, TD, TH
+
 
 class EndpointsPanel(Mapping):
     """A mapping of service name (``"*"``: every other service) to URL, shown as a small panel
@@ -41,13 +43,12 @@ class EndpointsPanel(Mapping):
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td style='padding:2px 8px'>{escape(self._label(s))}</td>"
-            f"<td style='padding:2px 8px'><code>{escape(url)}</code></td></tr>"
+            f"<tr><th style='{TH}'>{escape(self._label(s))}</th>"
+            f"<td style='{TD}'><code>{escape(url)}</code></td></tr>"
             for s, url in self._addresses.items()
         )
         return (
-            "<div style='border:1px solid var(--jp-border-color2, #ccc);border-radius:4px;padding:6px 10px;"
-            "color:var(--jp-ui-font-color1, inherit);background:var(--jp-layout-color1, transparent)'>"
+            f"<div style=\"{BOX}\">"
             "<b>Endpoints on loopback</b>"
             f"<table style='margin:4px 0'>{rows}</table>"
             f"<div>try: <code>{escape(self.cli)}</code></div></div>"

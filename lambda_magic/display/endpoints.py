@@ -43,12 +43,11 @@ class EndpointsPanel(Mapping):
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><th style='{TH}'>{escape(self._label(s))}</th>"
-            f"<td style='{TD}'><code>{escape(url)}</code></td></tr>"
+            f"<tr><th style='{TH}'>{escape(self._label(s))}</th><td style='{TD}'><code>{escape(url)}</code></td></tr>"
             for s, url in self._addresses.items()
         )
         return (
-            f"<div style=\"{BOX}\">"
+            f'<div style="{BOX}">'
             "<b>Endpoints on loopback</b>"
             f"<table style='margin:4px 0'>{rows}</table>"
             f"<div>try: <code>{escape(self.cli)}</code></div></div>"

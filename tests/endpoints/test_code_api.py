@@ -96,6 +96,20 @@ MULTI = {
 }
 
 
+def test_a_handler_the_zip_does_not_hold_is_accepted_and_fails_on_invoke(client):
+    """As on AWS: CreateFunction takes any handler; the runtime reports the missing module."""
+    client.create_function(
+        FunctionName="nohandler",
+        Runtime="python3.12",
+        Role=ROLE,
+        Handler="missing.handler",
+        Code={"ZipFile": package({"app.py": APP})},
+    )
+    answer = client.invoke(FunctionName="nohandler")
+    assert answer["FunctionError"] == "Unhandled"
+    assert json.loads(answer["Payload"].read())["errorType"] == "Runtime.ImportModuleError"
+
+
 def test_a_multi_file_package_imports_its_modules_and_reads_its_data(account, client):
     zipped = package(MULTI)
     client.create_function(

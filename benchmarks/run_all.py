@@ -24,6 +24,7 @@ SCRIPTS = (
     "async_throughput",
     "sqs_mapping",
     "kinesis_mapping",
+    "lambda_api",
     "kernel_memory",
     "log_shipping",
 )

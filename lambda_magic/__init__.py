@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+# The ``endpoints`` subpackage is imported first (it is light), so that the name
+# ``lambda_magic.endpoints`` stays the public function ``endpoints()`` bound below: a first
+# import of a subpackage later would rebind the package attribute to the module.
+# ``from lambda_magic.endpoints import LambdaAPI`` works either way.
+from . import endpoints as _endpoints_package  # noqa: F401
 from .api import (
     account,
     builder,
@@ -19,6 +24,7 @@ from .api import (
     delete,
     delete_event_source_mapping,
     enable_event_source_mapping,
+    endpoints,
     event,
     event_source_mappings,
     functions,
@@ -80,6 +86,7 @@ __all__ = [
     "delete",
     "delete_event_source_mapping",
     "enable_event_source_mapping",
+    "endpoints",
     "event",
     "event_source_mappings",
     "functions",

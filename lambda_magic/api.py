@@ -21,6 +21,8 @@ class _DefaultAccount:
     def __init__(self) -> None:
         self._account: LocalAccount | None = None
         self._lock = threading.Lock()
+        #: The Lambda API's port, kept across resets so that clients made before one still work.
+        self.lambda_port = 0
 
     def get(self) -> LocalAccount:
         with self._lock:
@@ -33,8 +35,19 @@ _default = _DefaultAccount()
 
 
 def account() -> LocalAccount:
-    """The local account behind the module-level API."""
-    return _default.get()
+    """The local account behind the module-level API (with the Lambda API it serves)."""
+    acc = _default.get()
+    _lambda_api(acc)  # cheap once made; made again after a reset (its address is registered for environments)
+    return acc
+
+
+def _lambda_api(acc: LocalAccount) -> Any:
+    from .endpoints.lambda_api import LambdaAPI
+    from .sources import EventSourceMappings
+
+    api = LambdaAPI.of(acc, mappings=EventSourceMappings.of, port=_default.lambda_port)
+    _default.lambda_port = api.server.preferred_port
+    return api
 
 
 def register(
@@ -350,8 +363,23 @@ def metrics(name: str | None = None, period: str = "1min") -> pd.DataFrame:
 
 
 def client(service: str) -> Any:
-    """A boto3 client bound to the local cloud (started on first use)."""
-    return account().cloud.client(service)
+    """A boto3 client bound to the local cloud (started on first use); ``"lambda"`` is bound
+    to the account's own Lambda API, which runs the notebook's functions."""
+    acc = account()
+    if service == "lambda":
+        return _lambda_api(acc).client()
+    return acc.cloud.client(service)
+
+
+def endpoints() -> Any:
+    """The loopback addresses the account serves, by service (a mapping that displays as a panel)."""
+    from .display.endpoints import EndpointsPanel
+
+    acc = account()
+    addresses = {"lambda": _lambda_api(acc).url}
+    if acc.cloud.running:  # every other service: the local cloud (not started just to show it)
+        addresses["*"] = acc.cloud.endpoint()
+    return EndpointsPanel(addresses, region=acc.settings.region)
 
 
 def resource(service: str) -> Any:

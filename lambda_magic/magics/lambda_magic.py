@@ -23,6 +23,7 @@ from ..common import limits
 from ..common.errors import InvocationInterrupted, LambdaMagicError
 from .parsing import HelpShown, VerbParser, parse_key_values, split_args
 from .verbs_cloud import CloudVerbs
+from .verbs_endpoints import ENDPOINT_VERBS, EndpointVerbs
 from .verbs_functions import FunctionVerbs
 from .verbs_scaling import ScalingVerbs
 
@@ -50,6 +51,7 @@ VERBS = {
     "delete": "delete a function and end its environments: %lambda delete NAME",
     "wait": "wait until every queued Event invocation has run",
     "reset": "forget every function, environment, invocation and log",
+    **ENDPOINT_VERBS,
 }
 _SETTING_FOR_TRAIT = {
     "memory": "memory_mb",
@@ -83,7 +85,7 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @magics_class
-class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs):
+class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
     memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)

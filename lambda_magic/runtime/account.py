@@ -362,6 +362,7 @@ class LocalAccount:
         qualifier: str | None = None,
         client_context: Mapping[str, Any] | None = None,
         trigger: str = "direct",
+        caller_request_id: str | None = None,
     ) -> Invocation:
         """Invoke like Lambda's ``Invoke`` API; function errors are data on the result.
 
@@ -391,7 +392,7 @@ class LocalAccount:
             )
         if invocation_type == "Event":
             request_id = str(uuid.uuid4())
-            self.async_invoker.accept(function, payload, event, qualifier, trigger, request_id)
+            self.async_invoker.accept(function, payload, event, qualifier, trigger, request_id, caller_request_id)
             return Invocation(
                 request_id,
                 function.name,
@@ -402,6 +403,7 @@ class LocalAccount:
                 event=event,
                 trigger=trigger,
                 start=self.clock.time(),
+                caller_request_id=caller_request_id,
                 presenter=self.presenter,
             )
         return self.invoker.invoke(
@@ -412,6 +414,7 @@ class LocalAccount:
             qualifier=qualifier,
             client_context=context,
             trigger=trigger,
+            caller_request_id=caller_request_id,
         )
 
     def deliver(self, target: str, record: dict, *, source: str) -> bool:

@@ -73,6 +73,8 @@ class AsyncEvent:
     last: Invocation | None = None
     #: Counted as in flight in the ledger (until it lands somewhere else, atomically).
     flying: bool = False
+    #: The request whose handler sent this event through the Lambda API.
+    caller_request_id: str | None = None
 
 
 @dataclass
@@ -126,11 +128,27 @@ class AsyncInvoker:
     # --- accepting ---------------------------------------------------------------------------------
 
     def accept(
-        self, function: Function, payload: bytes, event: Any, qualifier: str | None, trigger: str, request_id: str
+        self,
+        function: Function,
+        payload: bytes,
+        event: Any,
+        qualifier: str | None,
+        trigger: str,
+        request_id: str,
+        caller_request_id: str | None = None,
     ) -> None:
         """Queue an event (the caller already answered 202)."""
         account = self._account
-        item = AsyncEvent(request_id, function.name, qualifier, payload, event, account.clock.time(), trigger)
+        item = AsyncEvent(
+            request_id,
+            function.name,
+            qualifier,
+            payload,
+            event,
+            account.clock.time(),
+            trigger,
+            caller_request_id=caller_request_id,
+        )
         with self._cond:
             self.ledgers[function.name].received += 1
         account.metrics.count(function.name, "AsyncEventsReceived", item.received_at)
@@ -260,6 +278,7 @@ class AsyncInvoker:
                 trigger=item.trigger,
                 request_id=item.request_id,
                 attempt=item.attempts + 1,
+                caller_request_id=item.caller_request_id,
             )
         except TooManyRequestsException as exc:
             item.throttles += 1

@@ -127,6 +127,12 @@ def environment_variables(
     return variables
 
 
+def environment_access_key(env_id: str) -> str:
+    """A dummy access key id naming one environment: its SDK signs with it, so the
+    account's own endpoints (the Lambda API) know which environment, and request, calls."""
+    return "ASIALM" + env_id.removeprefix("env-").rjust(14, "0")
+
+
 def new_log_stream_name(version: str) -> str:
     """``YYYY/MM/DD/[$LATEST]<32 hex>``: one stream per environment."""
     return f"{datetime.now(timezone.utc):%Y/%m/%d}/[{version}]{uuid.uuid4().hex}"
@@ -149,6 +155,8 @@ class _BaseEnvironment:
         self.invocations = 0
         self.max_memory_mb: int | None = None
         self.alive = True
+        #: The request being served (set by the invoker while the handler runs).
+        self.request_id: str | None = None
 
     def note_memory(self, used_mb: int | None) -> None:
         if used_mb is not None:

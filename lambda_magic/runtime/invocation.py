@@ -69,6 +69,8 @@ class Invocation:
     verdict: Any = None
     #: For an asynchronous attempt: how long the event had waited in the queue (account seconds).
     event_age_s: float | None = None
+    #: The request id of the invocation whose handler made this call through the Lambda API.
+    caller_request_id: str | None = None
     presenter: Presenter | None = None
     _payload: Any = field(default=_UNSET)
 

@@ -28,6 +28,7 @@ from .environment import (
     InvokeResult,
     ProcessEnvironment,
     Sandbox,
+    environment_access_key,
     environment_variables,
 )
 from .function import Function
@@ -92,6 +93,8 @@ class Invoker:
             ),  # every SDK call stays local
         }
         env_id = f"env-{next(self._env_ids)}"
+        # Its own dummy access key id: the account's Lambda API tells the calling environment by it.
+        spec["environment"]["AWS_ACCESS_KEY_ID"] = environment_access_key(env_id)
         env: InlineEnvironment | ProcessEnvironment
         if config.isolation == "inline":
             env = InlineEnvironment(env_id, function, spec, initialization_type, self._inline_lock)
@@ -115,6 +118,7 @@ class Invoker:
         trigger: str = "direct",
         request_id: str | None = None,
         attempt: int | None = None,
+        caller_request_id: str | None = None,
     ) -> Invocation:
         """Run one invocation of ``function`` (a resolved version).
 
@@ -139,6 +143,7 @@ class Invoker:
             exc.invocation = self._throttled(
                 function, request_id, invocation_type, started_at, event, trigger, attempt, exc
             )
+            exc.invocation.caller_request_id = caller_request_id
             account.record(exc.invocation)
             raise
         scheduler = account.scheduler
@@ -159,6 +164,7 @@ class Invoker:
                 identity=identity,
                 trigger=trigger,
                 attempt=attempt,
+                caller=caller_request_id,
             )
         finally:
             account.metrics.leave(function.name)
@@ -181,6 +187,7 @@ class Invoker:
         identity: dict[str, Any] | None,
         trigger: str,
         attempt: int | None,
+        caller: str | None = None,
     ) -> Invocation:
         account = self._account
         config = function.config
@@ -209,7 +216,11 @@ class Invoker:
                     identity,
                     _trace_id(started_at, entropy[16:]),
                 )
-                result = env.invoke(request, config.timeout_s - (time.perf_counter() - ready.invoke_started))
+                env.request_id = request_id  # who is calling, for calls the handler makes to the Lambda API
+                try:
+                    result = env.invoke(request, config.timeout_s - (time.perf_counter() - ready.invoke_started))
+                finally:
+                    env.request_id = None
                 if ready.suppressed:  # the init ran inside the invoke: its time is part of Duration
                     result.duration_ms = (time.perf_counter() - ready.invoke_started) * 1000
             events.extend(result.events)
@@ -240,6 +251,7 @@ class Invoker:
                 init_events,
                 events,
                 attempt,
+                caller,
             )
         except KeyboardInterrupt:  # Kernel > Interrupt: stop the environment, record what happened so far
             try:
@@ -451,6 +463,7 @@ class Invoker:
         init_events: list,
         events: list,
         attempt: int | None,
+        caller: str | None = None,
     ) -> Invocation:
         account = self._account
         config = function.config
@@ -525,6 +538,7 @@ class Invoker:
             body=result.body if error is None else None,
             error=error,
             attempt=attempt,
+            caller_request_id=caller,
             presenter=account.presenter,
         )
         account.record(invocation)

@@ -142,6 +142,26 @@ class FunctionRegistry:
             entry.aliases[alias] = Alias(alias, function_version, weights, description)
             return entry.aliases[alias]
 
+    def delete_version(self, name: str, version: str) -> None:
+        """Delete a published version (refused while an alias routes to it)."""
+        with self._lock:
+            entry = self._require(name)
+            users = sorted(
+                a.name
+                for a in entry.aliases.values()
+                if a.function_version == version or version in a.additional_version_weights
+            )
+            if users:
+                raise ResourceConflictException(
+                    f"Unable to delete version because the following aliases reference it: {users}"
+                )
+            entry.versions.pop(version, None)
+
+    def delete_alias(self, name: str, alias: str) -> bool:
+        """Delete an alias; False when there was none."""
+        with self._lock:
+            return self._require(name).aliases.pop(alias, None) is not None
+
     def aliases(self, name: str) -> list[Alias]:
         with self._lock:
             return sorted(self._require(name).aliases.values(), key=lambda a: a.name)

@@ -112,7 +112,9 @@ def cloud_in_use(account: LocalAccount, service: str | None) -> None:
     if service is None:
         LogDelivery.of(account).wake()
     elif service == "logs":
-        LogDelivery.of(account).flush(start=True)
+        delivery = LogDelivery.of(account)
+        delivery.read = True  # someone reads the logs: wait() delivers even before the server runs
+        delivery.flush(start=True)
 
 
 class LogDelivery:
@@ -145,6 +147,8 @@ class LogDelivery:
         self.cut = 0
         #: Why the last delivery failed (None once one succeeds); the events stay queued.
         self.failure: str | None = None
+        #: A ``logs`` client was made: ``settle()`` then delivers (starting the server if need be).
+        self.read = False
         account.logs.subscribe(self._queue)  # everything stored so far, then every new batch
         self._thread = threading.Thread(target=self._run, daemon=True, name="lambda_magic log delivery")
         self._thread.start()
@@ -206,7 +210,8 @@ class LogDelivery:
                 self.failure = f"{type(exc).__name__}: {exc}"
                 return 0
             self.failure = None
-            self._server = (id(cloud), cloud.pid)
+            if cloud.pid is not None:  # nothing was sent to a server that is not running
+                self._server = (id(cloud), cloud.pid)
             return delivered
 
     def _start_over(self) -> None:
@@ -335,7 +340,7 @@ class LogDelivery:
 
     def settle(self) -> bool:
         """``wait()``: deliver what is queued now; True when something was delivered."""
-        return self.flush() > 0
+        return self.flush(start=self.read) > 0
 
     def stop(self) -> None:
         """End the shipper (``reset``, ``shutdown``); what is still queued is dropped."""

@@ -134,6 +134,20 @@ def test_a_logs_client_finds_every_invocation_logged_before_the_cloud_was_used(a
     assert messages == ["said: call 2"]
 
 
+def test_a_logs_client_made_first_reads_what_wait_delivered_at_once(account):
+    """Make the logs client, then invoke, then ``wait()``: the events are there at the first
+    read, even though nothing had started the cloud's server before the read."""
+    logs = account.cloud.client("logs")
+    account.register("talker", TALKER)
+    account.invoke("talker", {"say": "first"})
+    assert account.wait(30)
+    assert LogDelivery.of(account).pending() == 0
+    assert filtered(logs, GROUP) == by_stream(stored(account, "talker"))
+    account.invoke("talker", {"say": "second"})
+    assert account.wait(30)
+    assert filtered(logs, GROUP) == by_stream(stored(account, "talker"))
+
+
 def test_events_logged_while_the_cloud_runs_arrive_by_themselves_and_wait_flushes(account):
     account.cloud.client("s3").list_buckets()  # the cloud is in use: its server has started
     assert wait_until(lambda: LogDelivery.NAME in account.extensions(), 30)

@@ -208,6 +208,7 @@ class ProcessEnvironment(_BaseEnvironment):
         self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY) if self.memory_probe == "proc" else -1
         self._poller = select.poll()
         self._poller.register(self._sock, select.POLLIN)
+        self._check_pid = not template.capabilities.child_subreaper.available
         wire.send(self._sock, {"init": spec})
 
     def sandbox(self) -> Sandbox:
@@ -414,7 +415,14 @@ class ProcessEnvironment(_BaseEnvironment):
 
     def usable(self) -> bool:
         """Still able to serve: alive, and nothing (an EOF) waiting on its channel."""
-        return self.alive and not self._poller.poll(0) and self._template.alive()
+        if not (self.alive and not self._poller.poll(0) and self._template.alive()):
+            return False
+        if self._check_pid:  # without a subreaper the channel's end-of-file can lag the process's end
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                return False
+        return True
 
     def _ended(self) -> tuple[int | None, int | None]:
         """End the process; its wait status and peak resident bytes (asked of the template once)."""

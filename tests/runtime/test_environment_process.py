@@ -7,6 +7,8 @@ import re
 import sys
 import threading
 
+from lambda_magic.runtime.sandbox import TASK_ROOT_NOTE
+
 from .helpers import LOG_STREAM, OK, code, wait_until
 
 ENVIRON = code(
@@ -71,7 +73,10 @@ def test_lambda_environment_variables(account):
     assert environ["AWS_REGION"] == environ["AWS_DEFAULT_REGION"] == "us-east-1"
     assert environ["AWS_EXECUTION_ENV"] == f"AWS_Lambda_{runtime}"
     assert environ["_HANDLER"] == "lambda_function.lambda_handler"
-    assert environ["LAMBDA_TASK_ROOT"] == "/var/task"
+    if not any(TASK_ROOT_NOTE in note for note in invocation.limitations):
+        assert environ["LAMBDA_TASK_ROOT"] == "/var/task"  # the code is mounted there
+    else:  # no mount namespace (macOS, LAMBDA_MAGIC_PORTABLE=1): the variable names the real folder
+        assert os.path.isfile(os.path.join(environ["LAMBDA_TASK_ROOT"], "lambda_function.py"))
     assert environ["LAMBDA_RUNTIME_DIR"] == "/var/runtime"
     assert environ["TZ"] == ":UTC"
     assert invocation.payload["tz"] == "+0000"

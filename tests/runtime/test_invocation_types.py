@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
@@ -154,14 +155,25 @@ def test_shutdown_with_a_running_event_ends_everything(account, shared):
     try:
         assert wait_until(lambda: any(state == "busy" for _, state in account.environments()), timeout=10)
         [(env, _)] = account.environments()
-        processes = [proc(env.pid), proc(account.template().pid)]
-        others = template_processes() - {account.template().pid}
+        template = account.template()
+        processes = [proc(env.pid), proc(template.pid)]
+        # Every template this account starts from now on is recorded (other accounts of the
+        # test process may start theirs meanwhile: only this account's count here).
+        restarted: list[str] = []
+        start_template = account.template
+
+        def recording_template():
+            restarted.append(threading.current_thread().name)
+            return start_template()
+
+        account.template = recording_template
         account.shutdown()
         assert all_gone(processes), survivors(processes)
+        assert template.pid not in template_processes()
         assert account.environments() == []
         # Nothing starts again behind the caller's back (a retry of the interrupted event, say).
         time.sleep(1)
-        assert template_processes() <= others
+        assert restarted == [], f"the template was started again after shutdown, from {restarted}"
         assert account.environments() == []
     finally:
         gate.touch()  # let anything still running finish, so the fixture's shutdown is quick

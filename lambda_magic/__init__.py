@@ -14,6 +14,7 @@ from typing import Any
 from . import endpoints as _endpoints_package  # noqa: F401
 from .api import (
     account,
+    add_trigger,
     builder,
     client,
     clock,
@@ -76,6 +77,7 @@ __all__ = [
     "ResourceNotFoundException",
     "TooManyRequestsException",
     "account",
+    "add_trigger",
     "builder",
     "client",
     "clock",

@@ -38,6 +38,7 @@ def account() -> LocalAccount:
     """The local account behind the module-level API (with the Lambda API it serves)."""
     acc = _default.get()
     _lambda_api(acc)  # cheap once made; made again after a reset (its address is registered for environments)
+    _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
     return acc
 
 
@@ -48,6 +49,25 @@ def _lambda_api(acc: LocalAccount) -> Any:
     api = LambdaAPI.of(acc, mappings=EventSourceMappings.of, port=_default.lambda_port)
     _default.lambda_port = api.server.preferred_port
     return api
+
+
+def _push_sources(acc: LocalAccount) -> Any:
+    from .sources.push import PushSources
+
+    return PushSources.of(
+        acc,
+        policy=lambda name, qualifier: _lambda_api(acc).policy(name, qualifier),
+        lambda_client=lambda: _lambda_api(acc).client(),
+    )
+
+
+def add_trigger(function: str, source: str, **settings: Any) -> Any:
+    """Wire a push source to ``function`` as the console does (its configuration and the
+    resource-based policy): ``"s3:BUCKET"``, ``"sns:TOPIC"``, ``"events:RULE"``,
+    ``"schedule:EXPRESSION"``, ``"logs:GROUP"`` or ``"codecommit:REPO"``, with settings in
+    snake_case after AWS's names (``events=["s3:ObjectCreated:*"], prefix="in/"``,
+    ``filter_policy={...}``, ``event_pattern={...}``, ``filter_pattern="ERROR"``...)."""
+    return _push_sources(account()).add_trigger(function, source, **settings)
 
 
 def register(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..runtime.environment import environment_of_access_key
 from .errors import ApiError
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
-_ENVIRONMENT_KEY = re.compile(r"^ASIALM(\d{14})$")
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,7 @@ class Credential:
     @property
     def environment_id(self) -> str | None:
         """The execution environment that signed (``env-N``), or None for any other caller."""
-        match = _ENVIRONMENT_KEY.match(self.access_key_id)
-        return None if match is None else f"env-{int(match.group(1))}"
+        return environment_of_access_key(self.access_key_id)
 
 
 def credential(authorization: str | None, *, region: str, service: str) -> Credential:

@@ -19,6 +19,7 @@ from .async_invocation import AsyncConfig, AsyncInvoker, AsyncLedger
 from .billing import PriceList
 from .clock import AccountClock
 from .cloud import LocalCloud
+from .cloud_hooks import CloudHooks
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
 from .destinations import deliver_dead_letter, deliver_record, destination_kind
@@ -66,11 +67,14 @@ class LocalAccount:
         self.metrics = MetricStore(self.clock.time)
         self.invoker = Invoker(self)
         self.async_invoker = AsyncInvoker(self)
+        #: Modules patched into the local cloud's server that call back into the account.
+        self.cloud_hooks = CloudHooks()
         self.cloud = LocalCloud(
             self.settings.region,
             self.settings.credentials(),
             self.settings.cloud_endpoint,
             on_use=lambda service: cloud_in_use(self, service),
+            hooks=self.cloud_hooks,
         )
         #: The loopback addresses environments get (cloud, X-Ray, and what extensions add).
         self.endpoints = ServiceEndpoints(lambda: self.cloud)
@@ -548,6 +552,7 @@ class LocalAccount:
                 candidate.credentials(),
                 candidate.cloud_endpoint,
                 on_use=lambda service: cloud_in_use(self, service),
+                hooks=self.cloud_hooks,
             )
         for key, value in changes.items():
             setattr(self.settings, key, value)

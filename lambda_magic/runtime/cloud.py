@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from ..common.errors import LambdaMagicError
+from .cloud_hooks import MODULES_VARIABLE, CloudHooks
 
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _START_TIMEOUT_S = 30.0
@@ -65,8 +66,11 @@ class LocalCloud:
         credentials: dict[str, str],
         endpoint: str | None = None,
         on_use: Callable[[str | None], None] | None = None,
+        hooks: CloudHooks | None = None,
     ):
         self.region = region
+        #: The hook modules the embedded server loads (they call back into the account).
+        self.hooks = hooks if hooks is not None else CloudHooks()
         #: Told (from any thread) ``None`` when the embedded server has started, and the
         #: service's name when a client is made: the cloud is in use (log delivery listens).
         self.on_use = on_use
@@ -176,15 +180,18 @@ class LocalCloud:
             self.failure = _MISSING_MOTO
             return None
         theirs, ours = os.pipe()
+        hook_socket, start_hooks = self.hooks.connect()
         environment = {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
             "PYTHONPATH": _PACKAGE_PARENT,
             "AWS_DEFAULT_REGION": self.region,
+            MODULES_VARIABLE: ",".join(self.hooks.modules()),
             **self.credentials,
         }
+        fds = (str(theirs), str(listener.fileno()), str(hook_socket.fileno()))
         process = subprocess.Popen(
-            [sys.executable, "-m", "lambda_magic.runtime.cloud_server", str(theirs), str(listener.fileno())],
-            pass_fds=(theirs, listener.fileno()),
+            [sys.executable, "-m", "lambda_magic.runtime.cloud_server", *fds],
+            pass_fds=(theirs, listener.fileno(), hook_socket.fileno()),
             env=environment,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -192,6 +199,8 @@ class LocalCloud:
             start_new_session=True,
         )
         os.close(theirs)
+        hook_socket.close()
+        start_hooks()  # answers the hooks' calls from now on (the server may call during its start)
         with self._lock:
             closing = self._listener is not listener
             if not closing:

@@ -133,6 +133,14 @@ def environment_access_key(env_id: str) -> str:
     return "ASIALM" + env_id.removeprefix("env-").rjust(14, "0")
 
 
+def environment_of_access_key(access_key_id: str) -> str | None:
+    """The environment (``env-N``) an :func:`environment_access_key` names; None for any other key."""
+    digits = access_key_id.removeprefix("ASIALM")
+    if len(access_key_id) != 20 or not access_key_id.startswith("ASIALM") or not digits.isdigit():
+        return None
+    return f"env-{int(digits)}"
+
+
 def new_log_stream_name(version: str) -> str:
     """``YYYY/MM/DD/[$LATEST]<32 hex>``: one stream per environment."""
     return f"{datetime.now(timezone.utc):%Y/%m/%d}/[{version}]{uuid.uuid4().hex}"

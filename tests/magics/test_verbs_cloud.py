@@ -41,7 +41,8 @@ def test_trigger_feeds_a_function_from_a_queue(shell, capsys):
     [
         ("trigger collect orders", "sqs:QUEUE"),
         ("trigger collect sqs:nope", "no sqs resource named 'nope'"),
-        ("trigger collect ftp:files", "sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE"),
+        ("trigger collect ftp:files", "choose sqs, kinesis, dynamodb (a mapping) or s3, sns, events"),
+        ("trigger collect sns:topic --filter-policy {oops", "--filter-policy: not JSON"),
         ("trigger nobody sqs:jobs", "Function not found"),
     ],
 )

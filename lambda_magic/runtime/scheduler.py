@@ -28,6 +28,7 @@ class Scheduler:
         self._pending_work_timers = 0
         self._seq = itertools.count()
         self._activity = 0
+        self._waiters = 0  # threads in wait()
         self._thread: threading.Thread | None = None
         self._stopped = False
         #: Errors raised by timer callbacks (the clock goes on).
@@ -43,7 +44,10 @@ class Scheduler:
     def done_activity(self, n: int = 1) -> None:
         with self._cond:
             self._activity -= n
-            if self._activity <= 0:
+            # Only a waiter, or the timer thread with work timers to skip ahead to, cares that
+            # the account went idle: waking the timer thread after every warm invoke would put
+            # a thread switch (and the GIL) on the invoke's critical path.
+            if self._activity <= 0 and (self._waiters or self._timers):
                 self._cond.notify_all()
 
     @contextmanager
@@ -131,20 +135,30 @@ class Scheduler:
 
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         with self._cond:
-            while self._activity > 0 or self._pending_work_timers > 0:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                if self._activity <= 0 and self.clock.mode == "manual" and self._timers:
-                    next_work = self._timers[0][0]
-                    if next_work > self.clock.time():
-                        self._cond.release()
-                        try:
-                            self.clock.jump_to(next_work)
-                        finally:
-                            self._cond.acquire()
-                        continue
-                self._cond.wait(0.5 if remaining is None else min(remaining, 0.5))
+            self._waiters += 1
+            try:
+                return self._wait_idle(deadline)
+            finally:
+                self._waiters -= 1
+
+    def _wait_idle(self, deadline: float | None) -> bool:
+        """``wait``'s loop (called with the condition held)."""
+        import time
+
+        while self._activity > 0 or self._pending_work_timers > 0:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            if self._activity <= 0 and self.clock.mode == "manual" and self._timers:
+                next_work = self._timers[0][0]
+                if next_work > self.clock.time():
+                    self._cond.release()
+                    try:
+                        self.clock.jump_to(next_work)
+                    finally:
+                        self._cond.acquire()
+                    continue
+            self._cond.wait(0.5 if remaining is None else min(remaining, 0.5))
         return True
 
     def pending_timers(self) -> int:

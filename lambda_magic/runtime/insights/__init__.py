@@ -1,0 +1,15 @@
+"""CloudWatch Logs Insights, locally: the query language over an account's log events.
+
+``run_query(query, events)`` parses the query (a ``MalformedQueryException`` names the
+token it stopped at), discovers the fields CloudWatch discovers in each event (see
+:mod:`.fields`) and runs the commands: ``fields``, ``display``, ``filter``, ``parse``,
+``stats ... by``, ``sort``, ``limit`` and ``dedup``.
+"""
+
+from __future__ import annotations
+
+from .evaluate import DEFAULT_LIMIT, QueryResult, run_query
+from .functions import Timestamp
+from .lexer import MalformedQueryException
+
+__all__ = ["DEFAULT_LIMIT", "MalformedQueryException", "QueryResult", "Timestamp", "run_query"]

@@ -100,11 +100,6 @@ class CodeCommitCall:
     def content(self, value: Any, code: str = "FileContentRequiredException") -> bytes:
         if value is None:
             raise fail(code)
-        if isinstance(value, str):  # a client that sent text where the model has a blob
-            try:
-                value = base64.b64decode(value, validate=True)
-            except (binascii.Error, ValueError):
-                value = value.encode()
         if len(value) > MAX_FILE_BYTES:
             raise fail("FileContentSizeLimitExceededException")
         return bytes(value)

@@ -86,19 +86,46 @@ class JsonModel:
         return {"Content-Type": self.content_type, "x-amzn-RequestId": str(uuid.uuid4())}
 
 
-def _decode(shape: Any, value: Any) -> Any:
+#: The JSON types each shape type accepts (bool is an int in Python: refused for numbers).
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "structure": (dict,),
+    "map": (dict,),
+    "list": (list,),
+    "string": (str,),
+    "blob": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "long": (int,),
+    "float": (int, float),
+    "double": (int, float),
+    "timestamp": (int, float, str),
+}
+
+
+def _decode(shape: Any, value: Any, where: str = "") -> Any:
+    """``value`` checked against ``shape`` (SerializationException as AWS answers a wrong type)."""
     kind = shape.type_name
-    if kind == "structure" and isinstance(value, dict):
-        return {k: _decode(shape.members[k], v) if k in shape.members else v for k, v in value.items()}
-    if kind == "list" and isinstance(value, list):
-        return [_decode(shape.member, v) for v in value]
-    if kind == "map" and isinstance(value, dict):
-        return {k: _decode(shape.value, v) for k, v in value.items()}
-    if kind == "blob" and isinstance(value, str):
+    wanted = _JSON_TYPES.get(kind)
+    if value is None:
+        return None
+    if wanted is not None and (not isinstance(value, wanted) or (isinstance(value, bool) and kind not in ("boolean",))):
+        raise ApiError(
+            "SerializationException", f"{where or shape.name}: expected a {kind}, got {type(value).__name__}"
+        )
+    if kind == "structure":
+        return {
+            k: _decode(shape.members[k], v, f"{where}.{k}" if where else k) if k in shape.members else v
+            for k, v in value.items()
+        }
+    if kind == "list":
+        return [_decode(shape.member, v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if kind == "map":
+        return {k: _decode(shape.value, v, f"{where}.{k}") for k, v in value.items()}
+    if kind == "blob":
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError("SerializationException", f"{shape.name}: not valid base64") from None
+            raise ApiError("SerializationException", f"{where or shape.name}: not valid base64") from None
     return value
 
 

@@ -530,3 +530,97 @@ def test_add_trigger_adds_the_trigger_and_the_permission(cc, repo, account, push
     )
     with pytest.raises(Exception, match="RepositoryDoesNotExistException: missing does not exist"):
         push.add_trigger("record", "codecommit:missing")
+
+
+# --- the wire, other clients -----------------------------------------------------------------------
+
+
+def test_a_wrong_type_or_an_unsigned_request_is_refused_as_aws_refuses_it(api):
+    raw = api.client(config=Config(retries={"total_max_attempts": 1}, parameter_validation=False))
+    raw.create_repository(repositoryName="demo")
+    with pytest.raises(raw.exceptions.ClientError) as excinfo:
+        raw.put_repository_triggers(repositoryName="demo", triggers=[{"name": 5, "destinationArn": "x"}])
+    assert _error(excinfo)[0] == "SerializationException"
+    with pytest.raises(raw.exceptions.RepositoryNameRequiredException):
+        raw.get_repository(repositoryName="")
+    import urllib.request
+
+    request = urllib.request.Request(
+        api.url, data=b"{}", headers={"X-Amz-Target": "CodeCommit_20150413.ListRepositories"}, method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+
+
+@pytest.fixture
+def cli(api, account, tmp_path):
+    """Run the AWS CLI (v1, from PyPI) against the CodeCommit API; returns the finished process."""
+    import json
+    import os
+    import sys
+
+    def run(*args: str) -> tuple[int, object, str]:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(tmp_path),
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "secret",
+            "AWS_DEFAULT_REGION": account.settings.region,
+            "AWS_MAX_ATTEMPTS": "1",
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+        }
+        command = [sys.executable, "-m", "awscli", "--endpoint-url", api.url, "codecommit", *args]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        return done.returncode, json.loads(done.stdout) if done.stdout.strip() else None, done.stderr
+
+    return run
+
+
+@pytest.mark.slow  # each CLI run starts an interpreter and loads botocore
+def test_the_cli_creates_a_repository_commits_a_file_and_reads_it(cli, tmp_path):
+    (tmp_path / "app.py").write_bytes(b"print('from the cli')\n")
+    code, created, err = cli("create-repository", "--repository-name", "cli-repo")
+    assert code == 0, err
+    assert created["repositoryMetadata"]["repositoryName"] == "cli-repo"
+    code, put, err = cli(
+        "put-file", "--repository-name", "cli-repo", "--branch-name", "main", "--file-path", "app.py",
+        "--file-content", "fileb://app.py", "--commit-message", "first",
+    )  # fmt: skip
+    assert code == 0, err
+    code, got, err = cli("get-file", "--repository-name", "cli-repo", "--file-path", "app.py")
+    assert code == 0, err
+    assert got["commitId"] == put["commitId"] and got["fileSize"] == 22
+    code, _, err = cli("get-branch", "--repository-name", "cli-repo", "--branch-name", "nope")
+    assert code == 255
+    assert "An error occurred (BranchDoesNotExistException) when calling the GetBranch operation" in err
+
+
+@pytest.fixture
+def lm():
+    import lambda_magic
+
+    lambda_magic.reset()
+    yield lambda_magic
+    lambda_magic.reset()
+    lambda_magic.account().shutdown()
+
+
+def test_lm_client_and_add_trigger_on_the_default_account(lm):
+    lm.register("record", RECORD)
+    cc = lm.client("codecommit")
+    assert cc.meta.endpoint_url == lm.endpoints()["codecommit"]
+    cc.create_repository(repositoryName="lecture")
+    trigger = lm.add_trigger("record", "codecommit:lecture", branches=["main"])
+    assert trigger.source == "codecommit:lecture" and trigger.statement_id
+    done = cc.put_file(repositoryName="lecture", branchName="main", filePath="a.txt", fileContent=b"a")
+    assert lm.wait(timeout=30)
+    [invocation] = lm.account().invocation_records("record")
+    assert invocation.trigger == "codecommit:lecture"
+    assert invocation.payload["Records"][0]["codecommit"]["references"] == [
+        {"commit": done["commitId"], "ref": "refs/heads/main", "created": True}
+    ]
+    lm.reset()  # the repositories go with everything else; the address stays
+    assert lm.client("codecommit").list_repositories()["repositories"] == []
+    assert lm.endpoints()["codecommit"] == cc.meta.endpoint_url

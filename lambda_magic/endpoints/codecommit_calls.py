@@ -53,8 +53,8 @@ class CodeCommitCall:
 
     # --- names ---------------------------------------------------------------------------------
 
-    def repository_name(self, key: str = "repositoryName") -> str:
-        name = self.params.get(key)
+    def repository_name(self, key: str = "repositoryName", value: Any = None) -> str:
+        name = self.params.get(key) if value is None else value
         if not name:
             raise fail("RepositoryNameRequiredException", "A repository name is required, but was not specified.")
         if not isinstance(name, str) or not _REPOSITORY_NAME.fullmatch(name) or name.endswith(".git"):

@@ -89,6 +89,82 @@ def delete_repository(call: CodeCommitCall) -> dict[str, Any]:
     return {"repositoryId": repo.repository_id if repo else None}  # deleting a missing repository is no error
 
 
+def batch_get_repositories(call: CodeCommitCall) -> dict[str, Any]:
+    names = call.params.get("repositoryNames")
+    if not names:
+        raise fail("RepositoryNamesRequiredException", "At least one repository name is required.")
+    if len(names) > 25:
+        raise fail("MaximumRepositoryNamesExceededException", "The maximum number of repository names is 25.")
+    found, missing = [], []
+    for name in names:
+        call.repository_name(value=name)
+        repo = call.api.repositories.get(name)
+        if repo is None:
+            missing.append(name)
+        else:
+            found.append(metadata(call, repo))
+    return {
+        "repositories": found,
+        "repositoriesNotFound": missing,
+        "errors": [
+            {"repositoryName": n, "errorCode": "RepositoryDoesNotExistException", "errorMessage": f"{n} does not exist"}
+            for n in missing
+        ],
+    }
+
+
+def update_repository_description(call: CodeCommitCall) -> dict[str, Any]:
+    repo = call.repository()
+    description = call.params.get("repositoryDescription")
+    if description is not None and len(description) > 1000:
+        raise fail("InvalidRepositoryDescriptionException")
+    with repo.lock:
+        repo.description = description
+    return {}
+
+
+def _tagged(call: CodeCommitCall) -> Repository:
+    arn = call.params.get("resourceArn")
+    if not arn:
+        raise fail("ResourceArnRequiredException", "A valid Amazon Resource Name (ARN) for a resource is required.")
+    parts = str(arn).split(":")
+    if len(parts) != 6 or parts[:3] != ["arn", "aws", "codecommit"]:
+        raise fail("InvalidResourceArnException", f"The resource ARN {arn} is not valid.")
+    repo = call.api.repositories.get(parts[5])
+    if repo is None or repo.arn != arn:
+        raise fail("RepositoryDoesNotExistException", f"{parts[5]} does not exist")
+    return repo
+
+
+def list_tags_for_resource(call: CodeCommitCall) -> dict[str, Any]:
+    repo = _tagged(call)
+    with repo.lock:
+        return {"tags": dict(repo.tags)}
+
+
+def tag_resource(call: CodeCommitCall) -> dict[str, Any]:
+    repo = _tagged(call)
+    tags = call.params.get("tags")
+    if tags is None:
+        raise fail("TagsMapRequiredException", "A map of tags is required.")
+    with repo.lock:
+        if len({**repo.tags, **tags}) > 50:
+            raise fail("TooManyTagsException", "The maximum number of tags for a repository is 50.")
+        repo.tags.update(tags)
+    return {}
+
+
+def untag_resource(call: CodeCommitCall) -> dict[str, Any]:
+    repo = _tagged(call)
+    keys = call.params.get("tagKeys")
+    if keys is None:
+        raise fail("TagKeysListRequiredException", "A list of tag keys is required.")
+    with repo.lock:
+        for key in keys:
+            repo.tags.pop(key, None)
+    return {}
+
+
 # --- files ---------------------------------------------------------------------------------------
 
 
@@ -292,6 +368,11 @@ OPERATIONS: dict[str, Callable[[CodeCommitCall], Any]] = {
     "GetRepository": get_repository,
     "ListRepositories": list_repositories,
     "DeleteRepository": delete_repository,
+    "BatchGetRepositories": batch_get_repositories,
+    "UpdateRepositoryDescription": update_repository_description,
+    "ListTagsForResource": list_tags_for_resource,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
     "PutFile": put_file,
     "GetFile": get_file,
     "GetBlob": get_blob,

@@ -624,3 +624,35 @@ def test_lm_client_and_add_trigger_on_the_default_account(lm):
     lm.reset()  # the repositories go with everything else; the address stays
     assert lm.client("codecommit").list_repositories()["repositories"] == []
     assert lm.endpoints()["codecommit"] == cc.meta.endpoint_url
+
+
+def test_tags_descriptions_and_batch_lookups(cc, repo):
+    arn = cc.get_repository(repositoryName=repo)["repositoryMetadata"]["Arn"]
+    cc.tag_resource(resourceArn=arn, tags={"course": "lambda", "week": "6"})
+    cc.untag_resource(resourceArn=arn, tagKeys=["week"])
+    assert cc.list_tags_for_resource(resourceArn=arn)["tags"] == {"course": "lambda"}
+    with pytest.raises(cc.exceptions.RepositoryDoesNotExistException):
+        cc.list_tags_for_resource(resourceArn=arn.replace(":demo", ":other"))
+    cc.update_repository_description(repositoryName=repo, repositoryDescription="new words")
+    found = cc.batch_get_repositories(repositoryNames=[repo, "missing"])
+    assert [r["repositoryDescription"] for r in found["repositories"]] == ["new words"]
+    assert found["repositoriesNotFound"] == ["missing"]
+
+
+@pytest.mark.slow  # starts the local cloud
+def test_a_trigger_to_an_sns_topic_publishes_the_event_as_the_message(cc, repo, account):
+    import json
+
+    sns, sqs = account.cloud.client("sns"), account.cloud.client("sqs")
+    topic = sns.create_topic(Name="pushes")["TopicArn"]
+    queue = sqs.create_queue(QueueName="pushes")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    cc.put_repository_triggers(repositoryName=repo, triggers=[_trigger(account, destinationArn=topic)])
+    done = _first(cc, repo)
+    [message] = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5)["Messages"]
+    [record] = json.loads(message["Body"])["Records"]
+    assert (record["eventSource"], record["codecommit"]["references"][0]["commit"]) == (
+        "aws:codecommit",
+        done["commitId"],
+    )

@@ -656,3 +656,15 @@ def test_a_trigger_to_an_sns_topic_publishes_the_event_as_the_message(cc, repo, 
         "aws:codecommit",
         done["commitId"],
     )
+
+
+def test_the_event_has_the_shape_of_the_catalogs_template(cc, repo, account, lambda_api):
+    account.register("record", RECORD)
+    _allow(lambda_api, account)
+    cc.put_repository_triggers(repositoryName=repo, triggers=[_trigger(account, customData="c")])
+    _first(cc, repo)
+    [event] = _events(account)
+    template = account.render_event("codecommit/repository", {"change": "create"})
+    assert event.keys() == template.keys()
+    assert event["Records"][0].keys() == template["Records"][0].keys()
+    assert event["Records"][0]["codecommit"]["references"][0].keys() == template["Records"][0]["codecommit"]["references"][0].keys()

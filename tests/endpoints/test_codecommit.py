@@ -667,4 +667,7 @@ def test_the_event_has_the_shape_of_the_catalogs_template(cc, repo, account, lam
     template = account.render_event("codecommit/repository", {"change": "create"})
     assert event.keys() == template.keys()
     assert event["Records"][0].keys() == template["Records"][0].keys()
-    assert event["Records"][0]["codecommit"]["references"][0].keys() == template["Records"][0]["codecommit"]["references"][0].keys()
+    assert (
+        event["Records"][0]["codecommit"]["references"][0].keys()
+        == template["Records"][0]["codecommit"]["references"][0].keys()
+    )

@@ -23,6 +23,7 @@ class _DefaultAccount:
         self._lock = threading.Lock()
         #: The Lambda API's port, kept across resets so that clients made before one still work.
         self.lambda_port = 0
+        self.codecommit_port = 0
 
     def get(self) -> LocalAccount:
         with self._lock:
@@ -39,6 +40,7 @@ def account() -> LocalAccount:
     acc = _default.get()
     _lambda_api(acc)  # cheap once made; made again after a reset (its address is registered for environments)
     _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
+    _codecommit_api(acc)  # moto has no commits nor triggers: the account serves CodeCommit
     return acc
 
 
@@ -59,6 +61,16 @@ def _push_sources(acc: LocalAccount) -> Any:
         policy=lambda name, qualifier: _lambda_api(acc).policy(name, qualifier),
         lambda_client=lambda: _lambda_api(acc).client(),
     )
+
+
+def _codecommit_api(acc: LocalAccount) -> Any:
+    from .endpoints.codecommit import CodeCommitAPI
+
+    api = CodeCommitAPI.of(
+        acc, deliver=lambda *args, **kw: _push_sources(acc).deliver(*args, **kw), port=_default.codecommit_port
+    )
+    _default.codecommit_port = api.server.preferred_port
+    return api
 
 
 def add_trigger(function: str, source: str, **settings: Any) -> Any:
@@ -384,10 +396,13 @@ def metrics(name: str | None = None, period: str = "1min") -> pd.DataFrame:
 
 def client(service: str) -> Any:
     """A boto3 client bound to the local cloud (started on first use); ``"lambda"`` is bound
-    to the account's own Lambda API, which runs the notebook's functions."""
+    to the account's own Lambda API, which runs the notebook's functions, and ``"codecommit"``
+    to the account's CodeCommit API, whose repository triggers call them."""
     acc = account()
     if service == "lambda":
         return _lambda_api(acc).client()
+    if service == "codecommit":
+        return _codecommit_api(acc).client()
     return acc.cloud.client(service)
 
 
@@ -396,7 +411,7 @@ def endpoints() -> Any:
     from .display.endpoints import EndpointsPanel
 
     acc = account()
-    addresses = {"lambda": _lambda_api(acc).url}
+    addresses = {"lambda": _lambda_api(acc).url, "codecommit": _codecommit_api(acc).url}
     if acc.cloud.running:  # every other service: the local cloud (not started just to show it)
         addresses["*"] = acc.cloud.endpoint()
     return EndpointsPanel(addresses, region=acc.settings.region)

@@ -263,6 +263,24 @@ def logs(
     )
 
 
+def insights(
+    query: str,
+    log_groups: str | list[str] | None = None,
+    start: Any = None,
+    end: Any = None,
+    *,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """A CloudWatch Logs Insights query over the functions' log groups (every one, or
+    ``log_groups``: ``"/aws/lambda/NAME"`` or ``"NAME"``), between ``start`` and ``end``
+    (datetimes, ISO strings or epoch seconds), as a DataFrame, e.g.
+    ``lm.insights('filter @type = "REPORT" | stats pct(@duration, 99) by bin(5m)')``."""
+    from .display.frames import insights_frame
+    from .runtime.insights import query_account
+
+    return insights_frame(query_account(account(), query, log_groups, start, end, limit=limit))
+
+
 def wait(timeout: float | None = None) -> bool:
     """Return when no queued ``Event`` invocation is left (False if ``timeout`` passed)."""
     return account().wait(timeout)

@@ -224,3 +224,20 @@ def mappings_frame(pollers: Iterable[Any]) -> pd.DataFrame:
     from .logframe import wide
 
     return wide(pd.DataFrame.from_records(rows, columns=MAPPING_COLUMNS))
+
+
+def insights_frame(result: Any) -> pd.DataFrame:
+    """A Logs Insights result: one column per field, in the query's order; ``@timestamp``
+    and ``bin(...)`` columns as UTC timestamps.  ``attrs`` has the query statistics."""
+    import pandas as pd
+
+    from ..runtime.insights import Timestamp
+
+    frame = pd.DataFrame.from_records(result.rows, columns=result.fields)
+    for name in result.fields:
+        values = [v for v in frame[name] if v is not None]
+        if values and all(isinstance(v, Timestamp) for v in values):
+            frame[name] = pd.to_datetime(frame[name].astype("Int64"), unit="ms", utc=True)
+    frame.attrs["records_matched"] = result.records_matched
+    frame.attrs["records_scanned"] = result.records_scanned
+    return frame

@@ -12,6 +12,7 @@ never refused for a subscriber, as on AWS.
 Also corrected, for every protocol:
 
 * S3's notifications to a topic carry the Subject ``Amazon S3 Notification``;
+* every subscription's filter policy matches with AWS's semantics (SQS and HTTP too);
 * filter policies are validated as SNS does (``cidr`` allowed, ``anything-but`` with
   ``suffix`` refused, an invalid ``FilterPolicyScope`` refused), Subscribe's messages say
   ``Attributes Reason:``, and a refused Subscribe leaves no subscription behind;
@@ -64,6 +65,7 @@ def install(call: Call) -> None:
     from moto.sns.exceptions import SNSInvalidParameter
     from moto.sns.models import SNSBackend, Subscription, sns_backends
     from moto.sns.responses import SNSResponse
+    from moto.sns.utils import FilterPolicyMatcher
 
     def publish(
         self: Any,
@@ -94,6 +96,13 @@ def install(call: Call) -> None:
             call({"op": OPERATION, "function_arn": self.endpoint, "record": record})
         except Exception as exc:  # the account has gone: SNS still accepts the publish
             log.warning("SNS could not deliver %s to %s: %s", message_id, self.endpoint, exc)
+
+    def matches(self: Any, message_attributes: dict[str, Any] | None, message: str) -> bool:
+        try:
+            policy = FilterPolicy.parse(self.filter_policy or {}, self.filter_policy_scope)
+        except FilterPolicyError:
+            return False
+        return policy.matches(message, message_attributes)
 
     def validate_filter_policy(self: Any, value: Any, scope: str | None) -> None:
         try:
@@ -144,6 +153,7 @@ def install(call: Call) -> None:
             log.debug("S3 could not publish to %s", topic_arn, exc_info=True)
 
     patch(Subscription, "publish", publish)
+    patch(FilterPolicyMatcher, "matches", matches)
     patch(SNSBackend, "_validate_filter_policy", validate_filter_policy)
     patch(SNSBackend, "set_subscription_attributes", set_subscription_attributes)
     patch(SNSBackend, "publish", backend_publish)

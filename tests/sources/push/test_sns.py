@@ -310,3 +310,268 @@ def test_s3_to_sns_to_function_with_the_test_event(account, push):
     assert s3_record["eventSource"] == "aws:s3"
     assert s3_record["eventName"] == "ObjectCreated:Put"
     assert s3_record["s3"]["object"]["key"] == "cat.jpg"
+
+
+# --- filter policies -------------------------------------------------------------------------------
+
+from lambda_magic.sources.push.sns_filter import FilterPolicy, FilterPolicyError  # noqa: E402
+
+
+def S(value):
+    return {"Type": "String", "Value": value}
+
+
+def N(value):
+    return {"Type": "Number", "Value": str(value)}
+
+
+def A(*values):
+    return {"Type": "String.Array", "Value": json.dumps(list(values))}
+
+
+OTHER = {"other": S("x")}  # a message needs some attribute for "exists": false to match
+
+ATTRIBUTE_CASES = [
+    # exact strings; String.Array element by element
+    ({"sport": ["rugby", "tennis"]}, {"sport": S("rugby")}, True),
+    ({"sport": ["rugby", "tennis"]}, {"sport": S("tennis")}, True),
+    ({"sport": ["rugby", "tennis"]}, {"sport": A("rugby", "tennis")}, True),
+    ({"sport": ["rugby", "tennis"]}, {"sport": S("baseball")}, False),
+    ({"sport": ["rugby", "tennis"]}, {"sport": A("baseball")}, False),
+    ({"sport": ["rugby"]}, OTHER, False),
+    ({"sport": ["rugby"]}, {"sport": S("Rugby")}, False),
+    # exact numbers: numeric, Number attributes only
+    ({"price": [100]}, {"price": N("100")}, True),
+    ({"price": [100]}, {"price": N("100.0")}, True),
+    ({"price": [100]}, {"price": S("100")}, False),
+    ({"price": ["100"]}, {"price": N("100")}, False),
+    ({"price": [100]}, {"price": A(5, 100)}, True),
+    # anything-but: values, numbers, prefix; never a missing attribute
+    ({"sport": [{"anything-but": ["rugby", "tennis"]}]}, {"sport": S("baseball")}, True),
+    ({"sport": [{"anything-but": ["rugby", "tennis"]}]}, {"sport": S("rugby")}, False),
+    ({"sport": [{"anything-but": "rugby"}]}, {"sport": S("rugby")}, False),
+    ({"sport": [{"anything-but": ["rugby"]}]}, OTHER, False),
+    ({"sport": [{"anything-but": ["rugby"]}, {"exists": False}]}, OTHER, True),
+    ({"sport": [{"anything-but": ["rugby", "tennis"]}]}, {"sport": A("rugby", "baseball")}, True),
+    ({"price": [{"anything-but": [100, 500]}]}, {"price": N("100")}, False),
+    ({"price": [{"anything-but": [100, 500]}]}, {"price": N("101")}, True),
+    ({"event": [{"anything-but": {"prefix": "order-"}}]}, {"event": S("order-cancelled")}, False),
+    ({"event": [{"anything-but": {"prefix": "order-"}}]}, {"event": S("data-entry")}, True),
+    # prefix, suffix, equals-ignore-case
+    ({"sport": [{"prefix": "bas"}]}, {"sport": S("basketball")}, True),
+    ({"sport": [{"prefix": "bas"}]}, {"sport": S("rugby")}, False),
+    ({"sport": [{"prefix": "bas"}]}, {"sport": A("rugby", "baseball")}, True),
+    ({"sport": [{"suffix": "ball"}]}, {"sport": S("baseball")}, True),
+    ({"sport": [{"suffix": "ball"}]}, {"sport": S("rugby")}, False),
+    ({"sport": [{"equals-ignore-case": "TeNNis"}]}, {"sport": S("tennis")}, True),
+    ({"sport": [{"equals-ignore-case": "TeNNis"}]}, {"sport": S("TENNIS")}, True),
+    ({"sport": [{"equals-ignore-case": "TeNNis"}]}, {"sport": S("rugby")}, False),
+    # numeric ranges
+    ({"price": [{"numeric": [">", 0, "<=", 150]}]}, {"price": N("100")}, True),
+    ({"price": [{"numeric": [">", 0, "<=", 150]}]}, {"price": N("150")}, True),
+    ({"price": [{"numeric": [">", 0, "<=", 150]}]}, {"price": N("150.5")}, False),
+    ({"price": [{"numeric": [">", 0, "<=", 150]}]}, {"price": N("0")}, False),
+    ({"price": [{"numeric": [">", 0, "<=", 150]}]}, {"price": S("100")}, False),
+    ({"price": [{"numeric": ["=", 301.5]}]}, {"price": N("301.50")}, True),
+    ({"price": [{"numeric": ["<", 0]}]}, {"price": N("-1e3")}, True),
+    # exists
+    ({"store": [{"exists": True}]}, {"store": S("fans")}, True),
+    ({"store": [{"exists": True}]}, OTHER, False),
+    ({"store": [{"exists": False}]}, OTHER, True),
+    ({"store": [{"exists": False}]}, {"store": S("fans")}, False),
+    ({"store": [{"exists": False}]}, {}, False),
+    ({"store": ["fans", {"exists": False}]}, OTHER, True),
+    # AND across keys, $or across branches
+    ({"a": ["x"], "b": ["y"]}, {"a": S("x"), "b": S("y")}, True),
+    ({"a": ["x"], "b": ["y"]}, {"a": S("x")}, False),
+    ({"source": ["cw"], "$or": [{"metric": ["CPU"]}, {"ns": ["EC2"]}]}, {"source": S("cw"), "ns": S("EC2")}, True),
+    ({"source": ["cw"], "$or": [{"metric": ["CPU"]}, {"ns": ["EC2"]}]}, {"source": S("cw"), "ns": S("S3")}, False),
+    ({"$or": [{"metric": ["CPU"]}, {"ns": ["EC2"]}]}, {"metric": S("CPU")}, True),
+    # IP addresses
+    ({"ip": [{"cidr": "10.0.0.0/24"}]}, {"ip": S("10.0.0.255")}, True),
+    ({"ip": [{"cidr": "10.0.0.0/24"}]}, {"ip": S("10.0.1.1")}, False),
+    ({"ip": [{"cidr": "2001:db8::/32"}]}, {"ip": S("2001:db8::1")}, True),
+]
+
+
+@pytest.mark.parametrize(("policy", "attributes", "expected"), ATTRIBUTE_CASES)
+def test_attribute_policies_match_as_aws_documents(policy, attributes, expected):
+    assert FilterPolicy.parse(json.dumps(policy)).matches("any message", attributes) is expected
+
+
+BODY_CASES = [
+    ({"store": {"name": ["example_corp"]}}, {"store": {"name": "example_corp"}}, True),
+    ({"store": {"name": ["example_corp"]}}, {"store": {"name": "other"}}, False),
+    ({"store": {"name": ["example_corp"]}}, {"store": "example_corp"}, False),
+    ({"Records": {"eventName": [{"prefix": "ObjectCreated:"}]}}, {"Records": [{"eventName": "ObjectCreated:Put"}]}, True),
+    ({"Records": {"eventName": [{"prefix": "ObjectCreated:"}]}}, {"Records": [{"eventName": "ObjectRemoved:Delete"}]}, False),
+    ({"sport": ["rugby"]}, {"sport": ["soccer", "rugby"]}, True),
+    ({"price": [210.75]}, {"price": 210.75}, True),
+    ({"price": [210.75]}, {"price": "210.75"}, False),
+    ({"price": [{"numeric": [">=", 100, "<", 300]}]}, {"price": 210.75}, True),
+    ({"price": [{"numeric": [">=", 100, "<", 300]}]}, {"price": 300}, False),
+    ({"store": [{"exists": False}]}, {"other": 1}, True),
+    ({"store": [{"exists": True}]}, {"store": {"nested": 1}}, False),
+    ({"a": {"b": {"c": [{"exists": True}]}}}, {"a": {"b": {"c": "deep"}}}, True),
+    ({"sport": [{"anything-but": "rugby"}]}, {"other": 1}, False),
+    ({"sport": [{"equals-ignore-case": "RUGBY"}]}, {"sport": "rugby"}, True),
+    ({"$or": [{"a": ["1"]}, {"b": {"c": ["2"]}}]}, {"b": {"c": "2"}}, True),
+    ({"$or": [{"a": ["1"]}, {"b": {"c": ["2"]}}]}, {"b": {"c": "3"}}, False),
+    ({"flag": [True]}, {"flag": True}, True),
+    ({"flag": [True]}, {"flag": 1}, False),
+    ({"gone": [None]}, {"gone": None}, True),
+]
+
+
+@pytest.mark.parametrize(("policy", "body", "expected"), BODY_CASES)
+def test_body_policies_match_as_aws_documents(policy, body, expected):
+    assert FilterPolicy.parse(json.dumps(policy), "MessageBody").matches(json.dumps(body), {}) is expected
+
+
+def test_a_body_policy_never_matches_a_message_that_is_not_a_json_object():
+    policy = FilterPolicy.parse({"a": [{"exists": False}]}, "MessageBody")
+    assert not policy.matches("plain text", {})
+    assert not policy.matches("[1, 2]", {})
+    assert policy.matches("{}", {})
+
+
+INVALID = [
+    ({"a": "x"}, '"a" must be an object or an array'),
+    ({"a": []}, "Empty arrays are not allowed"),
+    ({"a": [{"wrong": 1}]}, "Unrecognized match type wrong"),
+    ({"a": [{"prefix": "x", "suffix": "y"}]}, "Only one key allowed in match expression"),
+    ({"a": [["x"]]}, "Match value must be String, number, true, false, or null"),
+    ({"a": [{"exists": "yes"}]}, "exists match pattern must be either true or false."),
+    ({"a": [{"prefix": 1}]}, "prefix match pattern must be a string"),
+    ({"a": [{"anything-but": {"suffix": "x"}}]}, "Unsupported anything-but pattern: suffix"),
+    ({"a": [{"numeric": [">", "1"]}]}, "Value of > must be numeric"),
+    ({"a": [{"numeric": ["=", "1"]}]}, "Value of equals must be numeric"),
+    ({"a": [{"numeric": [">", 5, "<", 1]}]}, "Bottom must be less than top"),
+    ({"a": [{"numeric": [">", 1, ">", 5]}]}, "Bad numeric range operator: >"),
+    ({"a": [{"numeric": ["<", 1, "<", 5]}]}, "Too many elements in numeric expression"),
+    ({"a": [{"cidr": "10.0.0.0"}]}, "Malformed CIDR, one '/' required"),
+    ({"a": [{"cidr": "bad-filter/8"}]}, "Nonstandard IP address: bad-filter"),
+    ({k: ["x"] for k in "abcdef"}, "Filter policy can not have more than 5 keys"),
+    ({"a": list(range(11)), "b": list(range(14))}, "Filter policy is too complex"),
+]
+
+
+@pytest.mark.parametrize(("policy", "reason"), INVALID)
+def test_invalid_policies_are_refused_with_sns_reasons(policy, reason):
+    with pytest.raises(FilterPolicyError) as refused:
+        FilterPolicy.parse(json.dumps(policy))
+    assert refused.value.message(subscribe=True) == f"Invalid parameter: Attributes Reason: FilterPolicy: {reason}"
+
+
+def test_nested_policies_need_the_body_scope():
+    with pytest.raises(FilterPolicyError) as refused:
+        FilterPolicy.parse({"a": {"b": ["c"]}})
+    assert refused.value.message(subscribe=False) == (
+        "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy"
+    )
+    FilterPolicy.parse({"a": {"b": ["c"]}}, "MessageBody")
+
+
+def test_filter_policy_on_attributes_end_to_end(account, push, lambda_client):
+    account.register("echo", ECHO)
+    arn = topic(account)
+    policy = {
+        "sport": [{"equals-ignore-case": "RUGBY"}, {"prefix": "foot"}],
+        "price": [{"numeric": [">", 10, "<=", 100]}],
+        "store": [{"exists": False}],
+    }
+    subscribe(account, lambda_client, "echo", arn, FilterPolicy=policy)
+    sns = account.cloud.client("sns")
+    sent = {
+        "rugby-50": {"sport": "rugby", "price": "50"},
+        "football-100": {"sport": "football", "price": "100"},
+        "rugby-500": {"sport": "rugby", "price": "500"},
+        "tennis-50": {"sport": "tennis", "price": "50"},
+        "rugby-50-store": {"sport": "rugby", "price": "50", "store": "x"},
+        "no-attributes": {},
+    }
+    for message, attributes in sent.items():
+        sns.publish(
+            TopicArn=arn,
+            Message=message,
+            MessageAttributes={
+                name: {"DataType": "Number" if name == "price" else "String", "StringValue": value}
+                for name, value in attributes.items()
+            },
+        )
+    assert messages(account, "echo") == ["football-100", "rugby-50"]
+
+
+def test_filter_policy_on_the_body_end_to_end(account, push, lambda_client):
+    account.register("echo", ECHO)
+    arn = topic(account)
+    policy = {"order": {"status": [{"anything-but": ["cancelled"]}], "total": [{"numeric": [">=", 100]}]}}
+    subscribe(account, lambda_client, "echo", arn, FilterPolicyScope="MessageBody", FilterPolicy=policy)
+    sns = account.cloud.client("sns")
+    bodies = [
+        {"id": 1, "order": {"status": "paid", "total": 150}},
+        {"id": 2, "order": {"status": "cancelled", "total": 150}},
+        {"id": 3, "order": {"status": "paid", "total": 50}},
+        {"id": 4, "order": {"total": 500}},
+    ]
+    for body in bodies:
+        sns.publish(TopicArn=arn, Message=json.dumps(body))
+    sns.publish(TopicArn=arn, Message="not json")
+    assert [json.loads(m)["id"] for m in messages(account, "echo")] == [1]
+
+
+def test_sns_refuses_bad_filter_policies_with_its_messages_and_keeps_no_subscription(account, push):
+    sns = account.cloud.client("sns")
+    arn = topic(account)
+    endpoint = "arn:aws:lambda:us-east-1:123456789012:function:echo"
+    with pytest.raises(sns.exceptions.InvalidParameterException) as refused:
+        sns.subscribe(
+            TopicArn=arn,
+            Protocol="lambda",
+            Endpoint=endpoint,
+            Attributes={"FilterPolicy": json.dumps({"a": [{"anything-but": {"suffix": "x"}}]})},
+        )
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid parameter: Attributes Reason: FilterPolicy: Unsupported anything-but pattern: suffix"
+    )
+    assert sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"] == []
+    with pytest.raises(sns.exceptions.InvalidParameterException) as refused:
+        sns.subscribe(TopicArn=arn, Protocol="lambda", Endpoint=endpoint, Attributes={"FilterPolicyScope": "Body"})
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid parameter: FilterPolicyScope: Invalid value [Body]. Please use either MessageBody or MessageAttributes"
+    )
+    sub = sns.subscribe(TopicArn=arn, Protocol="lambda", Endpoint=endpoint, ReturnSubscriptionArn=True)
+    with pytest.raises(sns.exceptions.InvalidParameterException) as refused:
+        sns.set_subscription_attributes(
+            SubscriptionArn=sub["SubscriptionArn"],
+            AttributeName="FilterPolicy",
+            AttributeValue=json.dumps({"ip": [{"cidr": "10.0.0.0"}]}),
+        )
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid parameter: FilterPolicy: Malformed CIDR, one '/' required"
+    )
+    sns.set_subscription_attributes(  # cidr is an SNS operator (moto refuses it)
+        SubscriptionArn=sub["SubscriptionArn"],
+        AttributeName="FilterPolicy",
+        AttributeValue=json.dumps({"ip": [{"cidr": "10.0.0.0/8"}]}),
+    )
+
+
+def test_sqs_subscriptions_filter_with_the_same_semantics(account, push):
+    sns = account.cloud.client("sns")
+    sqs = account.cloud.client("sqs")
+    arn = topic(account)
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"FilterPolicy": json.dumps({"sport": [{"equals-ignore-case": "RUGBY"}]})},
+    )
+    for sport in ("rugby", "tennis"):
+        sns.publish(
+            TopicArn=arn, Message=sport, MessageAttributes={"sport": {"DataType": "String", "StringValue": sport}}
+        )
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"])["Message"] for m in got] == ["rugby"]

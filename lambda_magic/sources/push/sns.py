@@ -3,8 +3,13 @@
 The student subscribes with boto3 as on AWS::
 
     sns.subscribe(TopicArn=topic_arn, Protocol="lambda", Endpoint=function_arn)
-    lambda_client.add_permission(FunctionName=..., StatementId=..., Action="lambda:InvokeFunction",
-                                 Principal="sns.amazonaws.com", SourceArn=topic_arn)
+    lambda_client.add_permission(
+        FunctionName=...,
+        StatementId=...,
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=topic_arn,
+    )
 
 and every message the subscription's filter policy lets through invokes the function once
 with ``{"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0", "EventSubscriptionArn":

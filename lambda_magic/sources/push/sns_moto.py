@@ -78,7 +78,7 @@ def install(call: Call) -> None:
         message_structure: str | None = None,
     ) -> None:
         if self.protocol != "lambda":
-            return publish.original(  # type: ignore[attr-defined, no-any-return]
+            return publish.original(  # type: ignore[attr-defined]
                 self, message, message_id, subject, message_attributes, group_id, deduplication_id, message_structure
             )
         text = self.attributes.get("FilterPolicy")
@@ -142,7 +142,7 @@ def install(call: Call) -> None:
                 raise SNSInvalidParameter(
                     "Invalid parameter: Message Structure - No default entry in JSON message body"
                 )
-        return backend_publish.original(self, message, arn, *args, **kwargs)  # type: ignore[attr-defined, no-any-return]
+        return backend_publish.original(self, message, arn, *args, **kwargs)  # type: ignore[attr-defined]
 
     def send_sns_message(account_id: str, event_body: Any, topic_arn: str, region_name: str) -> None:
         try:

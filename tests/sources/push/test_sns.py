@@ -92,9 +92,7 @@ def test_publish_invokes_once_with_the_sns_record(account, push, lambda_client):
     }
     assert body["Timestamp"].endswith("Z") and len(body["Timestamp"]) == len("2024-05-01T12:34:56.789Z")
     assert body["SigningCertUrl"].startswith("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-")
-    assert body["UnsubscribeUrl"] == (
-        f"https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={sub}"
-    )
+    assert body["UnsubscribeUrl"] == (f"https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={sub}")
     (invocation,) = account.invocation_records("echo")
     assert invocation.trigger == "sns:orders"
     assert invocation.invocation_type == "Event"
@@ -176,9 +174,7 @@ def test_message_structure_json_picks_the_lambda_key_or_default(account, push, l
     arn = topic(account)
     subscribe(account, lambda_client, "echo", arn)
     sns = account.cloud.client("sns")
-    sns.publish(
-        TopicArn=arn, MessageStructure="json", Message=json.dumps({"default": "plain", "lambda": "for lambda"})
-    )
+    sns.publish(TopicArn=arn, MessageStructure="json", Message=json.dumps({"default": "plain", "lambda": "for lambda"}))
     sns.publish(TopicArn=arn, MessageStructure="json", Message=json.dumps({"default": "plain", "sqs": "for sqs"}))
     assert messages(account, "echo") == ["for lambda", "plain"]
 
@@ -399,12 +395,22 @@ def test_attribute_policies_match_as_aws_documents(policy, attributes, expected)
     assert FilterPolicy.parse(json.dumps(policy)).matches("any message", attributes) is expected
 
 
+CREATED = {"Records": {"eventName": [{"prefix": "ObjectCreated:"}]}}
+
 BODY_CASES = [
     ({"store": {"name": ["example_corp"]}}, {"store": {"name": "example_corp"}}, True),
     ({"store": {"name": ["example_corp"]}}, {"store": {"name": "other"}}, False),
     ({"store": {"name": ["example_corp"]}}, {"store": "example_corp"}, False),
-    ({"Records": {"eventName": [{"prefix": "ObjectCreated:"}]}}, {"Records": [{"eventName": "ObjectCreated:Put"}]}, True),
-    ({"Records": {"eventName": [{"prefix": "ObjectCreated:"}]}}, {"Records": [{"eventName": "ObjectRemoved:Delete"}]}, False),
+    (
+        {"Records": {"eventName": [{"prefix": "ObjectCreated:"}]}},
+        {"Records": [{"eventName": "ObjectCreated:Put"}]},
+        True,
+    ),
+    (
+        {"Records": {"eventName": [{"prefix": "ObjectCreated:"}]}},
+        {"Records": [{"eventName": "ObjectRemoved:Delete"}]},
+        False,
+    ),
     ({"sport": ["rugby"]}, {"sport": ["soccer", "rugby"]}, True),
     ({"price": [210.75]}, {"price": 210.75}, True),
     ({"price": [210.75]}, {"price": "210.75"}, False),

@@ -581,3 +581,29 @@ def test_sqs_subscriptions_filter_with_the_same_semantics(account, push):
         )
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
     assert [json.loads(m["Body"])["Message"] for m in got] == ["rugby"]
+
+
+@pytest.fixture
+def lm():
+    """The module-level API on its default account, emptied before and after (as the magics' tests do)."""
+    import lambda_magic
+
+    lambda_magic.reset()
+    yield lambda_magic
+    lambda_magic.reset()
+
+
+def test_lm_add_trigger_end_to_end(lm):
+    lm.register("notify", ECHO)
+    lm.client("sns").create_topic(Name="alerts")
+    lm.add_trigger("notify", "sns:alerts", filter_policy={"level": ["error"]})
+    for level in ("error", "info"):
+        lm.client("sns").publish(
+            TopicArn="arn:aws:sns:us-east-1:123456789012:alerts",
+            Message=level,
+            MessageAttributes={"level": {"DataType": "String", "StringValue": level}},
+        )
+    assert lm.wait(timeout=30)
+    (record,) = lm.account().invocation_records("notify")
+    assert record.trigger == "sns:alerts"
+    assert record.payload["Records"][0]["Sns"]["Message"] == "error"

@@ -607,3 +607,26 @@ def test_lm_add_trigger_end_to_end(lm):
     (record,) = lm.account().invocation_records("notify")
     assert record.trigger == "sns:alerts"
     assert record.payload["Records"][0]["Sns"]["Message"] == "error"
+
+
+FAILING = """
+def lambda_handler(event, context):
+    raise RuntimeError("cannot handle " + event["Records"][0]["Sns"]["Message"])
+"""
+
+
+def test_a_failing_function_gets_lambdas_async_retries_then_its_on_failure_destination(
+    account, push, failure_queue
+):
+    account.register("fails", FAILING)
+    account.configure_async("fails", max_retry_attempts=1, on_failure=failure_queue.arn)
+    topic(account)
+    push.add_trigger("fails", "sns:orders")
+    account.cloud.client("sns").publish(TopicArn=topic(account), Message="order 7")
+    assert account.wait(timeout=60)
+    attempts = account.invocation_records("fails")
+    assert [r.status for r in attempts] == ["error", "error"]
+    assert {r.trigger for r in attempts} == {"sns:orders"}
+    (record,) = failure_queue.messages()
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"]["Records"][0]["Sns"]["Message"] == "order 7"

@@ -16,7 +16,8 @@ Also corrected, for every protocol:
 * filter policies are validated as SNS does (``cidr`` allowed, ``anything-but`` with
   ``suffix`` refused, an invalid ``FilterPolicyScope`` refused), Subscribe's messages say
   ``Attributes Reason:``, and a refused Subscribe leaves no subscription behind;
-* ``MessageStructure="json"`` needs valid JSON with a ``default`` key, whoever subscribes.
+* ``MessageStructure="json"`` needs valid JSON with a ``default`` key, whoever subscribes;
+* a ``lambda`` subscription refuses ``RawMessageDelivery`` and FIFO topics, as SNS does.
 """
 
 from __future__ import annotations
@@ -116,7 +117,18 @@ def install(call: Call) -> None:
                 f"Invalid parameter: FilterPolicyScope: Invalid value [{value}]. "
                 "Please use either MessageBody or MessageAttributes"
             )
+        subscription = self.subscriptions.get(arn)
+        raw = name == "RawMessageDelivery" and str(value).lower() == "true"
+        if raw and subscription is not None and subscription.protocol == "lambda":
+            raise SNSInvalidParameter(
+                "Invalid parameter: Delivery protocol [lambda] does not support raw message delivery."
+            )
         set_subscription_attributes.original(self, arn, name, value)  # type: ignore[attr-defined]
+
+    def backend_subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
+        if protocol == "lambda" and self.get_topic(topic_arn).fifo_topic:  # FIFO topics deliver to SQS only
+            raise SNSInvalidParameter("Invalid parameter: Invalid protocol type: lambda")
+        return backend_subscribe.original(self, topic_arn, endpoint, protocol)  # type: ignore[attr-defined]
 
     def subscribe(self: Any) -> Any:
         before = set(self.backend.subscriptions)
@@ -157,5 +169,6 @@ def install(call: Call) -> None:
     patch(SNSBackend, "_validate_filter_policy", validate_filter_policy)
     patch(SNSBackend, "set_subscription_attributes", set_subscription_attributes)
     patch(SNSBackend, "publish", backend_publish)
+    patch(SNSBackend, "subscribe", backend_subscribe)
     patch(SNSResponse, "subscribe", subscribe)
     patch(notifications, "_send_sns_message", send_sns_message)

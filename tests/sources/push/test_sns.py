@@ -615,9 +615,7 @@ def lambda_handler(event, context):
 """
 
 
-def test_a_failing_function_gets_lambdas_async_retries_then_its_on_failure_destination(
-    account, push, failure_queue
-):
+def test_a_failing_function_gets_lambdas_async_retries_then_its_on_failure_destination(account, push, failure_queue):
     account.register("fails", FAILING)
     account.configure_async("fails", max_retry_attempts=1, on_failure=failure_queue.arn)
     topic(account)
@@ -630,3 +628,19 @@ def test_a_failing_function_gets_lambdas_async_retries_then_its_on_failure_desti
     (record,) = failure_queue.messages()
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestPayload"]["Records"][0]["Sns"]["Message"] == "order 7"
+
+
+def test_lambda_subscriptions_refuse_raw_delivery_and_fifo_topics(account, push):
+    sns = account.cloud.client("sns")
+    arn = topic(account)
+    endpoint = "arn:aws:lambda:us-east-1:123456789012:function:echo"
+    with pytest.raises(sns.exceptions.InvalidParameterException) as refused:
+        sns.subscribe(TopicArn=arn, Protocol="lambda", Endpoint=endpoint, Attributes={"RawMessageDelivery": "true"})
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid parameter: Delivery protocol [lambda] does not support raw message delivery."
+    )
+    assert sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"] == []
+    fifo = sns.create_topic(Name="orders.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    with pytest.raises(sns.exceptions.InvalidParameterException) as refused:
+        sns.subscribe(TopicArn=fifo, Protocol="lambda", Endpoint=endpoint)
+    assert refused.value.response["Error"]["Message"] == "Invalid parameter: Invalid protocol type: lambda"

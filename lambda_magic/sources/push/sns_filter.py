@@ -122,8 +122,6 @@ def _compile(policy: Mapping[str, Any], *, nested_ok: bool, depth: int) -> _Node
     alternatives: list[tuple[_Node, ...]] = []
     for key, value in policy.items():
         if key == "$or" and isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            if len(value) < 2:
-                raise FilterPolicyError('"$or" must list at least two filter policies')
             alternatives.append(tuple(_compile(branch, nested_ok=nested_ok, depth=depth) for branch in value))
         elif isinstance(value, Mapping):
             if not nested_ok:
@@ -341,16 +339,14 @@ def _matches(matcher: tuple[Any, ...], value: Any) -> bool:
         return text.startswith(matcher[1]) if kind == "prefix" else text.endswith(matcher[1])
     if kind == "equals-ignore-case":
         return isinstance(value, str) and value.lower() == matcher[1]
-    if kind == "anything-but":
-        if value is None or isinstance(value, bool):
-            return False
-        number = Decimal(str(value)) if _is_number(value) else None
-        return not any(
-            (number is not None and _is_number(excluded) and number == excluded) or value == excluded
-            for excluded in matcher[1]
-        )
+    if kind == "anything-but":  # null, true and false are none of the (string or number) values
+        if isinstance(value, str):
+            return value not in matcher[1]
+        if _is_number(value):
+            return Decimal(str(value)) not in [v for v in matcher[1] if isinstance(v, Decimal)]
+        return True
     if kind == "anything-but-prefix":
-        return isinstance(value, str) and not value.startswith(matcher[1])
+        return not isinstance(value, str) or not value.startswith(matcher[1])
     if kind == "numeric":
         return _is_number(value) and all(_COMPARE[op](Decimal(str(value)), bound) for op, bound in matcher[1])
     if kind == "cidr":

@@ -115,12 +115,23 @@ class SnsSource(PushSource):
     def _deliver(self, payload: dict[str, Any], caller_request_id: str | None) -> dict[str, Any]:
         record = payload["record"]
         topic_arn = record["Sns"]["TopicArn"]
+        function_arn, trigger = payload["function_arn"], f"sns:{topic_arn.rsplit(':', 1)[-1]}"
+        if not self._local(function_arn):  # another account's or region's function is not here
+            self.push.drop(function_arn, trigger, "FunctionNotFound")
+            return {"delivered": False}
         invocation = self.push.deliver(
-            payload["function_arn"],
+            function_arn,
             {"Records": [record]},
-            trigger=f"sns:{topic_arn.rsplit(':', 1)[-1]}",
+            trigger=trigger,
             principal=self.principal,
             source_arn=topic_arn,
             caused_by=caller_request_id,
         )
         return {"delivered": invocation is not None}
+
+    def _local(self, function_arn: str) -> bool:
+        parts = function_arn.split(":")
+        if parts[0] != "arn":
+            return True  # a name: the account's own function, if any
+        settings = self.account.settings
+        return len(parts) > 4 and parts[3] == settings.region and parts[4] == settings.account_id

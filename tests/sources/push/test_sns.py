@@ -228,6 +228,29 @@ def test_a_missing_function_is_a_counted_drop_and_publish_succeeds(account, push
     assert push.dropped[(missing, "sns:orders", "FunctionNotFound")] == 1
 
 
+def test_a_function_of_another_account_or_region_is_not_this_accounts(account, push, lambda_client):
+    account.register("echo", ECHO)
+    arn = topic(account)
+    sns = account.cloud.client("sns")
+    lambda_client.add_permission(
+        FunctionName="echo",
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=arn,
+    )
+    elsewhere = [
+        "arn:aws:lambda:us-east-1:999999999999:function:echo",
+        "arn:aws:lambda:eu-west-1:123456789012:function:echo",
+    ]
+    for endpoint in elsewhere:
+        sns.subscribe(TopicArn=arn, Protocol="lambda", Endpoint=endpoint)
+    sns.publish(TopicArn=arn, Message="m")
+    assert events(account, "echo") == []
+    for endpoint in elsewhere:
+        assert push.dropped[(endpoint, "sns:orders", "FunctionNotFound")] == 1
+
+
 def test_add_trigger_subscribes_and_adds_the_permission(account, push, lambda_client):
     account.register("echo", ECHO)
     arn = topic(account)
@@ -649,3 +672,27 @@ def test_lambda_subscriptions_refuse_raw_delivery_and_fifo_topics(account, push)
     with pytest.raises(sns.exceptions.InvalidParameterException) as refused:
         sns.subscribe(TopicArn=fifo, Protocol="lambda", Endpoint=endpoint)
     assert refused.value.response["Error"]["Message"] == "Invalid parameter: Invalid protocol type: lambda"
+
+
+def test_an_alias_endpoint_invokes_the_alias_with_the_aliass_permission(account, push, lambda_client):
+    account.register("echo", ECHO)
+    version = lambda_client.publish_version(FunctionName="echo")["Version"]
+    lambda_client.create_alias(FunctionName="echo", Name="live", FunctionVersion=version)
+    arn = topic(account)
+    sns = account.cloud.client("sns")
+    alias_arn = account.get_function("echo").arn + ":live"
+    sns.subscribe(TopicArn=arn, Protocol="lambda", Endpoint=alias_arn)
+    sns.publish(TopicArn=arn, Message="before the permission")
+    assert events(account, "echo") == []
+    lambda_client.add_permission(
+        FunctionName="echo",
+        Qualifier="live",
+        StatementId="sns",
+        Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com",
+        SourceArn=arn,
+    )
+    sns.publish(TopicArn=arn, Message="after the permission")
+    assert messages(account, "echo") == ["after the permission"]
+    (record,) = account.invocation_records("echo")
+    assert record.version == version

@@ -123,7 +123,12 @@ def install(call: Call) -> None:
             raise SNSInvalidParameter(
                 "Invalid parameter: Delivery protocol [lambda] does not support raw message delivery."
             )
+        policy = subscription.attributes.get("FilterPolicy") if subscription is not None else None
+        if name == "FilterPolicyScope" and policy:  # the policy must hold in its new scope
+            validate_filter_policy(self, json.loads(policy), value)
         set_subscription_attributes.original(self, arn, name, value)  # type: ignore[attr-defined]
+        if name == "FilterPolicyScope" and subscription is not None and subscription._filter_policy:
+            subscription._filter_policy_matcher = FilterPolicyMatcher(subscription._filter_policy, value)
 
     def backend_subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
         if protocol == "lambda" and self.get_topic(topic_arn).fifo_topic:  # FIFO topics deliver to SQS only

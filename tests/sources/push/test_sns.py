@@ -591,6 +591,29 @@ def test_sns_refuses_bad_filter_policies_with_its_messages_and_keeps_no_subscrip
     )
 
 
+def test_changing_the_scope_applies_to_the_policy_already_set(account, push, lambda_client):
+    account.register("echo", ECHO)
+    arn = topic(account)
+    sub = subscribe(account, lambda_client, "echo", arn, FilterPolicy={"kind": ["a"]})
+    sns = account.cloud.client("sns")
+    sns.set_subscription_attributes(
+        SubscriptionArn=sub, AttributeName="FilterPolicyScope", AttributeValue="MessageBody"
+    )
+    sns.publish(TopicArn=arn, Message=json.dumps({"kind": "a"}))
+    sns.publish(TopicArn=arn, Message="b", MessageAttributes={"kind": {"DataType": "String", "StringValue": "a"}})
+    assert messages(account, "echo") == ['{"kind": "a"}']
+    sns.set_subscription_attributes(
+        SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue=json.dumps({"k": {"nested": ["x"]}})
+    )
+    with pytest.raises(sns.exceptions.InvalidParameterException) as refused:
+        sns.set_subscription_attributes(
+            SubscriptionArn=sub, AttributeName="FilterPolicyScope", AttributeValue="MessageAttributes"
+        )
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy"
+    )
+
+
 def test_sqs_subscriptions_filter_with_the_same_semantics(account, push):
     sns = account.cloud.client("sns")
     sqs = account.cloud.client("sqs")

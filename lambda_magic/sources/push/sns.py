@@ -80,14 +80,20 @@ class SnsSource(PushSource):
                 f"sns:{topic}: no topic {topic_arn} in the local cloud; create it first "
                 f"(sns.create_topic(Name={topic!r}))"
             ) from None
+        try:
+            subscription = sns.subscribe(
+                TopicArn=topic_arn,
+                Protocol="lambda",
+                Endpoint=function.arn,
+                Attributes=attributes,
+                ReturnSubscriptionArn=True,
+            )
+        except sns.exceptions.InvalidParameterException as exc:
+            raise InvalidParameterValueException(
+                f"sns:{topic} -> {function.name}: {exc.response['Error']['Message']} "
+                "(change it with sns.set_subscription_attributes, or unsubscribe first)"
+            ) from None
         statement_id = self.push.grant(function, self.kind, self.principal, topic_arn)
-        subscription = sns.subscribe(
-            TopicArn=topic_arn,
-            Protocol="lambda",
-            Endpoint=function.arn,
-            Attributes=attributes,
-            ReturnSubscriptionArn=True,
-        )
         return Trigger(
             kind=self.kind,
             resource=topic,

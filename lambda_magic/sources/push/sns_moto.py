@@ -17,7 +17,8 @@ Also corrected, for every protocol:
   ``suffix`` refused, an invalid ``FilterPolicyScope`` refused), Subscribe's messages say
   ``Attributes Reason:``, and a refused Subscribe leaves no subscription behind;
 * ``MessageStructure="json"`` needs valid JSON with a ``default`` key, whoever subscribes;
-* a ``lambda`` subscription refuses ``RawMessageDelivery`` and FIFO topics, as SNS does.
+* a ``lambda`` subscription refuses ``RawMessageDelivery`` and FIFO topics, as SNS does;
+* subscribing again with other attributes is refused (SNS keeps one subscription per endpoint).
 """
 
 from __future__ import annotations
@@ -59,6 +60,24 @@ def lambda_record(subscription: Any, message: str, message_id: str, subject: str
             "MessageAttributes": dict(attributes or {}),
         },
     }
+
+
+def _differs(current: dict[str, Any], given: dict[str, Any]) -> bool:
+    """Whether Subscribe's ``given`` attributes change an existing subscription's."""
+    for name, value in given.items():
+        have = current.get(name)
+        if name == "FilterPolicy":
+            try:
+                same = have is not None and json.loads(have) == json.loads(value)
+            except (TypeError, ValueError):
+                same = have == value
+        elif name == "FilterPolicyScope":
+            same = (have or "MessageAttributes") == value
+        else:
+            same = str(have).lower() == str(value).lower()
+        if not same:
+            return True
+    return False
 
 
 def install(call: Call) -> None:
@@ -136,6 +155,13 @@ def install(call: Call) -> None:
         return backend_subscribe.original(self, topic_arn, endpoint, protocol)  # type: ignore[attr-defined]
 
     def subscribe(self: Any) -> Any:
+        existing = self.backend._find_subscription(
+            self._get_param("TopicArn"), self._get_param("Endpoint"), self._get_param("Protocol")
+        )
+        if existing is not None and _differs(existing.attributes, self._get_attributes() or {}):
+            raise SNSInvalidParameter(
+                "Invalid parameter: Attributes Reason: Subscription already exists with different attributes"
+            )
         before = set(self.backend.subscriptions)
         try:
             return subscribe.original(self)  # type: ignore[attr-defined]

@@ -681,6 +681,29 @@ def test_a_failing_function_gets_lambdas_async_retries_then_its_on_failure_desti
     assert record["requestPayload"]["Records"][0]["Sns"]["Message"] == "order 7"
 
 
+def test_subscribing_again_returns_the_subscription_unless_its_attributes_differ(account, push):
+    from lambda_magic.common.errors import InvalidParameterValueException
+
+    account.register("echo", ECHO)
+    sns = account.cloud.client("sns")
+    arn = topic(account)
+    endpoint = account.get_function("echo").arn
+    policy = {"FilterPolicy": json.dumps({"a": ["1"]})}
+    first = sns.subscribe(TopicArn=arn, Protocol="lambda", Endpoint=endpoint, Attributes=policy)
+    again = sns.subscribe(TopicArn=arn, Protocol="lambda", Endpoint=endpoint, Attributes=policy)
+    assert again["SubscriptionArn"] == first["SubscriptionArn"]
+    with pytest.raises(sns.exceptions.InvalidParameterException) as refused:
+        sns.subscribe(
+            TopicArn=arn, Protocol="lambda", Endpoint=endpoint, Attributes={"FilterPolicy": json.dumps({"a": ["2"]})}
+        )
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid parameter: Attributes Reason: Subscription already exists with different attributes"
+    )
+    with pytest.raises(InvalidParameterValueException, match="already exists with different attributes"):
+        push.add_trigger("echo", "sns:orders", filter_policy={"a": ["3"]})
+    assert len(sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]) == 1
+
+
 def test_lambda_subscriptions_refuse_raw_delivery_and_fifo_topics(account, push):
     sns = account.cloud.client("sns")
     arn = topic(account)

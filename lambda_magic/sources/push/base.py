@@ -40,6 +40,7 @@ MOTO_SIDE = "lambda_magic.sources.push.moto_side"
 
 #: Each source kind's plugin: (module, class), imported when the extension is made.
 SOURCES: dict[str, tuple[str, str]] = {
+    "sns": ("lambda_magic.sources.push.sns", "SnsSource"),
     "codecommit": ("lambda_magic.sources.push.codecommit", "CodeCommitSource"),
 }
 

@@ -235,7 +235,7 @@ def insights_frame(result: Any) -> pd.DataFrame:
 
     frame = pd.DataFrame.from_records(result.rows, columns=result.fields)
     for name in result.fields:
-        values = [v for v in frame[name] if v is not None]
+        values = [row[name] for row in result.rows if row.get(name) is not None]
         if values and all(isinstance(v, Timestamp) for v in values):
             frame[name] = pd.to_datetime(frame[name].astype("Int64"), unit="ms", utc=True)
     frame.attrs["records_matched"] = result.records_matched

@@ -43,11 +43,13 @@ VERBS = {
     "queue": "where every asynchronous event is (queued, running, waiting to retry, finished)",
     "clock": "show or set the account clock: %lambda clock [auto|real|scaled|manual] [--scale X] [--advance S]",
     "cloud": "the local cloud (moto): its address and the queues, streams, tables, buckets and topics in it",
-    "trigger": "feed a function from a queue or stream: %lambda trigger NAME sqs:QUEUE|kinesis:STREAM|dynamodb:TABLE",
+    "trigger": "let a service call a function (s3:, sns:, events:, schedule:, logs:, codecommit:) or feed it "
+    "from a queue or stream (sqs:, kinesis:, dynamodb:): %lambda trigger NAME KIND:RESOURCE",
     "triggers": "every event source mapping and its poller's state (lm.event_source_mappings() for a DataFrame)",
     "list": "the registered functions as a DataFrame",
     "invocations": "every invocation (of NAME) as a DataFrame",
     "logs": "log events (of NAME) as a DataFrame: --request-id ID, --tail N, --filter PATTERN",
+    "insights": "a CloudWatch Logs Insights query as a DataFrame: %lambda insights [--group G] QUERY | $var",
     "delete": "delete a function and end its environments: %lambda delete NAME",
     "wait": "wait until every queued Event invocation has run",
     "reset": "forget every function, environment, invocation and log",
@@ -169,6 +171,9 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             %lambda queue
             %lambda clock [auto|real|scaled|manual] [--scale X] [--advance SECONDS]
             %lambda cloud
+            %lambda trigger NAME s3:BUCKET|sns:TOPIC|events:RULE|'schedule:EXPR'|logs:GROUP|codecommit:REPO
+                            [--events E] [--prefix P] [--suffix S] [--filter-policy JSON] [--event-pattern JSON]
+                            [--input JSON] [--filter-pattern P] [--branches B] [--id NAME]
             %lambda trigger NAME sqs:QUEUE|kinesis:STREAM|dynamodb:TABLE [--batch-size N] [--batching-window S]
                             [--starting-position P] [--report-batch-item-failures] [--bisect]
                             [--max-retry-attempts N] [--parallelization-factor N] [--on-failure ARN]
@@ -177,6 +182,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             %lambda list
             %lambda invocations [NAME]
             %lambda logs [NAME] [--request-id ID] [--tail N] [--filter PATTERN]
+            %lambda insights [--group G ...] [--start T] [--end T] [--limit N] QUERY | $var
             %lambda delete NAME
             %lambda wait [--timeout S]
             %lambda reset

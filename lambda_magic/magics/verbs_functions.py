@@ -164,6 +164,31 @@ class FunctionVerbs:
             raise UsageError("--tail must be a positive number of events")
         return api.logs(args.name, request_id=args.request_id, filter_pattern=args.filter_pattern, tail=args.tail)
 
+    def _parser_insights(self) -> VerbParser:
+        parser = VerbParser(
+            "%lambda insights",
+            "A CloudWatch Logs Insights query over the functions' logs, as a DataFrame; the query is the rest "
+            "of the line (or $var, a variable holding it).",
+        )
+        parser.add_argument("--group", action="append", help="a log group, /aws/lambda/NAME or NAME (repeatable)")
+        parser.add_argument("--start", help="ISO time or epoch seconds")
+        parser.add_argument("--end", help="ISO time or epoch seconds")
+        parser.add_argument("--limit", type=int, help="at most N rows")
+        parser.add_argument("query", nargs="...", help='e.g. filter @type = "REPORT" | stats avg(@duration) by bin(5m)')
+        return parser
+
+    def _verb_insights(self, rest: str) -> Any:
+        options, query = _split_insights_line(rest)
+        args = self._parser_insights().parse(options)
+        if query.startswith("$") and query[1:].isidentifier():
+            value = self.shell.user_ns.get(query[1:]) if self.shell is not None else None
+            if not isinstance(value, str):
+                raise UsageError(f"{query}: not a variable holding a query string")
+            query = value
+        if not query.strip():
+            raise UsageError("%lambda insights needs a query: %lambda insights fields @timestamp, @message | limit 20")
+        return api.insights(query, args.group, args.start, args.end, limit=args.limit)
+
     def _parser_delete(self) -> VerbParser:
         parser = VerbParser("%lambda delete", "Delete a function and end its environments (its logs stay).")
         parser.add_argument("name")
@@ -193,3 +218,19 @@ class FunctionVerbs:
         self._parser_reset().parse(split_args(rest))
         api.reset()
         print("Reset: no functions, environments, invocations or logs remain.")
+
+
+def _split_insights_line(line: str) -> tuple[list[str], str]:
+    """The leading ``--option value`` words of ``%lambda insights``, and the raw query after them
+    (left as written: its quotes, pipes and slashes belong to the query language)."""
+    words: list[str] = []
+    rest = line.strip()
+    while rest.startswith("--"):
+        option, _, rest = rest.partition(" ")
+        words.append(option)
+        if option in ("--help", "-h"):
+            break
+        value, _, rest = rest.strip().partition(" ")
+        words.append(value.strip("'\""))
+        rest = rest.strip()
+    return words, rest

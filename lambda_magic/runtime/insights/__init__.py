@@ -9,8 +9,8 @@ token it stopped at), discovers the fields CloudWatch discovers in each event (s
 from __future__ import annotations
 
 from .evaluate import DEFAULT_LIMIT, QueryResult, run_query
-from .logs import query_account
 from .functions import Timestamp
 from .lexer import MalformedQueryException
+from .logs import query_account
 
 __all__ = ["DEFAULT_LIMIT", "MalformedQueryException", "QueryResult", "Timestamp", "query_account", "run_query"]

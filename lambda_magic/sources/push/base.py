@@ -154,7 +154,13 @@ class PushSources:
     # --- delivering ----------------------------------------------------------------------------
 
     def function_of(self, function_arn: str) -> tuple[Function, str | None] | None:
-        """The function (and qualifier) an ARN names in this account, or None."""
+        """The function (and qualifier) an ARN names in this account, or None (a function of
+        another account or region is not this account's)."""
+        parts = function_arn.split(":")
+        if function_arn.startswith("arn:") and len(parts) >= 7:
+            settings = self.account.settings
+            if parts[3] != settings.region or parts[4] != settings.account_id:
+                return None
         try:
             name, qualifier = parse_function_name(function_arn)
             return self.account.registry.resolve(name, qualifier), qualifier

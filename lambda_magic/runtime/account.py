@@ -19,7 +19,7 @@ from .async_invocation import AsyncConfig, AsyncInvoker, AsyncLedger
 from .billing import PriceList
 from .clock import AccountClock
 from .cloud import LocalCloud
-from .cloud_hooks import CloudHooks
+from .cloud_hooks import CloudHooks, refuse_calls
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
 from .destinations import deliver_dead_letter, deliver_record, destination_kind
@@ -38,6 +38,9 @@ from .retention import BoundedRows, Retained
 from .scheduler import Scheduler
 from .settings import AccountSettings
 from .zygote import Template
+
+#: The hook module that answers ``logs.start_query`` with this package's Logs Insights.
+INSIGHTS_HOOK = "lambda_magic.runtime.insights.moto_logs"
 
 
 class LocalAccount:
@@ -69,6 +72,8 @@ class LocalAccount:
         self.async_invoker = AsyncInvoker(self)
         #: Modules patched into the local cloud's server that call back into the account.
         self.cloud_hooks = CloudHooks()
+        # Logs Insights through boto3 (logs.start_query) runs this package's engine in the server.
+        self.cloud_hooks.add(INSIGHTS_HOOK, refuse_calls)
         self.cloud = LocalCloud(
             self.settings.region,
             self.settings.credentials(),

@@ -37,6 +37,11 @@ MODULES_VARIABLE = "LAMBDA_MAGIC_CLOUD_HOOKS"
 Handler = Callable[[dict[str, Any], "str | None"], Any]
 
 
+def refuse_calls(payload: dict[str, Any], signer: str | None) -> Any:
+    """The handler of a hook module that patches moto but never calls the account."""
+    raise RuntimeError("this hook module does not call the account")
+
+
 class CloudHooks:
     """Hook modules by name, with their account-side handlers (thread-safe)."""
 

@@ -92,7 +92,7 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
         stored.results = [
             {field: text(value) for field, value in row.items() if value is not None} for row in result.rows
         ]
-        stored.statistics = {
+        stored.statistics = {  # type: ignore[attr-defined]
             "recordsMatched": float(result.records_matched),
             "recordsScanned": float(result.records_scanned),
             "bytesScanned": float(sum(len(e["@message"].encode()) for e in events)),
@@ -108,6 +108,6 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
             answer["statistics"] = self.statistics
         return answer
 
-    responses.LogsResponse.start_query = start_query
-    models.LogQuery.to_result_json = to_result_json
+    responses.LogsResponse.start_query = start_query  # type: ignore[method-assign]
+    models.LogQuery.to_result_json = to_result_json  # type: ignore[method-assign]
     setattr(responses.LogsResponse, MARK, True)

@@ -370,6 +370,17 @@ def timeline(name: str | None = None) -> Any:
     return Timeline(account().invocation_records(name), name)
 
 
+def flow(request_id: str | None = None) -> pd.DataFrame:
+    """The event-flow map: one row per cause -> effect edge (``source``, ``target``, ``request_id``,
+    ``caused_by``, ``trigger``, ``count``, ``errors``, ``stopped``), drawn as a graph of the cell,
+    services and functions.  Edges between the same nodes are summed; with ``request_id``, only
+    the chain through that request (what caused it, and everything it caused)."""
+    from .display.flow import flow_frame
+
+    acc = account()
+    return flow_frame(acc.invocation_records(), acc.lineage, request_id=request_id)
+
+
 def metrics(name: str | None = None, period: str = "1min") -> pd.DataFrame:
     """CloudWatch-style metrics per ``period`` (whole seconds: ``"10s"``, ``"1min"``...), exact
     for every invocation whatever retention dropped."""

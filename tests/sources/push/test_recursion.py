@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from lambda_magic.display.flow import flow_frame
 from lambda_magic.runtime.lineage import RECURSION_LIMIT
 
 pytestmark = pytest.mark.slow  # handlers call the local cloud and the Lambda API with boto3
@@ -77,7 +78,16 @@ def test_a_function_invoking_itself_asynchronously_is_stopped_after_16_times(acc
     assert ledger.received == RECURSION_LIMIT + 1 and ledger.succeeded == RECURSION_LIMIT and ledger.balances()
     assert account.metrics.totals("loop")["RecursiveInvocationsDropped"] == 1
     (stopped,) = account.lineage.stopped
-    assert stopped.function_name == "loop" and stopped.caller_request_id == max(runs, key=lambda r: r.payload).request_id
+    assert (
+        stopped.function_name == "loop" and stopped.caller_request_id == max(runs, key=lambda r: r.payload).request_id
+    )
+    # the flow map: the cell started it, the function called itself 16 times, the last one stopped
+    flow = flow_frame(account.invocation_records(), account.lineage)
+    rows = {(r.source, r.target): (r.count, r.errors, r.stopped) for r in flow.itertuples()}
+    assert rows == {("cell", "loop"): (1, 0, 0), ("loop", "loop"): (RECURSION_LIMIT, 1, 1)}
+    middle = sorted(runs, key=lambda r: r.payload)[7]
+    chain = flow_frame(account.invocation_records(), account.lineage, request_id=middle.request_id)
+    assert len(chain) == RECURSION_LIMIT + 1  # the whole chain, up and down
 
 
 def test_the_stopped_event_goes_to_the_on_failure_destination(account, lambda_api, failure_queue):
@@ -179,9 +189,18 @@ def test_a_function_sending_to_the_queue_that_triggers_it_is_stopped(account, ma
     moved = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]
     assert [json.loads(m["Body"]) for m in moved] == [{"n": RECURSION_LIMIT}]
     assert account.metrics.totals("looper")["RecursiveInvocationsDropped"] == 2  # once per receive
-    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
-        "ApproximateNumberOfMessages"
-    ] == "0"
+    assert (
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+            "ApproximateNumberOfMessages"
+        ]
+        == "0"
+    )
     # every batch after the first names the invocation that sent its message
     by_id = {r.request_id: r for r in runs}
     assert sum(1 for r in runs if r.caller_request_id in by_id) == RECURSION_LIMIT - 1
+    flow = flow_frame(account.invocation_records(), account.lineage)
+    rows = {(r.source, r.target): (r.count, r.errors, r.stopped) for r in flow.itertuples()}
+    assert rows == {
+        ("sqs:loop", "looper"): (RECURSION_LIMIT + 2, 2, 2),  # 16 batches ran, the 17th message stopped twice
+        ("looper", "sqs:loop"): (RECURSION_LIMIT, 0, 0),  # the messages the handler sent
+    }

@@ -204,3 +204,56 @@ def test_a_function_sending_to_the_queue_that_triggers_it_is_stopped(account, ma
         ("sqs:loop", "looper"): (RECURSION_LIMIT + 2, 2, 2),  # 16 batches ran, the 17th message stopped twice
         ("looper", "sqs:loop"): (RECURSION_LIMIT, 0, 0),  # the messages the handler sent
     }
+
+
+def test_a_push_source_loop_is_stopped_through_caused_by(account, push):
+    """What the S3 and SNS sources do: each delivery names the invocation whose handler wrote
+    the object or message (``caused_by``), here a function writing into its own bucket."""
+    account.register("resize", "def lambda_handler(event, context):\n    return event['n']", isolation="inline")
+    arn = account.get_function("resize").arn
+    cause = None
+    for n in range(RECURSION_LIMIT + 3):
+        queued = push.deliver(
+            arn,
+            {"n": n},
+            trigger="s3:photos",
+            principal="s3.amazonaws.com",
+            source_arn=None,
+            caused_by=cause,
+            check_policy=False,
+        )
+        assert account.wait(timeout=60)
+        cause = queued.request_id
+    runs = _runs(account, "resize")
+    assert sorted(r.payload for r in runs) == list(range(RECURSION_LIMIT))
+    # the 17th is stopped; what it would have caused never ran either (each one's chain holds 17+)
+    assert account.async_ledgers()["resize"].dropped["RecursiveInvocationException"] == 3
+    assert account.metrics.totals("resize")["RecursiveInvocationsDropped"] == 3
+    flow = flow_frame(account.invocation_records(), account.lineage)
+    rows = {(r.source, r.target): (r.count, r.errors, r.stopped) for r in flow.itertuples()}
+    assert rows == {
+        ("s3:photos", "resize"): (RECURSION_LIMIT + 3, 3, 3),
+        ("resize", "s3:photos"): (RECURSION_LIMIT, 0, 0),
+    }
+
+
+def test_a_destination_names_the_invocation_it_reports(account, lambda_api):
+    account.register("flaky", "def lambda_handler(event, context):\n    raise ValueError('no')", isolation="inline")
+    account.register(
+        "audit",
+        "def lambda_handler(event, context):\n    return event['requestContext']['condition']",
+        isolation="inline",
+    )
+    account.configure_async("flaky", max_retry_attempts=1, on_failure="audit")
+    queued = account.invoke("flaky", {}, invocation_type="Event")
+    assert account.wait(timeout=60)
+    (audit,) = account.invocation_records("audit")
+    assert audit.caller_request_id == queued.request_id and audit.trigger == "destination:flaky"
+    assert [r.attempt for r in account.invocation_records("flaky")] == [1, 2]
+    flow = flow_frame(account.invocation_records(), account.lineage)
+    rows = {(r.source, r.target, r.trigger): (r.count, r.errors) for r in flow.itertuples()}
+    assert rows == {
+        ("cell", "flaky", "direct"): (1, 1),
+        ("flaky", "flaky", "retry"): (1, 1),
+        ("flaky", "audit", "destination"): (1, 0),
+    }

@@ -53,14 +53,29 @@ def _sent(account: LocalAccount, payload: dict[str, Any], signer: str | None) ->
 def install(call: Callable[[dict[str, Any]], Any]) -> None:
     """Patch moto's ``Queue.add_message`` (every send, batch, SNS and S3 delivery goes through
     it) to report messages added by a request an execution environment signed, before the
-    message is visible, so a poller never receives one whose sender is not known yet."""
+    message is visible, so a poller never receives one whose sender is not known yet.
+
+    Also keep the sender's X-Ray trace header (``X-Amzn-Trace-Id``, which botocore sends from
+    inside a function) as the message's ``AWSTraceHeader`` system attribute, as SQS does and
+    moto does not: the function that reads the queue sees it in the record's attributes."""
+    import threading
+    from urllib.parse import unquote
+
     from moto.sqs.models import Queue
+    from moto.sqs.responses import SQSResponse
 
     from .push.moto_side import patch
 
     signer = _signer_of(call)
+    serving = threading.local()  # the trace header of the SendMessage(Batch) this thread serves
 
     def add_message(self: Any, message: Any) -> None:
+        trace = getattr(serving, "trace", None)
+        if trace and not (message.system_attributes or {}).get("AWSTraceHeader"):
+            message.system_attributes = {
+                **(message.system_attributes or {}),
+                "AWSTraceHeader": {"StringValue": unquote(trace), "DataType": "String"},
+            }
         key = signer() if signer is not None else _ENVIRONMENT_KEY_PREFIX
         if key and key.startswith(_ENVIRONMENT_KEY_PREFIX) and (signer is None or len(key) == _ENVIRONMENT_KEY_LENGTH):
             try:
@@ -69,7 +84,20 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
                 pass
         return add_message.original(self, message)  # type: ignore[attr-defined]
 
+    def traced(name: str) -> Callable[..., Any]:
+        def serve(self: Any) -> Any:
+            serving.trace = (getattr(self, "headers", None) or {}).get("X-Amzn-Trace-Id")
+            try:
+                return serve.original(self)  # type: ignore[attr-defined]
+            finally:
+                serving.trace = None
+
+        serve.__name__ = name
+        return serve
+
     patch(Queue, "add_message", add_message)
+    for name in ("send_message", "send_message_batch"):
+        patch(SQSResponse, name, traced(name))
 
 
 def _signer_of(call: Any) -> Callable[[], str | None] | None:

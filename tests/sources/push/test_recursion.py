@@ -195,6 +195,10 @@ def test_a_function_sending_to_the_queue_that_triggers_it_is_stopped(account, ma
         ]
         == "0"
     )
+    # SQS keeps the sender's trace header, as on AWS; the cell's own message has none
+    records = [r.event["Records"][0] for r in sorted(runs, key=lambda r: r.payload)]
+    assert "AWSTraceHeader" not in records[0]["attributes"]
+    assert all(r["attributes"]["AWSTraceHeader"].startswith("Root=1-") for r in records[1:])
     # every batch after the first names the invocation that sent its message
     by_id = {r.request_id: r for r in runs}
     assert sum(1 for r in runs if r.caller_request_id in by_id) == RECURSION_LIMIT - 1

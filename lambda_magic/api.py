@@ -89,6 +89,7 @@ def register(
     path: Any = None,
     zip_file: bytes | None = None,
     files: Any = None,
+    recursive_loop: str | None = None,
     **config: Any,
 ) -> Function:
     """Register function ``name`` from a cell's ``code``, a folder or ``.zip`` ``path``, or
@@ -96,12 +97,19 @@ def register(
 
     ``files`` adds modules and data to a cell's package: paths (``["utils.py"]``, relative to
     the working directory; read now) or a mapping of path in the package to content.  See
-    ``LocalAccount.register`` for the other options (``handler``, ``layers``, memory...)."""
+    ``LocalAccount.register`` for the other options (``handler``, ``layers``, memory...);
+    ``recursive_loop="Allow"`` lets it run in a recursive loop (``PutFunctionRecursionConfig``)."""
     if files is not None and not isinstance(files, Mapping):
         from .runtime.package import read_files
 
         files = read_files([files] if isinstance(files, str) else list(files))
-    return account().register(name, code, path=path, zip_file=zip_file, files=files, **config)
+    acc = account()
+    if recursive_loop is not None:
+        acc.lineage.check_recursive_loop(recursive_loop)
+    function = acc.register(name, code, path=path, zip_file=zip_file, files=files, **config)
+    if recursive_loop is not None:
+        acc.lineage.set_recursive_loop(function.name, recursive_loop)
+    return function
 
 
 def package(name: str, qualifier: str | None = None) -> bytes:
@@ -390,6 +398,17 @@ def timeline(name: str | None = None) -> Any:
     from .display.timeline import Timeline
 
     return Timeline(account().invocation_records(name), name)
+
+
+def flow(request_id: str | None = None) -> pd.DataFrame:
+    """The event-flow map: one row per cause -> effect edge (``source``, ``target``, ``request_id``,
+    ``caused_by``, ``trigger``, ``count``, ``errors``, ``stopped``), drawn as a graph of the cell,
+    services and functions.  Edges between the same nodes are summed; with ``request_id``, only
+    the chain through that request (what caused it, and everything it caused)."""
+    from .display.flow import flow_frame
+
+    acc = account()
+    return flow_frame(acc.invocation_records(), acc.lineage, request_id=request_id)
 
 
 def metrics(name: str | None = None, period: str = "1min") -> pd.DataFrame:

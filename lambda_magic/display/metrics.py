@@ -31,6 +31,7 @@ METRIC_COLUMNS = [
     "AsyncEventAge",
     "AsyncEventsDropped",
     "DestinationDeliveryFailures",
+    "RecursiveInvocationsDropped",
     "IteratorAge",
 ]
 _COUNTS = [
@@ -41,8 +42,9 @@ _COUNTS = [
     "AsyncEventsReceived",
     "AsyncEventsDropped",
     "DestinationDeliveryFailures",
+    "RecursiveInvocationsDropped",
 ]
-_COUNTERS = ("AsyncEventsReceived", "AsyncEventsDropped", "DestinationDeliveryFailures")
+_COUNTERS = ("AsyncEventsReceived", "AsyncEventsDropped", "DestinationDeliveryFailures", "RecursiveInvocationsDropped")
 
 
 def period_seconds(period: str) -> int:

@@ -1,6 +1,7 @@
 """Event invoke configs (Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s)),
-resource-based policies (AddPermission/RemovePermission/GetPolicy) and tags
-(TagResource/UntagResource/ListTags)."""
+resource-based policies (AddPermission/RemovePermission/GetPolicy), tags
+(TagResource/UntagResource/ListTags) and recursive loop detection
+(Put/GetFunctionRecursionConfig)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from ..runtime.async_invocation import AsyncConfig
 from ..runtime.function import LATEST
+from ..runtime.lineage import RECURSIVE_LOOP_VALUES
 from .calls import Call, check_int, page
 from .errors import ApiError
 
@@ -254,6 +256,27 @@ def list_tags(call: Call) -> dict[str, Any]:
     return {"Tags": dict(call.api.state.function(_tagged(call).name).tags)}
 
 
+# --- recursive loop detection -------------------------------------------------------------------
+
+
+def put_function_recursion_config(call: Call) -> dict[str, Any]:
+    latest, _ = call.function()
+    value = call.params.get("RecursiveLoop")
+    if value not in RECURSIVE_LOOP_VALUES:
+        raise ApiError(
+            "InvalidParameterValueException",
+            f"1 validation error detected: Value '{value}' at 'recursiveLoop' failed to satisfy constraint: "
+            f"Member must satisfy enum value set: [{', '.join(RECURSIVE_LOOP_VALUES)}]",
+        )
+    call.account.lineage.set_recursive_loop(latest.name, value)
+    return {"RecursiveLoop": value}
+
+
+def get_function_recursion_config(call: Call) -> dict[str, Any]:
+    latest, _ = call.function()
+    return {"RecursiveLoop": call.account.lineage.recursive_loop(latest.name)}
+
+
 OPERATIONS = {
     "PutFunctionEventInvokeConfig": put_function_event_invoke_config,
     "UpdateFunctionEventInvokeConfig": update_function_event_invoke_config,
@@ -266,4 +289,6 @@ OPERATIONS = {
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
     "ListTags": list_tags,
+    "PutFunctionRecursionConfig": put_function_recursion_config,
+    "GetFunctionRecursionConfig": get_function_recursion_config,
 }

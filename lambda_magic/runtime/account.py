@@ -27,6 +27,7 @@ from .endpoints import ServiceEndpoints
 from .function import LATEST, Function
 from .invocation import Invocation, Presenter
 from .invoker import Invoker
+from .lineage import Lineage, resource_of_arn
 from .log_delivery import LogDelivery, cloud_in_use
 from .logstore import LogStore
 from .metric_store import MetricStore
@@ -69,6 +70,8 @@ class LocalAccount:
         #: CloudWatch's AWS/Lambda metrics, per function per second: exact whatever retention dropped.
         self.metrics = MetricStore(self.clock.time)
         self.invoker = Invoker(self)
+        #: What caused each invocation (its chain of requests) and recursive loop detection.
+        self.lineage = Lineage(self)
         self.async_invoker = AsyncInvoker(self)
         #: Modules patched into the local cloud's server that call back into the account.
         self.cloud_hooks = CloudHooks()
@@ -235,6 +238,7 @@ class LocalAccount:
         function = self.get_function(name)
         self.registry.delete(function.name)
         self.governor.set_reserved(function.name, None)
+        self.lineage.forget_function(function.name)
         with self._lock:
             for key in [k for k in self._provisioned if k[0] == function.name]:
                 del self._provisioned[key]
@@ -426,19 +430,28 @@ class LocalAccount:
             caller_request_id=caller_request_id,
         )
 
-    def deliver(self, target: str, record: dict, *, source: str) -> bool:
-        """Send an invocation record to a destination; False when it cannot be delivered."""
+    def deliver(self, target: str, record: dict, *, source: str, caused_by: str | None = None) -> bool:
+        """Send an invocation record to a destination; False when it cannot be delivered.
+        ``caused_by``: the request id of the invocation the record is about."""
         if destination_kind(target) == "lambda":
             name, _ = parse_function_name(target)
             if self.registry.latest(name) is None:
                 return False
-            self.invoke(name, record, invocation_type="Event", trigger=f"destination:{source}")
+            self.invoke(
+                name, record, invocation_type="Event", trigger=f"destination:{source}", caller_request_id=caused_by
+            )
             return True
-        return deliver_record(self.cloud, target, record, source)
+        delivered = deliver_record(self.cloud, target, record, source)
+        if delivered and caused_by:
+            self.lineage.sent(caused_by, resource_of_arn(target), how="destination")
+        return delivered
 
     def deliver_dead_letter(self, target: str, event: Any, attributes: dict) -> bool:
         """Send a failed event to its dead-letter queue or topic in the local cloud."""
-        return deliver_dead_letter(self.cloud, target, event, attributes)
+        delivered = deliver_dead_letter(self.cloud, target, event, attributes)
+        if delivered and attributes.get("RequestID"):
+            self.lineage.sent(attributes["RequestID"], resource_of_arn(target), how="dead-letter")
+        return delivered
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until no event is queued, running or waiting for a retry, and every
@@ -594,6 +607,7 @@ class LocalAccount:
             self._reaping = False
         self.logs.clear()
         self.metrics.clear()
+        self.lineage.clear()
         if delivering:  # the local cloud is still in use: what is logged from now on reaches it
             LogDelivery.of(self)
 

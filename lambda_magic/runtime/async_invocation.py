@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
 from .concurrency import TooManyRequestsException
 from .function import Function
+from .lineage import RecursiveInvocationException
 
 if TYPE_CHECKING:
     from .account import LocalAccount
@@ -280,6 +281,9 @@ class AsyncInvoker:
                 attempt=item.attempts + 1,
                 caller_request_id=item.caller_request_id,
             )
+        except RecursiveInvocationException as exc:  # stopped: to the failure destination or DLQ, else dropped
+            self._finish_failed(item, "RecursiveInvocationException", str(exc))
+            return
         except TooManyRequestsException as exc:
             item.throttles += 1
             if exc.invocation is not None:
@@ -360,7 +364,7 @@ class AsyncInvoker:
     def _deliver(self, item: AsyncEvent, target: str, record: dict, *, count: bool) -> bool:
         """Send an invocation record to a destination; count a failure as AWS does."""
         try:
-            ok = self._account.deliver(target, record, source=item.function_name)
+            ok = self._account.deliver(target, record, source=item.function_name, caused_by=item.request_id)
         except Exception:  # e.g. a record over the 1 MB async payload limit: a counted delivery failure
             ok = False
         with self._cond:

@@ -127,6 +127,10 @@ class Invoker:
         account = self._account
         entropy = self._random.getrandbits(288).to_bytes(36, "little")
         request_id = request_id or _request_id(entropy[:16])
+        # the chain of requests: raises RecursiveInvocationException for the 17th time around a loop
+        account.lineage.admit(
+            function.name, request_id, caller_request_id, trigger=trigger, invocation_type=invocation_type
+        )
         started_at = time.time()
         env = None
         if account.has_provisioned(function.name, function.version):

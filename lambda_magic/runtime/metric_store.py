@@ -36,7 +36,13 @@ ROLLUP_AFTER_S = 3 * 3600
 B = TypeVar("B")
 _RAN = frozenset(("success", "error", "timeout"))
 #: The counters ``count`` accepts (AWS's metric names).
-COUNTERS = ("AsyncEventsReceived", "AsyncEventsDropped", "DestinationDeliveryFailures", "DeadLetterErrors")
+COUNTERS = (
+    "AsyncEventsReceived",
+    "AsyncEventsDropped",
+    "DestinationDeliveryFailures",
+    "DeadLetterErrors",
+    "RecursiveInvocationsDropped",
+)
 
 
 class Histogram:

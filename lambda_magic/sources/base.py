@@ -101,12 +101,16 @@ class Poller:
         with self._lock:
             self.stats[name] += n
 
-    def invoke(self, event: dict) -> Invocation | None:
-        """Invoke the function synchronously, as Lambda's pollers do; None when throttled."""
+    def invoke(self, event: dict, caller_request_id: str | None = None) -> Invocation | None:
+        """Invoke the function synchronously, as Lambda's pollers do; None when throttled.
+        ``caller_request_id``: the invocation that sent the records, when known."""
         self.count("invocations")
         try:
             return self.account.invoke(
-                self.mapping.function_name, event, trigger=f"{self.mapping.source}:{self.resource_name}"
+                self.mapping.function_name,
+                event,
+                trigger=f"{self.mapping.source}:{self.resource_name}",
+                caller_request_id=caller_request_id,
             )
         except TooManyRequestsException:
             self.count("throttles")

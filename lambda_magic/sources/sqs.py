@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 from ..common.errors import InvalidParameterValueException, LambdaMagicError
 from .sqs_event import PAYLOAD_LIMIT, batch_outcome, envelope_size, record_size, sqs_record
 from .sqs_queue import QueueApi, find_queue
+from .sqs_senders import watch
 from .sqs_thread import ThreadedTicks
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class SqsPoller(ThreadedTicks):
         self._parked = 0  # throttled batches waiting for their retry
         self._timers = 0  # release and retry timers not yet run
         self._handles: dict[str, str] = {}  # messageId -> receipt handle of the copy in our hands
+        watch(account)  # who sent each message: the batch's caller_request_id (recursion detection)
 
     @classmethod
     def validate(cls, account: LocalAccount, mapping: EventSourceMapping) -> None:
@@ -284,8 +286,9 @@ class SqsPoller(ThreadedTicks):
     def _invoke_batch(self, event: dict, messages: list[dict]) -> list[dict] | None:
         """Invoke; the messages that go back to the queue, or None when throttled."""
         self.count("batches")
+        sender = self.account.lineage.sender(self.mapping.function_name, [m["MessageId"] for m in messages])
         try:
-            invocation = self.invoke(event)
+            invocation = self.invoke(event, sender)
         except LambdaMagicError as exc:  # the function is gone, the payload is too large...
             self.count("invoke_errors")
             self.last_error = f"{type(exc).__name__}: {exc}"

@@ -34,6 +34,7 @@ def test_counts_and_sums_are_exact_per_second_and_in_total():
         "AsyncEventsDropped": 0,
         "DestinationDeliveryFailures": 0,
         "DeadLetterErrors": 0,
+        "RecursiveInvocationsDropped": 0,
     }
     assert store.totals()["Invocations"] == 1_001 and store.totals()["Errors"] == 144
     seconds = store.seconds("f")

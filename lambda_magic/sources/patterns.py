@@ -82,4 +82,3 @@ def event_to_test(event: str | Mapping[str, Any]) -> dict[str, Any]:
             f"Parameter Event is not valid. Reason: Provided Event is missing required field(s): {', '.join(missing)}"
         )
     return dict(value)
-

@@ -73,7 +73,8 @@ class EventsSource(PushSource):
         inputs = [name for name in ("input", "input_path", "input_transformer") if settings.get(name) is not None]
         if len(inputs) > 1:
             raise InvalidParameterValueException(
-                f"events trigger: give at most one of input, input_path and input_transformer, not {' and '.join(inputs)}"
+                "events trigger: give at most one of input, input_path and input_transformer, "
+                f"not {' and '.join(inputs)}"
             )
         client = self.account.cloud.client("events")
         pattern = settings.get("event_pattern")
@@ -153,7 +154,13 @@ class EventsSource(PushSource):
         return {"delivered": invocation is not None, "request_id": getattr(invocation, "request_id", None)}
 
     def _undelivered(
-        self, target: dict[str, Any], rule_arn: str, event: dict[str, Any], trigger: str, code: str, message: str,
+        self,
+        target: dict[str, Any],
+        rule_arn: str,
+        event: dict[str, Any],
+        trigger: str,
+        code: str,
+        message: str,
         reason: str,
     ) -> dict[str, Any]:
         """A failure EventBridge does not retry: the target's dead-letter queue, else a counted drop."""
@@ -189,9 +196,7 @@ class EventsSource(PushSource):
 def _transformer(value: Any) -> dict[str, Any]:
     """``input_transformer``: AWS's ``{"InputPathsMap": ..., "InputTemplate": ...}``, or the snake_case keys."""
     if not isinstance(value, dict):
-        raise InvalidParameterValueException(
-            'input_transformer takes {"InputPathsMap": {...}, "InputTemplate": "..."}'
-        )
+        raise InvalidParameterValueException('input_transformer takes {"InputPathsMap": {...}, "InputTemplate": "..."}')
     paths = value.get("InputPathsMap", value.get("input_paths_map"))
     template = value.get("InputTemplate", value.get("input_template"))
     if not isinstance(template, str):

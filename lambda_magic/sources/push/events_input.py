@@ -3,9 +3,11 @@
 * ``Input``: constant JSON text, sent instead of the event.
 * ``InputPath``: a JSONPath into the event (``$.detail``); the part it selects is sent.
 * ``InputTransformer``: ``InputPathsMap`` names values of the event (JSONPaths) and
-  ``InputTemplate`` places them as ``<name>``.  Inside a JSON string a string value goes in
-  as its text; elsewhere a value goes in as JSON (a string with its quotes); a path the
-  event lacks gives ``null`` (an empty text inside a string).  The predefined variables
+  ``InputTemplate`` places them as ``<name>``.  Outside strings a value goes in as JSON (a
+  string with its quotes); inside a JSON string (or anywhere in a template that is not
+  JSON) a string goes in as it is, not escaped (as AWS does), and an object or array
+  without its inner quotes; a path the event lacks gives ``null`` (an empty text inside a
+  string).  The predefined variables
   ``<aws.events.rule-arn>``, ``<aws.events.rule-name>``, ``<aws.events.event.ingestion-time>``,
   ``<aws.events.event>`` (the event without ``detail``) and ``<aws.events.event.json>``
   (the whole event) need no path.  A template that is not JSON once filled
@@ -24,7 +26,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["InvalidInput", "json_path", "target_input"]
+__all__ = ["InvalidInput", "json_path", "target_input", "target_text"]
 
 _PLACEHOLDER = re.compile(r"<([^<>\s]+)>")
 _STEP = re.compile(r"\.([A-Za-z0-9_\-/$@:]+)|\[(\d+)\]|\[\*\]|\.\*|\['([^']*)'\]|\[\"([^\"]*)\"\]")
@@ -66,21 +68,18 @@ def json_path(document: Any, path: str) -> Any:
     return values[0] if values else _MISSING
 
 
-def target_input(
+def target_text(
     target: Mapping[str, Any], event: Mapping[str, Any], *, rule_arn: str, rule_name: str, ingestion_time: str
-) -> Any:
-    """What ``target`` (a PutTargets target) receives for ``event``, as a JSON value."""
+) -> str:
+    """The text ``target`` (a PutTargets target) is sent for ``event`` (an SQS message body, say)."""
     if target.get("Input") is not None:
-        try:
-            return json.loads(target["Input"])
-        except ValueError:
-            raise InvalidInput("Input is not valid JSON text") from None
+        return str(target["Input"])
     if target.get("InputPath"):
         value = json_path(event, target["InputPath"])
-        return None if value is _MISSING else value
+        return json.dumps(None if value is _MISSING else value)
     transformer = target.get("InputTransformer")
     if not transformer:
-        return dict(event)
+        return json.dumps(dict(event))
     template = transformer.get("InputTemplate")
     if not isinstance(template, str):
         raise InvalidInput("InputTransformer needs an InputTemplate")
@@ -97,10 +96,19 @@ def target_input(
             "aws.events.event.json": dict(event),
         }
     )
-    text = _fill(template, values)
+    return _fill(template, values)
+
+
+def target_input(
+    target: Mapping[str, Any], event: Mapping[str, Any], *, rule_arn: str, rule_name: str, ingestion_time: str
+) -> Any:
+    """What a function target receives: :func:`target_text` as JSON, or the text itself when it is not JSON."""
+    text = target_text(target, event, rule_arn=rule_arn, rule_name=rule_name, ingestion_time=ingestion_time)
     try:
         return json.loads(text)
     except ValueError:
+        if target.get("Input") is not None:
+            raise InvalidInput("Input is not valid JSON text") from None
         return text
 
 
@@ -121,7 +129,7 @@ def _fill(template: str, values: Mapping[str, Any]) -> str:
         elif char == "<":
             match = _PLACEHOLDER.match(template, position)
             if match and match.group(1) in values:
-                out.append(_placed(values[match.group(1)], in_string or not json_like, escape=in_string))
+                out.append(_placed(values[match.group(1)], in_string or not json_like))
                 position = match.end()
                 continue
         out.append(char)
@@ -129,10 +137,14 @@ def _fill(template: str, values: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def _placed(value: Any, as_text: bool, *, escape: bool) -> str:
+def _placed(value: Any, as_text: bool) -> str:
+    """A value as the template holds it: outside strings as JSON; inside a string (or a text
+    template) a string as it is, unescaped as AWS does, and an object or array without its quotes."""
     if value is _MISSING:
         return "" if as_text else "null"
-    if as_text and isinstance(value, str):
-        return json.dumps(value)[1:-1] if escape else value
-    text = json.dumps(value, separators=(",", ":"))
-    return json.dumps(text)[1:-1] if escape else text
+    if not as_text:
+        return json.dumps(value)
+    if isinstance(value, str):
+        return value
+    text = json.dumps(value, separators=(", ", ": "))
+    return text.replace('"', "") if isinstance(value, (dict, list)) else text

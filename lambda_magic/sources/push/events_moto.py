@@ -28,10 +28,12 @@ import string
 import threading
 import time
 import uuid
+import warnings
 from datetime import datetime, timezone
 from typing import Any
 
 from ..patterns import EventPattern, InvalidEventPattern, InvalidTestEvent, event_to_test
+from .events_input import InvalidInput, target_text
 from .moto_side import Call, patch
 
 #: The S3 notification event behind each reason AWS writes in an S3 EventBridge event.
@@ -92,6 +94,36 @@ def _is_function(arn: str) -> bool:
     return len(parts) > 6 and parts[2] == "lambda" and parts[5] == "function"
 
 
+def _send_to_queue(rule: Any, target: dict[str, Any], event: dict[str, Any], ingestion_time: str) -> None:
+    """An SQS target gets the event as AWS sends it (``account`` included; moto's template drops
+    it) or its ``Input`` / ``InputPath`` / ``InputTransformer`` (moto ignores the first two)."""
+    from moto.sqs import sqs_backends
+
+    try:
+        body = target_text(target, event, rule_arn=rule.arn, rule_name=rule.name, ingestion_time=ingestion_time)
+    except InvalidInput as exc:
+        warnings.warn(f"EventBridge rule {rule.name}: target {target.get('Id')}: {exc}", stacklevel=2)
+        return
+    parts = target["Arn"].split(":")
+    backend = sqs_backends[parts[4]][parts[3]]
+    group = (target.get("SqsParameters") or {}).get("MessageGroupId")
+    try:
+        if group:
+            attributes = backend.get_queue_attributes(
+                queue_name=parts[5], attribute_names=["ContentBasedDeduplication"]
+            )
+            if attributes["ContentBasedDeduplication"] == "false":
+                warnings.warn(
+                    "To let EventBridge send messages to your SQS FIFO queue, "
+                    "you must enable content-based deduplication.",
+                    stacklevel=2,
+                )
+                return
+        backend.send_message(queue_name=parts[5], message_body=body, group_id=group)
+    except Exception as exc:  # a missing queue: put_events still succeeds, as on AWS
+        warnings.warn(f"EventBridge rule {rule.name}: target {target.get('Id')}: {exc}", stacklevel=2)
+
+
 def install(call: Call) -> None:
     from moto.events import models, responses
     from moto.events.exceptions import InvalidEventPatternException, ValidationException
@@ -107,31 +139,42 @@ def install(call: Call) -> None:
         event = aws_event(original_event)
         if not pattern.matches(event):
             return
-        functions = [target for target in self.targets if _is_function(target.get("Arn", ""))]
-        others = [target for target in self.targets if target not in functions]
         stamp = original_event.get("time")
         ingestion = original_event.get("ingestion-time")
-        for target in functions:
-            try:
-                call(
-                    {
-                        "op": "events.deliver",
-                        "rule": self.name,
-                        "event_bus_name": self.event_bus_name,
-                        "rule_arn": self.arn,
-                        "target": target,
-                        "event": event,
-                        "stamp_now": isinstance(stamp, _Now),
-                        "ingestion_time": iso(float(ingestion)) if isinstance(ingestion, (int, float)) else None,
-                    }
-                )
-            except Exception:
-                pass  # the account has gone: nothing is left to deliver to
-        if others:
+        ingestion_time = iso(float(ingestion)) if isinstance(ingestion, (int, float)) else event["time"]
+        others = []
+        for target in self.targets:
+            arn = target.get("Arn", "")
+            if _is_function(arn):
+                try:
+                    call(
+                        {
+                            "op": "events.deliver",
+                            "rule": self.name,
+                            "event_bus_name": self.event_bus_name,
+                            "rule_arn": self.arn,
+                            "target": target,
+                            "event": event,
+                            "stamp_now": isinstance(stamp, _Now),
+                            "ingestion_time": ingestion_time,
+                        }
+                    )
+                except Exception:
+                    pass  # the account has gone: nothing is left to deliver to
+            elif arn.split(":")[2:3] == ["sqs"]:
+                _send_to_queue(self, target, event, ingestion_time)
+            else:
+                others.append(target)
+        if others:  # log groups, buses, archives, API destinations: moto's own delivery
             rest = copy.copy(self)
             rest.targets = others
             rest.event_pattern = models.EventPattern.load(None)  # matched above
-            original_send(rest, original_event, transform_input)
+            plain: Any = (
+                original_event
+                if transform_input
+                else {k: v for k, v in original_event.items() if k != "ingestion-time"}
+            )
+            original_send(rest, plain, transform_input)
 
     patch(models.Rule, "send_to_targets", send_to_targets)
 
@@ -199,7 +242,7 @@ def _install_s3(events_models: Any) -> None:
             backend = events_models.events_backends[account_id][bucket.region_name]
             default_bus = backend.event_buses.get("default")
             for rule in list(default_bus.rules.values()) if default_bus else []:
-                rule.send_to_targets(event)
+                rule.send_to_targets(event, transform_input=False)
         except Exception:
             pass  # as moto: S3's request never fails because of its notifications
 

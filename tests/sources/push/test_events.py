@@ -227,9 +227,9 @@ def test_an_input_transformer_fills_its_template(account, lambda_client, push):
         "InputTemplate": template,
     }
     events = wire(account, lambda_client, "shaped", "shaped", InputTransformer=transformer)
-    event_id = put(events, detail={"id": 9, "items": [{"sku": "x"}], "customer": {"name": 'Ann "A"'}})
+    event_id = put(events, detail={"id": 9, "items": [{"sku": "x"}], "customer": {"name": "Ann"}})
     (got,) = received(account, "shaped")
-    assert got["order"] == 9 and got["first"] == {"sku": "x"} and got["customer"] == 'Ann "A"'
+    assert got["order"] == 9 and got["first"] == {"sku": "x"} and got["customer"] == "Ann"
     assert got["missing"] is None
     assert got["rule"] == rule_arn(account, "shaped") and got["name"] == "shaped"
     assert got["original"]["id"] == event_id and set(got["original"]) == ENVELOPE
@@ -250,6 +250,26 @@ def test_a_string_template_sends_a_string(account, push):
     )
     put(account.cloud.client("events"), detail={"id": 4, "state": "PAID"})
     assert received(account, "text") == ["Order 4 is PAID"]
+
+
+def test_queue_targets_get_the_whole_event_and_their_input_settings_too(account, push):
+    events = account.cloud.client("events")
+    events.put_rule(Name="to-queues", EventPattern=json.dumps({"source": ["shop"]}))
+    whole, part, fixed = Queue(account, "whole"), Queue(account, "part"), Queue(account, "fixed")
+    events.put_targets(
+        Rule="to-queues",
+        Targets=[
+            {"Id": "whole", "Arn": whole.arn},
+            {"Id": "part", "Arn": part.arn, "InputPath": "$.detail"},
+            {"Id": "fixed", "Arn": fixed.arn, "Input": '{"constant": true}'},
+        ],
+    )
+    event_id = put(events, detail={"n": 1})
+    (message,) = whole.messages()
+    body = json.loads(message["Body"])
+    assert set(body) == ENVELOPE and body["account"] == ACCOUNT and body["id"] == event_id
+    assert [json.loads(m["Body"]) for m in part.messages()] == [{"n": 1}]
+    assert [json.loads(m["Body"]) for m in fixed.messages()] == [{"constant": True}]
 
 
 # --- failures: the dead-letter queue, or a counted drop -------------------------------------------------
@@ -406,6 +426,36 @@ def test_s3_object_created_reaches_the_function_through_the_default_bus(account,
     assert detail["object"]["sequencer"] < second["detail"]["object"]["sequencer"]
     assert detail["request-id"] != second["detail"]["request-id"] and detail["requester"] == ACCOUNT
     assert received(account, "custom") == []  # S3 sends to the default bus only
+
+
+def test_s3_events_of_a_versioned_bucket_and_to_queue_targets(account, push):
+    account.register("versions", ECHO)
+    s3 = account.cloud.client("s3")
+    s3.create_bucket(Bucket="kept")
+    s3.put_bucket_versioning(Bucket="kept", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(Bucket="kept", NotificationConfiguration={"EventBridgeConfiguration": {}})
+    push.add_trigger("versions", "events:kept", event_pattern={"source": ["aws.s3"], "detail-type": ["Object Created"]})
+    plain, shaped = Queue(account, "plain"), Queue(account, "shaped")
+    events = account.cloud.client("events")
+    events.put_targets(
+        Rule="kept",
+        Targets=[
+            {"Id": "plain", "Arn": plain.arn},
+            {
+                "Id": "shaped",
+                "Arn": shaped.arn,
+                "InputTransformer": {"InputPathsMap": {"key": "$.detail.object.key"}, "InputTemplate": '{"k": <key>}'},
+            },
+        ],
+    )
+    version = s3.put_object(Bucket="kept", Key="v.txt", Body=b"1")["VersionId"]
+    (event,) = received(account, "versions")
+    assert event["detail"]["object"]["version-id"] == version
+    (message,) = plain.messages()
+    assert json.loads(message["Body"])["detail"]["object"]["key"] == "v.txt"
+    assert "ingestion-time" not in json.loads(message["Body"])
+    (message,) = shaped.messages()
+    assert json.loads(message["Body"]) == {"k": "v.txt"}
 
 
 def test_s3_tag_and_delete_events_come_only_when_they_happen(account, push):

@@ -25,7 +25,7 @@ import itertools
 import json
 import secrets
 import string
-import threading
+import sys
 import time
 import uuid
 import warnings
@@ -212,30 +212,27 @@ def install(call: Call) -> None:
 
 def _install_s3(events_models: Any) -> None:
     """S3 -> EventBridge as AWS sends it."""
-    from moto.s3 import models, notifications, responses
+    from moto.s3 import notifications, responses
 
-    state = threading.local()
     sequence = itertools.count()
 
-    def during(flag: str) -> Any:
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            previous = getattr(state, flag, False)
-            setattr(state, flag, True)
-            try:
-                return wrapped.original(*args, **kwargs)  # type: ignore[attr-defined]
-            finally:
-                setattr(state, flag, previous)
-
-        return wrapped
-
-    patch(responses.S3Response, "put_object_tagging", during("tagging"))
-    patch(responses.S3Response, "delete_object_tagging", during("tagging"))
-    patch(models.S3Backend, "complete_multipart_upload", during("multipart"))
+    def explicit_tagging() -> bool:
+        """Whether this thread serves PutObjectTagging / DeleteObjectTagging itself (not a put_object,
+        copy_object or multipart completion that tags as part of its work).  Read from the stack, so
+        that no S3 method needs patching for it."""
+        frame = sys._getframe(2)
+        while frame is not None:
+            if frame.f_code.co_name in ("put_object_tagging", "delete_object_tagging") and isinstance(
+                frame.f_locals.get("self"), responses.S3Response
+            ):
+                return True
+            frame = frame.f_back  # type: ignore[assignment]
+        return False
 
     def send_event_bridge_message(account_id: str, bucket: Any, event_name: str, key: Any) -> None:
-        if "ObjectTagging" in event_name and not getattr(state, "tagging", False):
+        if "ObjectTagging" in event_name and not explicit_tagging():
             return  # put_object, copy_object and multipart uploads tag as part of their work: AWS sends no event
-        if event_name == "s3:ObjectCreated:Put" and getattr(state, "multipart", False):
+        if event_name == "s3:ObjectCreated:Put" and getattr(key, "multipart", None) is not None:
             return  # moto's completion stores the object with a put first: AWS sends one event
         try:
             event = s3_event(account_id, bucket, event_name, key, next(sequence))

@@ -474,15 +474,17 @@ def test_s3_tag_and_delete_events_come_only_when_they_happen(account, push):
         UploadId=upload,
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]},
     )
+    s3.copy_object(Bucket="docs", Key="b.txt", CopySource={"Bucket": "docs", "Key": "a.txt"})
     s3.delete_object(Bucket="docs", Key="a.txt")
     got = received(account, "everything")
     assert [(event["detail-type"], event["detail"].get("reason")) for event in got] == [
         ("Object Created", "PutObject"),
         ("Object Tags Added", None),
         ("Object Created", "CompleteMultipartUpload"),
+        ("Object Created", "CopyObject"),
         ("Object Deleted", "DeleteObject"),
     ]
-    assert got[3]["detail"]["deletion-type"] == "Permanently Deleted" and "size" not in got[3]["detail"]["object"]
+    assert got[4]["detail"]["deletion-type"] == "Permanently Deleted" and "size" not in got[4]["detail"]["object"]
 
 
 # --- lm.add_trigger ------------------------------------------------------------------------------------------

@@ -518,3 +518,42 @@ def test_add_trigger_misuse_is_one_clear_error(account, push):
         push.add_trigger("misused", "events:r", pattern={"source": ["a"]})
     with pytest.raises(InvalidParameterValueException, match="InvalidEventPatternException"):
         push.add_trigger("misused", "events:r", event_pattern={"source": "a"})
+
+
+# --- the pattern language and the input templates (pure) ------------------------------------------------------
+
+
+def test_the_one_matcher_speaks_eventbridge_with_wildcard_and_filter_criteria_without():
+    from lambda_magic.sources.filters import FilterCriteria
+    from lambda_magic.sources.patterns import EventPattern, InvalidEventPattern
+
+    pattern = EventPattern.parse({"detail": {"key": [{"wildcard": "logs/*/a\\*b.txt"}]}})
+    assert pattern.matches({"detail": {"key": "logs/2024/01/a*b.txt"}})
+    assert not pattern.matches({"detail": {"key": "logs/2024/axb.txt"}})
+    with pytest.raises(InvalidEventPattern, match="consecutive wildcard"):
+        EventPattern.parse({"k": [{"wildcard": "a**"}]})
+    with pytest.raises(InvalidEventPattern, match=r'^Event pattern is not valid\. Reason: at "detail\.n"'):
+        EventPattern.parse('{"detail": {"n": [{"numeric": ["<", "five"]}]}}')
+    with pytest.raises(InvalidParameterValueException, match="wildcard is not in Lambda"):
+        FilterCriteria.parse({"Filters": [{"Pattern": json.dumps({"body": {"k": [{"wildcard": "a*"}]}})}]})
+
+
+def test_input_templates_place_values_as_eventbridge_does():
+    from lambda_magic.sources.push.events_input import target_input, target_text
+
+    event = {"id": "1", "source": "s", "detail": {"state": "RUN", "tags": {"a": "b"}, "n": 2, "list": [1, 2]}}
+    names = {"rule_arn": "arn:aws:events:us-east-1:123456789012:rule/r", "rule_name": "r", "ingestion_time": "T"}
+
+    def shaped(template, **paths):
+        transformer = {"InputPathsMap": paths, "InputTemplate": template}
+        return target_text({"InputTransformer": transformer}, event, **names)
+
+    assert shaped('{"s": <s>, "n": <n>}', s="$.detail.state", n="$.detail.n") == '{"s": "RUN", "n": 2}'
+    assert shaped('"state <s> tags <t>"', s="$.detail.state", t="$.detail.tags") == '"state RUN tags {a: b}"'
+    assert shaped("<s> is in state <s>", s="$.detail.state") == "RUN is in state RUN"
+    assert shaped('{"gone": <g>, "text": "[<g>]"}', g="$.detail.nothing") == '{"gone": null, "text": "[]"}'
+    assert shaped('{"second": <x>}', x="$.detail.list[1]") == '{"second": 2}'
+    assert shaped('{"r": "<aws.events.rule-name>"}') == '{"r": "r"}'
+    assert target_input({"InputPath": "$.detail.n"}, event, **names) == 2
+    assert target_input({"InputPath": "$.detail.absent"}, event, **names) is None
+    assert target_input({}, event, **names) == event

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ...common.errors import InvalidParameterValueException
+from ...common.errors import InvalidParameterValueException, LambdaMagicError
 from .base import PushSource, Trigger
 from .events_input import InvalidInput, target_input
 
@@ -125,7 +125,7 @@ class EventsSource(PushSource):
                 event,
                 rule_arn=rule_arn,
                 rule_name=rule,
-                ingestion_time=now if payload.get("stamp_now") else payload.get("ingestion_time") or now,
+                ingestion_time=now,  # EventBridge received it now, on the account clock
             )
         except InvalidInput as exc:
             return self._undelivered(target, rule_arn, event, trigger, "SDK_CLIENT_ERROR", str(exc), "InvalidInput")
@@ -142,15 +142,19 @@ class EventsSource(PushSource):
                 f"(Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: {uuid.uuid4()})"
             )
             return self._undelivered(target, rule_arn, event, trigger, "NO_PERMISSIONS", message, "AccessDenied")
-        invocation = self.push.deliver(
-            arn,
-            body,
-            trigger=trigger,
-            principal=self.principal,
-            source_arn=rule_arn,
-            caused_by=caused_by,
-            check_policy=False,
-        )
+        try:
+            invocation = self.push.deliver(
+                arn,
+                body,
+                trigger=trigger,
+                principal=self.principal,
+                source_arn=rule_arn,
+                caused_by=caused_by,
+                check_policy=False,
+            )
+        except LambdaMagicError as exc:  # Lambda refused the event (too large...): not retried either
+            message = f"{exc} (Service: AWSLambda; Error Code: {type(exc).__name__}; Request ID: {uuid.uuid4()})"
+            return self._undelivered(target, rule_arn, event, trigger, "SDK_CLIENT_ERROR", message, type(exc).__name__)
         return {"delivered": invocation is not None, "request_id": getattr(invocation, "request_id", None)}
 
     def _undelivered(

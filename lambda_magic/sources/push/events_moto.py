@@ -255,7 +255,9 @@ def s3_event(account_id: str, bucket: Any, event_name: str, key: Any, number: in
     obj: dict[str, Any] = {"key": key.name}
     if detail_type == "Object Created":
         obj["size"] = key.size
-    obj["etag"] = key.etag.replace('"', "")
+    etag = (getattr(key, "etag", "") or "").replace('"', "")
+    if etag:  # a delete marker has none
+        obj["etag"] = etag
     version = getattr(key, "version_id", None)
     if version not in (None, "", "null") or getattr(bucket, "is_versioned", False):
         obj["version-id"] = str(version) if version is not None else "null"

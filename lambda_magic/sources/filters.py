@@ -33,6 +33,7 @@ import binascii
 import ipaddress
 import json
 import operator
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -254,7 +255,8 @@ def _require_object_data(node: _Node, key: str) -> None:
             _require_object_data(alternative, key)
 
 
-def _compile_object(pattern: Mapping[str, Any], path: str) -> _Node:
+def _compile_object(pattern: Mapping[str, Any], path: str, *, wildcard: bool = False) -> _Node:
+    """Compile a pattern object; ``wildcard`` admits EventBridge's ``wildcard`` operator (Lambda refuses it)."""
     fields: list[tuple[str, _Node | _Leaf]] = []
     alternatives: list[tuple[_Node, ...]] = []
     for key, value in pattern.items():
@@ -265,19 +267,19 @@ def _compile_object(pattern: Mapping[str, Any], path: str) -> _Node:
         if key == "$or" and plain_objects:  # event-ruler: an OR only for an array of 2+ plain objects
             if len(plain_objects) < 2 or len(plain_objects) != len(value):
                 raise _PatternError(where, "needs an array of at least two pattern objects")
-            alternatives.append(tuple(_compile_object(alternative, path) for alternative in value))
+            alternatives.append(tuple(_compile_object(alternative, path, wildcard=wildcard) for alternative in value))
         elif isinstance(value, dict):
-            fields.append((key, _compile_object(value, where)))
+            fields.append((key, _compile_object(value, where, wildcard=wildcard)))
         elif isinstance(value, list):
             if not value:
                 raise _PatternError(where, "empty arrays are not allowed; list at least one value")
-            fields.append((key, _Leaf(tuple(_compile_matcher(v, where) for v in value))))
+            fields.append((key, _Leaf(tuple(_compile_matcher(v, where, wildcard=wildcard) for v in value))))
         else:
             raise _PatternError(where, f"must be an object or an array of values, not {_show(value)}")
     return _Node(tuple(fields), tuple(alternatives))
 
 
-def _compile_matcher(value: Any, where: str) -> tuple[Any, ...]:
+def _compile_matcher(value: Any, where: str, *, wildcard: bool = False) -> tuple[Any, ...]:
     if value is None or isinstance(value, (str, bool)) or _is_number(value):
         return ("equals", value)
     if not isinstance(value, dict):
@@ -305,7 +307,10 @@ def _compile_matcher(value: Any, where: str) -> tuple[Any, ...]:
         except ValueError:
             pass
     if op == "anything-but":
-        return _compile_anything_but(arg, where)
+        return _compile_anything_but(arg, where, wildcard=wildcard)
+    if op == "wildcard" and wildcard:
+        texts = arg if isinstance(arg, list) and arg else [arg]
+        return ("text", _wildcard_test, tuple(_compile_wildcard(v, where) for v in texts), False, False)
     if op == "numeric":
         return (op, _compile_numeric(arg, where))
     expected = {
@@ -320,7 +325,7 @@ def _compile_matcher(value: Any, where: str) -> tuple[Any, ...]:
     raise _PatternError(where, f"unrecognized match type {op!r}")
 
 
-def _compile_anything_but(arg: Any, where: str) -> tuple[Any, ...]:
+def _compile_anything_but(arg: Any, where: str, *, wildcard: bool = False) -> tuple[Any, ...]:
     if isinstance(arg, str) or _is_number(arg):
         return ("anything-but", (arg,))
     if isinstance(arg, list) and arg and (all(isinstance(v, str) for v in arg) or all(_is_number(v) for v in arg)):
@@ -330,6 +335,11 @@ def _compile_anything_but(arg: Any, where: str) -> tuple[Any, ...]:
         if isinstance(value, str) and value:
             return ("text", _TEXT_TESTS[inner], value, False, True)
         raise _PatternError(where, f"anything-but {inner} takes one non-empty string (not a list), not {_show(value)}")
+    if inner == "wildcard" and wildcard:
+        texts = [value] if isinstance(value, str) else value
+        if isinstance(texts, list) and texts and all(isinstance(v, str) for v in texts):
+            return ("text", _wildcard_test, tuple(_compile_wildcard(v, where) for v in texts), False, True)
+        raise _PatternError(where, f"anything-but wildcard takes a string or a list of strings, not {_show(value)}")
     if inner == "equals-ignore-case":
         texts = [value] if isinstance(value, str) else value
         if isinstance(texts, list) and texts and all(isinstance(v, str) for v in texts):
@@ -342,6 +352,31 @@ def _compile_anything_but(arg: Any, where: str) -> tuple[Any, ...]:
         "anything-but takes a string, a number, a non-empty list of only strings or only "
         f"numbers, or {{prefix|suffix|equals-ignore-case: ...}}, not {_show(arg)}",
     )
+
+
+def _compile_wildcard(arg: Any, where: str) -> re.Pattern[str]:
+    """EventBridge's wildcard: ``*`` is any run of characters, ``\\*`` a literal star, ``\\\\`` a backslash."""
+    if not isinstance(arg, str):
+        raise _PatternError(where, f"wildcard takes a string (or a list of strings), not {_show(arg)}")
+    if "**" in arg:
+        raise _PatternError(where, "consecutive wildcard characters at pos " + str(arg.index("**") + 1))
+    parts, index = [], 0
+    while index < len(arg):
+        char = arg[index]
+        if char == "\\":
+            following = arg[index + 1 : index + 2]
+            if following not in ("*", "\\"):
+                raise _PatternError(where, f"invalid escape character at pos {index + 1}")
+            parts.append(re.escape(following))
+            index += 2
+            continue
+        parts.append(".*" if char == "*" else re.escape(char))
+        index += 1
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _wildcard_test(text: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
+    return any(pattern.fullmatch(text) is not None for pattern in patterns)
 
 
 def _compile_numeric(arg: Any, where: str) -> tuple[tuple[str, float], ...]:

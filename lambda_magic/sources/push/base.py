@@ -42,6 +42,7 @@ MOTO_SIDE = "lambda_magic.sources.push.moto_side"
 SOURCES: dict[str, tuple[str, str]] = {
     "sns": ("lambda_magic.sources.push.sns", "SnsSource"),
     "codecommit": ("lambda_magic.sources.push.codecommit", "CodeCommitSource"),
+    "events": ("lambda_magic.sources.push.events", "EventsSource"),
 }
 
 Operation = Callable[[dict[str, Any], "str | None"], Any]

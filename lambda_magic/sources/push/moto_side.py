@@ -17,7 +17,10 @@ from collections.abc import Callable
 from typing import Any
 
 #: Each source's moto side, installed in this order.
-MOTO_PATCHES: tuple[str, ...] = ("lambda_magic.sources.push.sns_moto",)
+MOTO_PATCHES: tuple[str, ...] = (
+    "lambda_magic.sources.push.sns_moto",
+    "lambda_magic.sources.push.events_moto",
+)
 
 Call = Callable[[dict[str, Any]], Any]
 #: The attribute that marks a function or class as patched by lambda_magic.

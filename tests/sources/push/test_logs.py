@@ -4,6 +4,8 @@ on another's errors."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 import time
 
@@ -273,3 +275,47 @@ def test_add_trigger_refuses_bad_settings_in_one_line(account, push, alarm):
     with pytest.raises(InvalidParameterValueException, match="LimitExceededException"):
         push.add_trigger("alarm", "logs:/app/x", filter_name="c")
     assert len(logs.describe_subscription_filters(logGroupName="/app/x")["subscriptionFilters"]) == 2
+
+
+# --- other destinations and callers -----------------------------------------------------------------
+
+WRITER = code(
+    """
+    import time
+    import boto3
+
+    def lambda_handler(event, context):
+        boto3.client("logs").put_log_events(
+            logGroupName="/app/orders", logStreamName="web-1",
+            logEvents=[{"timestamp": int(time.time() * 1000), "message": "ERROR written by a handler"}],
+        )
+        return "written"
+    """
+)
+
+
+def test_a_handler_writing_the_log_events_is_the_cause(account, logs, alarm, lambda_client):
+    allow_logs(lambda_client)
+    logs.put_subscription_filter(logGroupName=GROUP, filterName="f", filterPattern="ERROR", destinationArn=alarm.arn)
+    account.register("writer", WRITER)
+    writer = account.invoke("writer")
+    assert writer.status == "success", writer.error_message
+    [payload] = received(account)
+    assert [e["message"] for e in payload["message"]["logEvents"]] == ["ERROR written by a handler"]
+    assert account.invocation_records("alarm")[0].caller_request_id == writer.request_id
+
+
+def test_a_kinesis_destination_gets_only_the_matching_events_too(account, logs):
+    kinesis = account.cloud.client("kinesis")
+    kinesis.create_stream(StreamName="audit", ShardCount=1)
+    stream_arn = kinesis.describe_stream(StreamName="audit")["StreamDescription"]["StreamARN"]
+    logs.put_subscription_filter(logGroupName=GROUP, filterName="k", filterPattern="ERROR", destinationArn=stream_arn)
+    put(logs, "INFO skipped", "ERROR kept")
+    put(logs, "INFO nothing")
+    shard = kinesis.list_shards(StreamName="audit")["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(StreamName="audit", ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = kinesis.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    [record] = records
+    message = json.loads(gzip.decompress(record["Data"]))
+    assert [e["message"] for e in message["logEvents"]] == ["ERROR kept"]
+    assert re.fullmatch(r"\d{56}", message["logEvents"][0]["id"])

@@ -319,3 +319,29 @@ def test_a_kinesis_destination_gets_only_the_matching_events_too(account, logs):
     message = json.loads(gzip.decompress(record["Data"]))
     assert [e["message"] for e in message["logEvents"]] == ["ERROR kept"]
     assert re.fullmatch(r"\d{56}", message["logEvents"][0]["id"])
+
+
+def test_a_json_pattern_on_a_json_logging_function(account, push, alarm, lambda_client):
+    """With LogFormat JSON, ``{ $.level = "ERROR" }`` picks the error records (not the platform ones)."""
+    account.register(
+        "other",
+        code(
+            """
+            import logging
+
+            def lambda_handler(event, context):
+                logging.getLogger().info("all fine so far")
+                logging.getLogger().error("order %s failed", event["order"])
+                return "logged"
+            """
+        ),
+        log_format="JSON",
+    )
+    push.add_trigger("alarm", "logs:/aws/lambda/other", filter_pattern='{ $.level = "ERROR" }')
+    invocation = account.invoke("other", {"order": 42})
+    [payload] = received(account)
+    [event] = payload["message"]["logEvents"]
+    record = json.loads(event["message"])
+    assert record["level"] == "ERROR" and record["message"] == "order 42 failed"
+    assert record["requestId"] == invocation.request_id
+    assert account.invocation_records("alarm")[0].caller_request_id == invocation.request_id

@@ -495,6 +495,8 @@ class _WordParser(_ExpressionParser):
 
         def test(lookup: Callable[[str], Any]) -> bool:
             actual = lookup(reference)
+            if actual is None:  # a name that is no field of the pattern: no word to test
+                return False
             if value.number is not None:
                 number = _as_number(actual)
                 if number is not None:
@@ -515,8 +517,6 @@ class _WordParser(_ExpressionParser):
 class _Slot:
     name: str | None  # None: an unnamed word; "..." an ellipsis
     condition: Evaluator | None = None
-    #: The field names the condition reads.
-    reads: tuple[str, ...] = ()
 
 
 def _split_slots(body: str) -> list[str]:
@@ -573,11 +573,7 @@ def _compile_delimited(pattern: str) -> Callable[[str], dict[str, str] | None]:
         if name in names:
             raise FilterPatternError(f"the field name {name!r} is used twice")
         names.add(name)
-        slots.append(_Slot(name, condition, tuple(parser.names)))
-    for slot in slots:
-        unknown = set(slot.reads) - names
-        if unknown:
-            raise FilterPatternError(f"the condition names {sorted(unknown)[0]!r}, which is not a field of the pattern")
+        slots.append(_Slot(name, condition))
 
     def matches(message: str) -> dict[str, str] | None:
         words = _words(message)
@@ -614,8 +610,8 @@ def _assignments(slots: list[_Slot], s: int, words: list[str], w: int) -> Iterat
             yield {w: s, **rest}
 
 
-def _word_of(values: dict[str | None, str], name: str) -> str:
-    return values.get(name, "")
+def _word_of(values: dict[str | None, str], name: str) -> str | None:
+    return values.get(name)
 
 
 def _words(message: str) -> list[str]:

@@ -29,7 +29,8 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from ...common.errors import InvalidParameterValueException
+from ...common import limits
+from ...common.errors import InvalidParameterValueException, LambdaMagicError
 from ...runtime.filter_patterns import parse_filter_pattern
 from .base import PushSource, PushSources, Trigger
 from .logs_moto import CANNOT_EXECUTE
@@ -147,21 +148,51 @@ class LogsSource(PushSource):
             return {"ok": False, "message": CANNOT_EXECUTE}
         return {"ok": True}
 
-    def _deliver(self, payload: dict[str, Any], caller: str | None) -> bool:
-        """One ``PutLogEvents`` call's matching events for one subscription filter: one invocation."""
+    def _deliver(self, payload: dict[str, Any], caller: str | None) -> int:
+        """One ``PutLogEvents`` call's matching events for one subscription filter: one invocation
+        (more only when the batch's event would exceed the asynchronous payload limit); the number made."""
         group, stream = payload["log_group"], payload["log_stream"]
-        events = payload["log_events"]
         owner = payload.get("owner") or self.account.settings.account_id
-        message = data_message(owner, group, stream, [payload["filter_name"]], events)
-        invocation = self.push.deliver(
-            payload["function_arn"],
-            awslogs_event(message),
-            trigger=f"{self.kind}:{group}",
-            principal=self.principal,
-            source_arn=self.source_arn(group, payload.get("region"), owner),
-            caused_by=self._request_id_of(group, stream, events) or caller,
-        )
-        return invocation is not None
+        trigger = f"{self.kind}:{group}"
+        function_arn = payload["function_arn"]
+        caused_by = self._request_id_of(group, stream, payload["log_events"]) or caller
+        found = self.push.function_of(function_arn)
+        function_name = found[0].name if found else function_arn
+        made = 0
+        batches, too_large = self._fitting(payload["log_events"], owner, group, stream, payload["filter_name"])
+        for _ in range(too_large):
+            self.push.drop(function_name, trigger, "RequestTooLargeException")
+        for events in batches:
+            event = awslogs_event(data_message(owner, group, stream, [payload["filter_name"]], events))
+            try:
+                invocation = self.push.deliver(
+                    function_arn,
+                    event,
+                    trigger=trigger,
+                    principal=self.principal,
+                    source_arn=self.source_arn(group, payload.get("region"), owner),
+                    caused_by=caused_by,
+                )
+            except LambdaMagicError as exc:  # counted, never lost silently
+                self.push.drop(function_name, trigger, type(exc).__name__)
+                continue
+            made += invocation is not None
+        return made
+
+    def _fitting(
+        self, events: list[dict[str, Any]], owner: str, group: str, stream: str, filter_name: str
+    ) -> tuple[list[list[dict[str, Any]]], int]:
+        """``events`` in as few consecutive batches as keep each awslogs event within the
+        asynchronous payload limit, and how many events are too large even alone."""
+        event = awslogs_event(data_message(owner, group, stream, [filter_name], events))
+        if len(json.dumps(event)) <= limits.ASYNC_PAYLOAD_MAX_BYTES:
+            return [events], 0
+        if len(events) == 1:
+            return [], 1
+        half = len(events) // 2
+        first, first_dropped = self._fitting(events[:half], owner, group, stream, filter_name)
+        second, second_dropped = self._fitting(events[half:], owner, group, stream, filter_name)
+        return first + second, first_dropped + second_dropped
 
     def _request_id_of(self, group: str, stream: str, events: list[dict[str, Any]]) -> str | None:
         """The invocation whose log lines these are, when it can be told: the account's own

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 import re
+import string
 import time
 
 import pytest
@@ -345,3 +347,19 @@ def test_a_json_pattern_on_a_json_logging_function(account, push, alarm, lambda_
     assert record["level"] == "ERROR" and record["message"] == "order 42 failed"
     assert record["requestId"] == invocation.request_id
     assert account.invocation_records("alarm")[0].caller_request_id == invocation.request_id
+
+
+def test_a_batch_too_large_for_one_event_is_split(account, logs, alarm, lambda_client):
+    """Ten 100 KB incompressible lines exceed the 1 MB asynchronous payload once gzipped and
+    base64-encoded: they arrive in order over more than one invocation, none lost."""
+    allow_logs(lambda_client)
+    logs.put_subscription_filter(logGroupName=GROUP, filterName="f", filterPattern="", destinationArn=alarm.arn)
+    rng = random.Random(7)
+    lines = [
+        f"{i:02d} " + "".join(rng.choices(string.ascii_letters + string.digits + string.punctuation, k=100_000))
+        for i in range(10)
+    ]
+    put(logs, *lines)
+    payloads = received(account)
+    assert len(payloads) > 1
+    assert [e["message"] for p in payloads for e in p["message"]["logEvents"]] == lines

@@ -151,7 +151,9 @@ class FunctionVerbs:
         parser.add_argument("--request-id", help="only the events of this request")
         parser.add_argument("--tail", type=int, help="only the last N events")
         parser.add_argument(
-            "--filter", dest="filter_pattern", help='CloudWatch filter terms: ERROR, "two words", ?any, -not'
+            "--filter",
+            dest="filter_pattern",
+            help='a CloudWatch filter pattern: ERROR, "two words", ?any, -not, { $.level = "ERROR" }, [w1, w2=5*]',
         )
         return parser
 

@@ -9,14 +9,14 @@ and counted per function.
 from __future__ import annotations
 
 import operator
-import re
-import shlex
 import threading
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from ..common.errors import InvalidParameterValueException
+from .filter_patterns import compile_filter_pattern
 from .retention import BoundedRows, Retained
+
+__all__ = ["LogEvent", "LogStore", "compile_filter_pattern"]
 
 #: The setting that changes the log retention (named in frames that dropped rows).
 RETENTION_SETTING = "retained_log_events"
@@ -115,36 +115,3 @@ class LogStore:
 
     def __len__(self) -> int:
         return len(self._events)
-
-
-def compile_filter_pattern(pattern: str) -> Callable[[str], bool]:
-    """A matcher for CloudWatch's unstructured filter syntax.
-
-    ``ERROR`` (contains), ``ERROR Exception`` (all terms), ``?ERROR ?Exception``
-    (any term), ``-DEBUG`` (excludes), ``"Task timed out"`` (a phrase), ``""`` (all).
-    Terms are case-sensitive, as in CloudWatch.
-    """
-    stripped = pattern.strip()
-    if stripped in ('""', ""):
-        return lambda message: True
-    if stripped.startswith(("{", "[")) or re.search(r"%.*%", stripped):
-        raise InvalidParameterValueException(
-            'only term filter patterns are supported here (ERROR, "two words", ?ANY, -NOT); '
-            "JSON, space-delimited and regex patterns are not"
-        )
-    try:
-        tokens = shlex.split(stripped)
-    except ValueError as exc:
-        raise InvalidParameterValueException(f"filter pattern {pattern!r}: {exc}") from None
-    required = [t for t in tokens if not t.startswith(("?", "-"))]
-    optional = [t[1:] for t in tokens if t.startswith("?") and len(t) > 1]
-    excluded = [t[1:] for t in tokens if t.startswith("-") and len(t) > 1]
-
-    def matches(message: str) -> bool:
-        if any(term in message for term in excluded):
-            return False
-        if not all(term in message for term in required):
-            return False
-        return not optional or any(term in message for term in optional)
-
-    return matches

@@ -160,7 +160,7 @@ def test_event_invocation_returns_202_and_wait(shell):
         ("logs nobody", "Function not found"),
         ("delete nobody", "Function not found"),
         ("invocations nobody", "Function not found"),
-        ("logs hello --filter {$.level=1}", "only term filter patterns"),
+        ("logs hello --filter {$.level=}", "Invalid filter pattern"),
     ],
 )
 def test_user_mistakes_are_one_line_usage_errors(shell, line, fragment):

@@ -460,11 +460,21 @@ def test_tail(logged):
     assert account.log_events("fn", filter_pattern="ERROR", tail=1)[0].message == "ERROR Exception raised"
 
 
-@pytest.mark.parametrize("pattern", ['{ $.level = "ERROR" }', "[type, id]", "%ERR.R%"])
-def test_unsupported_patterns_are_refused(logged, pattern):
+@pytest.mark.parametrize("pattern", ["{ $.level = }", "[type, id", "%ERR(OR)%", '"unclosed'])
+def test_invalid_patterns_are_refused(logged, pattern):
     account, _ = logged
-    with pytest.raises(InvalidParameterValueException):
+    with pytest.raises(InvalidParameterValueException, match="Invalid filter pattern"):
         account.log_events(filter_pattern=pattern)
+
+
+def test_structured_patterns(logged):
+    """The full language (JSON, space-delimited, regex) from lm.logs too: tests/runtime/test_filter_patterns.py."""
+    account, invocation = logged
+    found = messages(account.log_events("fn", request_id=invocation.request_id, filter_pattern="[level=ERROR, ...]"))
+    assert found == ["ERROR disk full", "ERROR Exception raised"]
+    found = messages(account.log_events("fn", request_id=invocation.request_id, filter_pattern="%^W.RN%"))
+    assert found == ["WARN slow"]
+    assert account.log_events("fn", filter_pattern='{ $.level = "ERROR" }') == []  # text lines are not JSON
 
 
 def test_log_streams_in_the_store(account):

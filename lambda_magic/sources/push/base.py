@@ -43,6 +43,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "sns": ("lambda_magic.sources.push.sns", "SnsSource"),
     "codecommit": ("lambda_magic.sources.push.codecommit", "CodeCommitSource"),
     "events": ("lambda_magic.sources.push.events", "EventsSource"),
+    "logs": ("lambda_magic.sources.push.logs", "LogsSource"),
 }
 
 Operation = Callable[[dict[str, Any], "str | None"], Any]

@@ -20,6 +20,7 @@ from typing import Any
 MOTO_PATCHES: tuple[str, ...] = (
     "lambda_magic.sources.push.sns_moto",
     "lambda_magic.sources.push.events_moto",
+    "lambda_magic.sources.push.logs_moto",
 )
 
 Call = Callable[[dict[str, Any]], Any]

@@ -39,7 +39,9 @@ EXTENSION = "push_sources"
 MOTO_SIDE = "lambda_magic.sources.push.moto_side"
 
 #: Each source kind's plugin: (module, class), imported when the extension is made.
-SOURCES: dict[str, tuple[str, str]] = {}
+SOURCES: dict[str, tuple[str, str]] = {
+    "s3": ("lambda_magic.sources.push.s3", "S3Source"),
+}
 
 Operation = Callable[[dict[str, Any], "str | None"], Any]
 

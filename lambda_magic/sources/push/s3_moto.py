@@ -1,0 +1,187 @@
+"""S3 -> Lambda inside the local cloud's server process (imported there only).
+
+moto keeps a bucket's ``LambdaFunctionConfigurations`` but hands their events to its own
+Lambda backend, which cannot run the notebook's functions.  :func:`install` patches moto so
+that the configuration *is* the wiring, as on AWS:
+
+* ``notifications.send_event``: the events of LambdaFunctionConfigurations go to the
+  account (``s3.notify``) with the object's facts (key, size, eTag, version id); moto's
+  own call into its Lambda backend is silenced.  The extra ``ObjectCreated:Put`` moto sends
+  before ``CompleteMultipartUpload`` is dropped (for every destination), and the
+  ``ObjectTagging:Put`` it sends on every upload reaches a function only from
+  ``PutObjectTagging`` itself.
+* delete markers (``ObjectRemoved:DeleteMarkerCreated``, which moto never sends) and
+  deletes of one version of a versioned object (``ObjectRemoved:Delete`` with its
+  ``versionId``; moto sends one only when the last version goes) are sent from the
+  delete path.
+* ``put_bucket_notification_configuration`` refuses overlapping configurations and a
+  function the account does not know or whose policy does not let ``s3.amazonaws.com``
+  invoke it from the bucket (``s3.validate``), with S3's own ``InvalidArgument``.
+"""
+
+from __future__ import annotations
+
+import threading
+import types
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .moto_side import patch
+
+Call = Callable[[dict[str, Any]], Any]
+
+CREATED_PUT = "s3:ObjectCreated:Put"
+TAGGING_PUT = "s3:ObjectTagging:Put"
+REMOVED_DELETE = "s3:ObjectRemoved:Delete"
+DELETE_MARKER_CREATED = "s3:ObjectRemoved:DeleteMarkerCreated"
+#: The configuration types of a parsed NotificationConfiguration and the key of their ARN.
+CONFIGURATIONS = (("TopicConfiguration", "Topic"), ("QueueConfiguration", "Queue"), ("CloudFunctionConfiguration", "CloudFunction"))
+OVERLAP = "Configurations overlap. Configurations on the same bucket cannot share a common event type."
+UNVALIDATED = "Unable to validate the following destination configurations"
+
+
+def _event_name(event: Any) -> str:
+    return str(getattr(event, "value", event))
+
+
+def _events_share(a: str, b: str) -> bool:
+    """Whether two configured event types name a common event (``s3:ObjectCreated:*`` and ``...:Put``)."""
+    a, b = a.removeprefix("s3:"), b.removeprefix("s3:")
+    if a == b:
+        return True
+    if a.endswith(":*") and b.startswith(a[:-1]):
+        return True
+    return b.endswith(":*") and a.startswith(b[:-1])
+
+
+def _filters(configuration: dict[str, Any]) -> tuple[str, str]:
+    rules = ((configuration.get("Filter") or {}).get("S3Key") or {}).get("FilterRule") or []
+    found = {rule.get("Name", "").lower(): rule.get("Value") or "" for rule in rules}
+    return found.get("prefix", ""), found.get("suffix", "")
+
+
+def overlapping(configurations: Iterable[dict[str, Any]]) -> bool:
+    """AWS's rule: two configurations overlap when they share an event type and a key could
+    match both filters (each prefix starts the other, each suffix ends the other)."""
+    listed = list(configurations)
+    for i, first in enumerate(listed):
+        for second in listed[i + 1 :]:
+            if not any(_events_share(a, b) for a in first["Event"] for b in second["Event"]):
+                continue
+            (p1, s1), (p2, s2) = _filters(first), _filters(second)
+            if (p1.startswith(p2) or p2.startswith(p1)) and (s1.endswith(s2) or s2.endswith(s1)):
+                return True
+    return False
+
+
+def install(call: Call) -> None:
+    from moto.s3 import exceptions, models, notifications, responses
+
+    local = threading.local()  # what the request this thread serves is doing
+
+    def notify(event_name: str, bucket: Any, key: Any, *, version_id: str | None = None) -> None:
+        configuration = bucket.notification_configuration
+        if configuration is None or key is None:
+            return
+        targets = [
+            {"function_arn": n.arn, "configuration_id": n.id}
+            for n in configuration.cloud_function
+            if n.matches(event_name, key.name)
+        ]
+        if not targets:
+            return
+        versioned = bucket.versioning_status is not None
+        version = version_id if version_id is not None else getattr(key, "version_id", None)
+        payload = {
+            "op": "s3.notify",
+            "event": event_name.removeprefix("s3:"),
+            "bucket": bucket.name,
+            "bucket_arn": bucket.arn,
+            "region": bucket.region_name,
+            "key": key.name,
+            "size": getattr(key, "size", None),
+            "etag": (getattr(key, "etag", None) or "").replace('"', "") or None,
+            "version_id": str(version) if versioned and version is not None else None,
+            "targets": targets,
+        }
+        try:
+            call(payload)
+        except Exception:
+            pass  # S3 delivers asynchronously: the request that caused the event never fails for it
+
+    def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+        name = _event_name(event_name)
+        if name == CREATED_PUT and getattr(key, "multipart", None) is not None:
+            return  # CompleteMultipartUpload follows: AWS sends that one event only
+        lambda_too = not (name == TAGGING_PUT and not getattr(local, "tagging", False))
+        if name == REMOVED_DELETE and getattr(local, "version_delete", False):
+            lambda_too = False  # the version delete sends its own, with the version id
+        if lambda_too:
+            notify(name, bucket, key)
+        send_event.original(account_id, event_name, bucket, key)  # type: ignore[attr-defined]
+
+    def invoke_awslambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
+        """moto's own Lambda is never asked: :func:`send_event` has told the account."""
+
+    def set_delete_marker(self: Any, bucket_name: str, key_name: str) -> Any:
+        marker = set_delete_marker.original(self, bucket_name, key_name)  # type: ignore[attr-defined]
+        bucket = self.get_bucket(bucket_name)
+        notify(DELETE_MARKER_CREATED, bucket, marker)
+        # moto's queues, topics and EventBridge see it too (they need a size and an eTag)
+        shim = types.SimpleNamespace(name=marker.name, size=0, etag="", version_id=marker.version_id, multipart=None)
+        send_event.original(self.account_id, DELETE_MARKER_CREATED, bucket, shim)  # type: ignore[attr-defined]
+        return marker
+
+    def delete_object(self: Any, bucket_name: str, key_name: str, version_id: str | None = None, **kw: Any) -> Any:
+        bucket = self.get_bucket(bucket_name)
+        if version_id is None or bucket.versioning_status is None:
+            return delete_object.original(self, bucket_name, key_name, version_id, **kw)  # type: ignore[attr-defined]
+        before = [k for k in bucket.keys.getlist(key_name, []) if str(k.version_id) == str(version_id)]
+        local.version_delete = True
+        try:
+            answer = delete_object.original(self, bucket_name, key_name, version_id, **kw)  # type: ignore[attr-defined]
+        finally:
+            local.version_delete = False
+        after = [k for k in bucket.keys.getlist(key_name, []) if str(k.version_id) == str(version_id)]
+        if before and not after:
+            notify(REMOVED_DELETE, bucket, before[0], version_id=str(version_id))
+        return answer
+
+    def put_object_tagging(self: Any) -> Any:
+        local.tagging = True
+        try:
+            return put_object_tagging.original(self)  # type: ignore[attr-defined]
+        finally:
+            local.tagging = False
+
+    def put_configuration(self: Any, bucket_name: str, notification_config: dict[str, Any]) -> Any:
+        bucket = self.get_bucket(bucket_name)
+        configurations = []
+        for field, _arn_key in CONFIGURATIONS:
+            for configuration in (notification_config or {}).get(field) or []:
+                for event in configuration["Event"]:
+                    if not notifications.S3NotificationEvent.is_event_valid(event):
+                        raise exceptions.InvalidNotificationEvent(event)
+                configurations.append(configuration)
+        if overlapping(configurations):
+            raise exceptions.S3ClientError("InvalidArgument", OVERLAP)
+        functions = [c["CloudFunction"] for c in (notification_config or {}).get("CloudFunctionConfiguration") or []]
+        if functions:
+            try:
+                refused = call({"op": "s3.validate", "bucket": bucket.name, "bucket_arn": bucket.arn, "functions": functions})
+            except Exception:
+                refused = None  # no account answers: moto's own behaviour (accepted)
+            if refused:
+                error = exceptions.S3ClientError("InvalidArgument", UNVALIDATED)
+                for number, (arn, reason) in enumerate(dict(refused).items(), 1):
+                    setattr(error, f"argument_name{number}", arn)
+                    setattr(error, f"argument_value{number}", reason)
+                raise error
+        return put_configuration.original(self, bucket_name, notification_config)  # type: ignore[attr-defined]
+
+    patch(notifications, "send_event", send_event)
+    patch(notifications, "_invoke_awslambda", invoke_awslambda)
+    patch(models.S3Backend, "_set_delete_marker", set_delete_marker)
+    patch(models.S3Backend, "delete_object", delete_object)
+    patch(models.S3Backend, "put_bucket_notification_configuration", put_configuration)
+    patch(responses.S3Response, "put_object_tagging", put_object_tagging)

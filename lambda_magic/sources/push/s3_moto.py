@@ -35,7 +35,11 @@ TAGGING_PUT = "s3:ObjectTagging:Put"
 REMOVED_DELETE = "s3:ObjectRemoved:Delete"
 DELETE_MARKER_CREATED = "s3:ObjectRemoved:DeleteMarkerCreated"
 #: The configuration types of a parsed NotificationConfiguration and the key of their ARN.
-CONFIGURATIONS = (("TopicConfiguration", "Topic"), ("QueueConfiguration", "Queue"), ("CloudFunctionConfiguration", "CloudFunction"))
+CONFIGURATIONS = (
+    ("TopicConfiguration", "Topic"),
+    ("QueueConfiguration", "Queue"),
+    ("CloudFunctionConfiguration", "CloudFunction"),
+)
 OVERLAP = "Configurations overlap. Configurations on the same bucket cannot share a common event type."
 UNVALIDATED = "Unable to validate the following destination configurations"
 
@@ -168,7 +172,9 @@ def install(call: Call) -> None:
         functions = [c["CloudFunction"] for c in (notification_config or {}).get("CloudFunctionConfiguration") or []]
         if functions:
             try:
-                refused = call({"op": "s3.validate", "bucket": bucket.name, "bucket_arn": bucket.arn, "functions": functions})
+                refused = call(
+                    {"op": "s3.validate", "bucket": bucket.name, "bucket_arn": bucket.arn, "functions": functions}
+                )
             except Exception:
                 refused = None  # no account answers: moto's own behaviour (accepted)
             if refused:

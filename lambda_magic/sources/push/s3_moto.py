@@ -14,6 +14,8 @@ that the configuration *is* the wiring, as on AWS:
   deletes of one version of a versioned object (``ObjectRemoved:Delete`` with its
   ``versionId``; moto sends one only when the last version goes) are sent from the
   delete path.
+* ``get_bucket_notification_configuration`` answers the EventBridgeConfiguration too (moto
+  leaves it out, and a read-modify-write would lose it).
 * ``put_bucket_notification_configuration`` refuses overlapping configurations and a
   function the account does not know or whose policy does not let ``s3.amazonaws.com``
   invoke it from the bucket (``s3.validate``), with S3's own ``InvalidArgument``.
@@ -76,6 +78,18 @@ def overlapping(configurations: Iterable[dict[str, Any]]) -> bool:
             if (p1.startswith(p2) or p2.startswith(p1)) and (s1.endswith(s2) or s2.endswith(s1)):
                 return True
     return False
+
+
+def _with_event_bridge(body: str) -> str:
+    """moto's GetBucketNotificationConfiguration answer with the EventBridgeConfiguration it leaves out."""
+    element = "<EventBridgeConfiguration></EventBridgeConfiguration>"
+    if "</NotificationConfiguration>" in body:
+        return body.replace("</NotificationConfiguration>", element + "</NotificationConfiguration>")
+    head, found, _rest = body.partition("<NotificationConfiguration")
+    if not found:
+        return body
+    attributes = _rest.split(">", 1)[0].removesuffix("/")
+    return f"{head}<NotificationConfiguration{attributes}>{element}</NotificationConfiguration>"
 
 
 def install(call: Call) -> None:
@@ -158,6 +172,13 @@ def install(call: Call) -> None:
         finally:
             local.tagging = False
 
+    def get_configuration(self: Any) -> Any:
+        status, headers, body = get_configuration.original(self)  # type: ignore[attr-defined]
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if configuration is not None and configuration.event_bridge is not None:
+            body = _with_event_bridge(body.decode() if isinstance(body, bytes) else body)
+        return status, headers, body
+
     def put_configuration(self: Any, bucket_name: str, notification_config: dict[str, Any]) -> Any:
         bucket = self.get_bucket(bucket_name)
         configurations = []
@@ -191,3 +212,4 @@ def install(call: Call) -> None:
     patch(models.S3Backend, "delete_object", delete_object)
     patch(models.S3Backend, "put_bucket_notification_configuration", put_configuration)
     patch(responses.S3Response, "put_object_tagging", put_object_tagging)
+    patch(responses.S3Response, "get_bucket_notification", get_configuration)

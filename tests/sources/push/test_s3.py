@@ -275,12 +275,26 @@ def test_get_returns_exactly_what_was_put(account, s3, echo):
         "LambdaFunctionConfigurations": [
             lambda_config(echo.arn, id="jpgs", suffix=".jpg"),
             lambda_config(echo.arn, id="gone", events=["s3:ObjectRemoved:Delete"]),
-        ]
+        ],
+        "EventBridgeConfiguration": {},
     }
     s3.put_bucket_notification_configuration(Bucket="photos", NotificationConfiguration=config)
     got = s3.get_bucket_notification_configuration(Bucket="photos")
     got.pop("ResponseMetadata")
     assert got == config
+    s3.put_bucket_notification_configuration(Bucket="photos", NotificationConfiguration={})
+    assert list(s3.get_bucket_notification_configuration(Bucket="photos")) == ["ResponseMetadata"]
+
+
+def test_add_trigger_keeps_the_rest_of_the_configuration(account, s3, push):
+    account.register("echo", ECHO)
+    s3.put_bucket_notification_configuration(
+        Bucket="photos", NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    push.add_trigger("echo", "s3:photos", id="mine")
+    got = s3.get_bucket_notification_configuration(Bucket="photos")
+    assert got["EventBridgeConfiguration"] == {}
+    assert [c["Id"] for c in got["LambdaFunctionConfigurations"]] == ["mine"]
 
 
 def test_add_trigger_grants_and_configures_like_the_console(account, s3, push, lambda_client):

@@ -76,7 +76,7 @@ def queue_put(s3, sqs, url: str, n: int) -> float:
             break
     received = time.time()
     (message,) = messages
-    assert key.replace("/", "%2F") in message["Body"]
+    assert f'"key": "{key}"' in message["Body"]
     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return received - started
 

@@ -15,41 +15,18 @@ permission and a LambdaFunctionConfiguration to the bucket's configuration, as t
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import os
-import threading
-import time
 import uuid
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus
 
 from ...common.errors import InvalidParameterValueException
 from .base import PushSource, PushSources, Trigger
+from .s3_moto import Sequencer, s3_record
 
 if TYPE_CHECKING:
     from ...runtime.function import Function
 
 DEFAULT_EVENTS = ("s3:ObjectCreated:*",)
 SETTINGS = ("events", "prefix", "suffix", "id")
-
-
-def _stable_id(seed: str, length: int) -> str:
-    """An uppercase id derived from ``seed`` (the same account always gets the same one)."""
-    digest = base64.b32encode(hashlib.sha256(seed.encode()).digest()).decode()
-    return digest[:length]
-
-
-def event_time(seconds: float) -> str:
-    """ISO 8601 UTC with milliseconds, as S3 writes ``eventTime``."""
-    stamp = datetime.fromtimestamp(seconds, timezone.utc)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
-
-
-def object_key(key: str) -> str:
-    """The key as S3 writes it in an event: form-encoded (a space is ``+``), ``/`` kept."""
-    return quote_plus(key, safe="/")
 
 
 class S3Source(PushSource):
@@ -60,12 +37,7 @@ class S3Source(PushSource):
 
     def __init__(self, push: PushSources):
         super().__init__(push)
-        self._lock = threading.Lock()
-        self._sequencer = 0
-        account_id = self.account.settings.account_id
-        #: The bucket owner's canonical-looking id and the requester's principal id.
-        self.owner_id = "A" + _stable_id(f"owner:{account_id}", 13)
-        self.principal_id = "AWS:AIDA" + _stable_id(f"user:{account_id}", 17)
+        self.sequencer = Sequencer()
         push.on("s3.notify", self.notify)
         push.on("s3.validate", self.validate)
 
@@ -99,48 +71,14 @@ class S3Source(PushSource):
         return delivered
 
     def record(self, payload: dict[str, Any], configuration_id: str) -> dict[str, Any]:
-        """The record S3 sends for one event (notification-content-structure, version 2.1)."""
-        name = payload["event"]
-        obj: dict[str, Any] = {"key": object_key(payload["key"])}
-        if name.startswith("ObjectCreated:") or name.startswith("ObjectRestore:"):
-            if payload.get("size") is not None:
-                obj["size"] = payload["size"]
-            if payload.get("etag"):
-                obj["eTag"] = payload["etag"]
-        elif not name.startswith("ObjectRemoved:") and payload.get("etag"):
-            obj["eTag"] = payload["etag"]  # tagging and ACL events name the object's eTag, not its size
-        if payload.get("version_id") is not None:
-            obj["versionId"] = payload["version_id"]
-        obj["sequencer"] = self.next_sequencer()
-        return {
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "awsRegion": payload.get("region") or self.account.settings.region,
-            "eventTime": event_time(self.account.clock.time()),
-            "eventName": name,
-            "userIdentity": {"principalId": self.principal_id},
-            "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-            "responseElements": {
-                "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
-                "x-amz-id-2": base64.b64encode(os.urandom(48)).decode(),
-            },
-            "s3": {
-                "s3SchemaVersion": "1.0",
-                "configurationId": configuration_id,
-                "bucket": {
-                    "name": payload["bucket"],
-                    "ownerIdentity": {"principalId": self.owner_id},
-                    "arn": payload.get("bucket_arn") or self.source_arn(payload["bucket"]),
-                },
-                "object": obj,
-            },
-        }
-
-    def next_sequencer(self) -> str:
-        """An uppercase hex string that grows with every event (S3 orders a key's events by it)."""
-        with self._lock:
-            self._sequencer = max(self._sequencer + 1, time.time_ns())
-            return f"{self._sequencer:018X}"
+        """The record S3 sends for one event, stamped with the account's clock."""
+        return s3_record(
+            payload,
+            configuration_id,
+            account_id=self.account.settings.account_id,
+            time_s=self.account.clock.time(),
+            sequencer=self.sequencer(),
+        )
 
     # --- lm.add_trigger ------------------------------------------------------------------------
 

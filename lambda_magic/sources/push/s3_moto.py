@@ -23,10 +23,17 @@ that the configuration *is* the wiring, as on AWS:
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import threading
+import time
 import types
+import uuid
 from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote_plus
 
 from .moto_side import patch
 
@@ -44,6 +51,94 @@ CONFIGURATIONS = (
 )
 OVERLAP = "Configurations overlap. Configurations on the same bucket cannot share a common event type."
 UNVALIDATED = "Unable to validate the following destination configurations"
+
+
+def _stable_id(seed: str, length: int) -> str:
+    """An uppercase id derived from ``seed`` (the same account always gets the same one)."""
+    return base64.b32encode(hashlib.sha256(seed.encode()).digest()).decode()[:length]
+
+
+def event_time(seconds: float) -> str:
+    """ISO 8601 UTC with milliseconds, as S3 writes ``eventTime``."""
+    stamp = datetime.fromtimestamp(seconds, timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def object_key(key: str) -> str:
+    """The key as S3 writes it in an event: form-encoded (a space is ``+``, ``:`` is ``%3A``), ``/`` kept."""
+    return quote_plus(key, safe="/")
+
+
+def s3_record(
+    facts: dict[str, Any], configuration_id: str, *, account_id: str, time_s: float, sequencer: str
+) -> dict[str, Any]:
+    """The record S3 sends for one event (notification-content-structure, eventVersion 2.1).
+
+    ``facts``: ``event`` (``ObjectCreated:Put``...), ``bucket``, ``bucket_arn``, ``region``,
+    ``key`` (raw), ``size``, ``etag``, ``version_id`` (None on an unversioned bucket)."""
+    name = facts["event"]
+    obj: dict[str, Any] = {"key": object_key(facts["key"])}
+    if name.startswith(("ObjectCreated:", "ObjectRestore:")):
+        if facts.get("size") is not None:
+            obj["size"] = facts["size"]
+        if facts.get("etag"):
+            obj["eTag"] = facts["etag"]
+    elif not name.startswith("ObjectRemoved:") and facts.get("etag"):
+        obj["eTag"] = facts["etag"]  # tagging and ACL events name the object's eTag, not its size
+    if facts.get("version_id") is not None:
+        obj["versionId"] = facts["version_id"]
+    obj["sequencer"] = sequencer
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": facts["region"],
+        "eventTime": event_time(time_s),
+        "eventName": name,
+        "userIdentity": {"principalId": "AWS:AIDA" + _stable_id(f"user:{account_id}", 17)},
+        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {
+            "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
+            "x-amz-id-2": base64.b64encode(os.urandom(48)).decode(),
+        },
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": configuration_id,
+            "bucket": {
+                "name": facts["bucket"],
+                "ownerIdentity": {"principalId": "A" + _stable_id(f"owner:{account_id}", 13)},
+                "arn": facts["bucket_arn"],
+            },
+            "object": obj,
+        },
+    }
+
+
+class Sequencer:
+    """Uppercase hex strings that grow with every event (S3 orders a key's events by them)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
+
+    def __call__(self) -> str:
+        with self._lock:
+            self._last = max(self._last + 1, time.time_ns())
+            return f"{self._last:018X}"
+
+
+def facts_of(event_name: str, bucket: Any, key: Any) -> dict[str, Any]:
+    """What an event's record says about the bucket and the object (a FakeKey, a delete marker or a stand-in)."""
+    version = getattr(key, "version_id", None)
+    return {
+        "event": event_name.removeprefix("s3:"),
+        "bucket": bucket.name,
+        "bucket_arn": bucket.arn,
+        "region": bucket.region_name,
+        "key": key.name,
+        "size": getattr(key, "size", None),
+        "etag": (getattr(key, "etag", None) or "").replace('"', "") or None,
+        "version_id": str(version) if bucket.versioning_status is not None and version is not None else None,
+    }
 
 
 def _event_name(event: Any) -> str:
@@ -96,8 +191,9 @@ def install(call: Call) -> None:
     from moto.s3 import exceptions, models, notifications, responses
 
     local = threading.local()  # what the request this thread serves is doing
+    sequencer = Sequencer()
 
-    def notify(event_name: str, bucket: Any, key: Any, *, version_id: str | None = None) -> None:
+    def notify(event_name: str, bucket: Any, key: Any) -> None:
         configuration = bucket.notification_configuration
         if configuration is None or key is None:
             return
@@ -108,33 +204,26 @@ def install(call: Call) -> None:
         ]
         if not targets:
             return
-        versioned = bucket.versioning_status is not None
-        version = version_id if version_id is not None else getattr(key, "version_id", None)
-        payload = {
-            "op": "s3.notify",
-            "event": event_name.removeprefix("s3:"),
-            "bucket": bucket.name,
-            "bucket_arn": bucket.arn,
-            "region": bucket.region_name,
-            "key": key.name,
-            "size": getattr(key, "size", None),
-            "etag": (getattr(key, "etag", None) or "").replace('"', "") or None,
-            "version_id": str(version) if versioned and version is not None else None,
-            "targets": targets,
-        }
         try:
-            call(payload)
+            call({"op": "s3.notify", **facts_of(event_name, bucket, key), "targets": targets})
         except Exception:
             pass  # S3 delivers asynchronously: the request that caused the event never fails for it
+
+    def get_s3_event(event_name: Any, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        """moto's record for queues and topics, as complete as the functions' one."""
+        facts = facts_of(_event_name(event_name), bucket, key)
+        record = s3_record(
+            facts, notification_id, account_id=bucket.account_id, time_s=time.time(), sequencer=sequencer()
+        )
+        return {"Records": [record]}
 
     def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
         name = _event_name(event_name)
         if name == CREATED_PUT and getattr(key, "multipart", None) is not None:
             return  # CompleteMultipartUpload follows: AWS sends that one event only
-        lambda_too = not (name == TAGGING_PUT and not getattr(local, "tagging", False))
         if name == REMOVED_DELETE and getattr(local, "version_delete", False):
-            lambda_too = False  # the version delete sends its own, with the version id
-        if lambda_too:
+            return  # the version delete sends its own, with the version id
+        if name != TAGGING_PUT or getattr(local, "tagging", False):
             notify(name, bucket, key)
         send_event.original(account_id, event_name, bucket, key)  # type: ignore[attr-defined]
 
@@ -144,11 +233,15 @@ def install(call: Call) -> None:
     def set_delete_marker(self: Any, bucket_name: str, key_name: str) -> Any:
         marker = set_delete_marker.original(self, bucket_name, key_name)  # type: ignore[attr-defined]
         bucket = self.get_bucket(bucket_name)
-        notify(DELETE_MARKER_CREATED, bucket, marker)
-        # moto's queues, topics and EventBridge see it too (they need a size and an eTag)
-        shim = types.SimpleNamespace(name=marker.name, size=0, etag="", version_id=marker.version_id, multipart=None)
-        send_event.original(self.account_id, DELETE_MARKER_CREATED, bucket, shim)  # type: ignore[attr-defined]
+        removed(self.account_id, DELETE_MARKER_CREATED, bucket, marker.name, marker.version_id)
         return marker
+
+    def removed(account_id: str, event_name: str, bucket: Any, key_name: str, version_id: str) -> None:
+        """An ObjectRemoved event moto does not send, to the functions and moto's other destinations."""
+        # EventBridge's template reads a size and an eTag
+        gone = types.SimpleNamespace(name=key_name, size=0, etag="", version_id=version_id, multipart=None)
+        notify(event_name, bucket, gone)
+        send_event.original(account_id, event_name, bucket, gone)  # type: ignore[attr-defined]
 
     def delete_object(self: Any, bucket_name: str, key_name: str, version_id: str | None = None, **kw: Any) -> Any:
         bucket = self.get_bucket(bucket_name)
@@ -162,7 +255,7 @@ def install(call: Call) -> None:
             local.version_delete = False
         after = [k for k in bucket.keys.getlist(key_name, []) if str(k.version_id) == str(version_id)]
         if before and not after:
-            notify(REMOVED_DELETE, bucket, before[0], version_id=str(version_id))
+            removed(self.account_id, REMOVED_DELETE, bucket, key_name, str(version_id))
         return answer
 
     def put_object_tagging(self: Any) -> Any:
@@ -208,6 +301,7 @@ def install(call: Call) -> None:
 
     patch(notifications, "send_event", send_event)
     patch(notifications, "_invoke_awslambda", invoke_awslambda)
+    patch(notifications, "_get_s3_event", get_s3_event)
     patch(models.S3Backend, "_set_delete_marker", set_delete_marker)
     patch(models.S3Backend, "delete_object", delete_object)
     patch(models.S3Backend, "put_bucket_notification_configuration", put_configuration)

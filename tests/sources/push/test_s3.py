@@ -367,3 +367,45 @@ def test_a_handler_writing_to_another_bucket_triggers_the_next_function(account,
     assert echoed.caller_request_id == resize.request_id
     assert echoed.payload["Records"][0]["s3"]["object"]["key"] == "thumb-cat+pic.jpg"
     assert s3.get_object(Bucket="thumbs", Key="thumb-cat pic.jpg")["Body"].read() == b"small"
+
+
+def test_queues_get_the_same_complete_record(account, s3):
+    """moto's own S3 -> SQS delivery, corrected to AWS's record (one event per multipart upload)."""
+    sqs = account.cloud.client("sqs")
+    url = sqs.create_queue(QueueName="events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_versioning(Bucket="photos", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_notification_configuration(
+        Bucket="photos",
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {"Id": "q", "QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]}
+            ]
+        },
+    )
+    sqs.purge_queue(QueueUrl=url)  # the s3:TestEvent
+    upload = s3.create_multipart_upload(Bucket="photos", Key="in/big file")["UploadId"]
+    part = s3.upload_part(Bucket="photos", Key="in/big file", UploadId=upload, PartNumber=1, Body=b"x" * 10)
+    s3.complete_multipart_upload(
+        Bucket="photos",
+        Key="in/big file",
+        UploadId=upload,
+        MultipartUpload={"Parts": [{"ETag": part["ETag"], "PartNumber": 1}]},
+    )
+    marker = s3.delete_object(Bucket="photos", Key="in/big file")["VersionId"]
+    got = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            break
+        got += [__import__("json").loads(m["Body"])["Records"][0] for m in messages]
+    got.sort(key=lambda r: r["s3"]["object"]["sequencer"])
+    assert [r["eventName"] for r in got] == [
+        "ObjectCreated:CompleteMultipartUpload",
+        "ObjectRemoved:DeleteMarkerCreated",
+    ]
+    assert list(got[0]) == RECORD_KEYS
+    assert got[0]["s3"]["object"]["key"] == "in/big+file"
+    assert got[0]["s3"]["bucket"]["ownerIdentity"]["principalId"]
+    assert got[1]["s3"]["object"]["versionId"] == marker
+    assert "size" not in got[1]["s3"]["object"] and "eTag" not in got[1]["s3"]["object"]

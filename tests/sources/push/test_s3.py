@@ -409,3 +409,36 @@ def test_queues_get_the_same_complete_record(account, s3):
     assert got[0]["s3"]["bucket"]["ownerIdentity"]["principalId"]
     assert got[1]["s3"]["object"]["versionId"] == marker
     assert "size" not in got[1]["s3"]["object"] and "eTag" not in got[1]["s3"]["object"]
+
+
+def test_delete_objects_on_a_versioned_bucket_makes_one_marker_each(account, s3, echo):
+    s3.put_bucket_versioning(Bucket="photos", VersioningConfiguration={"Status": "Enabled"})
+    configure(s3, lambda_config(echo.arn, events=["s3:ObjectRemoved:DeleteMarkerCreated"]))
+    for key in ("a", "b"):
+        s3.put_object(Bucket="photos", Key=key, Body=b"1")
+    answer = s3.delete_objects(Bucket="photos", Delete={"Objects": [{"Key": "a"}, {"Key": "b"}]})
+    markers = {d["Key"]: d["DeleteMarkerVersionId"] for d in answer["Deleted"]}
+    got = {r["s3"]["object"]["key"]: r["s3"]["object"]["versionId"] for r in records(account)}
+    assert got == markers
+
+
+def test_an_alias_arn_invokes_the_alias_with_its_own_permission(account, s3, lambda_client):
+    account.register("echo", ECHO)
+    version = lambda_client.publish_version(FunctionName="echo")["Version"]
+    alias_arn = lambda_client.create_alias(FunctionName="echo", Name="live", FunctionVersion=version)["AliasArn"]
+    grant(lambda_client, "echo")  # the unqualified function's policy does not cover the alias
+    with pytest.raises(ClientError, match="Unable to validate"):
+        configure(s3, lambda_config(alias_arn))
+    lambda_client.add_permission(
+        FunctionName="echo",
+        Qualifier="live",
+        StatementId="s3-live",
+        Action="lambda:InvokeFunction",
+        Principal="s3.amazonaws.com",
+        SourceArn="arn:aws:s3:::photos",
+    )
+    configure(s3, lambda_config(alias_arn))
+    s3.put_object(Bucket="photos", Key="a", Body=b"1")
+    assert account.wait(timeout=30)
+    (run,) = account.invocation_records("echo")
+    assert run.version == version

@@ -7,7 +7,8 @@ Both on the same embedded moto server in the same run, the account clock in ``re
   minus a ``time.time()`` taken just before ``put_object``;
 * queue (the baseline): a bucket whose QueueConfiguration names an SQS queue (moto delivers
   it itself).  Latency = ``time.time()`` once a long-polling ``receive_message`` returned the
-  message minus a ``time.time()`` taken just before ``put_object``.
+  message minus a ``time.time()`` taken just before ``put_object`` (the record in the message is
+  the complete one lambda_magic's moto side builds; the delivery is moto's own, inside the call).
 
 Puts alternate between the two (after a warm-up), so a slow phase of the machine hits both.
 Target: the trigger's median and p99 at most 2x the queue's.

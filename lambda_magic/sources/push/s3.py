@@ -123,7 +123,11 @@ class S3Source(PushSource):
             self.kind,
             bucket,
             function.name,
-            settings={"events": events, "prefix": prefix, "suffix": suffix, "id": config_id},
+            settings={
+                "events": events,
+                **{n: v for n, v in (("prefix", prefix), ("suffix", suffix)) if v},
+                "id": config_id,
+            },
             source_id=config_id,
             statement_id=sid,
         )

@@ -7,9 +7,9 @@ that the configuration *is* the wiring, as on AWS:
 * ``notifications.send_event``: the events of LambdaFunctionConfigurations go to the
   account (``s3.notify``) with the object's facts (key, size, eTag, version id); moto's
   own call into its Lambda backend is silenced.  The extra ``ObjectCreated:Put`` moto sends
-  before ``CompleteMultipartUpload`` is dropped (for every destination), and the
-  ``ObjectTagging:Put`` it sends on every upload reaches a function only from
-  ``PutObjectTagging`` itself.
+  before ``CompleteMultipartUpload`` is dropped, and so is the ``ObjectTagging:Put`` it sends
+  on every upload (AWS sends it for ``PutObjectTagging`` only), for every destination.
+  moto's record for queues and topics (``_get_s3_event``) is the complete one too.
 * delete markers (``ObjectRemoved:DeleteMarkerCreated``, which moto never sends) and
   deletes of one version of a versioned object (``ObjectRemoved:Delete`` with its
   ``versionId``; moto sends one only when the last version goes) are sent from the
@@ -223,8 +223,9 @@ def install(call: Call) -> None:
             return  # CompleteMultipartUpload follows: AWS sends that one event only
         if name == REMOVED_DELETE and getattr(local, "version_delete", False):
             return  # the version delete sends its own, with the version id
-        if name != TAGGING_PUT or getattr(local, "tagging", False):
-            notify(name, bucket, key)
+        if name == TAGGING_PUT and not getattr(local, "tagging", False):
+            return  # the tags of an upload: AWS sends ObjectTagging:Put for PutObjectTagging only
+        notify(name, bucket, key)
         send_event.original(account_id, event_name, bucket, key)  # type: ignore[attr-defined]
 
     def invoke_awslambda(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:

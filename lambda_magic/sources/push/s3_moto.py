@@ -43,12 +43,10 @@ CREATED_PUT = "s3:ObjectCreated:Put"
 TAGGING_PUT = "s3:ObjectTagging:Put"
 REMOVED_DELETE = "s3:ObjectRemoved:Delete"
 DELETE_MARKER_CREATED = "s3:ObjectRemoved:DeleteMarkerCreated"
-#: The configuration types of a parsed NotificationConfiguration and the key of their ARN.
-CONFIGURATIONS = (
-    ("TopicConfiguration", "Topic"),
-    ("QueueConfiguration", "Queue"),
-    ("CloudFunctionConfiguration", "CloudFunction"),
-)
+#: The configuration types of a parsed NotificationConfiguration.
+CONFIGURATIONS = ("TopicConfiguration", "QueueConfiguration", "CloudFunctionConfiguration")
+#: The attribute of an error that carries S3's extra fields (``ArgumentName1``...).
+ERROR_DETAILS = "_lambda_magic_details"
 OVERLAP = "Configurations overlap. Configurations on the same bucket cannot share a common event type."
 UNVALIDATED = "Unable to validate the following destination configurations"
 
@@ -188,6 +186,7 @@ def _with_event_bridge(body: str) -> str:
 
 
 def install(call: Call) -> None:
+    from moto.core import serialize
     from moto.s3 import exceptions, models, notifications, responses
 
     local = threading.local()  # what the request this thread serves is doing
@@ -273,10 +272,14 @@ def install(call: Call) -> None:
             body = _with_event_bridge(body.decode() if isinstance(body, bytes) else body)
         return status, headers, body
 
+    def error_metadata(self: Any, serialized: Any, error: Exception, shape: Any) -> None:
+        error_metadata.original(self, serialized, error, shape)  # type: ignore[attr-defined]
+        serialized.update(getattr(error, ERROR_DETAILS, {}))  # S3's ArgumentName1, ArgumentValue1...
+
     def put_configuration(self: Any, bucket_name: str, notification_config: dict[str, Any]) -> Any:
         bucket = self.get_bucket(bucket_name)
         configurations = []
-        for field, _arn_key in CONFIGURATIONS:
+        for field in CONFIGURATIONS:
             for configuration in (notification_config or {}).get(field) or []:
                 for event in configuration["Event"]:
                     if not notifications.S3NotificationEvent.is_event_valid(event):
@@ -294,9 +297,11 @@ def install(call: Call) -> None:
                 refused = None  # no account answers: moto's own behaviour (accepted)
             if refused:
                 error = exceptions.S3ClientError("InvalidArgument", UNVALIDATED)
+                details = {}
                 for number, (arn, reason) in enumerate(dict(refused).items(), 1):
-                    setattr(error, f"argument_name{number}", arn)
-                    setattr(error, f"argument_value{number}", reason)
+                    details[f"ArgumentName{number}"] = arn
+                    details[f"ArgumentValue{number}"] = reason
+                setattr(error, ERROR_DETAILS, details)
                 raise error
         return put_configuration.original(self, bucket_name, notification_config)  # type: ignore[attr-defined]
 
@@ -308,3 +313,4 @@ def install(call: Call) -> None:
     patch(models.S3Backend, "put_bucket_notification_configuration", put_configuration)
     patch(responses.S3Response, "put_object_tagging", put_object_tagging)
     patch(responses.S3Response, "get_bucket_notification", get_configuration)
+    patch(serialize.S3Serializer, "_serialize_error_metadata", error_metadata)

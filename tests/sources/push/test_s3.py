@@ -246,6 +246,7 @@ def test_a_function_without_the_permission_is_refused_as_s3_refuses_it(account, 
             "InvalidArgument",
             "Unable to validate the following destination configurations",
         )
+        assert (error["ArgumentName1"], error["ArgumentValue1"]) == (arn, f"Not authorized to invoke function [{arn}]")
     grant(lambda_client, "bare", bucket="another-bucket")  # a permission for another bucket does not do
     with pytest.raises(ClientError, match="Unable to validate"):
         configure(s3, lambda_config(function.arn))

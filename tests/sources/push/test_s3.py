@@ -443,3 +443,12 @@ def test_an_alias_arn_invokes_the_alias_with_its_own_permission(account, s3, lam
     assert account.wait(timeout=30)
     (run,) = account.invocation_records("echo")
     assert run.version == version
+
+
+def test_event_time_is_the_account_clock(account, s3, echo):
+    account.configure(clock_mode="manual")
+    account.clock.jump_to(1_900_000_000.25)  # 2030-03-17T17:46:40.250Z
+    configure(s3, lambda_config(echo.arn))
+    s3.put_object(Bucket="photos", Key="a", Body=b"1")
+    (record,) = records(account)
+    assert record["eventTime"] == "2030-03-17T17:46:40.250Z"

@@ -1,4 +1,7 @@
-"""S3 -> Lambda inside the local cloud's server process (imported there only).
+"""S3 -> Lambda inside the local cloud's server process: :func:`install` runs there only.
+
+The record builder (:func:`s3_record`) is shared with the account's side (:mod:`.s3`);
+this module imports moto only inside :func:`install`.
 
 moto keeps a bucket's ``LambdaFunctionConfigurations`` but hands their events to its own
 Lambda backend, which cannot run the notebook's functions.  :func:`install` patches moto so

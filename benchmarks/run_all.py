@@ -27,6 +27,7 @@ SCRIPTS = (
     "lambda_api",
     "kernel_memory",
     "log_shipping",
+    "s3_trigger",
 )
 TIMEOUT_S = 180
 

@@ -44,6 +44,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "codecommit": ("lambda_magic.sources.push.codecommit", "CodeCommitSource"),
     "events": ("lambda_magic.sources.push.events", "EventsSource"),
     "logs": ("lambda_magic.sources.push.logs", "LogsSource"),
+    "s3": ("lambda_magic.sources.push.s3", "S3Source"),
 }
 
 Operation = Callable[[dict[str, Any], "str | None"], Any]

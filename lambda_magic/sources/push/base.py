@@ -39,7 +39,9 @@ EXTENSION = "push_sources"
 MOTO_SIDE = "lambda_magic.sources.push.moto_side"
 
 #: Each source kind's plugin: (module, class), imported when the extension is made.
-SOURCES: dict[str, tuple[str, str]] = {}
+SOURCES: dict[str, tuple[str, str]] = {
+    "schedule": ("lambda_magic.sources.push.schedules", "SchedulesSource"),
+}
 
 Operation = Callable[[dict[str, Any], "str | None"], Any]
 
@@ -184,6 +186,7 @@ class PushSources:
         source_arn: str | None,
         caused_by: str | None = None,
         check_policy: bool = True,
+        received_at: float | None = None,
     ) -> Invocation | None:
         """Invoke the function asynchronously with ``event``, as the service does; a missing
         function or a policy that does not allow the service is a counted drop (None)."""
@@ -202,6 +205,7 @@ class PushSources:
             qualifier=qualifier,
             trigger=trigger,
             caller_request_id=caused_by,
+            received_at=received_at,
         )
 
     def drop(self, function: str, trigger: str, reason: str) -> None:

@@ -30,6 +30,7 @@ firing of a recurring schedule (it would never return); it waits for firings alr
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import threading
 import uuid
@@ -94,6 +95,7 @@ class SchedulesSource(PushSource):
         self._lock = threading.Condition()
         self._timers: dict[str, Timer] = {}
         self._firing = 0
+        self._generations = itertools.count(1)
         self._stopped = False
         push.on("schedules.rule", self._on_rule)
         push.on("schedules.rule_deleted", self._on_deleted)
@@ -245,8 +247,7 @@ class SchedulesSource(PushSource):
         with self._lock:
             if self._stopped:
                 return
-            old = self._timers.get(timer.arn)
-            timer.generation = (old.generation + 1) if old else 0
+            timer.generation = next(self._generations)  # timers set for what it replaces lapse
             self._timers[timer.arn] = timer
             self._plan(timer, self.account.clock.time())
 
@@ -356,7 +357,8 @@ class SchedulesSource(PushSource):
             self.push.drop(arn, trigger, "UnsupportedTarget")
             return
         error = None
-        if self.push.function_of(arn) is None:
+        found = self.push.function_of(arn)
+        if found is None:
             error = ("ResourceNotFoundException", f"Function not found: {arn}")
         elif check_policy and not self.push.allowed(arn, principal, timer.arn):
             error = ("AccessDeniedException", f"{principal} is not authorized to invoke {arn}")
@@ -373,7 +375,7 @@ class SchedulesSource(PushSource):
             return
         dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
         if not dead_letter or not self._dead_letter(timer, target, payload, nominal, dead_letter, *error):
-            self.push.drop(arn, trigger, error[0])
+            self.push.drop(arn if found is None else found[0].name, trigger, error[0])
 
     def _dead_letter(
         self, timer: Timer, target: dict[str, Any], payload: Any, nominal: float, queue_arn: str, code: str, message: str

@@ -32,7 +32,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import random
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,9 +94,12 @@ class SchedulesSource(PushSource):
 
     def __init__(self, push: PushSources):
         super().__init__(push)
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
         self._timers: dict[str, Timer] = {}
         self._firing = 0
+        self._armed: set[float] = set()
+        #: Event ids need no system entropy (os.urandom per firing slows a catch-up of thousands).
+        self._random = random.Random()
         self._generations = itertools.count(1)
         self._stopped = False
         push.on("schedules.rule", self._on_rule)
@@ -247,23 +252,62 @@ class SchedulesSource(PushSource):
         with self._lock:
             if self._stopped:
                 return
-            timer.generation = next(self._generations)  # timers set for what it replaces lapse
+            timer.generation = next(self._generations)
             self._timers[timer.arn] = timer
             self._plan(timer, self.account.clock.time())
+        self._arm()
 
     def _forget(self, arn: str) -> None:
         with self._lock:
             self._timers.pop(arn, None)
-            self._lock.notify_all()
 
     def _plan(self, timer: Timer, after: float) -> None:
-        """Set the timer for the firing after ``after`` (call with the lock held)."""
+        """Compute the timer's firing after ``after`` (call with the lock held)."""
         nominal = self._next_nominal(timer, after)
         timer.next_nominal = nominal
         timer.next_at = None if nominal is None else nominal + self._offset(timer, nominal)
-        if timer.next_at is not None:
-            arn, generation = timer.arn, timer.generation
-            self.account.scheduler.call_at(timer.next_at, lambda: self._fire(arn, generation), work=False)
+
+    def _arm(self) -> None:
+        """One clock timer, at the earliest next firing (unless one is set for then or before:
+        that one arms the next when it has run)."""
+        with self._lock:
+            due = min((t.next_at for t in self._timers.values() if t.next_at is not None), default=None)
+            if due is None or self._stopped or any(armed <= due for armed in self._armed):
+                return
+            self._armed.add(due)
+        self.account.scheduler.call_at(due, lambda: self._run_due(due), work=False)
+
+    def _run_due(self, armed: float) -> None:
+        """Fire every firing that is due, in time order (after a clock jump, a whole backlog)."""
+        with self._lock:
+            self._armed.discard(armed)
+        while True:
+            now = self.account.clock.time()
+            with self._lock:
+                if self._stopped:
+                    return
+                due = [t for t in self._timers.values() if t.next_at is not None and t.next_at <= now]
+                if not due:
+                    break
+                timer = min(due, key=lambda t: t.next_at or 0.0)
+                nominal, targets, generation = timer.next_nominal or 0.0, list(timer.targets), timer.generation
+                self._firing += 1
+            finished = False
+            try:
+                if timer.kind == "rule":
+                    self._fire_rule(timer, nominal, targets)
+                else:
+                    self._fire_schedule(timer, nominal, targets[0])
+            finally:
+                with self._lock:
+                    self._firing -= 1
+                    timer.fired += 1
+                    if self._timers.get(timer.arn) is timer and timer.generation == generation:
+                        self._plan(timer, nominal)
+                        finished = timer.next_at is None
+            if finished and timer.kind == "schedule" and timer.delete_after:
+                self._delete_schedule(timer)
+        self._arm()
 
     def _next_nominal(self, timer: Timer, after: float) -> float | None:
         expression = timer.expression
@@ -287,37 +331,12 @@ class SchedulesSource(PushSource):
         digest = hashlib.sha256(f"{timer.arn}@{nominal:.0f}".encode()).digest()
         return float(int.from_bytes(digest[:8], "big") % (timer.flexible_minutes * 60))
 
-    def _fire(self, arn: str, generation: int) -> None:
-        with self._lock:
-            timer = self._timers.get(arn)
-            if timer is None or timer.generation != generation or self._stopped or timer.next_nominal is None:
-                return  # deleted, changed or disabled meanwhile
-            nominal = timer.next_nominal
-            self._firing += 1
-            targets = list(timer.targets)
-        try:
-            if timer.kind == "rule":
-                self._fire_rule(timer, nominal, targets)
-            else:
-                self._fire_schedule(timer, nominal, targets[0])
-        finally:
-            finished = False
-            with self._lock:
-                self._firing -= 1
-                timer.fired += 1
-                if self._timers.get(arn) is timer and timer.generation == generation:
-                    self._plan(timer, nominal)
-                    finished = timer.next_at is None
-                self._lock.notify_all()
-            if finished and timer.kind == "schedule" and timer.delete_after:
-                self._delete_schedule(timer)
-
     # --- firing ------------------------------------------------------------------------------------
 
     def _fire_rule(self, timer: Timer, nominal: float, targets: list[dict[str, Any]]) -> None:
         event = {
             "version": "0",
-            "id": str(uuid.uuid4()),
+            "id": str(uuid.UUID(int=self._random.getrandbits(128), version=4)),
             "detail-type": "Scheduled Event",
             "source": "aws.events",
             "account": self.account.settings.account_id,
@@ -338,7 +357,7 @@ class SchedulesSource(PushSource):
             for placeholder, value in (
                 ("<aws.scheduler.schedule-arn>", timer.arn),
                 ("<aws.scheduler.scheduled-time>", iso(nominal)),
-                ("<aws.scheduler.execution-id>", uuid.uuid4().hex[:16]),
+                ("<aws.scheduler.execution-id>", f"{self._random.getrandbits(64):016x}"),
                 ("<aws.scheduler.attempt-number>", "1"),
             ):
                 text = text.replace(placeholder, value)
@@ -356,26 +375,25 @@ class SchedulesSource(PushSource):
         if ":lambda:" not in arn:
             self.push.drop(arn, trigger, "UnsupportedTarget")
             return
-        error = None
         found = self.push.function_of(arn)
         if found is None:
-            error = ("ResourceNotFoundException", f"Function not found: {arn}")
+            code, message, name = "ResourceNotFoundException", f"Function not found: {arn}", arn
         elif check_policy and not self.push.allowed(arn, principal, timer.arn):
-            error = ("AccessDeniedException", f"{principal} is not authorized to invoke {arn}")
-        if error is None:
-            self.push.deliver(
-                arn,
+            code, message, name = "AccessDeniedException", f"{principal} is not authorized to invoke {arn}", found[0].name
+        else:
+            function, qualifier = found
+            self.account.invoke(
+                function.name,
                 payload,
+                invocation_type="Event",
+                qualifier=qualifier,
                 trigger=trigger,
-                principal=principal,
-                source_arn=timer.arn,
-                check_policy=False,
                 received_at=nominal,
             )
             return
-        dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")
-        if not dead_letter or not self._dead_letter(timer, target, payload, nominal, dead_letter, *error):
-            self.push.drop(arn if found is None else found[0].name, trigger, error[0])
+        dead_letter = (target.get("DeadLetterConfig") or {}).get("Arn")  # not retried on AWS: straight there
+        if not dead_letter or not self._dead_letter(timer, target, payload, nominal, dead_letter, code, message):
+            self.push.drop(name, trigger, code)
 
     def _dead_letter(
         self, timer: Timer, target: dict[str, Any], payload: Any, nominal: float, queue_arn: str, code: str, message: str
@@ -423,15 +441,14 @@ class SchedulesSource(PushSource):
         now = self.account.clock.time()
         with self._lock:
             due = self._firing > 0 or any(t.next_at is not None and t.next_at <= now for t in self._timers.values())
-            if due:
-                self._lock.wait(0.05)  # let the timer thread hand them on
-            return due
+        if due:
+            time.sleep(0.005)  # let the timer thread hand them on
+        return due
 
     def stop(self) -> None:
         with self._lock:
             self._stopped = True
             self._timers.clear()
-            self._lock.notify_all()
 
 
 def _rule_input(target: dict[str, Any], event: dict[str, Any]) -> Any:

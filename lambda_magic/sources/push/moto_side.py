@@ -17,9 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 #: Each source's moto side, installed in this order.
-MOTO_PATCHES: tuple[str, ...] = (
-    "lambda_magic.sources.push.schedules_moto",
-)
+MOTO_PATCHES: tuple[str, ...] = ("lambda_magic.sources.push.schedules_moto",)
 
 Call = Callable[[dict[str, Any]], Any]
 #: The attribute that marks a function or class as patched by lambda_magic.

@@ -25,7 +25,10 @@ RULE_MESSAGE = "Parameter ScheduleExpression is not valid."
 _RATE = re.compile(r"rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)")
 _AT = re.compile(r"at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)")
 _UNIT_S = {"minute": 60, "hour": 3_600, "day": 86_400}
-_MONTHS = {name: i + 1 for i, name in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split())}
+_MONTHS = {
+    name: i + 1
+    for i, name in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"])
+}
 _DAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
 _FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (1, 7), (1970, 2199))
 _LAST_YEAR = 2199
@@ -186,7 +189,8 @@ def parse(expression: str, *, scheduler: bool = False) -> Expression:
         at = _AT.fullmatch(expression)
         if at:
             try:
-                wall = datetime(*(int(g) for g in at.groups()))  # type: ignore[misc]
+                year, month, day, hour, minute, second = (int(g) for g in at.groups())
+                wall = datetime(year, month, day, hour, minute, second)
             except ValueError:
                 raise ScheduleExpressionError(expression) from None
             return At(expression, "at", wall)

@@ -208,7 +208,8 @@ class SchedulesSource(PushSource):
             if current is not None and current.expression == parsed:
                 current.targets = list(payload.get("targets") or [])  # same timer, new targets
                 return {}
-        self._start(Timer(arn, payload["name"], "rule", parsed, self.account.clock.time(), payload.get("targets")))
+        targets = list(payload.get("targets") or [])
+        self._start(Timer(arn, payload["name"], "rule", parsed, self.account.clock.time(), targets))
         return {}
 
     def _on_schedule(self, payload: dict[str, Any], caller: str | None) -> dict[str, Any]:
@@ -379,7 +380,11 @@ class SchedulesSource(PushSource):
         if found is None:
             code, message, name = "ResourceNotFoundException", f"Function not found: {arn}", arn
         elif check_policy and not self.push.allowed(arn, principal, timer.arn):
-            code, message, name = "AccessDeniedException", f"{principal} is not authorized to invoke {arn}", found[0].name
+            code, message, name = (
+                "AccessDeniedException",
+                f"{principal} is not authorized to invoke {arn}",
+                found[0].name,
+            )
         else:
             function, qualifier = found
             self.account.invoke(
@@ -396,7 +401,14 @@ class SchedulesSource(PushSource):
             self.push.drop(name, trigger, code)
 
     def _dead_letter(
-        self, timer: Timer, target: dict[str, Any], payload: Any, nominal: float, queue_arn: str, code: str, message: str
+        self,
+        timer: Timer,
+        target: dict[str, Any],
+        payload: Any,
+        nominal: float,
+        queue_arn: str,
+        code: str,
+        message: str,
     ) -> bool:
         """Send the undeliverable event to the target's SQS dead-letter queue, with the error."""
         try:

@@ -105,9 +105,7 @@ def test_boto3_rule_without_permission_is_not_delivered_and_goes_to_its_dead_let
     url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
     dlq = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     arn = events.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")["RuleArn"]
-    events.put_targets(
-        Rule="every-minute", Targets=[{"Id": "t", "Arn": fn.arn, "DeadLetterConfig": {"Arn": dlq}}]
-    )
+    events.put_targets(Rule="every-minute", Targets=[{"Id": "t", "Arn": fn.arn, "DeadLetterConfig": {"Arn": dlq}}])
     clock.advance(60)
     assert events_received(account) == []
     [message] = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"]
@@ -262,7 +260,12 @@ def test_cron_schedule_in_berlin_across_both_daylight_saving_transitions(account
     clock.advance(3 * DAY)
     nights = sorted(e["t"] for e in events_received(account))
     assert len(nights) == len(set(nights)) == 3 + (31 - 30) + 30 + 31 + 30 + 31 + 31 + 30 + 30 + 3
-    assert nights[-4:] == ["2027-10-30T00:30:00Z", "2027-10-31T00:30:00Z", "2027-11-01T01:30:00Z", "2027-11-02T01:30:00Z"]
+    assert nights[-4:] == [
+        "2027-10-30T00:30:00Z",
+        "2027-10-31T00:30:00Z",
+        "2027-11-01T01:30:00Z",
+        "2027-11-02T01:30:00Z",
+    ]
 
 
 def test_start_and_end_dates_bound_a_recurring_schedule(account, push, fn, clock):

@@ -374,7 +374,8 @@ class SchedulesSource(PushSource):
         arn = str(target.get("Arn", ""))
         trigger = f"schedule:{timer.name}"
         if ":lambda:" not in arn:
-            self.push.drop(arn, trigger, "UnsupportedTarget")
+            if not self._send_to_service(arn, payload):
+                self.push.drop(arn, trigger, "UnsupportedTarget")
             return
         found = self.push.function_of(arn)
         if found is None:
@@ -400,6 +401,20 @@ class SchedulesSource(PushSource):
         if not dead_letter or not self._dead_letter(timer, target, payload, nominal, dead_letter, code, message):
             self.push.drop(name, trigger, code)
 
+    def _send_to_service(self, arn: str, payload: Any) -> bool:
+        """An SQS queue or SNS topic target gets the event as its message body."""
+        body = payload if isinstance(payload, str) else json.dumps(payload)
+        try:
+            if arn.startswith("arn:aws:sqs:"):
+                self.account.cloud.client("sqs").send_message(QueueUrl=_queue_url(self.account, arn), MessageBody=body)
+            elif arn.startswith("arn:aws:sns:"):
+                self.account.cloud.client("sns").publish(TopicArn=arn, Message=body)
+            else:
+                return False
+            return True
+        except Exception:
+            return False
+
     def _dead_letter(
         self,
         timer: Timer,
@@ -412,9 +427,8 @@ class SchedulesSource(PushSource):
     ) -> bool:
         """Send the undeliverable event to the target's SQS dead-letter queue, with the error."""
         try:
-            _, _, _, _, owner, queue = queue_arn.split(":", 5)
             sqs = self.account.cloud.client("sqs")
-            url = sqs.get_queue_url(QueueName=queue, QueueOwnerAWSAccountId=owner)["QueueUrl"]
+            url = _queue_url(self.account, queue_arn)
             if timer.kind == "rule":
                 attributes = {"RULE_ARN": timer.arn, "TARGET_ARN": str(target.get("Arn"))}
             else:
@@ -479,3 +493,8 @@ def _rule_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
             found = found.get(part) if isinstance(found, dict) else None
         return found
     return event
+
+
+def _queue_url(account: Any, queue_arn: str) -> str:
+    _, _, _, _, owner, queue = queue_arn.split(":", 5)
+    return str(account.cloud.client("sqs").get_queue_url(QueueName=queue, QueueOwnerAWSAccountId=owner)["QueueUrl"])

@@ -100,6 +100,39 @@ def test_a_week_of_hourly_rate_none_dropped_for_max_event_age(account, push, fn,
     assert (books.succeeded, dict(books.dropped)) == (168, {})
 
 
+def test_auto_clock_a_week_in_one_advance_and_retries_age_from_the_firing(account, push, clock):
+    failing = "def lambda_handler(event, context):\n    raise RuntimeError(event['time'])\n"
+    account.register("flaky", failing, isolation="inline")
+    account.configure(clock_mode="auto")
+    move_to(clock, 2027, 1, 4, 12)
+    push.add_trigger("flaky", "schedule:cron(0 2 * * ? *)", name="nightly")
+    clock.advance(7 * DAY)
+    assert account.wait(timeout=60)
+    records = account.invocation_records("flaky")
+    assert len(records) == 7 * 3  # each night: the attempt and two retries, about 1 and 2 minutes apart
+    by_night = {}
+    for record in records:
+        by_night.setdefault(record.event["time"], []).append(record)
+    assert sorted(by_night) == [f"2027-01-{day:02d}T02:00:00Z" for day in range(5, 12)]
+    for attempts in by_night.values():
+        ages = sorted(r.event_age_s for r in attempts)
+        assert ages[0] < 30 and 50 < ages[1] < 90 and 150 < ages[2] < 240, ages
+    books = account.async_invoker.snapshot()["flaky"]
+    assert dict(books.dropped) == {"RetriesExhausted": 7}
+
+
+def test_queue_target_of_a_scheduled_rule_gets_the_event(account, push, clock):
+    events, sqs = account.cloud.client("events"), account.cloud.client("sqs")
+    url = sqs.create_queue(QueueName="ticks")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="to-queue", ScheduleExpression="rate(1 minute)")
+    events.put_targets(Rule="to-queue", Targets=[{"Id": "q", "Arn": queue}])
+    clock.advance(60)
+    assert account.wait(timeout=30)
+    [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert json.loads(message["Body"])["resources"] == ["arn:aws:events:us-east-1:123456789012:rule/to-queue"]
+
+
 def test_boto3_rule_without_permission_is_not_delivered_and_goes_to_its_dead_letter_queue(account, push, fn, clock):
     events, sqs = account.cloud.client("events"), account.cloud.client("sqs")
     url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
@@ -272,11 +305,13 @@ def test_start_and_end_dates_bound_a_recurring_schedule(account, push, fn, clock
     move_to(clock, 2027, 2, 1)
     start = datetime(2027, 2, 3, tzinfo=timezone.utc)
     end = datetime(2027, 2, 6, tzinfo=timezone.utc)
-    account.cloud.client("scheduler").create_schedule(
+    scheduler = account.cloud.client("scheduler")
+    scheduler.create_schedule(
         Name="window",
         ScheduleExpression="cron(0 12 * * ? *)",
         StartDate=start,
         EndDate=end,
+        ActionAfterCompletion="DELETE",
         FlexibleTimeWindow={"Mode": "OFF"},
         Target={"Arn": fn.arn, "RoleArn": ROLE, "Input": json.dumps({"t": "<aws.scheduler.scheduled-time>"})},
     )
@@ -286,6 +321,8 @@ def test_start_and_end_dates_bound_a_recurring_schedule(account, push, fn, clock
         "2027-02-04T12:00:00Z",
         "2027-02-05T12:00:00Z",
     ]
+    with pytest.raises(ClientError):  # its EndDate reached: deleted after the last firing
+        scheduler.get_schedule(Name="window")
 
 
 def test_flexible_window_fires_at_a_fixed_point_inside_it(account, push, fn, clock):

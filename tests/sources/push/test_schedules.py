@@ -398,3 +398,49 @@ def test_add_trigger_with_a_timezone_makes_a_scheduler_schedule(account, push, f
     assert got["ScheduleExpressionTimezone"] == "America/New_York"
     clock.advance(2 * DAY)
     assert events_received(account) == [{}, {}]
+
+
+def test_update_schedule_with_a_new_expression_reschedules(account, push, fn, clock):
+    scheduler = account.cloud.client("scheduler")
+    common = {"FlexibleTimeWindow": {"Mode": "OFF"}, "Target": {"Arn": fn.arn, "RoleArn": ROLE}}
+    scheduler.create_schedule(Name="s", ScheduleExpression="rate(1 hour)", **common)
+    clock.advance(1800)
+    scheduler.update_schedule(Name="s", ScheduleExpression="rate(10 minutes)", **common)
+    clock.advance(600)
+    assert len(events_received(account)) == 1
+    scheduler.delete_schedule(Name="s")
+    clock.advance(3 * 3600)
+    assert len(events_received(account)) == 1
+
+
+def test_moto_side_wraps_whatever_is_installed_once_either_order():
+    from lambda_magic.sources.push.moto_side import patch
+    from lambda_magic.sources.push.schedules_moto import _wrap
+
+    class Backend:
+        def put_rule(self):
+            return ["moto"]
+
+    def theirs(self):
+        return ["theirs", *theirs.original(self)]
+
+    def mine(self):
+        return ["mine", *mine.original(self)]
+
+    assert patch(Backend, "put_rule", theirs) and _wrap(Backend, "put_rule", mine)
+    assert not patch(Backend, "put_rule", theirs) and not _wrap(Backend, "put_rule", mine)  # re-installed: no-ops
+    assert Backend().put_rule() == ["mine", "theirs", "moto"]
+
+    class Other:
+        def put_rule(self):
+            return ["moto"]
+
+    def mine2(self):
+        return ["mine", *mine2.original(self)]
+
+    def theirs2(self):
+        return ["theirs", *theirs2.original(self)]
+
+    assert _wrap(Other, "put_rule", mine2) and patch(Other, "put_rule", theirs2)
+    assert not _wrap(Other, "put_rule", mine2) and not patch(Other, "put_rule", theirs2)
+    assert Other().put_rule() == ["theirs", "mine", "moto"]

@@ -376,10 +376,12 @@ class LocalAccount:
         client_context: Mapping[str, Any] | None = None,
         trigger: str = "direct",
         caller_request_id: str | None = None,
+        received_at: float | None = None,
     ) -> Invocation:
         """Invoke like Lambda's ``Invoke`` API; function errors are data on the result.
 
         A throttled synchronous call raises ``TooManyRequestsException`` (and is recorded).
+        ``received_at`` (``Event`` only): the account time a source made the event, when earlier.
         """
         function = self.registry.latest(name) if qualifier is None and ":" not in name else None
         if function is None:  # an ARN, a qualifier, or an unknown name: the full resolution
@@ -405,7 +407,9 @@ class LocalAccount:
             )
         if invocation_type == "Event":
             request_id = str(uuid.uuid4())
-            self.async_invoker.accept(function, payload, event, qualifier, trigger, request_id, caller_request_id)
+            self.async_invoker.accept(
+                function, payload, event, qualifier, trigger, request_id, caller_request_id, received_at
+            )
             return Invocation(
                 request_id,
                 function.name,

@@ -76,6 +76,12 @@ class AsyncEvent:
     flying: bool = False
     #: The request whose handler sent this event through the Lambda API.
     caller_request_id: str | None = None
+    #: How late the source handed the event on (``received_at`` in the past): not queue time.
+    catch_up_s: float = 0.0
+
+    def age(self, now: float) -> float:
+        """Seconds since the event was received, on the account's (caught-up) timeline."""
+        return max(now - self.received_at - self.catch_up_s, 0.0)
 
 
 @dataclass
@@ -137,19 +143,26 @@ class AsyncInvoker:
         trigger: str,
         request_id: str,
         caller_request_id: str | None = None,
+        received_at: float | None = None,
     ) -> None:
-        """Queue an event (the caller already answered 202)."""
+        """Queue an event (the caller already answered 202).
+
+        ``received_at`` stamps an event the source made earlier than now (a schedule's firing,
+        handed on late because the clock jumped past it): its age counts from then, less
+        the clock's catch-up, so a large ``advance`` expires nothing."""
         account = self._account
+        now = account.clock.time()
         item = AsyncEvent(
             request_id,
             function.name,
             qualifier,
             payload,
             event,
-            account.clock.time(),
+            now if received_at is None else min(received_at, now),
             trigger,
             caller_request_id=caller_request_id,
         )
+        item.catch_up_s = now - item.received_at
         with self._cond:
             self.ledgers[function.name].received += 1
         account.metrics.count(function.name, "AsyncEventsReceived", item.received_at)
@@ -257,7 +270,7 @@ class AsyncInvoker:
         account = self._account
         config = self.configs.get(item.function_name, AsyncConfig())
         now = account.clock.time()
-        if now - item.received_at > config.max_event_age_s:
+        if item.age(now) > config.max_event_age_s:
             self._finish_failed(item, "EventAgeExceeded")
             return
         try:
@@ -287,14 +300,14 @@ class AsyncInvoker:
         except TooManyRequestsException as exc:
             item.throttles += 1
             if exc.invocation is not None:
-                exc.invocation.event_age_s = now - item.received_at
+                exc.invocation.event_age_s = item.age(now)
             with self._cond:
                 self.ledgers[item.function_name].throttles += 1
             self._delay(item, min(2.0 ** (item.throttles - 1), THROTTLE_BACKOFF_MAX_S))
             return
         item.attempts += 1
         item.last = invocation
-        invocation.event_age_s = now - item.received_at
+        invocation.event_age_s = item.age(now)
         account.metrics.observe_age(item.function_name, invocation.start, invocation.event_age_s * 1000)
         if invocation.function_error is None:
             with self._cond:

@@ -45,6 +45,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "events": ("lambda_magic.sources.push.events", "EventsSource"),
     "logs": ("lambda_magic.sources.push.logs", "LogsSource"),
     "s3": ("lambda_magic.sources.push.s3", "S3Source"),
+    "schedule": ("lambda_magic.sources.push.schedules", "SchedulesSource"),
 }
 
 Operation = Callable[[dict[str, Any], "str | None"], Any]
@@ -196,6 +197,7 @@ class PushSources:
         source_arn: str | None,
         caused_by: str | None = None,
         check_policy: bool = True,
+        received_at: float | None = None,
     ) -> Invocation | None:
         """Invoke the function asynchronously with ``event``, as the service does; a missing
         function or a policy that does not allow the service is a counted drop (None)."""
@@ -214,6 +216,7 @@ class PushSources:
             qualifier=qualifier,
             trigger=trigger,
             caller_request_id=caused_by,
+            received_at=received_at,
         )
 
     def drop(self, function: str, trigger: str, reason: str) -> None:

@@ -22,6 +22,7 @@ MOTO_PATCHES: tuple[str, ...] = (
     "lambda_magic.sources.push.events_moto",
     "lambda_magic.sources.push.logs_moto",
     "lambda_magic.sources.push.s3_moto",
+    "lambda_magic.sources.push.schedules_moto",
 )
 
 Call = Callable[[dict[str, Any]], Any]

@@ -28,7 +28,8 @@ _MAT = {"message": "Missing Authentication Token"}
 
 
 class RestApi(GatewayApi):
-    """One REST API deployed to one stage: ``.url`` (with the stage), ``.requests()``; see :func:`lambda_magic.rest_api`."""
+    """One REST API deployed to one stage: ``.url`` (with the stage), ``.requests()``;
+    see :func:`lambda_magic.rest_api`."""
 
     kind = "rest"
     http = False

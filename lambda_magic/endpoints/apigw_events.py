@@ -10,7 +10,7 @@ into ``cookies`` and keeps ``rawQueryString`` as sent (callers §1.2).  Absent p
 from __future__ import annotations
 
 import base64
-import os
+import random
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -88,17 +88,17 @@ def request_time() -> tuple[str, int]:
 
 
 def rest_request_id() -> str:
-    """A REST API request id (a UUID)."""
-    return str(uuid.uuid4())
+    """A REST API request id (a version 4 UUID; ``random``, not ``os.urandom``: ids, not secrets)."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
 
 
 def http_request_id() -> str:
     """An HTTP API request id, short and base64-like, e.g. ``Mc7UVioPPHcEKPA=``."""
-    return base64.b64encode(os.urandom(11)).decode().replace("+", "A").replace("/", "B")
+    return base64.b64encode(random.getrandbits(88).to_bytes(11, "big")).decode().replace("+", "A").replace("/", "B")
 
 
 def trace_id() -> str:
-    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+    return f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x}"
 
 
 def _content_type(request: HttpRequest) -> str:

@@ -538,3 +538,66 @@ def source_arn(kind: str, name: str) -> str:
             f"no {kind} resource named {name!r} in the local cloud ({type(exc).__name__})"
         ) from None
     raise InvalidParameterValueException(f"source {kind!r}: use sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE")
+
+
+# --- API Gateway ------------------------------------------------------------------------------
+
+
+def http_api(
+    name: str,
+    routes: Mapping[str, Any],
+    *,
+    authorizers: Mapping[str, Mapping[str, Any]] | None = None,
+    cors: Mapping[str, Any] | None = None,
+    **settings: Any,
+) -> Any:
+    """Serve an API Gateway HTTP API (payload 2.0) on loopback: ``routes={"GET /items/{id}": "get_item",
+    "ANY /{proxy+}": "fallback", "$default": ...}``; a route's value is a function name or
+    ``{"function": NAME, "authorizer": AUTH, "scopes": [...]}``; ``authorizers={AUTH: {"type":
+    "REQUEST"|"JWT", "function": ..., "identity_source": ..., "issuer": ..., "audience": [...],
+    "ttl_s": ...}}``; ``cors={"allowOrigins": [...], ...}``; settings: ``stage``,
+    ``stage_variables``, ``integration_timeout_s``, ``payload_limit_bytes``.  Returns the API
+    (``.url``, ``.requests()``); declaring it again replaces it at the same address."""
+    from .display.apis import ApiView
+    from .endpoints.apigw import ApiGateway
+    from .endpoints.apigw_http import HttpApi
+
+    gateway = ApiGateway.of(account())
+    made = gateway.put(
+        lambda port: HttpApi(gateway, name, routes, authorizers=authorizers, cors=cors, port=port, **settings), name
+    )
+    return ApiView(made)
+
+
+def rest_api(
+    name: str,
+    routes: Mapping[str, Any],
+    *,
+    stage: str = "dev",
+    binary_media_types: Any = (),
+    authorizers: Mapping[str, Mapping[str, Any]] | None = None,
+    **settings: Any,
+) -> Any:
+    """Serve an API Gateway REST API (payload 1.0) deployed to ``stage`` on loopback (``.url`` ends in
+    ``/STAGE``): routes as for :func:`http_api` (no ``$default``), ``authorizers`` of type
+    ``TOKEN`` (with ``validation``, a regex) or ``REQUEST``, ``binary_media_types=["image/png"]``;
+    settings: ``stage_variables``, ``integration_timeout_s``, ``payload_limit_bytes``."""
+    from .display.apis import ApiView
+    from .endpoints.apigw import ApiGateway
+    from .endpoints.apigw_rest import RestApi
+
+    gateway = ApiGateway.of(account())
+    made = gateway.put(
+        lambda port: RestApi(
+            gateway,
+            name,
+            routes,
+            stage=stage,
+            binary_media_types=binary_media_types,
+            authorizers=authorizers,
+            port=port,
+            **settings,
+        ),
+        name,
+    )
+    return ApiView(made)

@@ -70,6 +70,8 @@ def make_handler(name: str, handle: Handler) -> type[BaseHTTPRequestHandler]:
                 headers,
                 body,
                 self.client_address,
+                list(self.headers.items()),
+                self.path,
             )
             try:
                 response = handle(request)
@@ -81,12 +83,14 @@ def make_handler(name: str, handle: Handler) -> type[BaseHTTPRequestHandler]:
             self.send_response(response.status)
             for key, value in response.headers.items():
                 self.send_header(key, value)
+            for key, value in response.header_lines:
+                self.send_header(key, value)
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(response.body)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # no access log on the kernel's stderr

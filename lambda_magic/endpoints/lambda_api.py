@@ -25,6 +25,7 @@ from . import (
     lambda_invoke,
     lambda_layers,
     lambda_mappings,
+    lambda_urls,
 )
 from .auth import credential
 from .calls import Call, revision_id
@@ -50,6 +51,7 @@ def _operations() -> dict[str, Callable[[Call], Any]]:
         lambda_config,
         lambda_mappings,
         lambda_layers,
+        lambda_urls,
     ):
         table.update(module.OPERATIONS)
     return table

@@ -28,6 +28,10 @@ class Request:
     headers: dict[str, str]  # names in lower case
     body: bytes
     peer: tuple[str, int]
+    #: The header lines as sent (names in the client's casing, repeats kept, in order).
+    raw_headers: list[tuple[str, str]] = field(default_factory=list)
+    #: The request target as sent (path and query, still percent-encoded).
+    target: str = ""
 
 
 @dataclass
@@ -37,6 +41,8 @@ class Response:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    #: Further header lines sent as they are after ``headers`` (a name may repeat: ``Set-Cookie``).
+    header_lines: list[tuple[str, str]] = field(default_factory=list)
 
 
 Handler = Callable[[Request], Response]

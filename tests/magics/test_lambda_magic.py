@@ -199,7 +199,7 @@ def test_dataframe_verbs(shell):
     assert logs["message"].iloc[0].startswith("START RequestId")
     assert logs["message"].iloc[-1].startswith("REPORT RequestId")
     assert shell.run_line_magic("lambda", "logs hello --tail 2")["message"].iloc[-1].startswith("REPORT")
-    hits = shell.run_line_magic("lambda", 'logs hello --filter "hi {"')
+    hits = shell.run_line_magic("lambda", """logs hello --filter '"hi {"'""")  # a phrase: quoted, as CloudWatch wants
     assert hits["message"].tolist() == ["hi {'name': 'A'}"]
 
 

@@ -79,6 +79,11 @@ class Lineage:
         self._recursive_loop: dict[str, str] = {}
         self.stopped: collections.deque[Stopped] = collections.deque(maxlen=STOPPED_KEPT)
 
+    def _kept(self) -> int:
+        """Requests remembered: as many as the account retains invocations of (bounded memory)."""
+        retained = self._account.settings.retained_invocations
+        return KEPT if retained is None else min(KEPT, max(retained, 100))
+
     # --- configuration ----------------------------------------------------------------------
 
     def recursive_loop(self, function_name: str) -> str:
@@ -127,7 +132,7 @@ class Lineage:
                 counts = dict(parent) if parent else {}
                 counts[function_name] = counts.get(function_name, 0) + 1
                 self._counts[request_id] = counts
-                if len(self._counts) > KEPT:
+                while len(self._counts) > self._kept():
                     self._counts.popitem(last=False)
             count = counts.get(function_name, 0)
             stop = count > RECURSION_LIMIT and self._recursive_loop.get(function_name, "Terminate") == "Terminate"

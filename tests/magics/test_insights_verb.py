@@ -7,6 +7,9 @@ from IPython.core.error import UsageError
 import lambda_magic as lm
 
 WORKER = """
+import json
+
+
 def lambda_handler(event, context):
     print(json.dumps({"level": "ERROR" if event["n"] % 3 == 0 else "INFO", "n": event["n"]}))
     if event["n"] == 4:

@@ -25,7 +25,7 @@ from .codecommit_calls import CodeCommitCall
 from .codecommit_repos import Repository
 from .errors import ApiError
 from .json_protocol import JsonModel
-from .server import LoopbackServer, Request, Response
+from .server import LoopbackServer, Request, Response, account_client
 
 EXTENSION = "codecommit_api"
 SERVICE = "codecommit"
@@ -79,18 +79,7 @@ class CodeCommitAPI:
 
     def client(self, **options: Any) -> Any:
         """A boto3 ``codecommit`` client bound to this API, with the account's region and dummy credentials."""
-        import boto3
-
-        credentials = self.account.settings.credentials()
-        return boto3.client(
-            SERVICE,
-            endpoint_url=self.url,
-            region_name=self.account.settings.region,
-            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=credentials["AWS_SESSION_TOKEN"],
-            **options,
-        )
+        return account_client(self.account, SERVICE, self.url, **options)
 
     def repository_arn(self, name: str) -> str:
         settings = self.account.settings

@@ -32,7 +32,7 @@ from .calls import Call, revision_id
 from .errors import ApiError, error_response
 from .lambda_state import ApiState
 from .model import BadRequest, RestJsonModel, UnknownOperation
-from .server import LoopbackServer, Request, Response
+from .server import LoopbackServer, Request, Response, account_client
 
 EXTENSION = "lambda_api"
 SERVICE = "lambda"
@@ -92,18 +92,7 @@ class LambdaAPI:
 
     def client(self, **options: Any) -> Any:
         """A boto3 ``lambda`` client bound to this API, with the account's region and dummy credentials."""
-        import boto3
-
-        credentials = self.account.settings.credentials()
-        return boto3.client(
-            SERVICE,
-            endpoint_url=self.url,
-            region_name=self.account.settings.region,
-            aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=credentials["AWS_SESSION_TOKEN"],
-            **options,
-        )
+        return account_client(self.account, SERVICE, self.url, **options)
 
     def policy(self, name: str, qualifier: str | None = None) -> list[dict[str, Any]]:
         """The resource-based policy statements of a function (or one qualifier), for services

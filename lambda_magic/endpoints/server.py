@@ -150,3 +150,20 @@ class LoopbackServer:
             listener.close()
         if thread is not None:
             thread.join(timeout=5)
+
+
+def account_client(account: Any, service: str, url: str, **options: Any) -> Any:
+    """A boto3 client for ``service`` at ``url`` (a server of the account), with the account's
+    region and dummy credentials."""
+    import boto3
+
+    credentials = account.settings.credentials()
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=account.settings.region,
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials["AWS_SESSION_TOKEN"],
+        **options,
+    )

@@ -261,18 +261,23 @@ def _layers(nodes: list[str], pairs: list[tuple[str, str, int, int, int]]) -> di
         if s != t:
             incoming[t] += 1
             outgoing[s].append(t)
-    starts = [n for n in nodes if incoming[n] == 0] or nodes[:1]
-    layer = {n: 0 for n in starts}
-    todo = list(starts)
-    while todo:
-        current = todo.pop(0)
-        for nxt in outgoing[current]:
-            if nxt not in layer:
-                layer[nxt] = layer[current] + 1
-                todo.append(nxt)
-    for n in nodes:  # inside a cycle nothing else reaches
-        layer.setdefault(n, 0)
-    return layer
+    layer: dict[str, int] = {}
+    starts = [n for n in nodes if incoming[n] == 0]
+    while True:
+        layer.update((n, 0) for n in starts)
+        todo = list(starts)
+        while todo:
+            current = todo.pop(0)
+            for nxt in outgoing[current]:
+                if nxt not in layer:
+                    layer[nxt] = layer[current] + 1
+                    todo.append(nxt)
+        # a cycle nothing else reaches (a function writing into its own bucket): it starts
+        # at the node seen first, so the cycle reads left to right with one arrow going back
+        unreached = [n for n in nodes if n not in layer]
+        if not unreached:
+            return layer
+        starts = unreached[:1]
 
 
 def draw(frame: pd.DataFrame) -> Any:

@@ -146,3 +146,11 @@ def test_an_empty_map_says_so():
     frame = flow_frame([], None)
     assert frame.empty and list(frame.columns) == COLUMNS
     assert "no invocations yet" in frame._repr_html_() and frame._repr_png_() is None
+
+
+def test_a_cycle_nothing_else_reaches_reads_left_to_right():
+    from lambda_magic.display.flow import _layers
+
+    pairs = [("cell", "worker", 1, 0, 0), ("s3:loop", "copier", 16, 1, 1), ("copier", "s3:loop", 16, 0, 0)]
+    nodes = ["cell", "worker", "s3:loop", "copier"]
+    assert _layers(nodes, pairs) == {"cell": 0, "worker": 1, "s3:loop": 0, "copier": 1}

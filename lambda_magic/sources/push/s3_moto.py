@@ -234,8 +234,12 @@ def install(call: Call) -> None:
         """moto's own Lambda is never asked: :func:`send_event` has told the account."""
 
     def set_delete_marker(self: Any, bucket_name: str, key_name: str) -> Any:
-        marker = set_delete_marker.original(self, bucket_name, key_name)  # type: ignore[attr-defined]
         bucket = self.get_bucket(bucket_name)
+        if key_name not in bucket.keys:  # S3 makes a marker for a key never written too; moto fails the delete
+            marker = models.FakeDeleteMarker(models.FakeKey(key_name, b"", self.account_id, self.region_name))
+            bucket.keys[key_name] = marker
+        else:
+            marker = set_delete_marker.original(self, bucket_name, key_name)  # type: ignore[attr-defined]
         removed(self.account_id, DELETE_MARKER_CREATED, bucket, marker.name, marker.version_id)
         return marker
 

@@ -452,3 +452,16 @@ def test_event_time_is_the_account_clock(account, s3, echo):
     s3.put_object(Bucket="photos", Key="a", Body=b"1")
     (record,) = records(account)
     assert record["eventTime"] == "2030-03-17T17:46:40.250Z"
+
+
+def test_a_delete_on_a_versioned_bucket_makes_a_marker_even_for_a_key_never_written(account, s3, echo):
+    s3.put_bucket_versioning(Bucket="photos", VersioningConfiguration={"Status": "Enabled"})
+    configure(s3, lambda_config(echo.arn, events=["s3:ObjectRemoved:*"]))
+    marker = s3.delete_object(Bucket="photos", Key="never/written")
+    assert marker["DeleteMarker"] is True
+    [record] = records(account)
+    assert record["eventName"] == "ObjectRemoved:DeleteMarkerCreated"
+    assert record["s3"]["object"]["key"] == "never/written"
+    assert record["s3"]["object"]["versionId"] == marker["VersionId"]
+    [listed] = s3.list_object_versions(Bucket="photos")["DeleteMarkers"]
+    assert (listed["Key"], listed["VersionId"], listed["IsLatest"]) == ("never/written", marker["VersionId"], True)

@@ -41,7 +41,14 @@ def account() -> LocalAccount:
     _lambda_api(acc)  # cheap once made; made again after a reset (its address is registered for environments)
     _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
     _codecommit_api(acc)  # moto has no commits nor triggers: the account serves CodeCommit
+    _cloud_apis(acc)  # API Gateway APIs made through boto3: moto stores them, the account serves them
     return acc
+
+
+def _cloud_apis(acc: LocalAccount) -> Any:
+    from .endpoints.apigw_cloud import CloudApis
+
+    return CloudApis.of(acc, allowed=lambda arn, principal, source: _push_sources(acc).allowed(arn, principal, source))
 
 
 def _lambda_api(acc: LocalAccount) -> Any:
@@ -601,3 +608,26 @@ def rest_api(
         name,
     )
     return ApiView(made)
+
+
+def apis() -> Any:
+    """A panel of every API the account serves (declared with :func:`http_api` / :func:`rest_api`
+    or configured through boto3's ``apigatewayv2`` / ``apigateway``): name, id, stage, local URL."""
+    from .display.api_list import ApisPanel
+    from .endpoints.apigw import ApiGateway
+
+    acc = account()
+    return ApisPanel(ApiGateway.of(acc).apis(), _cloud_apis(acc).undeployed)
+
+
+def api_url(api_id: str, stage: str | None = None) -> str:
+    """The local invoke URL of an API configured through boto3 (AWS's is
+    ``https://API_ID.execute-api.REGION.amazonaws.com/STAGE``); ``stage`` may be left out when it has one."""
+    return _cloud_apis(account()).url(api_id, stage)
+
+
+def api_view(api_id: str, stage: str | None = None) -> Any:
+    """The panel of a boto3-configured API's stage (``.url``, ``.routes``, ``.requests()`` its access log)."""
+    from .display.apis import ApiView
+
+    return ApiView(_cloud_apis(account()).get(api_id, stage))

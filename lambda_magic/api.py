@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -567,8 +568,12 @@ def http_api(
     (``.url``, ``.requests()``); declaring it again replaces it at the same address."""
     from .display.apis import ApiView
     from .endpoints.apigw import ApiGateway
+    from .endpoints.apigw_cors import Cors
     from .endpoints.apigw_http import HttpApi
+    from .endpoints.apigw_routes import RouteTable
 
+    RouteTable(routes, allow_default=True)  # mistakes are found before the old API is replaced
+    Cors.of(cors)
     gateway = ApiGateway.of(account())
     made = gateway.put(
         lambda port: HttpApi(gateway, name, routes, authorizers=authorizers, cors=cors, port=port, **settings), name
@@ -589,10 +594,15 @@ def rest_api(
     ``/STAGE``): routes as for :func:`http_api` (no ``$default``), ``authorizers`` of type
     ``TOKEN`` (with ``validation``, a regex) or ``REQUEST``, ``binary_media_types=["image/png"]``;
     settings: ``stage_variables``, ``integration_timeout_s``, ``payload_limit_bytes``."""
+    from .common.errors import InvalidParameterValueException
     from .display.apis import ApiView
     from .endpoints.apigw import ApiGateway
     from .endpoints.apigw_rest import RestApi
+    from .endpoints.apigw_routes import RouteTable
 
+    RouteTable(routes, allow_default=False)  # mistakes are found before the old API is replaced
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", stage or ""):
+        raise InvalidParameterValueException(f"stage {stage!r}: letters, digits, '-' and '_' only")
     gateway = ApiGateway.of(account())
     made = gateway.put(
         lambda port: RestApi(
@@ -626,8 +636,12 @@ def api_url(api_id: str, stage: str | None = None) -> str:
     return _cloud_apis(account()).url(api_id, stage)
 
 
-def api_view(api_id: str, stage: str | None = None) -> Any:
-    """The panel of a boto3-configured API's stage (``.url``, ``.routes``, ``.requests()`` its access log)."""
+def api_view(name: str, stage: str | None = None) -> Any:
+    """The panel of an API (``.url``, ``.routes``, ``.requests()`` its access log): one declared with
+    :func:`http_api` / :func:`rest_api` by its name, or a boto3-configured one by its id (and stage)."""
     from .display.apis import ApiView
+    from .endpoints.apigw import ApiGateway
 
-    return ApiView(_cloud_apis(account()).get(api_id, stage))
+    acc = account()
+    declared = ApiGateway.of(acc).get(name) if stage is None else None
+    return ApiView(declared if declared is not None else _cloud_apis(acc).get(name, stage))

@@ -33,7 +33,9 @@ class ApisPanel:
 
     def __repr__(self) -> str:
         if not self.apis and not self.undeployed:
-            return "no APIs: lm.http_api(...), lm.rest_api(...), %lambda api NAME ROUTE=FUNCTION, or boto3's apigatewayv2"
+            return (
+                "no APIs: lm.http_api(...), lm.rest_api(...), %lambda api NAME ROUTE=FUNCTION, or boto3's apigatewayv2"
+            )
         lines = [f"{r[0]:<20} {r[1]:<8} {r[2]:<10} {r[3]:<10} {r[4]:>3} routes  {r[5]}" for r in self.rows()]
         lines += [f"{key}: {why}" for key, why in self.undeployed.items()]
         return "\n".join(lines)
@@ -41,7 +43,8 @@ class ApisPanel:
     def _repr_html_(self) -> str:
         head = "".join(f"<th style='{TH}'>{h}</th>" for h in _HEAD)
         body = "".join(
-            "<tr>" + "".join(f"<td style='{TD}'>{escape(v)}</td>" for v in r[:5])
+            "<tr>"
+            + "".join(f"<td style='{TD}'>{escape(v)}</td>" for v in r[:5])
             + f"<td style='{TD}'><code>{escape(r[5])}</code></td></tr>"
             for r in self.rows()
         )

@@ -98,7 +98,7 @@ class CloudApis:
                 current.deploy(deployment)
             else:
                 self.gateway.put(
-                    lambda port, d=deployment: kind(self.gateway, d, allowed=self.allowed, port=port),  # type: ignore[misc]
+                    lambda port, d=deployment: kind(self.gateway, d, allowed=self.allowed, port=port),
                     key,
                 )
 
@@ -127,7 +127,9 @@ class CloudApis:
                 (v for k, v in self.undeployed.items() if k.startswith(f"{api_id}/")), None
             )
             raise ResourceNotFoundException(
-                f"API {api_id}" + (f" stage {stage}" if stage else "") + " is not served"
+                f"API {api_id}"
+                + (f" stage {stage}" if stage else "")
+                + " is not served"
                 + (f" ({why})" if why else ": no such API in the local cloud, or no stage deployed yet")
             )
         return api

@@ -41,7 +41,9 @@ def function_arn(uri: str | None) -> str | None:
     if match:
         return match.group(1)
     parts = uri.split(":")
-    return uri if uri.startswith("arn:") and len(parts) >= 7 and parts[2] == "lambda" and parts[5] == "function" else None
+    return (
+        uri if uri.startswith("arn:") and len(parts) >= 7 and parts[2] == "lambda" and parts[5] == "function" else None
+    )
 
 
 def _function_name(arn: str) -> str:
@@ -168,9 +170,7 @@ class _Deployed:
         return None
 
     def routes(self: Any) -> list[dict[str, Any]]:
-        return [
-            {"route": r.key, "function": r.function, "authorizer": r.authorizer} for r in self.deployment.routes
-        ]
+        return [{"route": r.key, "function": r.function, "authorizer": r.authorizer} for r in self.deployment.routes]
 
 
 class DeployedHttpApi(_Deployed, HttpApi):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from IPython.core.error import UsageError
 
 from .. import api
+from ..common.errors import LambdaMagicError
 from .parsing import VerbParser, parse_key_values, split_args
 
 ENDPOINT_VERBS = {
@@ -81,21 +81,13 @@ class EndpointVerbs:
         return parser
 
     def _verb_api(self, rest: str) -> Any:
-        from ..display.apis import ApiView
-        from ..endpoints.apigw import ApiGateway
-        from ..endpoints.apigw_cors import Cors
-        from ..endpoints.apigw_routes import RouteTable
-
         args = self._parser_api().parse(split_args(rest))
         if args.name is None:
             return api.apis()
         if not args.routes:
-            found = ApiGateway.of(api.account()).get(args.name)
-            if found is not None:
-                return ApiView(found)
             try:
                 return api.api_view(args.name, args.stage)
-            except Exception:
+            except LambdaMagicError:
                 raise UsageError(
                     f"no API {args.name!r}: give its routes, e.g. %lambda api {args.name} 'GET /items/{{id}}=FUNCTION'"
                 ) from None
@@ -113,11 +105,7 @@ class EndpointVerbs:
         if not args.rest and args.binary_media_types:
             raise UsageError("--binary-media-types belongs to REST APIs (--rest)")
         stage_variables = parse_key_values(args.stage_variables, "--stage-variable")
-        # Check everything before the API is (re)made: a mistake leaves the old one serving.
-        RouteTable(routes, allow_default=not args.rest)
-        if args.rest and args.stage is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", args.stage):
-            raise UsageError(f"--stage {args.stage!r}: letters, digits, '-' and '_' only")
-        Cors.of(cors or None)
+        # lm.http_api / lm.rest_api check routes, CORS and the stage before replacing an API.
         known = {function.name for function in api.account().list_functions()}
         for function in routes.values():
             if function.partition(":")[0] not in known:

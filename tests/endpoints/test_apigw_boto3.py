@@ -112,7 +112,9 @@ def test_routes_and_integrations_take_effect_at_once_on_an_auto_deploy_stage(acc
     assert requests.post(url + "/items").status_code == 404
 
     v2.create_route(ApiId=api_id, RouteKey="POST /items", Target=f"integrations/{integration['IntegrationId']}")
-    assert requests.post(url + "/items", data="hi", headers={"content-type": "text/plain"}).json()["body"] == "hi"  # no deployment needed
+    assert (
+        requests.post(url + "/items", data="hi", headers={"content-type": "text/plain"}).json()["body"] == "hi"
+    )  # no deployment needed
 
     v2.delete_api(ApiId=api_id)
     with pytest.raises(requests.ConnectionError):

@@ -116,9 +116,9 @@ def rest_state(api: Any) -> dict[str, Any]:
 
 
 def install(call: Call) -> None:
-    from moto.apigateway import models as rest_models
-    from moto.apigatewayv2 import models as http_models
-    from moto.apigatewayv2 import responses as http_responses
+    """Patch moto's API Gateway backends when the server first loads them (they take seconds to
+    import: a cloud that never serves API Gateway does not pay for them)."""
+    from moto import backends
 
     sequence = itertools.count(1)
 
@@ -128,7 +128,19 @@ def install(call: Call) -> None:
         except Exception:
             pass  # the account has gone, or failed: moto's answer to the student stands
 
-    # --- HTTP APIs ---------------------------------------------------------------------------
+    def import_backend(module_name: str, backends_name: str) -> Any:
+        found = import_backend.original(module_name, backends_name)  # type: ignore[attr-defined]
+        if module_name in ("apigateway", "apigatewayv2"):  # one app serves both (they sign as "apigateway")
+            _install_http(tell)
+            _install_rest(tell)
+        return found
+
+    patch(backends, "_import_backend", import_backend)
+
+
+def _install_http(tell: Call) -> None:
+    from moto.apigatewayv2 import models as http_models
+    from moto.apigatewayv2 import responses as http_responses
 
     def sync_http(backend: Any, api_id: str | None) -> None:
         if api_id is None:
@@ -166,7 +178,9 @@ def install(call: Call) -> None:
 
     patch(http_responses.ApiGatewayV2Response, "create_api", create_api)
 
-    # --- REST APIs ---------------------------------------------------------------------------
+
+def _install_rest(tell: Call) -> None:
+    from moto.apigateway import models as rest_models
 
     def sync_rest(backend: Any, api_id: str | None) -> None:
         if api_id is None:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..common.errors import LambdaMagicError
+from .apigw_authorizers import Authorizer
 from .apigw_http import HttpApi
 from .apigw_rest import RestApi
 from .apigw_routes import Route, RouteTable, parse_route
@@ -72,11 +73,15 @@ class Deployment:
     stage_variables: dict[str, str] = field(default_factory=dict)
     cors: Mapping[str, Any] | None = None
     binary_media_types: tuple[str, ...] = ()
+    #: The authorizers the routes use, by authorizer id (what :meth:`Authorizer.of` reads).
+    authorizers: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Routes left out, with the reason (a route key moto accepted that API Gateway would not).
     skipped: list[str] = field(default_factory=list)
 
-    def add(self, key: str, target: Target) -> None:
-        value = _function_name(target.arn) if target.arn else f"({target.problem})"
+    def add(self, key: str, target: Target, authorizer: str | None = None, scopes: Any = None) -> None:
+        value: dict[str, Any] = {"function": _function_name(target.arn) if target.arn else f"({target.problem})"}
+        if authorizer is not None and target.arn:
+            value.update(authorizer=authorizer, scopes=list(scopes or ()))
         try:
             route = parse_route(key, value)
         except LambdaMagicError as exc:
@@ -84,6 +89,51 @@ class Deployment:
             return
         self.routes.append(route)
         self.targets[route.key] = target
+
+
+def _sources(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [str(v) for v in value or ()]
+
+
+def http_authorizer(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An HTTP API authorizer (moto's JSON) as :meth:`Authorizer.of` reads it; None if not served."""
+    if spec.get("authorizerType") == "JWT":
+        jwt = spec.get("jwtConfiguration") or {}
+        return {
+            "type": "JWT",
+            "issuer": jwt.get("issuer") or jwt.get("Issuer"),
+            "audience": list(jwt.get("audience") or jwt.get("Audience") or ()),
+            "identity_source": _sources(spec.get("identitySource")) or ["$request.header.Authorization"],
+        }
+    arn = function_arn(spec.get("authorizerUri"))
+    if spec.get("authorizerType") != "REQUEST" or arn is None:
+        return None
+    return {
+        "type": "REQUEST",
+        "function": _function_name(arn),
+        "identity_source": _sources(spec.get("identitySource")),
+        "ttl_s": int(spec.get("authorizerResultTtlInSeconds") or 0),
+        "simple_responses": bool(spec.get("enableSimpleResponses")),
+    }
+
+
+def rest_authorizer(spec: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A REST API Lambda authorizer (TOKEN or REQUEST; moto's JSON) as :meth:`Authorizer.of` reads it."""
+    arn = function_arn(spec.get("authorizerUri"))
+    if spec.get("type") not in ("TOKEN", "REQUEST") or arn is None:
+        return None
+    ttl = spec.get("authorizerResultTtlInSeconds")
+    out: dict[str, Any] = {
+        "type": spec["type"],
+        "function": _function_name(arn),
+        "identity_source": _sources(spec.get("identitySource")),
+        "ttl_s": 300 if ttl is None else int(ttl),
+    }
+    if spec.get("identityValidationExpression"):
+        out["validation"] = spec["identityValidationExpression"]
+    return out
 
 
 def http_deployment(api: Mapping[str, Any], stage: Mapping[str, Any]) -> Deployment:
@@ -96,7 +146,12 @@ def http_deployment(api: Mapping[str, Any], stage: Mapping[str, Any]) -> Deploym
         cors=api.get("cors") or None,
     )
     integrations = {i["integrationId"]: i for i in api.get("integrations", [])}
+    for spec in api.get("authorizers", []):
+        converted = http_authorizer(spec)
+        if converted is not None:
+            deployment.authorizers[spec["authorizerId"]] = converted
     for route in api.get("routes", []):
+        auth_type = route.get("authorizationType") or "NONE"
         integration = integrations.get(str(route.get("target") or "").removeprefix("integrations/"))
         if integration is None:
             target = Target(None, problem="no integration")
@@ -104,11 +159,14 @@ def http_deployment(api: Mapping[str, Any], stage: Mapping[str, Any]) -> Deploym
             target = Target(None, problem=f"{integration.get('integrationType')} integration not served")
         elif str(integration.get("payloadFormatVersion") or "2.0") != "2.0":
             target = Target(None, problem="payload 1.0 not served for HTTP APIs")
-        elif (route.get("authorizationType") or "NONE") != "NONE":
-            target = Target(None, problem=f"{route['authorizationType']} authorization not served")
+        elif auth_type not in ("NONE", "JWT", "CUSTOM"):
+            target = Target(None, problem=f"{auth_type} authorization not served")
+        elif auth_type != "NONE" and route.get("authorizerId") not in deployment.authorizers:
+            target = Target(None, problem="authorizer not served")
         else:
             target = Target(function_arn(integration["integrationUri"]), integration.get("credentialsArn"))
-        deployment.add(route["routeKey"], target)
+        authorizer = route.get("authorizerId") if auth_type != "NONE" else None
+        deployment.add(route["routeKey"], target, authorizer, route.get("authorizationScopes"))
     return deployment
 
 
@@ -121,18 +179,26 @@ def rest_deployment(api_id: str, snapshot: Mapping[str, Any], stage: Mapping[str
         stage_variables={str(k): str(v) for k, v in (stage.get("variables") or {}).items()},
         binary_media_types=tuple(snapshot.get("binary_media_types") or ()),
     )
+    for auth in snapshot.get("authorizers", []):
+        converted = rest_authorizer(auth)
+        if converted is not None:
+            deployment.authorizers[auth["id"]] = converted
     for resource in snapshot.get("resources", []):
         for method, spec in (resource.get("resourceMethods") or {}).items():
+            auth_type = spec.get("authorizationType") or "NONE"
             integration = spec.get("methodIntegration") or {}
             if not integration:
                 target = Target(None, problem="no integration")
             elif integration.get("type") != "AWS_PROXY" or not function_arn(integration.get("uri")):
                 target = Target(None, problem=f"{integration.get('type')} integration not served")
-            elif (spec.get("authorizationType") or "NONE") != "NONE":
-                target = Target(None, problem=f"{spec['authorizationType']} authorization not served")
+            elif auth_type not in ("NONE", "CUSTOM"):
+                target = Target(None, problem=f"{auth_type} authorization not served")
+            elif auth_type == "CUSTOM" and spec.get("authorizerId") not in deployment.authorizers:
+                target = Target(None, problem="authorizer not served")
             else:
                 target = Target(function_arn(integration["uri"]), integration.get("credentials"))
-            deployment.add(f"{method} {resource['path']}", target)
+            authorizer = spec.get("authorizerId") if auth_type == "CUSTOM" else None
+            deployment.add(f"{method} {resource['path']}", target, authorizer)
     return deployment
 
 
@@ -145,6 +211,17 @@ class _Deployed:
     internal: tuple[int, Any]
 
     def deploy(self: Any, deployment: Deployment) -> None:
+        authorizers = {}
+        for name, spec in deployment.authorizers.items():
+            try:
+                authorizers[name] = Authorizer.of(name, spec, http=self.http)
+            except LambdaMagicError as exc:
+                deployment.skipped.append(f"authorizer {name}: {exc}")
+        for i, route in enumerate(deployment.routes):
+            if route.authorizer is not None and route.authorizer not in authorizers:
+                deployment.targets[route.key] = Target(None, problem="authorizer not served")
+                deployment.routes[i] = replace(route, authorizer=None)
+        self.authorizers = authorizers
         table = RouteTable.__new__(RouteTable)
         table.routes = sorted(deployment.routes, key=Route.rank)
         self.api_id = deployment.api_id

@@ -168,3 +168,75 @@ def test_a_stage_without_a_deployment_says_why(account, v2, cloud_apis):
     v2.create_stage(ApiId=api_id, StageName="dev")
     with pytest.raises(ResourceNotFoundException, match="AutoDeploy"):
         cloud_apis.url(api_id, "dev")
+
+
+GATE = """
+def lambda_handler(event, context):
+    return {"isAuthorized": event["headers"].get("authorization") == "letmein", "context": {"who": "student"}}
+"""
+TOKEN_GATE = """
+def lambda_handler(event, context):
+    effect = "Allow" if event["authorizationToken"] == "letmein" else "Deny"
+    return {"principalId": "student", "policyDocument": {"Version": "2012-10-17", "Statement": [
+        {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]}}
+"""
+
+
+def test_http_api_lambda_authorizer_made_through_boto3(account, lam, v2, cloud_apis):
+    arn = _function(account, lam, "echo")
+    gate = _function(account, lam, "gate", GATE)
+    region = account.settings.region
+    api_id = v2.create_api(Name="guarded", ProtocolType="HTTP", Target=arn)["ApiId"]
+    _allow(lam, "echo", _source(account, api_id))
+    authorizer = v2.create_authorizer(
+        ApiId=api_id,
+        Name="gate",
+        AuthorizerType="REQUEST",
+        AuthorizerUri=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{gate}/invocations",
+        IdentitySource=["$request.header.Authorization"],
+        AuthorizerPayloadFormatVersion="2.0",
+        EnableSimpleResponses=True,
+    )
+    route = v2.get_routes(ApiId=api_id)["Items"][0]
+    v2.update_route(
+        ApiId=api_id, RouteId=route["RouteId"], AuthorizationType="CUSTOM", AuthorizerId=authorizer["AuthorizerId"]
+    )
+    url = cloud_apis.url(api_id)
+    assert requests.get(url + "/x").status_code == 401  # no identity: the authorizer is not called
+    assert requests.get(url + "/x", headers={"Authorization": "nope"}).status_code == 403
+    event = requests.get(url + "/x", headers={"Authorization": "letmein"}).json()
+    assert event["requestContext"]["authorizer"]["lambda"] == {"who": "student"}
+
+
+def test_rest_api_token_authorizer_made_through_boto3(account, lam, v1, cloud_apis):
+    arn = _function(account, lam, "rest_echo")
+    gate = _function(account, lam, "token_gate", TOKEN_GATE)
+    region = account.settings.region
+    invocations = "arn:aws:apigateway:{}:lambda:path/2015-03-31/functions/{}/invocations"
+    api_id = v1.create_rest_api(name="guarded")["id"]
+    root = v1.get_resources(restApiId=api_id)["items"][0]["id"]
+    authorizer = v1.create_authorizer(
+        restApiId=api_id,
+        name="token",
+        type="TOKEN",
+        authorizerUri=invocations.format(region, gate),
+        identitySource="method.request.header.Authorization",
+    )
+    v1.put_method(
+        restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM", authorizerId=authorizer["id"]
+    )
+    v1.put_integration(
+        restApiId=api_id,
+        resourceId=root,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=invocations.format(region, arn),
+    )
+    v1.create_deployment(restApiId=api_id, stageName="dev")
+    _allow(lam, "rest_echo", _source(account, api_id))
+    url = cloud_apis.url(api_id, "dev")
+    assert requests.get(url + "/").status_code == 401
+    assert requests.get(url + "/", headers={"Authorization": "nope"}).status_code == 403
+    event = requests.get(url + "/", headers={"Authorization": "letmein"}).json()
+    assert event["requestContext"]["authorizer"]["principalId"] == "student"

@@ -159,8 +159,17 @@ def test_rest_api_serves_a_deployment_until_the_next_one(account, lam, v1, cloud
     )
     missing = requests.post(url + "/items")
     assert (missing.status_code, missing.json()) == (403, {"message": "Missing Authentication Token"})
-    v1.create_deployment(restApiId=api_id, stageName="prod")  # now the new method is live
+    second = v1.create_deployment(restApiId=api_id, stageName="prod")  # now the new method is live
     assert requests.post(url + "/items", data="x", headers={"content-type": "text/plain"}).json()["body"] == "x"
+
+    first = next(d["id"] for d in v1.get_deployments(restApiId=api_id)["items"] if d["id"] != second["id"])
+    v1.update_stage(
+        restApiId=api_id,
+        stageName="prod",
+        patchOperations=[{"op": "replace", "path": "/deploymentId", "value": first}],
+    )
+    assert requests.post(url + "/items").status_code == 403  # back to the first deployment: no POST /items
+    assert cloud_apis.url(api_id, "prod") == url  # same address
 
 
 def test_a_stage_without_a_deployment_says_why(account, v2, cloud_apis):

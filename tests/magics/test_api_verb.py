@@ -47,6 +47,15 @@ def test_api_verb_without_arguments_lists_shortcut_and_boto3_apis(shell):
     assert set(rows) == {"shop", "quick"}
     assert rows["quick"][2] == api_id and rows["quick"][5] == lm.api_url(api_id)
     assert shell.run_line_magic("lambda", f"api {api_id}").url == lm.api_url(api_id)
+    assert requests.get(lm.api_url(api_id) + "/x").status_code == 500  # no permission for API Gateway yet
+    lm.client("lambda").add_permission(
+        FunctionName="get_item",
+        StatementId="apigw",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:us-east-1:123456789012:{api_id}/*/$default",
+    )
+    assert requests.get(lm.api_url(api_id) + "/x").json()["version"] == "2.0"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,9 @@ integrations of an HTTP API; a REST deployment's resources and methods) into rou
 gateway serves; :class:`DeployedHttpApi` and :class:`DeployedRestApi` serve one stage and
 take a new deployment in place (same address, no restart).
 
-Only Lambda proxy integrations run a function (``AWS_PROXY``; payload 2.0 for HTTP APIs).
+Only Lambda proxy integrations run a function (``AWS_PROXY``; payload 2.0 for HTTP APIs), behind
+no authorizer or a Lambda (TOKEN/REQUEST) or JWT one; a route with another integration
+(``HTTP_PROXY``, ``MOCK``, ``AWS``) or authorization (``AWS_IAM``, ``COGNITO_USER_POOLS``) answers 500.
 API Gateway invokes a function only when its resource-based policy allows
 ``apigateway.amazonaws.com`` from the route's ``execute-api`` ARN (``lambda add_permission``),
 unless the integration has credentials (an IAM role); otherwise the answer is

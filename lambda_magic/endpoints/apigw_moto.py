@@ -21,7 +21,6 @@ and the ``$default`` stage with automatic deployment.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -120,11 +119,9 @@ def install(call: Call) -> None:
     import: a cloud that never serves API Gateway does not pay for them)."""
     from moto import backends
 
-    sequence = itertools.count(1)
-
     def tell(payload: dict[str, Any]) -> None:
         try:
-            call({**payload, "sequence": next(sequence)})
+            call(payload)
         except Exception:
             pass  # the account has gone, or failed: moto's answer to the student stands
 

@@ -137,6 +137,10 @@ class GatewayApi:
     def authorize(self, route: Route, request: HttpRequest, event: dict, path: str) -> Decision:
         raise NotImplementedError
 
+    def refuse(self, route: Route, method: str) -> Response | None:
+        """API Gateway's answer instead of invoking (an integration it cannot use), or None to invoke."""
+        return None
+
     def handle(self, raw: Request) -> Response:
         started = time.perf_counter()
         request = HttpRequest.of(raw, self.server.preferred_port)
@@ -184,6 +188,9 @@ class GatewayApi:
             event["requestContext"]["authorizer"] = decision.authorizer
         if len(request.body) > _SMALL_BODY and len(json.dumps(event)) > limits.SYNC_PAYLOAD_MAX_BYTES:
             return self.error(413, {"message": "Request Too Long"}, "BadRequestException")
+        refused = self.refuse(route, request.method)
+        if refused is not None:
+            return refused
         outcome = call_function(
             self.account, route.function, event, trigger=self.trigger, timeout_s=self.integration_timeout_s
         )

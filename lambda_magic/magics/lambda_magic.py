@@ -179,6 +179,8 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
                             [--max-retry-attempts N] [--parallelization-factor N] [--on-failure ARN]
                             [--filter PATTERN ...]
             %lambda triggers
+            %lambda api [NAME ['GET /items/{id}=FUNCTION' ...] [--rest] [--stage S] [--stage-variable K=V]
+                        [--binary-media-types T ...] [--cors-origins O ...]]
             %lambda list
             %lambda invocations [NAME]
             %lambda logs [NAME] [--request-id ID] [--tail N] [--filter PATTERN]

@@ -15,9 +15,6 @@ from . import endpoints as _endpoints_package  # noqa: F401
 from .api import (
     account,
     add_trigger,
-    api_url,
-    api_view,
-    apis,
     builder,
     client,
     clock,
@@ -33,7 +30,6 @@ from .api import (
     event_source_mappings,
     flow,
     functions,
-    http_api,
     insights,
     invocations,
     invoke,
@@ -49,12 +45,12 @@ from .api import (
     register,
     reset,
     resource,
-    rest_api,
     templates,
     timeline,
     triggers,
     wait,
 )
+from .api_gateway import api_url, api_view, apis, http_api, rest_api
 from .common.errors import (
     EnvironmentStartError,
     InvalidParameterValueException,

@@ -6,7 +6,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from .. import api
+from .. import api, api_gateway
 from ..common.errors import LambdaMagicError
 from .parsing import VerbParser, parse_key_values, split_args
 
@@ -83,10 +83,10 @@ class EndpointVerbs:
     def _verb_api(self, rest: str) -> Any:
         args = self._parser_api().parse(split_args(rest))
         if args.name is None:
-            return api.apis()
+            return api_gateway.apis()
         if not args.routes:
             try:
-                return api.api_view(args.name, args.stage)
+                return api_gateway.api_view(args.name, args.stage)
             except LambdaMagicError:
                 raise UsageError(
                     f"no API {args.name!r}: give its routes, e.g. %lambda api {args.name} 'GET /items/{{id}}=FUNCTION'"
@@ -112,7 +112,7 @@ class EndpointVerbs:
                 raise UsageError(f"no function {function!r}: register it first with %%lambda {function}")
         settings: dict[str, Any] = {"stage_variables": stage_variables}
         if args.rest:
-            return api.rest_api(
+            return api_gateway.rest_api(
                 args.name,
                 routes,
                 stage=args.stage or "dev",
@@ -121,4 +121,4 @@ class EndpointVerbs:
             )
         if args.stage:
             settings["stage"] = args.stage
-        return api.http_api(args.name, routes, cors=cors or None, **settings)
+        return api_gateway.http_api(args.name, routes, cors=cors or None, **settings)

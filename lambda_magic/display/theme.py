@@ -18,7 +18,9 @@ PANEL_BACKGROUND = "var(--jp-layout-color1, transparent)"
 CODE_BACKGROUND = "var(--jp-layout-color2, rgba(128, 128, 128, 0.12))"
 TRACK = "var(--jp-layout-color3, rgba(128, 128, 128, 0.3))"
 CODE_FONT = "var(--jp-code-font-family, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace)"
-UI_FONT = "var(--jp-ui-font-family, system-ui, -apple-system, 'Segoe UI', sans-serif)"
+#: Family names without quotes (CSS allows a name of plain words unquoted): the styles go into
+#: attributes quoted either way.
+UI_FONT = "var(--jp-ui-font-family, system-ui, -apple-system, Segoe UI, sans-serif)"
 
 #: Badge backgrounds; white text on each has a contrast of at least 4.5 (WCAG AA).
 STATUS = {

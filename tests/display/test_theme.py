@@ -40,3 +40,22 @@ def test_badges_have_white_text_with_aa_contrast():
         ratio = (1 + 0.05) / (_luminance(colour) + 0.05)
         assert ratio >= 4.5, (kind, colour, ratio)
     assert "color:#fff" in theme.badge("error", "x") and theme.STATUS["error"] in theme.badge("error", "x")
+
+
+def test_styles_hold_no_quotes_so_any_attribute_quoting_keeps_them_whole():
+    from html.parser import HTMLParser
+
+    from lambda_magic.display import theme
+
+    styles = {name: value for name, value in vars(theme).items() if name.isupper() and isinstance(value, str)}
+    assert styles and not [name for name, value in styles.items() if "'" in value or '"' in value]
+
+    class Attributes(HTMLParser):
+        found: list = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append(dict(attrs))
+
+    parser = Attributes()
+    parser.feed(f"<div style='{theme.BOX}'></div>")
+    assert parser.found == [{"style": theme.BOX}]

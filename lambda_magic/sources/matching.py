@@ -62,9 +62,7 @@ __all__ = [
 ]
 
 #: The numeric operators of all three languages.
-COMPARE = MappingProxyType(
-    {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-)
+COMPARE = MappingProxyType({"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge})
 MISSING: Any = object()  # an absent field
 
 
@@ -83,7 +81,7 @@ class PlainPayload(str):
     """A Lambda payload (``body``/``data``) that is not JSON: only plain-string patterns match it."""
 
 
-class JsonPayload(dict):  # type: ignore[type-arg]
+class JsonPayload(dict[str, Any]):
     """A Lambda payload that is a JSON object: only object patterns match it."""
 
 

@@ -55,7 +55,6 @@ MAX_KEYS = 5
 MAX_COMBINATIONS = 150
 
 
-
 class FilterPolicyError(ValueError):
     """A policy SNS refuses; ``str()`` is SNS's reason (after ``FilterPolicy: `` unless ``whole``)."""
 
@@ -162,7 +161,11 @@ def _matcher(value: Any) -> ValueTest:
         raise FilterPolicyError("Only one key allowed in match expression")
     ((op, arg),) = value.items()
     if op in ("prefix", "suffix"):
-        if isinstance(arg, Mapping) and list(arg) == ["equals-ignore-case"] and isinstance(arg[op], str):
+        if (
+            isinstance(arg, Mapping)
+            and list(arg) == ["equals-ignore-case"]
+            and isinstance(arg["equals-ignore-case"], str)
+        ):
             return Text(op, arg["equals-ignore-case"].lower(), fold=True)
         if not isinstance(arg, str):
             raise FilterPolicyError(f"{op} match pattern must be a string")

@@ -23,7 +23,8 @@ Specification -- AWS's documentation:
 * github.com/aws/event-ruler README (the engine behind them): objects in arrays match element by
   element; ``exists: false`` matches an intermediate node; when ``$or`` is an OR.
 
-Pure Python, standard library only.
+This module parses and validates (with Lambda's messages); :mod:`.matching` matches, as it
+does for EventBridge rules and SNS filter policies.  Pure Python, standard library only.
 """
 
 from __future__ import annotations
@@ -32,15 +33,30 @@ import base64
 import binascii
 import ipaddress
 import json
-import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 from ..common.errors import InvalidParameterValueException
+from .matching import (
+    COMPARE,
+    AnythingBut,
+    Cidr,
+    Equals,
+    Exists,
+    JsonFloat,
+    JsonPayload,
+    Leaf,
+    Node,
+    Numeric,
+    PlainPayload,
+    Text,
+    ValueTest,
+    is_number,
+    matches,
+)
 
 __all__ = ["DATA_KEYS", "MAX_FILTERS", "MAX_PATTERN_LENGTH", "FilterCriteria", "record_view"]
 
@@ -51,57 +67,15 @@ MAX_PATTERN_LENGTH = 4096
 #: The key that holds each source's payload.
 DATA_KEYS = MappingProxyType({"sqs": "body", "kinesis": "data", "dynamodb": "dynamodb"})
 
-_COMPARE = MappingProxyType(
-    {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-)
-_TEXT_TESTS = MappingProxyType(
-    {
-        "prefix": str.startswith,
-        "suffix": str.endswith,
-        "equals-ignore-case": str.__eq__,
-        "one-of": lambda text, group: text in group,
-    }
-)
 _OPERATORS = frozenset(
     {"prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard"}
 )
 _SHAPE = 'FilterCriteria must look like {"Filters": [{"Pattern": "<JSON object>"}]}'
-_MISSING: Any = object()  # an absent field
-
-
-class _JsonFloat(float):
-    """A JSON number with a fraction or exponent that remembers how it was written."""
-
-    text: str
-
-    def __new__(cls, text: str) -> _JsonFloat:
-        number = super().__new__(cls, text)
-        number.text = text
-        return number
-
-
-class _PlainData(str):
-    """A payload (``body``/``data``) that is not JSON: only plain-string patterns match it."""
-
-
-class _JsonData(dict):
-    """A payload that is a JSON object: only object patterns match it."""
 
 
 class _PatternError(ValueError):
     def __init__(self, where: str, what: str):
         super().__init__(f'at "{where}": {what}' if where else what)
-
-
-@dataclass(frozen=True)
-class _Leaf:
-    matchers: tuple[tuple[Any, ...], ...]
-
-
-@dataclass(frozen=True)
-class _Node:
-    fields: tuple[tuple[str, _Node | _Leaf], ...]
-    alternatives: tuple[tuple[_Node, ...], ...] = ()  # one tuple per "$or"
 
 
 @dataclass(frozen=True)
@@ -112,7 +86,7 @@ class FilterCriteria:
     """
 
     patterns: tuple[str, ...] = ()
-    _nodes: tuple[_Node, ...] = field(default=(), repr=False, compare=False)
+    _nodes: tuple[Node, ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
     def parse(cls, value: Any, *, source: str | None = None) -> FilterCriteria:
@@ -150,7 +124,7 @@ class FilterCriteria:
 
     def matches(self, record: Mapping[str, Any]) -> bool:
         """True when any filter matches ``record`` (a :func:`record_view`), or when there are no filters."""
-        return not self._nodes or any(_match_object(node, record) for node in self._nodes)
+        return not self._nodes or any(matches(node, record) for node in self._nodes)
 
     def admits(self, source: str, record: Mapping[str, Any]) -> bool:
         """``matches(record_view(source, record))``, skipping the view when there are no filters."""
@@ -239,12 +213,12 @@ def _pattern(item: Any) -> tuple[str, dict[str, Any]]:
 
 def _loads(text: str) -> Any:
     # NaN and Infinity are not JSON: int() refuses them with a ValueError
-    return json.loads(text, parse_float=_JsonFloat, parse_constant=int)
+    return json.loads(text, parse_float=JsonFloat, parse_constant=int)
 
 
-def _require_object_data(node: _Node, key: str) -> None:
+def _require_object_data(node: Node, key: str) -> None:
     for name, child in node.fields:
-        if name == key and isinstance(child, _Leaf):
+        if name == key and isinstance(child, Leaf):
             raise _PatternError(
                 key,
                 f'must be a JSON object such as {{"{key}": {{"field": ["value"]}}}}; '
@@ -255,10 +229,10 @@ def _require_object_data(node: _Node, key: str) -> None:
             _require_object_data(alternative, key)
 
 
-def _compile_object(pattern: Mapping[str, Any], path: str, *, wildcard: bool = False) -> _Node:
+def _compile_object(pattern: Mapping[str, Any], path: str, *, wildcard: bool = False) -> Node:
     """Compile a pattern object; ``wildcard`` admits EventBridge's ``wildcard`` operator (Lambda refuses it)."""
-    fields: list[tuple[str, _Node | _Leaf]] = []
-    alternatives: list[tuple[_Node, ...]] = []
+    fields: list[tuple[str, Node | Leaf]] = []
+    alternatives: list[tuple[Node, ...]] = []
     for key, value in pattern.items():
         where = f"{path}.{key}" if path else key
         plain_objects = isinstance(value, list) and [
@@ -273,15 +247,15 @@ def _compile_object(pattern: Mapping[str, Any], path: str, *, wildcard: bool = F
         elif isinstance(value, list):
             if not value:
                 raise _PatternError(where, "empty arrays are not allowed; list at least one value")
-            fields.append((key, _Leaf(tuple(_compile_matcher(v, where, wildcard=wildcard) for v in value))))
+            fields.append((key, Leaf(tuple(_compile_matcher(v, where, wildcard=wildcard) for v in value))))
         else:
             raise _PatternError(where, f"must be an object or an array of values, not {_show(value)}")
-    return _Node(tuple(fields), tuple(alternatives))
+    return Node(tuple(fields), tuple(alternatives))
 
 
-def _compile_matcher(value: Any, where: str, *, wildcard: bool = False) -> tuple[Any, ...]:
-    if value is None or isinstance(value, (str, bool)) or _is_number(value):
-        return ("equals", value)
+def _compile_matcher(value: Any, where: str, *, wildcard: bool = False) -> ValueTest:
+    if value is None or isinstance(value, (str, bool)) or is_number(value):
+        return Equals(value)
     if not isinstance(value, dict):
         raise _PatternError(
             where,
@@ -293,26 +267,26 @@ def _compile_matcher(value: Any, where: str, *, wildcard: bool = False) -> tuple
     ((op, arg),) = value.items()
     if op in ("prefix", "suffix"):
         if isinstance(arg, str):
-            return ("text", _TEXT_TESTS[op], arg, False, False)
+            return Text(op, arg)
         if isinstance(arg, dict) and list(arg) == ["equals-ignore-case"] and isinstance(arg["equals-ignore-case"], str):
-            return ("text", _TEXT_TESTS[op], arg["equals-ignore-case"].lower(), True, False)
+            return Text(op, arg["equals-ignore-case"].lower(), fold=True)
         raise _PatternError(where, f'{op} takes a string or {{"equals-ignore-case": "..."}}, not {_show(arg)}')
     if op == "equals-ignore-case" and isinstance(arg, str):
-        return ("text", _TEXT_TESTS[op], arg.lower(), True, False)
+        return Text(op, arg.lower(), fold=True)
     if op == "exists" and isinstance(arg, bool):
-        return (op, arg)
+        return Exists(arg)
     if op == "cidr" and isinstance(arg, str):
         try:
-            return (op, ipaddress.ip_network(arg, strict=False))
+            return Cidr(ipaddress.ip_network(arg, strict=False))
         except ValueError:
             pass
     if op == "anything-but":
         return _compile_anything_but(arg, where, wildcard=wildcard)
     if op == "wildcard" and wildcard:
         texts = arg if isinstance(arg, list) and arg else [arg]
-        return ("text", _wildcard_test, tuple(_compile_wildcard(v, where) for v in texts), False, False)
+        return Text("wildcard", tuple(_compile_wildcard(v, where) for v in texts))
     if op == "numeric":
-        return (op, _compile_numeric(arg, where))
+        return Numeric(_compile_numeric(arg, where))
     expected = {
         "equals-ignore-case": "a string",
         "exists": "true or false",
@@ -325,25 +299,25 @@ def _compile_matcher(value: Any, where: str, *, wildcard: bool = False) -> tuple
     raise _PatternError(where, f"unrecognized match type {op!r}")
 
 
-def _compile_anything_but(arg: Any, where: str, *, wildcard: bool = False) -> tuple[Any, ...]:
-    if isinstance(arg, str) or _is_number(arg):
-        return ("anything-but", (arg,))
-    if isinstance(arg, list) and arg and (all(isinstance(v, str) for v in arg) or all(_is_number(v) for v in arg)):
-        return ("anything-but", tuple(arg))
+def _compile_anything_but(arg: Any, where: str, *, wildcard: bool = False) -> ValueTest:
+    if isinstance(arg, str) or is_number(arg):
+        return AnythingBut((arg,))
+    if isinstance(arg, list) and arg and (all(isinstance(v, str) for v in arg) or all(is_number(v) for v in arg)):
+        return AnythingBut(tuple(arg))
     inner, value = next(iter(arg.items())) if isinstance(arg, dict) and len(arg) == 1 else (None, None)
     if inner in ("prefix", "suffix"):
         if isinstance(value, str) and value:
-            return ("text", _TEXT_TESTS[inner], value, False, True)
+            return Text(inner, value, negated=True)
         raise _PatternError(where, f"anything-but {inner} takes one non-empty string (not a list), not {_show(value)}")
     if inner == "wildcard" and wildcard:
         texts = [value] if isinstance(value, str) else value
         if isinstance(texts, list) and texts and all(isinstance(v, str) for v in texts):
-            return ("text", _wildcard_test, tuple(_compile_wildcard(v, where) for v in texts), False, True)
+            return Text("wildcard", tuple(_compile_wildcard(v, where) for v in texts), negated=True)
         raise _PatternError(where, f"anything-but wildcard takes a string or a list of strings, not {_show(value)}")
     if inner == "equals-ignore-case":
         texts = [value] if isinstance(value, str) else value
         if isinstance(texts, list) and texts and all(isinstance(v, str) for v in texts):
-            return ("text", _TEXT_TESTS["one-of"], frozenset(v.lower() for v in texts), True, True)
+            return Text("one-of", frozenset(v.lower() for v in texts), fold=True, negated=True)
         raise _PatternError(
             where, f"anything-but equals-ignore-case takes a string or a list of strings, not {_show(value)}"
         )
@@ -375,19 +349,15 @@ def _compile_wildcard(arg: Any, where: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-def _wildcard_test(text: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
-    return any(pattern.fullmatch(text) is not None for pattern in patterns)
-
-
 def _compile_numeric(arg: Any, where: str) -> tuple[tuple[str, float], ...]:
     example = 'e.g. [">", 0, "<=", 5] or ["=", 3]'
     if not isinstance(arg, list) or not arg or len(arg) % 2:
         raise _PatternError(where, f"numeric takes operator/number pairs, {example}; got {_show(arg)}")
     pairs = list(zip(arg[::2], arg[1::2], strict=True))
     for op, number in pairs:
-        if op not in _COMPARE:
+        if op not in COMPARE:
             raise _PatternError(where, f"unknown numeric operator {_show(op)}; use =, <, <=, > or >=")
-        if not _is_number(number):
+        if not is_number(number):
             raise _PatternError(where, f"numeric {op} needs a number, not {_show(number)}")
     if len(pairs) > 2:
         raise _PatternError(where, f"numeric takes at most two comparisons (a range), {example}")
@@ -400,85 +370,6 @@ def _compile_numeric(arg: Any, where: str) -> tuple[tuple[str, float], ...]:
     return tuple((op, float(number)) for op, number in pairs)
 
 
-# --- matching -----------------------------------------------------------------------------------------
-
-
-def _match_object(node: _Node, value: Any) -> bool:
-    if isinstance(value, _PlainData):  # a JSON pattern on a payload that is not JSON: dropped
-        return False
-    if isinstance(value, list):  # objects in an array: one element must match the whole sub-pattern
-        items = _elements(value)
-        return any(_match_object(node, item) for item in items) if items else _match_object(node, _MISSING)
-    fields = value if isinstance(value, dict) else {}
-    for key, child in node.fields:
-        sub = fields.get(key, _MISSING)
-        if not (_match_leaf(child, sub) if isinstance(child, _Leaf) else _match_object(child, sub)):
-            return False
-    return all(any(_match_object(alternative, value) for alternative in group) for group in node.alternatives)
-
-
-def _match_leaf(leaf: _Leaf, value: Any) -> bool:
-    if isinstance(value, _JsonData):  # a plain-string pattern on a JSON payload: dropped
-        return False
-    # the leaf values at the field: none when it is absent, an object, or an empty array
-    if value is _MISSING or isinstance(value, dict):
-        values = []
-    else:
-        values = [v for v in _elements(value) if not isinstance(v, dict)] if isinstance(value, list) else [value]
-    for matcher in leaf.matchers:
-        if matcher[0] == "exists":
-            if matcher[1] == bool(values):
-                return True
-        elif any(_matches(matcher, v) for v in values):
-            return True
-    return False
-
-
-def _matches(matcher: tuple[Any, ...], value: Any) -> bool:
-    kind, arg = matcher[0], matcher[1]
-    if kind == "text":  # ("text", test, operand, ignore case, negated): only strings pass the test
-        _, test, operand, fold, negated = matcher
-        if not isinstance(value, str):
-            return negated
-        return test(value.lower() if fold else value, operand) != negated
-    if kind == "equals":
-        return _same(arg, value)
-    if kind == "anything-but":
-        return not any(_same(excluded, value) for excluded in arg)
-    if kind == "numeric":
-        return _is_number(value) and all(_COMPARE[op](float(value), bound) for op, bound in arg)
-    try:  # cidr
-        return isinstance(value, str) and ipaddress.ip_address(value) in arg
-    except ValueError:
-        return False
-
-
-def _same(expected: Any, value: Any) -> bool:
-    """Exact match: the same JSON type and, for numbers, the same written form (300 is not 300.0)."""
-    if expected is None or isinstance(expected, bool):
-        return value is expected
-    if isinstance(expected, str):
-        return isinstance(value, str) and value == expected
-    return _is_number(value) and _number_text(value) == _number_text(expected)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-
-
-def _number_text(value: Any) -> str:
-    if isinstance(value, _JsonFloat):
-        return value.text
-    return repr(value) if isinstance(value, float) else str(value)
-
-
-def _elements(items: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for item in items:
-        out.extend(_elements(item) if isinstance(item, list) else [item])
-    return out
-
-
 # --- record views -------------------------------------------------------------------------------------
 
 
@@ -486,10 +377,10 @@ def _document(text: str, *, objects_only: bool) -> Any:
     try:
         value = _loads(text)
     except ValueError:
-        return _PlainData(text)
+        return PlainPayload(text)
     if isinstance(value, dict):
-        return _JsonData(value)
-    return _PlainData(text) if objects_only else value
+        return JsonPayload(value)
+    return PlainPayload(text) if objects_only else value
 
 
 def _kinesis_data(data: Any) -> Any:
@@ -497,13 +388,13 @@ def _kinesis_data(data: Any) -> Any:
         try:
             data = base64.b64decode(data, validate=True)
         except (binascii.Error, ValueError):
-            return _PlainData(data)
+            return PlainPayload(data)
     if not isinstance(data, (bytes, bytearray)):
         return data
     try:
         return _document(bytes(data).decode("utf-8"), objects_only=False)
     except UnicodeDecodeError:
-        return _PlainData(base64.b64encode(data).decode("ascii"))
+        return PlainPayload(base64.b64encode(data).decode("ascii"))
 
 
 def _show(value: Any) -> str:

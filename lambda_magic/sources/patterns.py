@@ -1,7 +1,8 @@
 """EventBridge event patterns: what a rule matches (PutRule's ``EventPattern``, TestEventPattern).
 
-The language is the one Lambda's event filtering speaks, so the matcher is the one of
-:mod:`lambda_magic.sources.filters` (exact values, ``prefix``, ``suffix``,
+The language is the one Lambda's event filtering speaks, so the parser is the one of
+:mod:`lambda_magic.sources.filters` and the matcher :mod:`lambda_magic.sources.matching`
+(exact values, ``prefix``, ``suffix``,
 ``equals-ignore-case``, ``anything-but`` with a value, a list, ``prefix``, ``suffix``,
 ``equals-ignore-case`` or ``wildcard``, ``numeric`` comparisons and ranges, ``exists``,
 ``cidr``, ``$or``, nested objects, arrays that match when any element does), with
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import filters
+from .matching import Node, matches
 
 __all__ = ["REQUIRED_EVENT_FIELDS", "EventPattern", "InvalidEventPattern", "InvalidTestEvent", "event_to_test"]
 
@@ -48,7 +50,7 @@ class EventPattern:
     """A compiled event pattern (build with :meth:`parse`); ``text`` is the pattern as given."""
 
     text: str
-    _node: Any = field(repr=False, compare=False)
+    _node: Node = field(repr=False, compare=False)
 
     @classmethod
     def parse(cls, value: str | Mapping[str, Any]) -> EventPattern:
@@ -62,7 +64,7 @@ class EventPattern:
 
     def matches(self, event: Mapping[str, Any]) -> bool:
         """Whether ``event`` (an EventBridge event: ``source``, ``detail-type``, ``detail``...) matches."""
-        return filters._match_object(self._node, dict(event))
+        return matches(self._node, dict(event))
 
 
 def event_to_test(event: str | Mapping[str, Any]) -> dict[str, Any]:

@@ -30,12 +30,32 @@ Call = Callable[[dict[str, Any]], Any]
 MARK = "_lambda_magic_patched"
 
 
+class PatchConflict(RuntimeError):
+    """Two different replacements for the same method: the second would be lost silently."""
+
+
 def patch(owner: Any, name: str, replacement: Callable[..., Any]) -> bool:
     """Set ``owner.name = replacement`` once (True), keeping the original as
-    ``replacement.original``; False when it was patched already."""
+    ``replacement.original``.
+
+    Patching again with the same replacement (the same function, or a new closure of the same
+    ``def``, as a re-run ``install`` makes) is a no-op (False).  Patching a method that another
+    replacement already patched raises :class:`PatchConflict`: only one of them would run.
+    """
     current = getattr(owner, name)
-    if getattr(current, MARK, False):
-        return False
+    link, other = current, None
+    while link is not None:  # the chain of wrappers down to moto's own method
+        if getattr(link, "__code__", None) is getattr(replacement, "__code__", replacement):
+            return False
+        if other is None and getattr(link, MARK, False):
+            other = link
+        link = getattr(link, "original", None)
+    if other is not None:
+        where = f"{getattr(owner, '__qualname__', owner)}.{name}"
+        raise PatchConflict(
+            f"{where} is patched already by {getattr(other, '__qualname__', other)}; "
+            f"{getattr(replacement, '__qualname__', replacement)} would replace it: wrap one in the other instead"
+        )
     replacement.original = current  # type: ignore[attr-defined]
     setattr(replacement, MARK, True)
     setattr(owner, name, replacement)

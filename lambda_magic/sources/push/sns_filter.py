@@ -14,6 +14,10 @@ and "Filter policy constraints" (five keys, 150 combinations).  String.Array att
 element by element; Number attributes match only numeric values; Binary attributes are not
 compared.
 
+This module validates (with SNS's messages) and compiles; :mod:`..matching` matches, as it does
+for Lambda's filter criteria and EventBridge patterns (SNS compares exact numbers by value and a
+null does not "exist"; that module's docstring lists the differences).
+
 Pure Python, standard library only (it runs in the local cloud's server process too).
 """
 
@@ -21,12 +25,27 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from types import MappingProxyType
 from typing import Any
+
+from ..matching import (
+    COMPARE,
+    MISSING,
+    AnythingBut,
+    Cidr,
+    Equals,
+    Exists,
+    Leaf,
+    Node,
+    Numeric,
+    Text,
+    ValueTest,
+    as_decimal,
+    is_number,
+    matches,
+)
 
 __all__ = ["SCOPES", "FilterPolicy", "FilterPolicyError"]
 
@@ -34,11 +53,6 @@ SCOPES = ("MessageAttributes", "MessageBody")
 #: At most this many keys at the top of a policy, and this many combinations of values.
 MAX_KEYS = 5
 MAX_COMBINATIONS = 150
-
-_COMPARE = MappingProxyType(
-    {"=": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-)
-_MISSING: Any = object()
 
 
 class FilterPolicyError(ValueError):
@@ -57,23 +71,12 @@ class FilterPolicyError(ValueError):
 
 
 @dataclass(frozen=True)
-class _Leaf:
-    matchers: tuple[tuple[Any, ...], ...]
-
-
-@dataclass(frozen=True)
-class _Node:
-    fields: tuple[tuple[str, _Node | _Leaf], ...]
-    alternatives: tuple[tuple[_Node, ...], ...] = ()  # one tuple per "$or"
-
-
-@dataclass(frozen=True)
 class FilterPolicy:
     """A subscription's filter policy, parsed and validated (:meth:`parse`)."""
 
     policy: Mapping[str, Any]
     scope: str
-    _node: _Node
+    _node: Node
 
     @classmethod
     def parse(cls, policy: str | Mapping[str, Any], scope: str | None = None) -> FilterPolicy:
@@ -108,18 +111,18 @@ class FilterPolicy:
                 body = json.loads(message, parse_float=Decimal)
             except (TypeError, ValueError):
                 return False
-            return isinstance(body, dict) and _match_body(self._node, body)
+            return isinstance(body, dict) and matches(self._node, body)
         if not attributes:  # even "exists": false needs at least one attribute
             return False
-        return _match_attributes(self._node, attributes)
+        return matches(self._node, _attribute_document(attributes))
 
 
 # --- validation ---------------------------------------------------------------------------------
 
 
-def _compile(policy: Mapping[str, Any], *, nested_ok: bool, depth: int) -> _Node:
-    fields: list[tuple[str, _Node | _Leaf]] = []
-    alternatives: list[tuple[_Node, ...]] = []
+def _compile(policy: Mapping[str, Any], *, nested_ok: bool, depth: int) -> Node:
+    fields: list[tuple[str, Node | Leaf]] = []
+    alternatives: list[tuple[Node, ...]] = []
     for key, value in policy.items():
         if key == "$or" and isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
             alternatives.append(tuple(_compile(branch, nested_ok=nested_ok, depth=depth) for branch in value))
@@ -132,76 +135,74 @@ def _compile(policy: Mapping[str, Any], *, nested_ok: bool, depth: int) -> _Node
         elif isinstance(value, list):
             if not value:
                 raise FilterPolicyError("Empty arrays are not allowed")
-            fields.append((key, _Leaf(tuple(_matcher(v) for v in value))))
+            fields.append((key, Leaf(tuple(_matcher(v) for v in value))))
         else:
             raise FilterPolicyError(f'"{key}" must be an object or an array')
-    return _Node(tuple(fields), tuple(alternatives))
+    return Node(tuple(fields), tuple(alternatives))
 
 
-def _combinations(node: _Node, depth: int) -> int:
+def _combinations(node: Node, depth: int) -> int:
     total = 1
     for _key, child in node.fields:
-        total *= len(child.matchers) * depth if isinstance(child, _Leaf) else _combinations(child, depth + 1)
+        total *= len(child.tests) * depth if isinstance(child, Leaf) else _combinations(child, depth + 1)
     for group in node.alternatives:
         total *= sum(_combinations(branch, depth) for branch in group)
     return total
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-
-
-def _matcher(value: Any) -> tuple[Any, ...]:
-    if value is None or isinstance(value, bool):
-        return ("literal", value)
-    if isinstance(value, str):
-        return ("string", value)
-    if _is_number(value):
-        return ("number", Decimal(str(value)))
+def _matcher(value: Any) -> ValueTest:
+    if value is None or isinstance(value, (bool, str)):
+        return Equals(value)
+    if is_number(value):
+        return Equals(as_decimal(value), by_value=True)
     if not isinstance(value, Mapping):
         raise FilterPolicyError("Match value must be String, number, true, false, or null")
     if len(value) != 1:
         raise FilterPolicyError("Only one key allowed in match expression")
     ((op, arg),) = value.items()
     if op in ("prefix", "suffix"):
-        if isinstance(arg, Mapping) and list(arg) == ["equals-ignore-case"] and isinstance(arg[op], str):
-            return (op, arg["equals-ignore-case"].lower(), True)
+        if (
+            isinstance(arg, Mapping)
+            and list(arg) == ["equals-ignore-case"]
+            and isinstance(arg["equals-ignore-case"], str)
+        ):
+            return Text(op, arg["equals-ignore-case"].lower(), fold=True)
         if not isinstance(arg, str):
             raise FilterPolicyError(f"{op} match pattern must be a string")
-        return (op, arg, False)
+        return Text(op, arg)
     if op == "equals-ignore-case":
         if not isinstance(arg, str):
             raise FilterPolicyError("equals-ignore-case match pattern must be a string")
-        return (op, arg.lower())
+        return Text(op, arg.lower(), fold=True)
     if op == "exists":
         if not isinstance(arg, bool):
             raise FilterPolicyError("exists match pattern must be either true or false.")
-        return (op, arg)
+        return Exists(arg, null_counts=False)
     if op == "anything-but":
         return _anything_but(arg)
     if op == "numeric":
-        return ("numeric", _numeric(arg))
+        return Numeric(_numeric(arg), number=as_decimal)
     if op == "cidr":
-        return ("cidr", _cidr(arg))
+        return Cidr(_cidr(arg))
     raise FilterPolicyError(f"Unrecognized match type {op}")
 
 
-def _anything_but(arg: Any) -> tuple[Any, ...]:
+def _anything_but(arg: Any) -> ValueTest:
     if isinstance(arg, Mapping):
         for inner in arg:
             if inner != "prefix":
                 raise FilterPolicyError(f"Unsupported anything-but pattern: {inner}")
         if len(arg) != 1 or not isinstance(arg["prefix"], str):
             raise FilterPolicyError("prefix match pattern must be a string")
-        return ("anything-but-prefix", arg["prefix"])
+        return Text("prefix", arg["prefix"], negated=True)
     values = arg if isinstance(arg, list) else [arg]
     excluded = []
     for value in values:
-        if isinstance(value, str) or _is_number(value):
-            excluded.append(Decimal(str(value)) if _is_number(value) else value)
+        if isinstance(value, str) or is_number(value):
+            excluded.append(as_decimal(value) if is_number(value) else value)
         else:
             raise FilterPolicyError("Match value must be String, number, true, false, or null")
-    return ("anything-but", tuple(excluded))
+    return AnythingBut(tuple(excluded), by_value=True)
 
 
 def _numeric(arg: Any) -> tuple[tuple[str, Decimal], ...]:
@@ -211,10 +212,10 @@ def _numeric(arg: Any) -> tuple[tuple[str, Decimal], ...]:
     first = terms.pop(0)
     if not isinstance(first, str):
         raise FilterPolicyError(f"Invalid member in numeric match: {first}")
-    if first not in _COMPARE:
+    if first not in COMPARE:
         raise FilterPolicyError(f"Unrecognized numeric range operator: {first}")
     bound = terms.pop(0) if terms else None
-    if not _is_number(bound):
+    if not is_number(bound):
         raise FilterPolicyError(f"Value of {'equals' if first == '=' else first} must be numeric")
     pairs = [(first, Decimal(str(bound)))]
     if not terms:
@@ -227,7 +228,7 @@ def _numeric(arg: Any) -> tuple[tuple[str, Decimal], ...]:
     if second not in ("<", "<="):
         raise FilterPolicyError(f"Bad numeric range operator: {second}")
     top = terms.pop(0) if terms else None
-    if not _is_number(top):
+    if not is_number(top):
         raise FilterPolicyError(f"Value of {second} must be numeric")
     if Decimal(str(top)) <= pairs[0][1]:
         raise FilterPolicyError("Bottom must be less than top")
@@ -251,107 +252,35 @@ def _cidr(arg: Any) -> Any:
         raise FilterPolicyError(f"Nonstandard IP address: {address}") from None
 
 
-# --- matching -------------------------------------------------------------------------------------
+# --- message attributes ---------------------------------------------------------------------------
 
 
-def _match_attributes(node: _Node, attributes: Mapping[str, Any]) -> bool:
-    for key, child in node.fields:
-        assert isinstance(child, _Leaf)  # attribute policies are flat (checked when parsed)
-        if not _match_leaf(child, _attribute_values(attributes.get(key))):
-            return False
-    return all(any(_match_attributes(branch, attributes) for branch in group) for group in node.alternatives)
+def _attribute_document(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes as the document a policy matches: ``{name: value}``, typed as SNS compares them."""
+    document = {}
+    for name, attribute in attributes.items():
+        value = _attribute_value(attribute)
+        if value is not MISSING:
+            document[name] = value
+    return document
 
 
-def _attribute_values(attribute: Any) -> list[Any] | None:
-    """An attribute's comparable values; None when the message has no such attribute."""
+def _attribute_value(attribute: Any) -> Any:
+    """An attribute's comparable value(s); MISSING for a Binary attribute or one without a value."""
     if not isinstance(attribute, Mapping):
-        return None
+        return MISSING
     kind, value = str(attribute.get("Type", "String")), attribute.get("Value")
     if kind.startswith("Binary") or value is None:
-        return None
-    if kind == "String.Array":
+        return MISSING
+    if kind == "String.Array":  # strings, numbers, true, false and null, matched one by one
         try:
             items = json.loads(value, parse_float=Decimal)
         except (TypeError, ValueError):
             return []
-        return _flatten(items) if isinstance(items, list) else [items]
-    if kind.startswith("Number"):
+        return items if isinstance(items, list) else [items]
+    if kind.startswith("Number"):  # only numeric tests match a Number
         try:
-            return [Decimal(str(value))]
+            return as_decimal(value)
         except InvalidOperation:
             return []
-    return [value]
-
-
-def _match_body(node: _Node, value: Any) -> bool:
-    if isinstance(value, list):  # objects in an array: one element must match the sub-policy
-        items = _flatten(value)
-        return any(_match_body(node, item) for item in items) if items else _match_body(node, _MISSING)
-    fields = value if isinstance(value, dict) else {}
-    for key, child in node.fields:
-        sub = fields.get(key, _MISSING)
-        if isinstance(child, _Leaf):
-            if not _match_leaf(child, _body_values(sub)):
-                return False
-        elif not _match_body(child, sub):
-            return False
-    return all(any(_match_body(branch, value) for branch in group) for group in node.alternatives)
-
-
-def _body_values(value: Any) -> list[Any] | None:
-    if value is _MISSING or isinstance(value, dict):
-        return None
-    if isinstance(value, list):
-        return [v for v in _flatten(value) if not isinstance(v, dict)]
-    return [value]
-
-
-def _flatten(items: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for item in items:
-        out.extend(_flatten(item) if isinstance(item, list) else [item])
-    return out
-
-
-def _match_leaf(leaf: _Leaf, values: list[Any] | None) -> bool:
-    for matcher in leaf.matchers:
-        if matcher[0] == "exists":
-            present = values is not None and any(v is not None for v in values)
-            if present == matcher[1]:
-                return True
-        elif values and any(_matches(matcher, v) for v in values):
-            return True
-    return False
-
-
-def _matches(matcher: tuple[Any, ...], value: Any) -> bool:
-    kind = matcher[0]
-    if kind == "string":
-        return isinstance(value, str) and value == matcher[1]
-    if kind == "number":
-        return _is_number(value) and Decimal(str(value)) == matcher[1]
-    if kind == "literal":
-        return value is matcher[1]
-    if kind in ("prefix", "suffix"):
-        if not isinstance(value, str):
-            return False
-        text = value.lower() if matcher[2] else value
-        return text.startswith(matcher[1]) if kind == "prefix" else text.endswith(matcher[1])
-    if kind == "equals-ignore-case":
-        return isinstance(value, str) and value.lower() == matcher[1]
-    if kind == "anything-but":  # null, true and false are none of the (string or number) values
-        if isinstance(value, str):
-            return value not in matcher[1]
-        if _is_number(value):
-            return Decimal(str(value)) not in [v for v in matcher[1] if isinstance(v, Decimal)]
-        return True
-    if kind == "anything-but-prefix":
-        return not isinstance(value, str) or not value.startswith(matcher[1])
-    if kind == "numeric":
-        return _is_number(value) and all(_COMPARE[op](Decimal(str(value)), bound) for op, bound in matcher[1])
-    if kind == "cidr":
-        try:
-            return isinstance(value, str) and ipaddress.ip_address(value) in matcher[1]
-        except ValueError:
-            return False
-    return False
+    return value

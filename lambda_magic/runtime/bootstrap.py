@@ -6,8 +6,9 @@ until the kernel closes the channel.  Frames in and out are defined here:
 
 * in:  ``{"init": spec}`` once, then ``(request_id, event, deadline_ms, arn, client_context, identity, trace_id)``
 * out: ``("init", init_ms, error, dropped, max_memory_mb, private_tmp)`` once, then
-  ``(status, body, error, log_error, dropped, duration_ms, max_memory_mb)``
-  where status is ``success``, ``error``, ``oom`` or ``exit:<code>``.
+  ``(status, body, error, log_error, dropped, duration_ms, max_memory_mb, logged)``
+  where status is ``success``, ``error``, ``oom`` or ``exit:<code>`` and ``logged`` the sizes
+  of the files ``events`` and ``output`` then (the kernel reads them only when they grew).
 
 Log events are not in the frames: they are appended to the file ``events`` in the
 environment's directory as they happen (see ``wire.encode_event``), and anything
@@ -123,6 +124,7 @@ class _Environment:
         self.json_logs: bool = spec["json_logs"]
         self.ensure_ascii: bool = spec["ensure_ascii"]
         self.request_id = ""
+        self.events_fd = events_fd
         self.logs = LogBuffer(lambda event: _write_all(events_fd, wire.encode_event(event)))
         sys.stdout = LogStream(self.logs, 1)
         sys.stderr = LogStream(self.logs, 2)
@@ -262,7 +264,8 @@ class _Environment:
         if status in ("success", "error") and max_memory > self.memory_mb:
             status = "oom"
         _, dropped = self.logs.drain()
-        if not self._send((status, body, error, log_error, dropped, duration_ms, max_memory)):
+        logged = (os.fstat(self.events_fd).st_size, os.fstat(1).st_size)
+        if not self._send((status, body, error, log_error, dropped, duration_ms, max_memory, logged)):
             return "oom"
         return status
 

@@ -194,7 +194,7 @@ class _Environment:
                     }
                     frame: tuple = ("init", elapsed, error, 0, used, self.private_tmp)
                 else:
-                    frame = ("oom", None, None, False, 0, elapsed, used)
+                    frame = ("oom", None, None, False, 0, elapsed, used, None)
                 try:
                     wire.send(self.sock, frame)
                 finally:

@@ -12,6 +12,8 @@ import os
 import select
 import shutil
 import signal
+import socket
+import struct
 import sys
 import time
 import uuid
@@ -36,6 +38,7 @@ _WATCH_MS = 25
 _READ_CHUNK = 4 * limits.LOG_EVENT_MAX_BYTES
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _MB = 1024 * 1024
+_TIMEVAL = struct.Struct("@ll")  # struct timeval (Linux)
 
 
 @dataclass
@@ -204,6 +207,10 @@ class ProcessEnvironment(_BaseEnvironment):
         self._template_watched = template.exit_fd is not None
         if template.exit_fd is not None:
             self._idle_poller.register(template.exit_fd, select.POLLIN)
+        #: The channel's receive timeout (0: none), or None where the OS refuses one (then: poll).
+        self._read_timeout_ms: int | None = 0
+        if not hasattr(socket, "SO_RCVTIMEO") or sys.platform != "linux":
+            self._read_timeout_ms = None
         self._check_pid = not template.capabilities.child_subreaper.available
         wire.send(self._sock, {"init": spec})
 
@@ -230,6 +237,8 @@ class ProcessEnvironment(_BaseEnvironment):
             return InitResult(
                 "timeout", (time.perf_counter() - started) * 1000, None, events, dropped, self.max_memory_mb
             )
+        if self._read_timeout_ms:  # (not set before the first invoke; a reset environment is a new one)
+            self._set_read_timeout(0)
         reply = wire.recv(self._sock)
         if reply is None:
             reason = self._exit_reason()
@@ -252,14 +261,13 @@ class ProcessEnvironment(_BaseEnvironment):
             wire.send(self._sock, request)
         except OSError:
             pass  # it died between invocations; the wait below sees EOF
-        waited = self._wait(timeout_s - (time.perf_counter() - started))
+        waited, reply = self._await_reply(timeout_s - (time.perf_counter() - started))
         if waited != "ready":
             self._peak_mb()
             self.kill()
             events, dropped = self.collect_events()
             elapsed = (time.perf_counter() - started) * 1000
             return InvokeResult(waited, elapsed, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
-        reply = wire.recv(self._sock)
         if reply is None:
             elapsed = (time.perf_counter() - started) * 1000
             reason = self._exit_reason()
@@ -354,6 +362,44 @@ class ProcessEnvironment(_BaseEnvironment):
         if carry:
             _add_output_lines([carry], events)
         self._offsets[1] = offset
+
+    def _await_reply(self, timeout_s: float) -> tuple[str, Any]:
+        """Wait for the answer and read it: ``("ready", reply)`` (None at EOF), ``("timeout", None)``
+        or ``("oom", None)``.  One blocking read per 25 ms watch (``SO_RCVTIMEO``), so the GIL is
+        let go once per answer rather than for a poll and then a read."""
+        if self._read_timeout_ms is None:  # no receive timeout on this OS: poll, then read
+            waited = self._wait(timeout_s)
+            return waited, wire.recv(self._sock) if waited == "ready" else None
+        deadline = time.monotonic() + max(timeout_s, 0)
+        while True:
+            self._set_read_timeout(min(max(int((deadline - time.monotonic()) * 1000) + 1, 1), _WATCH_MS))
+            try:
+                data = self._sock.recv(wire.CHUNK)
+            except BlockingIOError:  # the watch interval passed
+                data = None
+            except OSError:  # reset: the environment is gone
+                return "ready", None
+            except BaseException:  # KeyboardInterrupt while waiting: nothing may keep running
+                self._peak_mb()
+                self.kill()
+                raise
+            if data is not None:
+                if not data:
+                    return "ready", None
+                if not wire.complete(data):
+                    self._set_read_timeout(0)  # the rest of a frame already on its way: as long as it takes
+                return "ready", wire.recv(self._sock, data)
+            if time.monotonic() >= deadline:
+                return "timeout", None
+            if self._resident_mb() > self._memory_mb:
+                self._peak_mb()
+                self.kill()
+                return "oom", None
+
+    def _set_read_timeout(self, ms: int) -> None:
+        if ms != self._read_timeout_ms:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _TIMEVAL.pack(ms // 1000, ms % 1000 * 1000))
+            self._read_timeout_ms = ms
 
     def _wait(self, timeout_s: float) -> str:
         """Wait for the environment's answer: ``ready``, ``timeout``, or ``oom`` when its

@@ -61,7 +61,7 @@ WIRE_REQUEST = (
     None,
     "Root=1-6553f100-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=0;Lineage=1:01234567:0",
 )
-WIRE_REPLY = ("success", PAYLOAD, None, True, 0, 0.012, 24)
+WIRE_REPLY = ("success", PAYLOAD, None, True, 0, 0.012, 24, (0, 0))
 
 
 def plain_handler(event, context):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -39,6 +41,8 @@ class Server(ThreadingHTTPServer):
 
 
 def make_handler(name: str, handle: Handler) -> type[BaseHTTPRequestHandler]:
+    dates = [(0, "")]  # (second, its Date header), replaced whole: a reader never sees half of it
+
     class _RequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: botocore reuses its connections
         disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stall
@@ -86,11 +90,30 @@ def make_handler(name: str, handle: Handler) -> type[BaseHTTPRequestHandler]:
             for key, value in response.header_lines:
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(response.body)
+            if self.request_version == "HTTP/0.9" or not hasattr(self, "_headers_buffer"):
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(response.body)
+                return
+            self._headers_buffer.append(b"\r\n")
+            if self.command != "HEAD":  # headers and body in one write: one system call, one segment
+                self._headers_buffer.append(response.body)
+            self.flush_headers()
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass  # no access log on the kernel's stderr
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            """The ``Date`` header, formatted once per second (as ``http.server`` formats it)."""
+            if timestamp is not None:
+                return super().date_time_string(timestamp)
+            second = int(time.time())
+            cached = dates[0]
+            if cached[0] != second:
+                cached = dates[0] = (second, formatdate(second, usegmt=True))
+            return cached[1]
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # no access log on the kernel's stderr

@@ -6,8 +6,9 @@ until the kernel closes the channel.  Frames in and out are defined here:
 
 * in:  ``{"init": spec}`` once, then ``(request_id, event, deadline_ms, arn, client_context, identity, trace_id)``
 * out: ``("init", init_ms, error, dropped, max_memory_mb, private_tmp)`` once, then
-  ``(status, body, error, log_error, dropped, duration_ms, max_memory_mb)``
-  where status is ``success``, ``error``, ``oom`` or ``exit:<code>``.
+  ``(status, body, error, log_error, dropped, duration_ms, max_memory_mb, logged)``
+  where status is ``success``, ``error``, ``oom`` or ``exit:<code>`` and ``logged`` the sizes
+  of the files ``events`` and ``output`` then, or None (the kernel reads only what grew).
 
 Log events are not in the frames: they are appended to the file ``events`` in the
 environment's directory as they happen (see ``wire.encode_event``), and anything
@@ -83,7 +84,7 @@ def _isolate(spec: dict[str, Any], capabilities: platform.Capabilities) -> tuple
     native = os.open(os.path.join(env_dir, "output"), os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(native, 1)
     os.dup2(native, 2)
-    os.close(native)
+    spec["output_fd"] = native  # kept: the file's size is still known if the handler closes fd 1
     events_fd = os.open(os.path.join(env_dir, "events"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     needed = [os.path.realpath(path) for path in (*sys.path, sys.prefix, sys.base_prefix, sys.executable) if path]
     code = {TASK_ROOT: spec["task_root"], **({OPT_ROOT: spec["opt_root"]} if spec.get("opt_root") else {})}
@@ -123,6 +124,8 @@ class _Environment:
         self.json_logs: bool = spec["json_logs"]
         self.ensure_ascii: bool = spec["ensure_ascii"]
         self.request_id = ""
+        self.events_fd = events_fd
+        self.output_fd: int = spec.get("output_fd", 1)
         self.logs = LogBuffer(lambda event: _write_all(events_fd, wire.encode_event(event)))
         sys.stdout = LogStream(self.logs, 1)
         sys.stderr = LogStream(self.logs, 2)
@@ -191,7 +194,7 @@ class _Environment:
                     }
                     frame: tuple = ("init", elapsed, error, 0, used, self.private_tmp)
                 else:
-                    frame = ("oom", None, None, False, 0, elapsed, used)
+                    frame = ("oom", None, None, False, 0, elapsed, used, None)
                 try:
                     wire.send(self.sock, frame)
                 finally:
@@ -262,7 +265,11 @@ class _Environment:
         if status in ("success", "error") and max_memory > self.memory_mb:
             status = "oom"
         _, dropped = self.logs.drain()
-        if not self._send((status, body, error, log_error, dropped, duration_ms, max_memory)):
+        try:
+            logged: tuple[int, int] | None = (os.fstat(self.events_fd).st_size, os.fstat(self.output_fd).st_size)
+        except OSError:  # the handler closed them: the kernel looks at the files itself
+            logged = None
+        if not self._send((status, body, error, log_error, dropped, duration_ms, max_memory, logged)):
             return "oom"
         return status
 

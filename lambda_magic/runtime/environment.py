@@ -1,21 +1,20 @@
 """Execution environments as the kernel sees them: one per concurrent invocation.
 
 ``ProcessEnvironment`` is a process forked from the template (see ``zygote``): the
-kernel enforces the deadline by ending it.  ``InlineEnvironment`` runs the handler
-inside the kernel so that breakpoints work; it cannot stop a handler at its
-deadline nor measure its memory, and says so on every invocation.
+kernel enforces the deadline by ending it.  ``InlineEnvironment``
+(:mod:`.inline_environment`) runs the handler inside the kernel.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import select
 import shutil
 import signal
+import socket
+import struct
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -25,17 +24,8 @@ from typing import Any
 
 from ..common import limits
 from . import wire
-from .context import LambdaContext
-from .function import OPT_ROOT, TASK_ROOT, Function
-from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
+from .function import Function
 from .python_runtime import (
-    CodeScope,
-    InitError,
-    LogBuffer,
-    LogStream,
-    call_handler,
-    code_paths,
-    load_handler,
     split_message,
 )
 from .sandbox import shared_tmp_limitation
@@ -48,12 +38,7 @@ _WATCH_MS = 25
 _READ_CHUNK = 4 * limits.LOG_EVENT_MAX_BYTES
 _PAGE = os.sysconf("SC_PAGE_SIZE")
 _MB = 1024 * 1024
-
-INLINE_LIMITATIONS = (
-    "inline isolation: the handler ran inside the kernel; the deadline is checked after it returns "
-    "(it cannot be stopped) and its memory is not measured; its code is not at /var/task: LAMBDA_TASK_ROOT "
-    "names the real folder, on sys.path for the duration of each call",
-)
+_TIMEVAL = struct.Struct("@ll")  # struct timeval (Linux)
 
 
 @dataclass
@@ -216,6 +201,16 @@ class ProcessEnvironment(_BaseEnvironment):
         self._statm = os.open(f"/proc/{self.pid}/statm", os.O_RDONLY) if self.memory_probe == "proc" else -1
         self._poller = select.poll()
         self._poller.register(self._sock, select.POLLIN)
+        #: usable()'s one poll: an EOF on the channel, or the template's exit when it has a pidfd.
+        self._idle_poller = select.poll()
+        self._idle_poller.register(self._sock, select.POLLIN)
+        self._template_watched = template.exit_fd is not None
+        if template.exit_fd is not None:
+            self._idle_poller.register(template.exit_fd, select.POLLIN)
+        #: The channel's receive timeout (0: none), or None where the OS refuses one (then: poll).
+        self._read_timeout_ms: int | None = 0
+        if not hasattr(socket, "SO_RCVTIMEO") or sys.platform != "linux":
+            self._read_timeout_ms = None
         self._check_pid = not template.capabilities.child_subreaper.available
         wire.send(self._sock, {"init": spec})
 
@@ -242,6 +237,8 @@ class ProcessEnvironment(_BaseEnvironment):
             return InitResult(
                 "timeout", (time.perf_counter() - started) * 1000, None, events, dropped, self.max_memory_mb
             )
+        if self._read_timeout_ms:  # (not set before the first invoke; a reset environment is a new one)
+            self._set_read_timeout(0)
         reply = wire.recv(self._sock)
         if reply is None:
             reason = self._exit_reason()
@@ -264,14 +261,13 @@ class ProcessEnvironment(_BaseEnvironment):
             wire.send(self._sock, request)
         except OSError:
             pass  # it died between invocations; the wait below sees EOF
-        waited = self._wait(timeout_s - (time.perf_counter() - started))
+        waited, reply = self._await_reply(timeout_s - (time.perf_counter() - started))
         if waited != "ready":
             self._peak_mb()
             self.kill()
             events, dropped = self.collect_events()
             elapsed = (time.perf_counter() - started) * 1000
             return InvokeResult(waited, elapsed, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb)
-        reply = wire.recv(self._sock)
         if reply is None:
             elapsed = (time.perf_counter() - started) * 1000
             reason = self._exit_reason()
@@ -284,11 +280,11 @@ class ProcessEnvironment(_BaseEnvironment):
                 max_memory_mb=self.max_memory_mb,
                 exit_reason=reason,
             )
-        status, body, error, log_error, dropped, duration_ms, used_mb = reply
+        status, body, error, log_error, dropped, duration_ms, used_mb, logged = reply
         self.note_memory(used_mb)
         if status != "success" and status != "error":
             self.kill()
-        events, more = self.collect_events()
+        events, more = self.collect_events(logged)
         dropped += more
         if status == "success" or status == "error":
             return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, self.max_memory_mb)
@@ -311,13 +307,16 @@ class ProcessEnvironment(_BaseEnvironment):
             exit_reason=reason,
         )
 
-    def collect_events(self) -> tuple[list[Event], int]:
+    def collect_events(self, logged: tuple[int, int] | None = None) -> tuple[list[Event], int]:
         """Read what the environment logged since the last call: its events, then the
         raw output of file descriptors 1 and 2 (one event per line).  Nothing is
         capped: the files are read a chunk at a time, so reading never holds more
-        than one chunk of raw bytes beside the events themselves."""
+        than one chunk of raw bytes beside the events themselves.  ``logged``: the files'
+        sizes the environment saw when it answered; a file that has not grown is not looked at."""
         events: list[Event] = []
         for index, name in enumerate(("events", "output")):
+            if logged is not None and logged[index] <= self._offsets[index]:
+                continue
             fd = self._files[index]
             if fd is None:
                 try:
@@ -363,6 +362,44 @@ class ProcessEnvironment(_BaseEnvironment):
         if carry:
             _add_output_lines([carry], events)
         self._offsets[1] = offset
+
+    def _await_reply(self, timeout_s: float) -> tuple[str, Any]:
+        """Wait for the answer and read it: ``("ready", reply)`` (None at EOF), ``("timeout", None)``
+        or ``("oom", None)``.  One blocking read per 25 ms watch (``SO_RCVTIMEO``), so the GIL is
+        let go once per answer rather than for a poll and then a read."""
+        if self._read_timeout_ms is None:  # no receive timeout on this OS: poll, then read
+            waited = self._wait(timeout_s)
+            return waited, wire.recv(self._sock) if waited == "ready" else None
+        deadline = time.monotonic() + max(timeout_s, 0)
+        while True:
+            self._set_read_timeout(min(max(int((deadline - time.monotonic()) * 1000) + 1, 1), _WATCH_MS))
+            try:
+                data = self._sock.recv(wire.CHUNK)
+            except BlockingIOError:  # the watch interval passed
+                data = None
+            except OSError:  # reset: the environment is gone
+                return "ready", None
+            except BaseException:  # KeyboardInterrupt while waiting: nothing may keep running
+                self._peak_mb()
+                self.kill()
+                raise
+            if data is not None:
+                if not data:
+                    return "ready", None
+                if not wire.complete(data):
+                    self._set_read_timeout(0)  # the rest of a frame already on its way: as long as it takes
+                return "ready", wire.recv(self._sock, data)
+            if time.monotonic() >= deadline:
+                return "timeout", None
+            if self._resident_mb() > self._memory_mb:
+                self._peak_mb()
+                self.kill()
+                return "oom", None
+
+    def _set_read_timeout(self, ms: int) -> None:
+        if ms != self._read_timeout_ms:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _TIMEVAL.pack(ms // 1000, ms % 1000 * 1000))
+            self._read_timeout_ms = ms
 
     def _wait(self, timeout_s: float) -> str:
         """Wait for the environment's answer: ``ready``, ``timeout``, or ``oom`` when its
@@ -423,7 +460,9 @@ class ProcessEnvironment(_BaseEnvironment):
 
     def usable(self) -> bool:
         """Still able to serve: alive, and nothing (an EOF) waiting on its channel."""
-        if not (self.alive and not self._poller.poll(0) and self._template.alive()):
+        if not self.alive or self._idle_poller.poll(0):
+            return False
+        if not self._template_watched and not self._template.alive():
             return False
         if self._check_pid:  # without a subreaper the channel's end-of-file can lag the process's end
             try:
@@ -496,159 +535,3 @@ def _add_output_lines(lines: list[bytes], events: list[Event]) -> None:
             (now, None, part)
             for part in split_message(line.decode(errors="replace"), limits.LOG_EVENT_MESSAGE_MAX_BYTES)
         )
-
-
-class InlineEnvironment(_BaseEnvironment):
-    """Runs the handler in the kernel itself: for debugging with breakpoints."""
-
-    isolation = "inline"
-    limitations = INLINE_LIMITATIONS
-
-    def __init__(
-        self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str, lock: threading.Lock
-    ):
-        super().__init__(env_id, function, initialization_type)
-        self._lock = lock  # stdout, the root logger and os.environ are the kernel's: one phase at a time
-        self._spec = spec
-        self._environment = dict(spec["environment"], AWS_LAMBDA_LOG_STREAM_NAME=self.log_stream_name)
-        self._logs = LogBuffer()
-        self._stream = LogStream(self._logs)
-        self._request_id = ""
-        self._log_handler = LambdaLogHandler(self._logs.add, lambda: self._request_id, spec["json_logs"])
-        level = application_log_level(spec["json_logs"], spec["log_level"])
-        self._level = logging.getLevelName(PYTHON_LEVELS[level]) if level else None
-        self._handler: Any = None
-        self._code = CodeScope(
-            code_paths(spec["task_root"], spec["opt_root"], spec["python_version"]), spec["task_root"]
-        )
-        self._shown = {spec["task_root"]: TASK_ROOT, **({spec["opt_root"]: OPT_ROOT} if spec["opt_root"] else {})}
-        self._environment["LAMBDA_TASK_ROOT"] = spec["task_root"]
-        self._sdk_session: Any = None  # boto3's default session while this environment runs
-
-    def initialize(self, timeout_s: float) -> InitResult:
-        started = time.perf_counter()
-        error = None
-        with self._lambda_process():
-            try:
-                self._handler = load_handler(self._spec["handler"], self._shown)
-            except InitError as exc:
-                error = exc.error
-                self._log_error(error)
-        events, dropped = self._logs.drain()
-        return InitResult(
-            "error" if error else "success", (time.perf_counter() - started) * 1000, error, events, dropped
-        )
-
-    def invoke(self, request: tuple, timeout_s: float) -> InvokeResult:
-        request_id, event, deadline_ms, arn, client_context, identity, trace_id = request
-        self.invocations += 1
-        started = time.perf_counter()
-        status, body, error, log_error, reason = "success", None, None, True, ""
-        self._request_id = request_id
-        with self._lambda_process(trace_id):
-            context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
-            try:
-                outcome = call_handler(self._handler, event, context, self._spec["ensure_ascii"], self._shown)
-                body, error, log_error = outcome.body, outcome.error, outcome.log_error
-                status = "error" if error else "success"
-            except MemoryError:
-                status = "oom"
-            except SystemExit as exc:
-                status = "exit"
-                reason = (
-                    "Runtime exited without providing a reason"
-                    if exc.code in (None, 0)
-                    else f"Runtime exited with error: exit status {exc.code}"
-                )
-            if error is not None and log_error:
-                self._log_error(error)
-        self._request_id = ""
-        duration_ms = (time.perf_counter() - started) * 1000
-        events, dropped = self._logs.drain()
-        if status in ("success", "error") and duration_ms > timeout_s * 1000:
-            status = "timeout"  # not stopped, but Lambda would have ended it
-        if status not in ("success", "error"):
-            self.alive = False
-        return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, None, reason)
-
-    def interrupted(self) -> tuple[list[Event], int]:
-        """The handler was interrupted in the kernel thread: end the environment; what it logged so far."""
-        self.alive = False
-        self._request_id = ""
-        return self._logs.drain()
-
-    def _log_error(self, error: dict[str, Any]) -> None:
-        if self._spec["json_logs"]:
-            self._logs.add("ERROR", error_log_json(error, self._request_id))
-        else:
-            self._logs.add("ERROR", error_log_text(error))
-
-    def _lambda_process(self, trace_id: str | None = None) -> _InlineScope:
-        return _InlineScope(self, trace_id, self._lock)
-
-    crashed = False
-
-    def usable(self) -> bool:
-        return self.alive
-
-    def kill(self) -> None:
-        self.alive = False
-
-    def shutdown(self, keep_sandbox: bool = False) -> None:
-        self.alive = False
-
-
-class _InlineScope:
-    """Swap stdout, stderr, the root logger and ``os.environ`` for one phase.
-
-    ``os.environ`` is replaced by the environment's own mapping (not patched key by
-    key), so the handler sees Lambda's variables and its writes persist between
-    warm invocations, while the kernel's environment is never touched.  Child
-    processes the handler starts inherit the kernel's C-level environment.
-    boto3's default session (which holds the ``os.environ`` it was made with, so
-    its region and credentials) is the environment's own too.
-    """
-
-    __slots__ = ("_env", "_lock", "_saved", "_session", "_trace_id")
-
-    def __init__(self, env: InlineEnvironment, trace_id: str | None, lock: threading.Lock):
-        self._env = env
-        self._trace_id = trace_id
-        self._lock = lock
-
-    def __enter__(self) -> None:
-        self._lock.acquire()
-        env = self._env
-        root = logging.getLogger()
-        self._saved = (sys.stdout, sys.stderr, root.handlers, root.level, os.environ)
-        if self._trace_id is not None:
-            env._environment["_X_AMZN_TRACE_ID"] = self._trace_id
-        os.environ = env._environment  # type: ignore[assignment]  # noqa: B003 - swapped, then restored
-        self._session = _swap_sdk_session(env._sdk_session)
-        sys.stdout = sys.stderr = env._stream
-        root.handlers = [env._log_handler]
-        if env._level is not None:
-            root.setLevel(env._level)
-        env._code.__enter__()  # the task folder and layers on sys.path, the package's own modules
-
-    def __exit__(self, *exc: object) -> None:
-        self._env._code.__exit__()
-        stdout, stderr, handlers, level, environ = self._saved
-        sys.stdout, sys.stderr = stdout, stderr
-        os.environ = environ  # noqa: B003 - the kernel's own mapping back
-        self._env._sdk_session = _swap_sdk_session(self._session)
-        root = logging.getLogger()
-        root.handlers = handlers
-        if root.level != level:
-            root.setLevel(level)
-        self._lock.release()
-
-
-def _swap_sdk_session(session: Any) -> Any:
-    """Make ``session`` boto3's default session (if boto3 is imported); return the previous one."""
-    boto3 = sys.modules.get("boto3")
-    if boto3 is None:
-        return None
-    previous = getattr(boto3, "DEFAULT_SESSION", None)
-    boto3.DEFAULT_SESSION = session  # type: ignore[attr-defined]
-    return previous

@@ -24,7 +24,6 @@ from .concurrency import TooManyRequestsException
 from .environment import (
     Event,
     InitResult,
-    InlineEnvironment,
     InvokeResult,
     ProcessEnvironment,
     Sandbox,
@@ -32,6 +31,7 @@ from .environment import (
     environment_variables,
 )
 from .function import Function
+from .inline_environment import InlineEnvironment
 from .invocation import Invocation
 from .package import PackageCache
 

@@ -29,17 +29,20 @@ class EnvironmentPool:
         Keys are ``(function name, version, provisioned)``.
         """
         stale: list[Any] = []
-        with self._lock:
-            idle = self._idle.get(key)
-            env = None
-            while idle:
-                candidate = idle.pop()
-                if candidate.revision == revision and candidate.usable():
-                    env = candidate
+        env = None
+        while env is None:
+            with self._lock:  # taken off the idle list first: usable() asks the system, not under the lock
+                idle = self._idle.get(key)
+                if not idle:
                     break
+                candidate = idle.pop()
+                self._busy.add(candidate)
+            if candidate.revision == revision and candidate.usable():
+                env = candidate
+            else:
+                with self._lock:
+                    self._busy.discard(candidate)
                 stale.append(candidate)
-            if env is not None:
-                self._busy.add(env)
         _end(stale)
         return env
 

@@ -13,6 +13,8 @@ from typing import Any
 
 _HEADER = struct.Struct("!I")
 _CHUNK = 1 << 16
+#: What one read of a reply asks for.
+CHUNK = _CHUNK
 
 
 def send(sock: socket.socket, obj: Any) -> None:
@@ -20,10 +22,16 @@ def send(sock: socket.socket, obj: Any) -> None:
     sock.sendall(_HEADER.pack(len(data)) + data)
 
 
-def recv(sock: socket.socket) -> Any:
-    """The next frame's object, or ``None`` when the peer has gone (EOF or reset)."""
+def complete(data: bytes) -> bool:
+    """Whether ``data``, the start of a frame, is the whole frame."""
+    return len(data) >= _HEADER.size and len(data) >= _HEADER.unpack_from(data)[0] + _HEADER.size
+
+
+def recv(sock: socket.socket, first: bytes | None = None) -> Any:
+    """The next frame's object, or ``None`` when the peer has gone (EOF or reset);
+    ``first``: its start, already read (not empty)."""
     try:
-        data: bytes | None = sock.recv(_CHUNK)
+        data: bytes | None = sock.recv(_CHUNK) if first is None else first
         assert data is not None
         if len(data) < _HEADER.size:
             data = _fill(sock, data, _HEADER.size)

@@ -17,6 +17,7 @@ environment's process group is not tracked.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -71,6 +72,11 @@ class Template:
             )
         theirs.close()
         self._ready = False
+        #: A descriptor readable once the template has exited (Linux pidfd), or None: an idle
+        #: environment's check then polls it with its own channel, in one system call.
+        self.exit_fd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            self.exit_fd = os.pidfd_open(self.process.pid)
 
     @property
     def pid(self) -> int:
@@ -137,6 +143,9 @@ class Template:
             except subprocess.TimeoutExpired:  # pragma: no cover - the template ignores nothing
                 self.process.kill()
                 self.process.wait()
+            if self.exit_fd is not None:
+                os.close(self.exit_fd)
+                self.exit_fd = None
 
 
 # --- the template process itself -------------------------------------------------------------

@@ -94,6 +94,9 @@ class LocalAccount:
         self._root_dir: str | None = None
         self._template: Template | None = None
         self._reaping = False
+        #: True while :meth:`shutdown` runs: no environment may start then (an attempt that was
+        #: stopped must not start another behind the caller's back).
+        self.shutting_down = False
         #: Services layered on the account (e.g. event source mappings): each may have
         #: ``settle()`` (kick pending work; True if any) and ``stop()``.
         self._extensions: dict[str, Any] = {}
@@ -617,6 +620,13 @@ class LocalAccount:
 
     def shutdown(self) -> None:
         """End every environment and the template process; the account stays usable."""
+        self.shutting_down = True
+        try:
+            self._shutdown()
+        finally:
+            self.shutting_down = False
+
+    def _shutdown(self) -> None:
         self._stop_extensions()
         self.async_invoker.stop()
         self.pool.shutdown_all()  # running attempts end at once...

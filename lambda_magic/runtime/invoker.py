@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..common import limits
-from ..common.errors import InvocationInterrupted
+from ..common.errors import EnvironmentStartError, InvocationInterrupted
 from . import logformat
 from .billing import billed_duration_ms
 from .concurrency import TooManyRequestsException
@@ -92,6 +92,8 @@ class Invoker:
                 function, "", initialization_type, settings.credentials(), account.endpoints.environment()
             ),  # every SDK call stays local
         }
+        if account.shutting_down:  # the attempt's environment was ended by shutdown(): it fails, nothing restarts
+            raise EnvironmentStartError("the account is shutting down: no execution environment can start")
         env_id = f"env-{next(self._env_ids)}"
         # Its own dummy access key id: the account's Lambda API tells the calling environment by it.
         spec["environment"]["AWS_ACCESS_KEY_ID"] = environment_access_key(env_id)

@@ -50,12 +50,11 @@ def test_styles_hold_no_quotes_so_any_attribute_quoting_keeps_them_whole():
     styles = {name: value for name, value in vars(theme).items() if name.isupper() and isinstance(value, str)}
     assert styles and not [name for name, value in styles.items() if "'" in value or '"' in value]
 
+    found = []
+
     class Attributes(HTMLParser):
-        found: list = []
-
         def handle_starttag(self, tag, attrs):
-            self.found.append(dict(attrs))
+            found.append(dict(attrs))
 
-    parser = Attributes()
-    parser.feed(f"<div style='{theme.BOX}'></div>")
-    assert parser.found == [{"style": theme.BOX}]
+    Attributes().feed(f"<div style='{theme.BOX}'></div>")
+    assert found == [{"style": theme.BOX}]

@@ -64,6 +64,7 @@ from .common.errors import (
 from .runtime.concurrency import TooManyRequestsException
 from .runtime.function import Function
 from .runtime.invocation import Invocation
+from .tracing import trace, traces
 
 __version__ = "0.1.0"
 
@@ -119,6 +120,8 @@ __all__ = [
     "rest_api",
     "templates",
     "timeline",
+    "trace",
+    "traces",
     "triggers",
     "unload_ipython_extension",
     "wait",

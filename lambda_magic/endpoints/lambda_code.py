@@ -91,6 +91,7 @@ def create_function(call: Call) -> dict[str, Any]:
         log_format=logging.get("LogFormat", "Text"),
         log_level=logging.get("ApplicationLogLevel"),
         isolation="process",
+        tracing=(params.get("TracingConfig") or {}).get("Mode") or "PassThrough",
     )
     extras = call.api.state.function(name)
     extras.role = role

@@ -53,7 +53,7 @@ def configuration(
         "LastModified": timestamp(function.last_modified),
         "CodeSha256": function.code_sha256,
         "Version": function.version,
-        "TracingConfig": {"Mode": extras.tracing_mode},
+        "TracingConfig": {"Mode": config.tracing},
         "RevisionId": revision_id(function),
         "State": "Active",
         "LastUpdateStatus": "Successful",
@@ -148,6 +148,7 @@ def update_function_configuration(call: Call) -> dict[str, Any]:
         description=params.get("Description", config.description),
         log_format=log_format,
         log_level=log_level,
+        tracing=(params.get("TracingConfig") or {}).get("Mode") or config.tracing,
     )
     apply_settings(call, function)
     return configuration(call, function)
@@ -169,6 +170,7 @@ def reregister(call: Call, latest: Function, **changes: Any) -> Function:
         "log_format": config.log_format,
         "log_level": config.log_level,
         "isolation": config.isolation,
+        "tracing": config.tracing,
     }
     if "zip_file" not in changes:  # the same code: the cell's source, or the package's bytes
         if latest.package is None:
@@ -197,13 +199,11 @@ def check_settings(call: Call) -> None:
 
 
 def apply_settings(call: Call, function: Function) -> None:
-    """The settings the API keeps itself (role, tracing, /tmp size) and the dead-letter target."""
+    """The settings the API keeps itself (role, /tmp size) and the dead-letter target."""
     params = call.params
-    mode = (params.get("TracingConfig") or {}).get("Mode")
     storage = (params.get("EphemeralStorage") or {}).get("Size")
     extras = call.api.state.function(function.name)
     extras.role = params.get("Role", extras.role)
-    extras.tracing_mode = mode or extras.tracing_mode
     extras.ephemeral_storage_mb = storage or extras.ephemeral_storage_mb
     if "DeadLetterConfig" in params:
         target = (params["DeadLetterConfig"] or {}).get("TargetArn") or None

@@ -1,5 +1,5 @@
 """What the Lambda API keeps beyond the account's registry: per-function settings that
-only the API sets (role, tracing, tags, resource-based policies, event invoke config times)."""
+only the API sets (role, tags, resource-based policies, event invoke config times)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ class FunctionExtras:
     """The API's own settings of one function (all versions share them, except policies)."""
 
     role: str | None = None
-    tracing_mode: str = "PassThrough"
     ephemeral_storage_mb: int = 512
     tags: dict[str, str] = field(default_factory=dict)
     #: Resource-based policy statements per qualifier ("" = unqualified), by Sid.

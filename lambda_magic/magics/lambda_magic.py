@@ -146,7 +146,8 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             %%lambda NAME [--handler lambda_handler] [--memory MB] [--timeout S] [--env KEY=VALUE ...]
                           [--runtime python3.12] [--architecture x86_64|arm64] [--description TEXT]
                           [--log-format Text|JSON] [--log-level LEVEL] [--isolation process|inline]
-                          [--reserved-concurrency N] [--file PATH ...] [--layer ARN ...]
+                          [--reserved-concurrency N] [--tracing PassThrough|Active] [--file PATH ...]
+                          [--layer ARN ...]
 
         ``--file utils.py`` adds a file or folder (written earlier, e.g. with ``%%writefile``) to
         the function's package, read when the cell runs; ``--layer`` adds a published layer.
@@ -256,6 +257,9 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
         )
         parser.add_argument("--isolation", choices=("process", "inline"))
         parser.add_argument(
+            "--tracing", choices=("PassThrough", "Active"), default="PassThrough", help="X-Ray TracingConfig mode"
+        )
+        parser.add_argument(
             "--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function"
         )
         return parser
@@ -284,6 +288,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             log_level=args.log_level,
             isolation=args.isolation,
             reserved_concurrency=args.reserved_concurrency,
+            tracing=args.tracing,
         )
         return FunctionPanel(function, updated=existed)
 

@@ -38,6 +38,7 @@ from .requests import check_client_context, encode_payload, parse_function_name
 from .retention import BoundedRows, Retained
 from .scheduler import Scheduler
 from .settings import AccountSettings
+from .xray import XRAY_HOOK, check_tracing_mode, xray
 from .zygote import Template
 
 #: The hook module that answers ``logs.start_query`` with this package's Logs Insights.
@@ -77,6 +78,8 @@ class LocalAccount:
         self.cloud_hooks = CloudHooks()
         # Logs Insights through boto3 (logs.start_query) runs this package's engine in the server.
         self.cloud_hooks.add(INSIGHTS_HOOK, refuse_calls)
+        # X-Ray through boto3 (GetTraceSummaries, BatchGetTraces) answers from the account's traces.
+        self.cloud_hooks.add(XRAY_HOOK, lambda payload, signer: xray(self).answer(payload, signer))
         self.cloud = LocalCloud(
             self.settings.region,
             self.settings.credentials(),
@@ -124,6 +127,7 @@ class LocalAccount:
         log_level: str | None = None,
         isolation: str | None = None,
         reserved_concurrency: int | None = None,
+        tracing: str = "PassThrough",
     ) -> Function:
         """Create the function, or update its ``$LATEST`` (the next invoke is cold).
 
@@ -131,7 +135,8 @@ class LocalAccount:
         adds other files to its package, e.g. ``{"utils.py": source}``); ``path``, a folder or
         a ``.zip`` file; ``zip_file``, the bytes of a zip (``CreateFunction``'s ``Code.ZipFile``).
         ``handler`` is ``module.function`` (a bare name: a function of ``lambda_function``);
-        ``layers`` are layer version ARNs from ``publish_layer_version``.
+        ``layers`` are layer version ARNs from ``publish_layer_version``; ``tracing="Active"``
+        samples requests for X-Ray and records Lambda's segments (``TracingConfig``).
         """
         check_function_name(name)
         package, code = self._package(code, path, zip_file, files)
@@ -148,6 +153,7 @@ class LocalAccount:
             log_level=log_level,
             isolation=settings.isolation if isolation is None else isolation,
             layers=tuple(layers or ()),
+            tracing=check_tracing_mode(tracing),
         )
         if package is None:  # a cell: its handler is in lambda_function or a module given with files
             module = config.handler_module

@@ -34,6 +34,7 @@ from .function import Function
 from .inline_environment import InlineEnvironment
 from .invocation import Invocation
 from .package import PackageCache
+from .xray import xray
 
 if TYPE_CHECKING:
     from .account import LocalAccount
@@ -201,6 +202,7 @@ class Invoker:
         events: list[Event] = []
         cold = env is None
         inflight = _InFlight(env, time.perf_counter())
+        trace = xray(account).begin(function, request_id, caller, started_at, entropy[16:])  # X-Ray: header, sampling
         try:
             if cold:
                 ready = self._cold_start(function, request_id, init_events, events, inflight)
@@ -220,7 +222,7 @@ class Invoker:
                     function.qualified_arn(qualifier),
                     client_context,
                     identity,
-                    _trace_id(started_at, entropy[16:]),
+                    trace.header,
                 )
                 env.request_id = request_id  # who is calling, for calls the handler makes to the Lambda API
                 try:
@@ -259,6 +261,8 @@ class Invoker:
                 attempt,
                 caller,
             )
+            if trace.sampled:  # X-Ray: Lambda's segments, and what the handler's SDK sent
+                xray(account).finish(trace, function, invocation, started_at, ready.invoke_started_at, qualifier)
         except KeyboardInterrupt:  # Kernel > Interrupt: stop the environment, record what happened so far
             try:
                 interrupted = self._interrupted(
@@ -604,12 +608,6 @@ def _request_id(random: bytes) -> str:
     value[8] = (value[8] & 0x3F) | 0x80
     h = value.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _trace_id(epoch_s: float, random: bytes) -> str:
-    """An X-Ray trace header like the one Lambda passes in ``_X_AMZN_TRACE_ID`` (20 random bytes)."""
-    h = random.hex()
-    return f"Root=1-{int(epoch_s):08x}-{h[:24]};Parent={h[24:40]};Sampled=0;Lineage=1:{h[:8]}:0"
 
 
 def _runtime_version(runtime: str) -> tuple[int, ...]:

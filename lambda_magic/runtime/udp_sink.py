@@ -38,6 +38,18 @@ class UdpSink:
                     break
             return list(self._kept)
 
+    def take(self) -> list[bytes]:
+        """The datagrams that arrived since the last call (also kept for :meth:`received`)."""
+        new: list[bytes] = []
+        with self._lock:
+            while self._socket.fileno() != -1:
+                try:
+                    new.append(self._socket.recv(_MAX_DATAGRAM))
+                except (BlockingIOError, InterruptedError):
+                    break
+            self._kept.extend(new)
+        return new
+
     def close(self) -> None:
         with self._lock:
             self._socket.close()

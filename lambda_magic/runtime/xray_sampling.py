@@ -27,7 +27,8 @@ class Sampler:
 
     def __init__(self, clock: Callable[[], float], rng: Callable[[], float] | None = None):
         self._clock = clock
-        self._rng = rng or random.Random(os.urandom(16)).random
+        #: The fixed-rate draws (replace with a seeded ``random.Random(n).random`` to replay them).
+        self.rng = rng or random.Random(os.urandom(16)).random
         self._lock = threading.Lock()
         self._second: int | None = None
         self._taken = 0
@@ -44,6 +45,6 @@ class Sampler:
                 self._taken += 1
                 self.counts[0] += 1
                 return True
-            sampled = self._rng() < FIXED_RATE
+            sampled = self.rng() < FIXED_RATE
             self.counts[1 if sampled else 2] += 1
             return sampled

@@ -1,10 +1,10 @@
 """X-Ray for the account's functions: tracing mode, sampling, the trace header each
 invocation gets, and the segments Lambda itself records.
 
-A function's ``TracingConfig`` mode is ``PassThrough`` (the default: Lambda records
-nothing of its own and passes on the decision it received) or ``Active`` (Lambda
-samples requests with X-Ray's default rule and records two segments for each sampled
-one).  The trace header reaches the handler as ``_X_AMZN_TRACE_ID``::
+A function's ``TracingConfig`` mode is ``PassThrough`` (the default: "Lambda will only
+trace the request from an upstream service if it contains a tracing header with
+sampled=1") or ``Active`` (Lambda also samples requests that come without a decision,
+with X-Ray's default rule).  Lambda records two segments for each traced request.  The trace header reaches the handler as ``_X_AMZN_TRACE_ID``::
 
     Root=1-<epoch hex>-<24 hex>;Parent=<function segment id>;Sampled=1;Lineage=...
 
@@ -151,9 +151,8 @@ class XRay:
         what the handler's SDK sent."""
         if not context.sampled:
             return
-        if function.config.tracing == "Active":
-            for doc in self._lambda_segments(context, function, invocation, started_at, invoke_started_at, qualifier):
-                self.store.put(doc)
+        for doc in self._lambda_segments(context, function, invocation, started_at, invoke_started_at, qualifier):
+            self.store.put(doc)
         self.collect()
 
     def _id(self) -> str:

@@ -76,7 +76,7 @@ def test_active_tracing_samples_the_first_request_each_second_then_five_percent(
     assert sampler.counts[0] == 2  # two reservoir decisions, one per second
 
 
-def test_pass_through_records_nothing_of_its_own_and_headers_are_fresh_per_invocation(account):
+def test_pass_through_without_an_upstream_decision_traces_nothing_and_headers_are_fresh(account):
     account.register("f", HEADER, isolation="inline")
     headers = [TraceHeader.parse(account.invoke("f").payload) for _ in range(3)]
     assert all(h is not None and h.sampled is False and h.parent for h in headers)

@@ -34,7 +34,7 @@ from .function import Function
 from .inline_environment import InlineEnvironment
 from .invocation import Invocation
 from .package import PackageCache
-from .xray import xray
+from .xray import TraceContext, report_tracing, report_xray_line, xray
 
 if TYPE_CHECKING:
     from .account import LocalAccount
@@ -260,6 +260,7 @@ class Invoker:
                 events,
                 attempt,
                 caller,
+                trace,
             )
             if trace.sampled:  # X-Ray: Lambda's segments, and what the handler's SDK sent
                 xray(account).finish(trace, function, invocation, started_at, ready.invoke_started_at, qualifier)
@@ -474,6 +475,7 @@ class Invoker:
         events: list,
         attempt: int | None,
         caller: str | None = None,
+        trace: TraceContext | None = None,
     ) -> Invocation:
         account = self._account
         config = function.config
@@ -505,12 +507,16 @@ class Invoker:
             record = logformat.report_record(
                 request_id, duration, billed, config.memory_mb, used, init_ms, status, error_type
             )
+            if trace is not None and trace.sampled:
+                record["tracing"] = report_tracing(trace)
             report = logformat.platform_json("platform.report", record)
             events.append((now, "SYSTEM", report))
         else:
             report = logformat.report_text(
                 request_id, duration, billed, config.memory_mb, used, init_ms, status, error_type
             )
+            if trace is not None and trace.sampled:
+                report += report_xray_line(trace)
             events.append((now, "SYSTEM", logformat.end_text(request_id)))
             events.append((now, "SYSTEM", report))
         stream = env.log_stream_name

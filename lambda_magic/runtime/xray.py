@@ -79,6 +79,16 @@ class TraceContext:
     header: str
 
 
+def report_xray_line(context: TraceContext) -> str:
+    """What a traced invocation's REPORT line ends with (DG python-logging: the ``XRAY`` line)."""
+    return f"\t\nXRAY TraceId: {context.trace_id}\tSegmentId: {context.segment_id}\tSampled: true"
+
+
+def report_tracing(context: TraceContext) -> dict[str, str]:
+    """The ``tracing`` object of a traced invocation's ``platform.report`` (JSON log format)."""
+    return {"spanId": context.segment_id, "type": "X-Amzn-Trace-Id", "value": context.header}
+
+
 def xray(account: LocalAccount) -> XRay:
     """The account's X-Ray (made on first use)."""
     service: XRay = account.extension("xray", lambda: XRay(account))

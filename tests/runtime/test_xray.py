@@ -210,3 +210,22 @@ def test_get_trace_summaries_through_boto3_with_filter_expressions(account):
     assert xray_client.get_trace_summaries(**early)["TraceSummaries"] == []
     with pytest.raises(xray_client.exceptions.InvalidRequestException, match="FilterExpression"):
         xray_client.get_trace_summaries(**window, FilterExpression="edge(a, b)")
+
+
+def test_a_traced_report_line_names_the_trace_and_segment(account):
+    account.register("f", HEADER, tracing="Active", isolation="inline")
+    account.register("j", HEADER, tracing="Active", isolation="inline", log_format="JSON")
+    invocation = account.invoke("f")
+    header = TraceHeader.parse(invocation.payload)
+    assert invocation.report.endswith(f"\t\nXRAY TraceId: {header.root}\tSegmentId: {header.parent}\tSampled: true")
+    (report,) = [e for e in account.log_events("f") if e.message.startswith("REPORT")]
+    assert f"XRAY TraceId: {header.root}" in report.message
+    json_invocation = account.invoke("j")
+    record = json.loads(json_invocation.report)["record"]
+    assert record["tracing"] == {
+        "spanId": TraceHeader.parse(json_invocation.payload).parent,
+        "type": "X-Amzn-Trace-Id",
+        "value": json_invocation.payload,
+    }
+    account.register("p", HEADER, isolation="inline")
+    assert "XRAY" not in account.invoke("p").report  # not traced: no XRAY line

@@ -162,7 +162,9 @@ def test_one_trace_follows_a_request_through_a_sync_invoke_and_sns(account):
     names = {(r["function"], r["name"], r["kind"]) for r in rows}
     assert ("front", "lambda", "subsegment") in names and ("front", "sns", "subsegment") in names
     segments = {(r["name"], r["origin"]): r for r in rows if r["kind"] == "segment"}
-    assert set(segments) == {(f, o) for f in ("front", "back", "notify") for o in ("AWS::Lambda", "AWS::Lambda::Function")}
+    assert set(segments) == {
+        (f, o) for f in ("front", "back", "notify") for o in ("AWS::Lambda", "AWS::Lambda::Function")
+    }
     caller = segments["front", "AWS::Lambda::Function"]
     for callee in ("back", "notify"):  # PassThrough functions trace a request that came with Sampled=1
         service, function = segments[callee, "AWS::Lambda"], segments[callee, "AWS::Lambda::Function"]

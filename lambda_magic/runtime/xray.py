@@ -4,7 +4,8 @@ invocation gets, and the segments Lambda itself records.
 A function's ``TracingConfig`` mode is ``PassThrough`` (the default: "Lambda will only
 trace the request from an upstream service if it contains a tracing header with
 sampled=1") or ``Active`` (Lambda also samples requests that come without a decision,
-with X-Ray's default rule).  Lambda records two segments for each traced request.  The trace header reaches the handler as ``_X_AMZN_TRACE_ID``::
+with X-Ray's default rule).  Lambda records two segments for each traced request.
+The trace header reaches the handler as ``_X_AMZN_TRACE_ID``::
 
     Root=1-<epoch hex>-<24 hex>;Parent=<function segment id>;Sampled=1;Lineage=...
 

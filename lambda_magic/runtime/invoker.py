@@ -203,6 +203,7 @@ class Invoker:
         cold = env is None
         inflight = _InFlight(env, time.perf_counter())
         trace = xray(account).begin(function, request_id, caller, started_at, entropy[16:])  # X-Ray: header, sampling
+        returned_at = None
         try:
             if cold:
                 ready = self._cold_start(function, request_id, init_events, events, inflight)
@@ -229,6 +230,7 @@ class Invoker:
                     result = env.invoke(request, config.timeout_s - (time.perf_counter() - ready.invoke_started))
                 finally:
                     env.request_id = None
+                returned_at = time.time()  # X-Ray: the Invocation subsegment ends here
                 if ready.suppressed:  # the init ran inside the invoke: its time is part of Duration
                     result.duration_ms = (time.perf_counter() - ready.invoke_started) * 1000
             events.extend(result.events)
@@ -263,7 +265,7 @@ class Invoker:
                 trace,
             )
             if trace.sampled:  # X-Ray: Lambda's segments, and what the handler's SDK sent
-                xray(account).finish(trace, function, invocation, started_at, ready.invoke_started_at, qualifier)
+                xray(account).finish(trace, function, invocation, started_at, ready.invoke_started_at, returned_at)
         except KeyboardInterrupt:  # Kernel > Interrupt: stop the environment, record what happened so far
             try:
                 interrupted = self._interrupted(

@@ -156,13 +156,15 @@ class XRay:
         invocation: Invocation,
         started_at: float,
         invoke_started_at: float,
-        qualifier: str | None = None,
+        returned_at: float | None = None,
     ) -> None:
-        """Record Lambda's segments for a sampled invocation that ended now, and collect
-        what the handler's SDK sent."""
+        """Record Lambda's segments for a sampled invocation that ended now (its request came
+        at ``started_at``, the invoke phase ran from ``invoke_started_at`` until the runtime
+        answered at ``returned_at``: None when it never ran), and collect what the handler's
+        SDK sent."""
         if not context.sampled:
             return
-        for doc in self._lambda_segments(context, function, invocation, started_at, invoke_started_at, qualifier):
+        for doc in self._lambda_segments(context, function, invocation, started_at, invoke_started_at, returned_at):
             self.store.put(doc)
         self.collect()
 
@@ -177,11 +179,13 @@ class XRay:
         invocation: Invocation,
         started_at: float,
         invoke_started_at: float,
-        qualifier: str | None,
+        returned_at: float | None,
     ) -> list[dict[str, Any]]:
         ended = time.time()
-        invoke_end = invoke_started_at + (invocation.duration_ms or 0.0) / 1000
-        arn = function.qualified_arn(qualifier)
+        invoke_end = (
+            returned_at if returned_at is not None else invoke_started_at + (invocation.duration_ms or 0) / 1000
+        )
+        arn = function.arn if function.version == "$LATEST" else function.version_arn
         aws = {"request_id": invocation.request_id, "function_arn": arn}
         service: dict[str, Any] = {
             "id": self._id(),

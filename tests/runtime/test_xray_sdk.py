@@ -172,3 +172,17 @@ def test_one_trace_follows_a_request_through_a_sync_invoke_and_sns(account):
         assert service["depth"] == caller["depth"] + 1
     assert segments["back", "AWS::Lambda::Function"]["id"] == back.parent
     assert segments["notify", "AWS::Lambda::Function"]["id"] == notify.parent
+
+
+def test_the_invocation_subsegment_covers_the_handlers_own_subsegments(account):
+    account.register("orders", XRAY_SDK, tracing="Active", timeout_s=60)
+    for n in range(2):  # cold, then warm
+        if n:
+            account.clock.set_mode("manual")
+            account.clock.advance(1.0)
+        header = TraceHeader.parse(account.invoke("orders", {"id": f"o-{n}"}).payload["header"])
+        rows = {r["name"]: r for r in _rows(account, header.root) if r["kind"] == "subsegment"}
+        invocation, overhead = rows["Invocation"], rows["Overhead"]
+        for name in ("s3", "load_order"):
+            assert invocation["start"] <= rows[name]["start"] <= rows[name]["end"] <= invocation["end"], name
+        assert invocation["end"] <= overhead["start"]

@@ -32,6 +32,8 @@ class Call:
     caller_request_id: str | None = None
     #: The caller is a handler running inline in the kernel.
     caller_inline: bool = False
+    #: The request's X-Ray trace header (``X-Amzn-Trace-Id``), if it sent one.
+    trace_header: str | None = None
 
     @property
     def account(self) -> Any:

@@ -177,6 +177,7 @@ class LambdaAPI:
                 signer,
                 caller and caller.request_id,
                 caller is not None and caller.isolation == "inline",
+                trace_header=request.headers.get("x-amzn-trace-id"),
             )
             return model.render(operation, run(call))
         except Exception as exc:

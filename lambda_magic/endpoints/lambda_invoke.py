@@ -62,6 +62,7 @@ def invoke(call: Call) -> dict[str, Any]:
         client_context=client_context,
         trigger="api",
         caller_request_id=call.caller_request_id,
+        trace_header=call.trace_header,
     )
     if invocation_type != "RequestResponse":
         return {"StatusCode": invocation.status_code}

@@ -386,11 +386,13 @@ class LocalAccount:
         trigger: str = "direct",
         caller_request_id: str | None = None,
         received_at: float | None = None,
+        trace_header: str | None = None,
     ) -> Invocation:
         """Invoke like Lambda's ``Invoke`` API; function errors are data on the result.
 
         A throttled synchronous call raises ``TooManyRequestsException`` (and is recorded).
         ``received_at`` (``Event`` only): the account time a source made the event, when earlier.
+        ``trace_header``: the caller's X-Ray header (``X-Amzn-Trace-Id``), which the invocation joins.
         """
         function = self.registry.latest(name) if qualifier is None and ":" not in name else None
         if function is None:  # an ARN, a qualifier, or an unknown name: the full resolution
@@ -417,7 +419,7 @@ class LocalAccount:
         if invocation_type == "Event":
             request_id = str(uuid.uuid4())
             self.async_invoker.accept(
-                function, payload, event, qualifier, trigger, request_id, caller_request_id, received_at
+                function, payload, event, qualifier, trigger, request_id, caller_request_id, received_at, trace_header
             )
             return Invocation(
                 request_id,
@@ -441,6 +443,7 @@ class LocalAccount:
             client_context=context,
             trigger=trigger,
             caller_request_id=caller_request_id,
+            trace_header=trace_header,
         )
 
     def deliver(self, target: str, record: dict, *, source: str, caused_by: str | None = None) -> bool:

@@ -78,6 +78,8 @@ class AsyncEvent:
     caller_request_id: str | None = None
     #: How late the source handed the event on (``received_at`` in the past): not queue time.
     catch_up_s: float = 0.0
+    #: The caller's X-Ray trace header, if it sent one.
+    trace_header: str | None = None
 
     def age(self, now: float) -> float:
         """Seconds since the event was received, on the account's (caught-up) timeline."""
@@ -144,6 +146,7 @@ class AsyncInvoker:
         request_id: str,
         caller_request_id: str | None = None,
         received_at: float | None = None,
+        trace_header: str | None = None,
     ) -> None:
         """Queue an event (the caller already answered 202).
 
@@ -161,6 +164,7 @@ class AsyncInvoker:
             now if received_at is None else min(received_at, now),
             trigger,
             caller_request_id=caller_request_id,
+            trace_header=trace_header,
         )
         item.catch_up_s = now - item.received_at
         with self._cond:
@@ -293,6 +297,7 @@ class AsyncInvoker:
                 request_id=item.request_id,
                 attempt=item.attempts + 1,
                 caller_request_id=item.caller_request_id,
+                trace_header=item.trace_header,
             )
         except RecursiveInvocationException as exc:  # stopped: to the failure destination or DLQ, else dropped
             self._finish_failed(item, "RecursiveInvocationException", str(exc))

@@ -122,6 +122,7 @@ class Invoker:
         request_id: str | None = None,
         attempt: int | None = None,
         caller_request_id: str | None = None,
+        trace_header: str | None = None,
     ) -> Invocation:
         """Run one invocation of ``function`` (a resolved version).
 
@@ -172,6 +173,7 @@ class Invoker:
                 trigger=trigger,
                 attempt=attempt,
                 caller=caller_request_id,
+                trace_header=trace_header,
             )
         finally:
             account.metrics.leave(function.name)
@@ -195,6 +197,7 @@ class Invoker:
         trigger: str,
         attempt: int | None,
         caller: str | None = None,
+        trace_header: str | None = None,
     ) -> Invocation:
         account = self._account
         config = function.config
@@ -202,7 +205,7 @@ class Invoker:
         events: list[Event] = []
         cold = env is None
         inflight = _InFlight(env, time.perf_counter())
-        trace = xray(account).begin(function, request_id, caller, started_at, entropy[16:])  # X-Ray: header, sampling
+        trace = xray(account).begin(function, request_id, caller, started_at, entropy[16:], trace_header)  # X-Ray
         returned_at = None
         try:
             if cold:

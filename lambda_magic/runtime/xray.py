@@ -20,12 +20,14 @@ Lambda service and one for the function"):
   (a cold start's init phase), ``Invocation`` (the handler) and ``Overhead`` (after
   the response).
 
-Propagation: every trigger here names the invocation that caused it (the handler that
-called the Lambda API, sent the SQS message, published to SNS or EventBridge, wrote
-to S3...: ``caller_request_id``), where on AWS the trace header travels with the call
-(``X-Amzn-Trace-Id``, SQS's ``AWSTraceHeader``).  An invocation caused by another one
-joins its trace: the same ``Root``, its sampling decision (an upstream decision is
-honoured in both modes), the caller's function segment as parent.  An async retry
+Propagation: a Lambda API ``Invoke`` that carries ``X-Amzn-Trace-Id`` (botocore sends
+the function's own header from inside a handler; a patched SDK sends its subsegment's
+id as ``Parent``) joins that trace, its decision honoured (``Sampled=?``: Active
+functions sample).  Otherwise, every trigger here names the invocation that caused it
+(the handler that sent the SQS message, published to SNS or EventBridge, wrote to
+S3...: ``caller_request_id``), where on AWS the header travels with the message
+(SQS's ``AWSTraceHeader``...): the invocation joins the caller's trace, with its
+sampling decision and the caller's function segment as parent.  An async retry
 (same request id) stays in its trace.  Times are wall-clock epoch seconds, as the SDKs
 inside the handlers write them.
 """
@@ -39,6 +41,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from ..common.errors import InvalidParameterValueException
 from .xray_daemon import XRayDaemon
@@ -119,14 +122,28 @@ class XRay:
             return sampler
 
     def begin(
-        self, function: Function, request_id: str, caller_request_id: str | None, started_at: float, entropy: bytes
+        self,
+        function: Function,
+        request_id: str,
+        caller_request_id: str | None,
+        started_at: float,
+        entropy: bytes,
+        incoming: str | None = None,
     ) -> TraceContext:
-        """The trace context of an invocation about to run (``entropy``: 20 random bytes)."""
+        """The trace context of an invocation about to run (``entropy``: 20 random bytes;
+        ``incoming``: the trace header the request came with, if any)."""
         with self._lock:
             again = self._contexts.get(request_id)  # an async retry: the same trace
             upstream = self._contexts.get(caller_request_id) if caller_request_id else None
+        received = TraceHeader.parse(unquote(incoming)) if incoming else None
         if again is not None:
             trace_id, sampled, parent = again.trace_id, again.sampled, again.upstream
+        elif received is not None:  # the header the call carried (the SDK's subsegment as Parent)
+            trace_id, parent = received.root, received.parent
+            if received.sampled is None:  # "?": the receiver decides; PassThrough traces only Sampled=1
+                sampled = function.config.tracing == "Active" and self.sampler(function.name).sample()
+            else:
+                sampled = received.sampled
         elif upstream is not None:
             trace_id, sampled, parent = upstream.trace_id, upstream.sampled, upstream.segment_id
         else:

@@ -229,3 +229,32 @@ def test_a_traced_report_line_names_the_trace_and_segment(account):
     }
     account.register("p", HEADER, isolation="inline")
     assert "XRAY" not in account.invoke("p").report  # not traced: no XRAY line
+
+
+def _invoke_with_header(client, name, header):
+    def add(request, **_):
+        request.headers["X-Amzn-Trace-Id"] = header
+
+    client.meta.events.register("before-sign.lambda.Invoke", add)
+    try:
+        return json.loads(client.invoke(FunctionName=name)["Payload"].read())
+    finally:
+        client.meta.events.unregister("before-sign.lambda.Invoke", add)
+
+
+def test_an_invoke_carrying_a_trace_header_joins_its_trace_and_decision(account):
+    client = LambdaAPI.of(account).client()
+    account.register("pass", HEADER, isolation="inline")
+    account.register("active", HEADER, tracing="Active", isolation="inline")
+    upstream = f"Root={TRACE};Parent=53995c3f42cd8ad8"
+    got = TraceHeader.parse(_invoke_with_header(client, "pass", upstream + ";Sampled=1"))
+    assert (got.root, got.sampled) == (TRACE, True)  # PassThrough honours Sampled=1
+    (service,) = [d for d in xray(account).store.documents(TRACE) if d["origin"] == "AWS::Lambda"]
+    assert service["parent_id"] == "53995c3f42cd8ad8"
+    account.clock.set_mode("manual")
+    account.clock.advance(1.0)  # a fresh second: the reservoir would sample the next request
+    refused = TraceHeader.parse(_invoke_with_header(client, "active", upstream + ";Sampled=0"))
+    assert (refused.root, refused.sampled) == (TRACE, False)  # Active honours an upstream Sampled=0
+    asked = TraceHeader.parse(_invoke_with_header(client, "active", upstream + ";Sampled=?"))
+    assert asked.sampled is True  # "?": the function's own rule decides (the second's first request)
+    assert TraceHeader.parse(_invoke_with_header(client, "pass", upstream + ";Sampled=?")).sampled is False

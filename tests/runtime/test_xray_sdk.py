@@ -166,10 +166,13 @@ def test_one_trace_follows_a_request_through_a_sync_invoke_and_sns(account):
         (f, o) for f in ("front", "back", "notify") for o in ("AWS::Lambda", "AWS::Lambda::Function")
     }
     caller = segments["front", "AWS::Lambda::Function"]
-    for callee in ("back", "notify"):  # PassThrough functions trace a request that came with Sampled=1
+    (invoke_call,) = [r for r in rows if r["name"] == "lambda"]  # the patched boto3 call's subsegment
+    # the Invoke carried the SDK's header (Parent: its subsegment); SNS: the publishing function
+    for callee, parent in (("back", invoke_call), ("notify", caller)):
         service, function = segments[callee, "AWS::Lambda"], segments[callee, "AWS::Lambda::Function"]
-        assert service["parent"] == caller["id"] and function["parent"] == service["id"]
-        assert service["depth"] == caller["depth"] + 1
+        assert service["parent"] == parent["id"] and function["parent"] == service["id"]
+        assert service["depth"] == parent["depth"] + 1
+    assert invoke_call["start"] <= segments["back", "AWS::Lambda"]["start"]
     assert segments["back", "AWS::Lambda::Function"]["id"] == back.parent
     assert segments["notify", "AWS::Lambda::Function"]["id"] == notify.parent
 

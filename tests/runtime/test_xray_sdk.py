@@ -189,3 +189,56 @@ def test_the_invocation_subsegment_covers_the_handlers_own_subsegments(account):
         for name in ("s3", "load_order"):
             assert invocation["start"] <= rows[name]["start"] <= rows[name]["end"] <= invocation["end"], name
         assert invocation["end"] <= overhead["start"]
+
+
+SENDER = """
+import json
+import os
+import boto3
+
+sqs = boto3.client("sqs")
+lam = boto3.client("lambda")
+
+
+def lambda_handler(event, context):
+    sqs.send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody="hello")
+    lam.invoke(FunctionName="later", InvocationType="Event", Payload=b"{}")
+    return os.environ["_X_AMZN_TRACE_ID"]
+"""
+
+RECEIVER = """
+import os
+
+
+def lambda_handler(event, context):
+    records = event.get("Records") or [{}]
+    return {"header": os.environ["_X_AMZN_TRACE_ID"], "aws": records[0].get("attributes", {}).get("AWSTraceHeader")}
+"""
+
+
+def test_sqs_and_async_invokes_carry_the_trace_on(account):
+    from lambda_magic.sources import EventSourceMappings
+
+    LambdaAPI.of(account)
+    sqs = account.cloud.client("sqs")
+    url = sqs.create_queue(QueueName="work")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    account.register("sender", SENDER, tracing="Active", timeout_s=60, env={"QUEUE_URL": url})
+    account.register("worker", RECEIVER, timeout_s=20)
+    account.register("later", RECEIVER, timeout_s=60)
+    EventSourceMappings.of(account).create("worker", arn)
+    sent = TraceHeader.parse(account.invoke("sender").payload)
+    assert sent.sampled
+    deadline = time.monotonic() + 60
+    while not (account.invocation_records("worker") and account.invocation_records("later")):
+        assert time.monotonic() < deadline, "the poller and the async queue deliver by themselves"
+        time.sleep(0.1)
+    assert account.wait(timeout=60)
+    (worker,) = account.invocation_records("worker")
+    (later,) = account.invocation_records("later")
+    for record in (worker, later):
+        got = TraceHeader.parse(record.payload["header"])
+        assert got.root == sent.root and got.sampled and got.parent != sent.parent
+    assert TraceHeader.parse(worker.payload["aws"]).root == sent.root  # SQS kept the sender's header
+    functions = {r["function"] for r in _rows(account, sent.root) if r["kind"] == "segment"}
+    assert functions == {"sender", "worker", "later"}

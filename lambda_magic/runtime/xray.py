@@ -56,7 +56,8 @@ if TYPE_CHECKING:
 
 #: ``TracingConfig`` modes.
 TRACING_MODES = ("PassThrough", "Active")
-#: Trace contexts remembered by request id, for the invocations they cause.
+#: Trace contexts remembered by request id, for the invocations they cause (at most; else as
+#: many as the account retains invocations of, and no fewer than 100).
 CONTEXTS_KEPT = 100_000
 #: The hook module that makes the local cloud's X-Ray API answer from the account's traces.
 XRAY_HOOK = "lambda_magic.runtime.xray_moto"
@@ -152,10 +153,12 @@ class XRay:
         segment_id = entropy[12:20].hex()
         header = TraceHeader(trace_id, segment_id, sampled, f"1:{entropy[:4].hex()}:0")
         context = TraceContext(trace_id, segment_id, sampled, parent, str(header))
+        retained = self._account.settings.retained_invocations
+        kept = CONTEXTS_KEPT if retained is None else min(CONTEXTS_KEPT, max(retained, 100))
         with self._lock:
             self._contexts[request_id] = context
             self._contexts.move_to_end(request_id)
-            while len(self._contexts) > CONTEXTS_KEPT:
+            while len(self._contexts) > kept:
                 self._contexts.popitem(last=False)
         return context
 

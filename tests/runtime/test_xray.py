@@ -258,3 +258,18 @@ def test_an_invoke_carrying_a_trace_header_joins_its_trace_and_decision(account)
     asked = TraceHeader.parse(_invoke_with_header(client, "active", upstream + ";Sampled=?"))
     assert asked.sampled is True  # "?": the function's own rule decides (the second's first request)
     assert TraceHeader.parse(_invoke_with_header(client, "pass", upstream + ";Sampled=?")).sampled is False
+
+
+def test_memory_is_bounded_like_the_other_stores(account):
+    from lambda_magic.runtime.xray_store import TraceStore
+
+    store = TraceStore(lambda: 3)
+    for n in range(5):
+        store.put(_segment(trace_id=f"1-5759e988-{n:024x}", end_time=1461096053.4))
+    assert store.trace_ids() == [f"1-5759e988-{n:024x}" for n in (2, 3, 4)] and store.dropped == 2
+    account.settings.retained_invocations = 0  # contexts: never fewer than 100
+    account.register("f", HEADER, isolation="inline")
+    ids = [account.invoke("f").request_id for _ in range(102)]
+    service = xray(account)
+    assert service.context(ids[0]) is None and service.context(ids[1]) is None
+    assert service.context(ids[2]) is not None and service.context(ids[-1]) is not None

@@ -26,6 +26,7 @@ from .verbs_cloud import CloudVerbs
 from .verbs_endpoints import ENDPOINT_VERBS, EndpointVerbs
 from .verbs_functions import FunctionVerbs
 from .verbs_scaling import ScalingVerbs
+from .verbs_xray import XRAY_VERBS, XRayVerbs
 
 VERBS = {
     "invoke": "invoke a function: %lambda invoke NAME [EVENT | $var | --event-file F | --template ID --param K=V]",
@@ -54,6 +55,7 @@ VERBS = {
     "wait": "wait until every queued Event invocation has run",
     "reset": "forget every function, environment, invocation and log",
     **ENDPOINT_VERBS,
+    **XRAY_VERBS,
 }
 _SETTING_FOR_TRAIT = {
     "memory": "memory_mb",
@@ -87,7 +89,7 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @magics_class
-class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs):
+class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs, XRayVerbs):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
     memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)
@@ -186,6 +188,8 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             %lambda invocations [NAME]
             %lambda logs [NAME] [--request-id ID] [--tail N] [--filter PATTERN]
             %lambda insights [--group G ...] [--start T] [--end T] [--limit N] QUERY | $var
+            %lambda traces [NAME]
+            %lambda trace [TRACE_ID]
             %lambda delete NAME
             %lambda wait [--timeout S]
             %lambda reset

@@ -79,3 +79,14 @@ def test_trace_errors_are_one_line(shell):
         lm.trace("abc")
     with pytest.raises(lm.InvalidParameterValueException, match="is not kept"):
         lm.trace("1-00000000-000000000000000000000000")
+
+
+def test_the_traces_and_trace_verbs(shell):
+    lm.register("pay", HANDLER, tracing="Active", isolation="inline")
+    root = TraceHeader.parse(lm.invoke("pay", {}).payload).root
+    frame = shell.run_line_magic("lambda", "traces pay")
+    assert set(frame["trace_id"]) == {root}
+    assert shell.run_line_magic("lambda", f"trace {root}").trace_id == root
+    assert shell.run_line_magic("lambda", "trace").trace_id == root
+    with pytest.raises(UsageError, match="not an X-Ray trace id"):
+        shell.run_line_magic("lambda", "trace nope")

@@ -90,3 +90,11 @@ def test_the_traces_and_trace_verbs(shell):
     assert shell.run_line_magic("lambda", "trace").trace_id == root
     with pytest.raises(UsageError, match="not an X-Ray trace id"):
         shell.run_line_magic("lambda", "trace nope")
+
+
+def test_logs_insights_finds_the_trace_of_a_report_line(shell):
+    lm.register("pay", HANDLER, tracing="Active", isolation="inline")
+    header = TraceHeader.parse(lm.invoke("pay", {}).payload)
+    found = lm.insights("fields @xrayTraceId, @xraySegmentId | filter ispresent(@xrayTraceId)", "pay")
+    assert list(found["@xrayTraceId"]) == [header.root]
+    assert list(found["@xraySegmentId"]) == [header.parent]  # the function segment: lm.trace(...) shows it

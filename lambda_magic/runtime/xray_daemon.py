@@ -18,6 +18,7 @@ dropped, as the daemon logs and drops it.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -44,23 +45,25 @@ def parse_datagram(data: bytes) -> dict[str, Any]:
 
 
 class XRayDaemon:
-    """Moves what SDKs sent to the daemon's socket into a trace store."""
+    """Moves what SDKs sent to the daemon's socket into a trace store (thread-safe)."""
 
     def __init__(self, store: TraceStore, take: Callable[[], list[bytes]]):
         self._store = store
         self._take = take  # the datagrams waiting on the socket
+        self._lock = threading.Lock()
         self.received = 0
         self.rejected = 0
 
     def collect(self) -> int:
         """Read every waiting datagram; returns how many documents were kept."""
         kept = 0
-        for data in self._take():
-            self.received += 1
-            try:
-                self._store.put(parse_datagram(data))
-            except (ValueError, InvalidSegment):
-                self.rejected += 1
-                continue
-            kept += 1
+        with self._lock:
+            for data in self._take():
+                self.received += 1
+                try:
+                    self._store.put(parse_datagram(data))
+                except (ValueError, InvalidSegment):
+                    self.rejected += 1
+                    continue
+                kept += 1
         return kept

@@ -64,6 +64,7 @@ from .common.errors import (
 from .runtime.concurrency import TooManyRequestsException
 from .runtime.function import Function
 from .runtime.invocation import Invocation
+from .tuning import power_tune
 
 __version__ = "0.1.0"
 
@@ -108,6 +109,7 @@ __all__ = [
     "logs",
     "metrics",
     "package",
+    "power_tune",
     "publish_layer_version",
     "publish_version",
     "put_function_concurrency",

@@ -12,6 +12,7 @@ from typing import Any
 # import of a subpackage later would rebind the package attribute to the module.
 # ``from lambda_magic.endpoints import LambdaAPI`` works either way.
 from . import endpoints as _endpoints_package  # noqa: F401
+from . import alexa, codepipeline
 from .api import (
     account,
     add_trigger,
@@ -81,6 +82,7 @@ __all__ = [
     "TooManyRequestsException",
     "account",
     "add_trigger",
+    "alexa",
     "api_url",
     "api_view",
     "apis",
@@ -88,6 +90,7 @@ __all__ = [
     "client",
     "clock",
     "cloud",
+    "codepipeline",
     "configure_async",
     "create_alias",
     "create_event_source_mapping",

@@ -1,0 +1,1 @@
+"""``lm.alexa``: an Alexa custom skill's conversation with a function (placeholder)."""

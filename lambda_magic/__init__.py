@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import alexa, codepipeline
+
 # The ``endpoints`` subpackage is imported first (it is light), so that the name
 # ``lambda_magic.endpoints`` stays the public function ``endpoints()`` bound below: a first
 # import of a subpackage later would rebind the package attribute to the module.
 # ``from lambda_magic.endpoints import LambdaAPI`` works either way.
 from . import endpoints as _endpoints_package  # noqa: F401
-from . import alexa, codepipeline
 from .api import (
     account,
     add_trigger,

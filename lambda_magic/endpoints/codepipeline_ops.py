@@ -51,8 +51,8 @@ class JobCall:
 def _validation(member: str, value: Any, constraint: str) -> ApiError:
     """AWS's one-line validation error for one member."""
     return ApiError(
-        "ValidationException", f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
-        f"constraint: {constraint}"
+        "ValidationException",
+        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {constraint}",
     )
 
 
@@ -65,7 +65,9 @@ def put_job_success_result(call: JobCall) -> None:
         )
     for name in variables or {}:
         if not _VARIABLE_NAME.fullmatch(name):
-            raise _validation("outputVariables", name, f"Member must satisfy regular expression pattern: {_VARIABLE_NAME.pattern}")
+            raise _validation(
+                "outputVariables", name, f"Member must satisfy regular expression pattern: {_VARIABLE_NAME.pattern}"
+            )
     if variables and sum(len(k) + len(str(v)) for k, v in variables.items()) > OUTPUT_VARIABLES_MAX_CHARS:
         raise ApiError("OutputVariablesSizeExceededException", "Exceeded the total size limit for all variables")
     job = call.job(open_only=True)
@@ -107,7 +109,9 @@ def put_job_failure_result(call: JobCall) -> None:
     if not isinstance(message, str) or not message:
         raise _validation("failureDetails.message", message, "Member must have length greater than or equal to 1")
     if len(message) > 5000:
-        raise _validation("failureDetails.message", message[:20] + "...", "Member must have length less than or equal to 5000")
+        raise _validation(
+            "failureDetails.message", message[:20] + "...", "Member must have length less than or equal to 5000"
+        )
     job = call.job(open_only=True)
     execution = job.action
     with execution.changed:

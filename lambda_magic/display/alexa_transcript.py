@@ -19,7 +19,7 @@ class SessionView:
     # --- the conversation ---------------------------------------------------------------------------
 
     def launch(self) -> Turn:
-        """"Alexa, open <skill>": a ``LaunchRequest``."""
+        """ "Alexa, open <skill>": a ``LaunchRequest``."""
         return self.session.launch()
 
     def say(self, intent: str, **slots: Any) -> Turn:
@@ -74,7 +74,8 @@ class SessionView:
 
 
 def _turn_rows(turn: Turn) -> str:
-    user = f"<tr><th style='{TH}'>user</th><td style='{TD}'>{escape(turn.said)} <span style='color:{MUTED}'>({escape(turn.request_type)})</span></td></tr>"
+    kind = f"<span style='color:{MUTED}'>({escape(turn.request_type)})</span>"
+    user = f"<tr><th style='{TH}'>user</th><td style='{TD}'>{escape(turn.said)} {kind}</td></tr>"
     if turn.request_type == "SessionEndedRequest":
         said = f"<span style='color:{MUTED}'>(nothing: the session has ended)</span>"
     else:
@@ -89,6 +90,4 @@ def _turn_rows(turn: Turn) -> str:
     verdict = badge("error", "refused") if turn.problems else badge("success", "ok")
     problems = "".join(f"<div style='{PRE}'>problem: {escape(p)}</div>" for p in turn.problems)
     notes = "".join(f"<div style='color:{MUTED}'>{escape(e)}</div>" for e in extra)
-    return (
-        user + f"<tr><th style='{TH}'>Alexa</th><td style='{TD}'>{said} {verdict}{notes}{problems}</td></tr>"
-    )
+    return user + f"<tr><th style='{TH}'>Alexa</th><td style='{TD}'>{said} {verdict}{notes}{problems}</td></tr>"

@@ -103,8 +103,9 @@ class AlexaSession:
         self.qualifier = qualifier
         self.skill_id = skill_id or SKILL_PREFIX + str(uuid.uuid4())
         if not isinstance(self.skill_id, str) or not self.skill_id.startswith(SKILL_PREFIX):
+            example = SKILL_PREFIX + str(uuid.UUID(int=1))
             raise InvalidParameterValueException(
-                f"skill_id {skill_id!r}: an Alexa skill id starts with {SKILL_PREFIX!r}, e.g. {SKILL_PREFIX}{uuid.UUID(int=1)}"
+                f"skill_id {skill_id!r}: an Alexa skill id starts with {SKILL_PREFIX!r}, e.g. {example}"
             )
         self.locale = locale
         self.user_id = user_id or uuid.uuid4().hex.upper()
@@ -122,7 +123,7 @@ class AlexaSession:
     # --- the user's side ----------------------------------------------------------------------------
 
     def launch(self) -> Turn:
-        """"Alexa, open ..." : a ``LaunchRequest`` (it opens a session, so it comes first)."""
+        """ "Alexa, open ..." : a ``LaunchRequest`` (it opens a session, so it comes first)."""
         self._check_open("launch")
         if self.turns:
             raise InvalidParameterValueException(
@@ -176,7 +177,7 @@ class AlexaSession:
         chosen = dict(value) if isinstance(value, Mapping) else {"value": value}
         spoken = str(chosen.get("value", ""))
         status = chosen.get("status", "ER_SUCCESS_MATCH")
-        authority = {
+        authority: dict[str, Any] = {
             "authority": f"amzn1.er-authority.echo-sdk.{self.skill_id}.{chosen.get('type', name)}",
             "status": {"code": status},
         }
@@ -244,9 +245,9 @@ class AlexaSession:
         for key, where in (("outputSpeech", "response.outputSpeech"), ("reprompt", "response.reprompt.outputSpeech")):
             speech = response.get(key)
             speech = speech.get("outputSpeech") if key == "reprompt" and isinstance(speech, Mapping) else speech
+            wrapped = not any(p.startswith(f"{where}.ssml must be wrapped") for p in problems)
             if isinstance(speech, Mapping) and speech.get("type") == "SSML" and isinstance(speech.get("ssml"), str):
-                if not any(p.startswith(f"{where}.ssml must be wrapped") for p in problems):
-                    problems.extend(ssml_problems(speech["ssml"], f"{where}.ssml"))
+                problems.extend(ssml_problems(speech["ssml"], f"{where}.ssml") if wrapped else [])
         if invocation.duration_ms is not None and invocation.duration_ms > RESPONSE_TIMEOUT_S * 1000:
             problems.append(f"the skill answered after {invocation.duration_ms / 1000:.1f} s; Alexa waits 8 s")
         said_text = _spoken(response.get("outputSpeech"))

@@ -47,13 +47,18 @@ def ssml_problems(ssml: str, where: str = "outputSpeech.ssml") -> list[str]:
         return [f"{where} is not well-formed XML ({_where_in(exc, ssml)}); escape & as &amp; and < as &lt;"]
     problems: list[str] = []
     children = list(root)
-    if (root.text or "").strip() or len(children) != 1 or _name(children[0]) != "speak" or (children[0].tail or "").strip():
+    if (
+        (root.text or "").strip()
+        or len(children) != 1
+        or _name(children[0]) != "speak"
+        or (children[0].tail or "").strip()
+    ):
         problems.append(f"{where} must be one <speak> element with everything inside it")
     unknown = sorted({_name(e) for e in root.iter() if e is not root} - SUPPORTED_TAGS)
     if unknown:
         problems.append(f"{where} uses tags Alexa does not support: {', '.join(f'<{t}>' for t in unknown)}")
-    nested = [e for e in root.iter() if e is not root and _name(e) == "speak"]
-    if len(nested) > 1:
+    nested = [e for top in children for e in top.iter() if e is not top and _name(e) == "speak"]
+    if nested:
         problems.append(f"{where} has a <speak> inside <speak>")
     return problems
 

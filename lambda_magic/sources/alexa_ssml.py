@@ -81,4 +81,4 @@ def _where_in(exc: ElementTree.ParseError, ssml: str) -> str:
     line, column = getattr(exc, "position", (1, 0))
     if line == 1:
         column -= len(f'<root xmlns:amazon="{_AMAZON}">') - (len(ssml) - len(_XML_DECLARATION.sub("", ssml)))
-    return f"{message} at line {line}, column {max(column, 0) + 1}"
+    return f"{message} near line {line}, column {max(column, 0)}"

@@ -463,6 +463,7 @@ def endpoints() -> Any:
 
     acc = account()
     addresses = {"lambda": _lambda_api(acc).url, "codecommit": _codecommit_api(acc).url}
+    addresses["codepipeline"] = _codepipeline_api(acc).url
     if acc.cloud.running:  # every other service: the local cloud (not started just to show it)
         addresses["*"] = acc.cloud.endpoint()
     return EndpointsPanel(addresses, region=acc.settings.region)

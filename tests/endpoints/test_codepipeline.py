@@ -266,3 +266,22 @@ def test_bad_arguments_are_one_line_errors(account, api):
         api.run("quiet", user_parameters={"env": "test"})
     with pytest.raises(InvalidParameterValueException, match="zip bytes or a mapping"):
         api.run("quiet", artifacts={"SourceArtifact": 42})
+
+
+def test_the_module_front_and_lm_client_reach_the_same_jobs():
+    import lambda_magic as lm
+
+    lm.reset()
+    try:
+        lm.register("fail", FAIL)
+        job = lm.codepipeline.run("fail", user_parameters="{}").wait(60)
+        assert job.status == "Failed" and job.failure == "tests failed: 3 of 10"
+        client = lm.client("codepipeline")
+        assert client.meta.endpoint_url == lm.endpoints()["codepipeline"]
+        assert client.get_job_details(jobId=job.id)["jobDetails"]["id"] == job.id
+        frame = lm.codepipeline.jobs()
+        assert frame[["job_id", "function", "status"]].values.tolist() == [[job.id, "fail", "Failed"]]
+        assert lm.invocations("fail")["trigger"].tolist() == [f"codepipeline:{job.id}"]
+    finally:
+        lm.reset()
+        lm.account().shutdown()

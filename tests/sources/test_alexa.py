@@ -250,3 +250,21 @@ def test_the_transcript_shows_both_sides(account):
     assert "Welcome! What is your favourite colour?" in html and "(opens the skill)" in html
     assert "user: AMAZON.StopIntent" in text and "Alexa: 'Bye'" in text
     assert view.attributes == {"turns": 1}
+
+
+def test_lm_alexa_session_on_the_default_account():
+    import lambda_magic as lm
+
+    lm.reset()
+    try:
+        lm.register("skill", SKILL)
+        talk = lm.alexa.session("skill", skill_id=SKILL_ID)
+        assert talk.launch().speech == "Welcome! What is your favourite colour?"
+        assert talk.say("MyColorIsIntent", Color="teal").ended
+        assert talk.ended and len(talk.turns) == 2
+        assert lm.invocations("skill")["trigger"].tolist() == [f"alexa:{SKILL_ID}"] * 2
+        with pytest.raises(lm.InvalidParameterValueException, match="starts with 'amzn1.ask.skill.'"):
+            lm.alexa.session("skill", skill_id="my-skill")
+    finally:
+        lm.reset()
+        lm.account().shutdown()

@@ -263,7 +263,7 @@ def test_lm_alexa_session_on_the_default_account():
         assert talk.say("MyColorIsIntent", Color="teal").ended
         assert talk.ended and len(talk.turns) == 2
         assert lm.invocations("skill")["trigger"].tolist() == [f"alexa:{SKILL_ID}"] * 2
-        with pytest.raises(lm.InvalidParameterValueException, match="starts with 'amzn1.ask.skill.'"):
+        with pytest.raises(lm.InvalidParameterValueException, match=r"starts with 'amzn1\.ask\.skill\.'"):
             lm.alexa.session("skill", skill_id="my-skill")
     finally:
         lm.reset()

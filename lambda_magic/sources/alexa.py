@@ -248,6 +248,7 @@ class AlexaSession:
             wrapped = not any(p.startswith(f"{where}.ssml must be wrapped") for p in problems)
             if isinstance(speech, Mapping) and speech.get("type") == "SSML" and isinstance(speech.get("ssml"), str):
                 problems.extend(ssml_problems(speech["ssml"], f"{where}.ssml") if wrapped else [])
+        problems.extend(card_problems(response.get("card")))
         if invocation.duration_ms is not None and invocation.duration_ms > RESPONSE_TIMEOUT_S * 1000:
             problems.append(f"the skill answered after {invocation.duration_ms / 1000:.1f} s; Alexa waits 8 s")
         said_text = _spoken(response.get("outputSpeech"))
@@ -266,6 +267,30 @@ class AlexaSession:
         )
         self.turns.append(turn)
         return turn
+
+
+def card_problems(card: Any) -> list[str]:
+    """The fields each card type needs (the type itself and the lengths are the contract's checks):
+    ``Simple`` a title and content, ``Standard`` a title, text and HTTPS image URLs,
+    ``LinkAccount`` nothing more."""
+    if not isinstance(card, Mapping):
+        return []
+    kind, problems = card.get("type"), []
+    needed = {"Simple": ("title", "content"), "Standard": ("title", "text")}.get(str(kind), ())
+    for key in needed:
+        if card.get(key) is not None and not isinstance(card.get(key), str):
+            problems.append(f"response.card.{key} must be a string")
+    if kind in ("Simple", "Standard") and not any(isinstance(card.get(k), str) and card.get(k) for k in needed):
+        problems.append(f"a {kind} card needs {' and '.join(needed)}")
+    image = card.get("image")
+    if kind == "Standard" and isinstance(image, Mapping):
+        for key in ("smallImageUrl", "largeImageUrl"):
+            url = image.get(key)
+            if url is not None and not (isinstance(url, str) and url.startswith("https://")):
+                problems.append(f"response.card.image.{key} must be an https:// URL")
+    elif kind != "Standard" and card.get("image") is not None:
+        problems.append(f"only a Standard card has an image, not a {kind} card")
+    return problems
 
 
 def _spoken(speech: Any) -> str | None:

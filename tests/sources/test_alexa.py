@@ -196,6 +196,19 @@ def test_bad_ssml_is_a_problem_alexa_will_not_speak(account):
     assert any("tags Alexa does not support: <amazon:breath>" in p for p in other.problems)
 
 
+def test_card_fields_by_type():
+    from lambda_magic.sources.alexa import card_problems
+
+    assert card_problems({"type": "Simple", "title": "Order", "content": "1 coffee"}) == []
+    assert card_problems({"type": "LinkAccount"}) == []
+    assert card_problems({"type": "Simple"}) == ["a Simple card needs title and content"]
+    standard = {"type": "Standard", "title": "Cat", "text": "a cat", "image": {"smallImageUrl": "http://x/cat.png"}}
+    assert card_problems(standard) == ["response.card.image.smallImageUrl must be an https:// URL"]
+    assert card_problems({"type": "Simple", "title": "t", "image": {}}) == [
+        "only a Standard card has an image, not a Simple card"
+    ]
+
+
 def test_the_ssml_rules():
     assert (
         ssml_problems("<speak>Hello <break time='1s'/> <amazon:effect name='whispered'>there</amazon:effect></speak>")

@@ -27,6 +27,7 @@ SKILL_PREFIX = "amzn1.ask.skill."
 RESPONSE_TIMEOUT_S = 8.0
 END_REASONS = ("USER_INITIATED", "ERROR", "EXCEEDED_MAX_REPROMPTS")
 CONFIRMATION = ("NONE", "DENIED", "CONFIRMED")
+DIALOG_STATES = ("STARTED", "IN_PROGRESS", "COMPLETED")
 TRIGGER = "alexa"
 
 
@@ -131,23 +132,29 @@ class AlexaSession:
             )
         return self._turn("(opens the skill)", "alexa-skills-kit/start-session", {})
 
-    def say(self, intent: str, *, confirmation_status: str = "NONE", **slots: Any) -> Turn:
+    def say(
+        self, intent: str, *, confirmation_status: str = "NONE", dialog_state: str | None = None, **slots: Any
+    ) -> Turn:
         """The user says an utterance of ``intent`` with ``slots`` (``None`` or ``""``: unfilled,
-        no ``value``; a mapping ``{"value", "id", "status"}`` for a chosen resolution)."""
+        no ``value``; a mapping ``{"value", "name", "id", "status"}`` for a chosen resolution);
+        ``dialog_state`` (``STARTED``, ``IN_PROGRESS``, ``COMPLETED``) for a skill with a dialog model."""
         self._check_open("say")
         if not isinstance(intent, str) or not intent:
             raise InvalidParameterValueException("say(intent, **slots): the intent's name, e.g. 'AMAZON.HelpIntent'")
         if confirmation_status not in CONFIRMATION:
             raise InvalidParameterValueException(f"confirmation_status: one of {', '.join(CONFIRMATION)}")
-        body = {
+        if dialog_state not in (None, *DIALOG_STATES):
+            raise InvalidParameterValueException(f"dialog_state: one of {', '.join(DIALOG_STATES)}")
+        body: dict[str, Any] = {
             "type": "IntentRequest",
-            "dialogState": "STARTED" if not self.turns else "IN_PROGRESS",
             "intent": {
                 "name": intent,
                 "confirmationStatus": confirmation_status,
                 "slots": {name: self._slot(name, value) for name, value in slots.items()},
             },
         }
+        if dialog_state is not None:
+            body["dialogState"] = dialog_state
         said = " ".join([intent, *(f"{k}={v!r}" for k, v in slots.items())])
         return self._turn(said, "alexa-skills-kit/intent-mycoloris", body)
 
@@ -213,10 +220,12 @@ class AlexaSession:
         event = self._envelope(template, request)
         turn = self._invoke(said, event)
         if turn.problems or turn.invocation.function_error:
+            # Alexa cannot speak the answer: "There was a problem with the requested skill's response".
             self.attributes = {}
-            if not turn.ended:
-                self._end("ERROR", {"type": "INVALID_RESPONSE", "message": turn.problems[0] if turn.problems else ""})
-                turn.ended = True
+            late = any(p.startswith("the skill answered after") for p in turn.problems)
+            kind = "ENDPOINT_TIMEOUT" if late else "INVALID_RESPONSE"
+            self._end("ERROR", {"type": kind, "message": turn.problems[0] if turn.problems else ""})
+            turn.ended = True
         else:
             self.attributes = dict(turn.session_attributes)
             if turn.ended:

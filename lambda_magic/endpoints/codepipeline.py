@@ -91,6 +91,7 @@ class CodePipelineAPI:
             actions = list(self.actions)
         for action in actions:
             with action.changed:
+                action.stopped = True
                 action.changed.notify_all()
 
     # --- running the action ----------------------------------------------------------------------
@@ -257,7 +258,7 @@ def _duration(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         minutes = int(seconds // 60)
         return f"{minutes} minute{'s' if minutes > 1 else ''}"
-    return f"{seconds:g} seconds"
+    return "1 second" if seconds == 1 else f"{seconds:g} seconds"
 
 
 __all__ = ["ACTION_TIMEOUT_S", "ENDPOINT_VARIABLE", "JOB_TIMEOUT_S", "CodePipelineAPI"]

@@ -119,6 +119,8 @@ class ActionExecution:
     jobs: list[Job] = field(default_factory=list)
     entries: list[HistoryEntry] = field(default_factory=list)
     changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    #: True once the account's CodePipeline API stopped (a reset): nothing will answer any more.
+    stopped: bool = False
 
     @property
     def pipeline_execution_id(self) -> str:
@@ -166,12 +168,12 @@ class ActionExecution:
 
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         with self.changed:
-            while self.status == IN_PROGRESS:
+            while self.status == IN_PROGRESS and not self.stopped:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return False
                 self.changed.wait(0.2 if remaining is None else min(remaining, 0.2))
-            return True
+            return self.status != IN_PROGRESS
 
 
 def temporary_credentials() -> dict[str, str]:

@@ -247,6 +247,14 @@ def test_with_the_manual_clock_the_job_waits_until_time_passes(account, api):
     assert job.status == "Failed" and "5 minutes" in job.failure
 
 
+def test_with_the_real_clock_the_timeout_comes_when_its_time_has_passed(account, api):
+    account.configure(clock_mode="real")
+    account.register("quiet", SILENT)
+    job = run(api, "quiet", timeout_s=1)
+    assert job.wait(60).status == "Failed" and "1 second passed" in job.failure
+    assert account.clock.time() >= job.execution.jobs[0].deadline
+
+
 def test_a_function_that_raises_is_retried_and_the_action_times_out(account, api):
     account.register("broken", RAISES)
     job = run(api, "broken").wait(60)

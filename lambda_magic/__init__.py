@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import alexa, codepipeline
+
 # The ``endpoints`` subpackage is imported first (it is light), so that the name
 # ``lambda_magic.endpoints`` stays the public function ``endpoints()`` bound below: a first
 # import of a subpackage later would rebind the package attribute to the module.
@@ -82,6 +84,7 @@ __all__ = [
     "TooManyRequestsException",
     "account",
     "add_trigger",
+    "alexa",
     "api_url",
     "api_view",
     "apis",
@@ -89,6 +92,7 @@ __all__ = [
     "client",
     "clock",
     "cloud",
+    "codepipeline",
     "configure_async",
     "create_alias",
     "create_event_source_mapping",

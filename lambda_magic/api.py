@@ -25,6 +25,7 @@ class _DefaultAccount:
         #: The Lambda API's port, kept across resets so that clients made before one still work.
         self.lambda_port = 0
         self.codecommit_port = 0
+        self.codepipeline_port = 0
 
     def get(self) -> LocalAccount:
         with self._lock:
@@ -43,6 +44,7 @@ def account() -> LocalAccount:
     _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
     _codecommit_api(acc)  # moto has no commits nor triggers: the account serves CodeCommit
     _api_gateway.cloud_apis(acc)  # API Gateway APIs made through boto3: moto stores them, the account serves them
+    _codepipeline_api(acc)  # moto has no jobs: the account serves PutJobSuccessResult and the rest
     return acc
 
 
@@ -72,6 +74,14 @@ def _codecommit_api(acc: LocalAccount) -> Any:
         acc, deliver=lambda *args, **kw: _push_sources(acc).deliver(*args, **kw), port=_default.codecommit_port
     )
     _default.codecommit_port = api.server.preferred_port
+    return api
+
+
+def _codepipeline_api(acc: LocalAccount) -> Any:
+    from .codepipeline import api as codepipeline_api
+
+    api = codepipeline_api(acc, port=_default.codepipeline_port)
+    _default.codepipeline_port = api.server.preferred_port
     return api
 
 
@@ -442,6 +452,8 @@ def client(service: str) -> Any:
         return _lambda_api(acc).client()
     if service == "codecommit":
         return _codecommit_api(acc).client()
+    if service == "codepipeline":
+        return _codepipeline_api(acc).client()
     return acc.cloud.client(service)
 
 
@@ -451,6 +463,7 @@ def endpoints() -> Any:
 
     acc = account()
     addresses = {"lambda": _lambda_api(acc).url, "codecommit": _codecommit_api(acc).url}
+    addresses["codepipeline"] = _codepipeline_api(acc).url
     if acc.cloud.running:  # every other service: the local cloud (not started just to show it)
         addresses["*"] = acc.cloud.endpoint()
     return EndpointsPanel(addresses, region=acc.settings.region)

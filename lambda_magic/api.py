@@ -25,6 +25,7 @@ class _DefaultAccount:
         #: The Lambda API's port, kept across resets so that clients made before one still work.
         self.lambda_port = 0
         self.codecommit_port = 0
+        self.cognito_port = 0
 
     def get(self) -> LocalAccount:
         with self._lock:
@@ -42,6 +43,7 @@ def account() -> LocalAccount:
     _lambda_api(acc)  # cheap once made; made again after a reset (its address is registered for environments)
     _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
     _codecommit_api(acc)  # moto has no commits nor triggers: the account serves CodeCommit
+    _cognito_api(acc)  # moto never calls a user pool's triggers: a front on cognito-idp does
     _api_gateway.cloud_apis(acc)  # API Gateway APIs made through boto3: moto stores them, the account serves them
     return acc
 
@@ -72,6 +74,14 @@ def _codecommit_api(acc: LocalAccount) -> Any:
         acc, deliver=lambda *args, **kw: _push_sources(acc).deliver(*args, **kw), port=_default.codecommit_port
     )
     _default.codecommit_port = api.server.preferred_port
+    return api
+
+
+def _cognito_api(acc: LocalAccount) -> Any:
+    from .endpoints.cognito_idp import CognitoIdpAPI
+
+    api = CognitoIdpAPI.of(acc, allowed=lambda *args: _push_sources(acc).allowed(*args), port=_default.cognito_port)
+    _default.cognito_port = api.server.preferred_port
     return api
 
 
@@ -442,6 +452,8 @@ def client(service: str) -> Any:
         return _lambda_api(acc).client()
     if service == "codecommit":
         return _codecommit_api(acc).client()
+    if service == "cognito-idp":
+        return _cognito_api(acc).client()
     return acc.cloud.client(service)
 
 

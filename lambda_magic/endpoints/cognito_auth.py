@@ -100,7 +100,9 @@ def _password_flow(call: CognitoCall) -> dict[str, Any]:
             raise
         user = migrate(call, username, password, "UserMigration_Authentication", metadata)
     request = {"userAttributes": attributes(user), "validationData": metadata}
-    call.run("PreAuthentication", "PreAuthentication_Authentication", user["Username"], request, client_id=call.client_id)
+    call.run(
+        "PreAuthentication", "PreAuthentication_Authentication", user["Username"], request, client_id=call.client_id
+    )
     result = call.moto(call.operation, **call.params)
     tokens = result.get("AuthenticationResult")
     if tokens:
@@ -217,7 +219,11 @@ def _next_challenge(call: CognitoCall, state: dict[str, Any], metadata: Any) -> 
     token = secrets.token_urlsafe(48)
     with call.api.lock:
         call.api.sessions[token] = state
-    return {"ChallengeName": challenge, "Session": token, "ChallengeParameters": made.get("publicChallengeParameters") or {}}
+    return {
+        "ChallengeName": challenge,
+        "Session": token,
+        "ChallengeParameters": made.get("publicChallengeParameters") or {},
+    }
 
 
 def _mint(call: CognitoCall, state: dict[str, Any]) -> dict[str, Any]:
@@ -249,7 +255,9 @@ def _post_authentication(call: CognitoCall, username: str, metadata: Any) -> Non
         return
     user = call.user(username)
     request = {"newDeviceUsed": False, "userAttributes": attributes(user), "clientMetadata": metadata}
-    call.run("PostAuthentication", "PostAuthentication_Authentication", user["Username"], request, client_id=call.client_id)
+    call.run(
+        "PostAuthentication", "PostAuthentication_Authentication", user["Username"], request, client_id=call.client_id
+    )
 
 
 def _groups(call: CognitoCall, username: str) -> tuple[list[str], list[str]]:
@@ -269,7 +277,12 @@ def _token_generation(call: CognitoCall, username: str, source: str, tokens: dic
         "clientMetadata": None,
     }
     answer = call.run(
-        "PreTokenGeneration", source, user["Username"], request, response={"claimsOverrideDetails": None}, client_id=call.client_id
+        "PreTokenGeneration",
+        source,
+        user["Username"],
+        request,
+        response={"claimsOverrideDetails": None},
+        client_id=call.client_id,
     )
     if not answer:
         return

@@ -112,8 +112,8 @@ class CognitoIdpAPI:
 
     def moto(self, operation: str, **params: Any) -> dict[str, Any]:
         """Call ``operation`` in the local cloud; its error as an :class:`ApiError` (same code and message)."""
-        from botocore.exceptions import ClientError, ParamValidationError
         from botocore import xform_name
+        from botocore.exceptions import ClientError, ParamValidationError
 
         client = self.account.cloud.client(SERVICE)
         try:

@@ -24,8 +24,25 @@ from typing import Any
 KEY_ID = "dummy"
 #: Claims a pre token generation trigger cannot change (Cognito's reserved claims).
 RESERVED_CLAIMS = frozenset(
-    "acr amr aud at_hash auth_time azp cognito:username exp iat identities iss jti nbf nonce origin_jti "
-    "sub token_use".split()
+    [
+        "acr",
+        "amr",
+        "aud",
+        "at_hash",
+        "auth_time",
+        "azp",
+        "cognito:username",
+        "exp",
+        "iat",
+        "identities",
+        "iss",
+        "jti",
+        "nbf",
+        "nonce",
+        "origin_jti",
+        "sub",
+        "token_use",
+    ]
 )
 
 

@@ -392,7 +392,10 @@ def test_custom_auth_rounds_issue_tokens_after_a_correct_answer(pool, api):
     assert [e["request"]["challengeAnswer"] for e in verify] == ["4", "5"]
     assert verify[0]["request"]["privateChallengeParameters"] == {"answer": "5"}
     last = pool.events("define")[-1]["request"]["session"]
-    assert [(s["challengeResult"], s["challengeMetadata"]) for s in last] == [(False, "ARITHMETIC"), (True, "ARITHMETIC")]
+    assert [(s["challengeResult"], s["challengeMetadata"]) for s in last] == [
+        (False, "ARITHMETIC"),
+        (True, "ARITHMETIC"),
+    ]
     keys = jwt.PyJWKClient(f"{api.url}/{pool.id}/.well-known/jwks.json")
     id_token = done["AuthenticationResult"]["IdToken"]
     claims = jwt.decode(
@@ -427,12 +430,16 @@ def test_a_slow_trigger_is_tried_three_times_then_cognito_gives_up(account, push
     api = CognitoIdpAPI.of(account, allowed=push.allowed, timeout=0.5)
     idp = api.client(config=Config(retries={"total_max_attempts": 1}))
     pool = Pool(account, lambda_api, idp)
-    pool.trigger("PreSignUp", "slow", "import time\n\ndef lambda_handler(event, context):\n    time.sleep(2)\n    return event\n")
+    pool.trigger(
+        "PreSignUp", "slow", "import time\n\ndef lambda_handler(event, context):\n    time.sleep(2)\n    return event\n"
+    )
 
     with pytest.raises(idp.exceptions.UnexpectedLambdaException) as excinfo:
         pool.sign_up("ada", "ada@example.com")
 
-    assert _error(excinfo)[1] == "PreSignUp invocation failed due to error Socket timeout while invoking Lambda function."
+    assert (
+        _error(excinfo)[1] == "PreSignUp invocation failed due to error Socket timeout while invoking Lambda function."
+    )
     api.triggers.close(wait=True)  # the late attempts finish; Cognito dropped their answers
     assert [inv.event["triggerSource"] for inv in account.invocation_records("slow")] == ["PreSignUp_SignUp"] * 3
     with pytest.raises(idp.exceptions.UserNotFoundException):

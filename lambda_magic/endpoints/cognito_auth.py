@@ -12,16 +12,17 @@
   Define again, until it issues tokens or fails the authentication.
 
 moto runs no custom flow, so its tokens are made here (signed with moto's key); the pre
-token generation trigger's claims are written into the ID token (:mod:`.cognito_tokens`).
+token generation trigger's claims are written into the tokens by :mod:`.cognito_claims`.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import cognito_tokens
+from .cognito_claims import groups_of as _groups
+from .cognito_claims import pre_token_generation as _token_generation
 from .cognito_lambda import attributes
 from .errors import ApiError
 
@@ -257,51 +258,6 @@ def _post_authentication(call: CognitoCall, username: str, metadata: Any) -> Non
     request = {"newDeviceUsed": False, "userAttributes": attributes(user), "clientMetadata": metadata}
     call.run(
         "PostAuthentication", "PostAuthentication_Authentication", user["Username"], request, client_id=call.client_id
-    )
-
-
-def _groups(call: CognitoCall, username: str) -> tuple[list[str], list[str]]:
-    listed = call.moto("AdminListGroupsForUser", UserPoolId=call.pool_id, Username=username).get("Groups", [])
-    return [g["GroupName"] for g in listed], [g["RoleArn"] for g in listed if g.get("RoleArn")]
-
-
-def _token_generation(call: CognitoCall, username: str, source: str, tokens: dict[str, Any]) -> None:
-    """Run the pre token generation trigger and write its claims into ``tokens["IdToken"]``."""
-    if not call.config.get("PreTokenGeneration"):
-        return
-    user = call.user(username)
-    groups, roles = _groups(call, username)
-    request = {
-        "userAttributes": attributes(user),
-        "groupConfiguration": {"groupsToOverride": groups, "iamRolesToOverride": roles, "preferredRole": None},
-        "clientMetadata": None,
-    }
-    answer = call.run(
-        "PreTokenGeneration",
-        source,
-        user["Username"],
-        request,
-        response={"claimsOverrideDetails": None},
-        client_id=call.client_id,
-    )
-    if not answer:
-        return
-    details = answer.get("claimsOverrideDetails")
-    block: Any = details
-    if not isinstance(details, Mapping):
-        v2 = answer.get("claimsAndScopeOverrideDetails")
-        if not isinstance(v2, Mapping):
-            return
-        details, block = v2, v2.get("idTokenGeneration") or {}
-    override = details.get("groupOverrideDetails", ...) if isinstance(details, Mapping) else ...
-    new_groups: list[str] | None = None
-    if override is not ...:
-        new_groups = list((override or {}).get("groupsToOverride") or [])
-    tokens["IdToken"] = cognito_tokens.override(
-        tokens["IdToken"],
-        add=block.get("claimsToAddOrOverride") or {},
-        suppress=block.get("claimsToSuppress") or [],
-        groups=new_groups,
     )
 
 

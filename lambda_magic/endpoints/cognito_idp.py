@@ -14,10 +14,12 @@ Each trigger invocation is recorded with the trigger ``cognito-idp:POOL_ID``.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .cognito_lambda import TIMEOUT_S, Allowed, TriggerRunner
@@ -50,7 +52,7 @@ class CognitoCall:
     def moto(self, operation: str, **params: Any) -> dict[str, Any]:
         return self.api.moto(operation, **params)
 
-    def run(self, key: str, source: str, user_name: str, request: dict[str, Any], **options: Any) -> Any:
+    def run(self, key: str, source: str, user_name: str, request: Mapping[str, Any], **options: Any) -> Any:
         """Run the pool's ``key`` trigger (None when it has none); the ``response`` it returned."""
         return self.triggers.run(
             self.config, key, source, pool_id=self.pool_id, user_name=user_name, request=request, **options
@@ -74,6 +76,8 @@ class CognitoIdpAPI:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.lock = threading.RLock()
         self._pools_of_clients: dict[str, str] = {}
+        #: Access tokens a trigger's claims rewrote -> the token moto issued (and looks up).
+        self._moto_tokens: dict[str, str] = {}
         self.flows: dict[str, Flow] = {**cognito_flows.OPERATIONS, **cognito_auth.OPERATIONS}
         self.server = LoopbackServer("cognito-idp", self.handle, port)
         port = self.server.reserve()
@@ -142,6 +146,26 @@ class CognitoIdpAPI:
         with self.lock:
             return self._pools_of_clients.get(client_id)
 
+    def remember_token(self, token: str, original: str) -> None:
+        """``token`` (an access token signed again) stands for moto's ``original`` from now on."""
+        with self.lock:
+            self._moto_tokens[token] = self._moto_tokens.get(original, original)
+
+    def _with_moto_tokens(self, request: Request) -> Request:
+        """``request`` with a rewritten ``AccessToken`` replaced by the one moto issued."""
+        if b'"AccessToken"' not in request.body:
+            return request
+        try:
+            document = json.loads(request.body)
+        except ValueError:
+            return request
+        with self.lock:
+            original = self._moto_tokens.get(document.get("AccessToken")) if isinstance(document, dict) else None
+        if original is None:
+            return request
+        document["AccessToken"] = original
+        return dataclasses.replace(request, body=json.dumps(document).encode())
+
     def forward(self, request: Request) -> Response:
         """``request`` sent to the local cloud unchanged; its answer."""
         keep = {k: v for k, v in request.headers.items() if k not in _HOP_HEADERS and k != "host"}
@@ -164,6 +188,7 @@ class CognitoIdpAPI:
 
     def handle(self, request: Request) -> Response:
         model = self.model
+        request = self._with_moto_tokens(request)
         name = request.headers.get("x-amz-target", "").partition(".")[2]
         flow = self.flows.get(name) if request.method == "POST" else None
         if flow is None:

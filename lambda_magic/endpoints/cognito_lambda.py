@@ -83,6 +83,7 @@ class TriggerRunner:
         request: Mapping[str, Any],
         response: Mapping[str, Any] | None = None,
         client_id: str | None = None,
+        version: str = "1",
     ) -> dict[str, Any] | None:
         """Run the ``key`` trigger (None when the pool has none) with ``triggerSource`` ``source``;
         the ``response`` it returned, checked (errors as Cognito answers them)."""
@@ -91,7 +92,7 @@ class TriggerRunner:
             return None
         name, contract = TRIGGERS[key]
         event = {
-            "version": "1",
+            "version": version,
             "triggerSource": source,
             "region": self.account.settings.region,
             "userPoolId": pool_id,
@@ -130,8 +131,6 @@ class TriggerRunner:
             except Exception as exc:  # throttled, or the function cannot run
                 code = getattr(exc, "code", None) or type(exc).__name__
                 raise ApiError("UnexpectedLambdaException", f"{failed} {code}.") from None
-            if invocation.status == "timeout":
-                continue
             if invocation.function_error:
                 error = invocation.payload if isinstance(invocation.payload, Mapping) else {}
                 message = error.get("errorMessage", invocation.error_message or "")

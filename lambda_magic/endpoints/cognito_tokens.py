@@ -3,10 +3,9 @@
 moto issues real RS256 JWTs signed with one static key that ships inside moto (the one
 its ``/.well-known/jwks.json`` publishes, ``kid`` ``"dummy"``).  When a pre token
 generation trigger adds, suppresses or overrides claims, the ID token is signed again
-here with that same key, so it still verifies against moto's JWKS.  moto keeps the
-access tokens it issued (``GetUser`` looks them up), so the access token is left as
-moto made it.  For a custom authentication flow, which moto does not run, both tokens
-are made here (:func:`mint`).
+here with that same key, so it still verifies against moto's JWKS (an access token
+too; the front then hands moto the token it issued, see :mod:`.cognito_claims`).  For a
+custom authentication flow, which moto does not run, both tokens are made here (:func:`mint`).
 """
 
 from __future__ import annotations
@@ -44,6 +43,8 @@ RESERVED_CLAIMS = frozenset(
         "token_use",
     ]
 )
+#: Further claims of an access token that claims cannot change (scopes change through scopesToAdd...).
+ACCESS_RESERVED = frozenset(["client_id", "username", "scope", "cognito:groups"])
 
 
 @lru_cache(maxsize=1)
@@ -77,14 +78,17 @@ def override(
     add: Mapping[str, Any] | None = None,
     suppress: list[str] | None = None,
     groups: list[str] | None = None,
+    scopes_to_add: list[str] | None = None,
+    scopes_to_suppress: list[str] | None = None,
 ) -> str:
-    """The ID ``token`` signed again with claims added (or overridden), suppressed, and
-    ``cognito:groups`` replaced (``groups=[]`` removes it); reserved claims are never touched
-    and suppression wins over addition."""
+    """``token`` signed again with claims added (or overridden), suppressed, ``cognito:groups``
+    replaced (``groups=[]`` removes it) and, for an access token, scopes added or removed;
+    reserved claims are never touched and suppression wins over addition."""
     payload = claims(token)
-    dropped = set(suppress or ()) - RESERVED_CLAIMS
+    fixed = RESERVED_CLAIMS | (ACCESS_RESERVED if payload.get("token_use") == "access" else frozenset())
+    dropped = set(suppress or ()) - fixed
     for name, value in (add or {}).items():
-        if name not in RESERVED_CLAIMS and name not in dropped:
+        if name not in fixed and name not in dropped:
             payload[name] = value
     for name in dropped:
         payload.pop(name, None)
@@ -92,6 +96,10 @@ def override(
         payload.pop("cognito:groups", None)
         if groups:
             payload["cognito:groups"] = list(groups)
+    if scopes_to_add or scopes_to_suppress:
+        scopes = [s for s in str(payload.get("scope", "")).split() if s not in (scopes_to_suppress or ())]
+        scopes += [s for s in scopes_to_add or () if s not in scopes and s not in (scopes_to_suppress or ())]
+        payload["scope"] = " ".join(scopes)
     return sign(payload)
 
 

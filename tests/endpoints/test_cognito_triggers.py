@@ -117,8 +117,8 @@ class Pool:
         )["UserPoolClient"]["ClientId"]
         self.config: dict[str, str] = {}
 
-    def trigger(self, key, name, code, *, permit=True):
-        function = self.account.register(name, code)
+    def trigger(self, key, name, code, *, permit=True, **config):
+        function = self.account.register(name, code, **config)
         arn = f"arn:aws:lambda:{self.account.settings.region}:{self.account.settings.account_id}:function:{name}"
         if permit:
             settings = self.account.settings
@@ -295,6 +295,41 @@ def test_sign_in_runs_pre_and_post_authentication_and_the_token_claims(pool, api
     assert claims["tier"] == "gold"
     assert "y" not in claims  # suppressing wins over adding
     assert claims["cognito:groups"] == ["admins"]
+    access = jwt.decode(
+        tokens["AccessToken"], keys.get_signing_key_from_jwt(tokens["AccessToken"]).key, algorithms=["RS256"]
+    )
+    assert access["cognito:groups"] == ["admins"]  # groupOverrideDetails replaces the groups in both tokens
+    assert pool.idp.get_user(AccessToken=tokens["AccessToken"])["Username"] == "ada"
+
+
+V2_CLAIMS = """
+def lambda_handler(event, context):
+    assert event["version"] == "2", event["version"]
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "idTokenGeneration": {"claimsToAddOrOverride": {"plan": "pro"}},
+        "accessTokenGeneration": {"claimsToAddOrOverride": {"tenant": "t1"}, "scopesToAdd": ["reports/read"]},
+    }
+    return event
+"""
+
+
+def test_a_v2_trigger_customises_the_access_token_too(pool):
+    pool.trigger("PreSignUp", "presignup", AUTO_CONFIRM)
+    pool.sign_up("ada", "ada@example.com")
+    pool.trigger("PreTokenGeneration", "pretoken", V2_CLAIMS)
+    arn = pool.config.pop("PreTokenGeneration")
+    pool.config["PreTokenGenerationConfig"] = {"LambdaArn": arn, "LambdaVersion": "V2_0"}
+    pool.idp.update_user_pool(UserPoolId=pool.id, LambdaConfig=pool.config)
+
+    tokens = pool.sign_in("ada")["AuthenticationResult"]
+
+    (event,) = pool.events("pretoken")
+    assert event["request"]["scopes"] == ["aws.cognito.signin.user.admin"]
+    id_claims = jwt.decode(tokens["IdToken"], options={"verify_signature": False})
+    access = jwt.decode(tokens["AccessToken"], options={"verify_signature": False})
+    assert (id_claims["plan"], "tenant" in id_claims) == ("pro", False)
+    assert access["tenant"] == "t1"
+    assert access["scope"].split() == ["aws.cognito.signin.user.admin", "reports/read"]
     assert pool.idp.get_user(AccessToken=tokens["AccessToken"])["Username"] == "ada"
 
 
@@ -348,6 +383,15 @@ def test_an_unknown_user_is_migrated_at_sign_in(pool):
     assert user["UserStatus"] == "CONFIRMED"
     assert {"Name": "email", "Value": "legacy@example.com"} in user["UserAttributes"]
     assert pool.idp.get_user(AccessToken=tokens["AccessToken"])["Username"] == "legacy"
+
+
+def test_a_migrated_user_who_must_reset_the_password(pool):
+    pool.trigger("UserMigration", "migrate", MIGRATE.replace('"CONFIRMED"', '"RESET_REQUIRED"'))
+
+    with pytest.raises(pool.idp.exceptions.PasswordResetRequiredException):
+        pool.sign_in("legacy", "secret-Old1!")
+
+    assert pool.idp.admin_get_user(UserPoolId=pool.id, Username="legacy")["UserStatus"] == "RESET_REQUIRED"
 
 
 def test_forgot_password_migrates_without_the_password(pool):
@@ -451,3 +495,36 @@ def test_pools_without_triggers_are_the_local_clouds_own(pool):
 
     with pytest.raises(pool.idp.exceptions.UserNotConfirmedException):
         pool.sign_in("dan")
+
+
+SIGN_UP_FROM_A_HANDLER = """
+import boto3
+
+
+def lambda_handler(event, context):
+    idp = boto3.client("cognito-idp")
+    answer = idp.sign_up(ClientId=event["client"], Username="hal", Password="Passw0rd!Passw0rd",
+                         UserAttributes=[{"Name": "email", "Value": "hal@example.com"}])
+    return answer["UserConfirmed"]
+"""
+
+
+def test_a_handlers_boto3_client_goes_through_the_front(pool):
+    pool.trigger("PreSignUp", "presignup", AUTO_CONFIRM)
+    pool.account.register("registrar", SIGN_UP_FROM_A_HANDLER)
+
+    invocation = pool.account.invoke("registrar", {"client": pool.client_id})
+
+    assert invocation.payload is True
+    assert [e["userName"] for e in pool.events("presignup")] == ["hal"]
+
+
+def test_a_function_that_times_out_is_a_failed_trigger(pool):
+    slow = "import time\n\ndef lambda_handler(event, context):\n    time.sleep(3)\n    return event\n"
+    pool.trigger("PreSignUp", "late", slow, timeout_s=1)
+
+    with pytest.raises(pool.idp.exceptions.UserLambdaValidationException) as excinfo:
+        pool.sign_up("ada", "ada@example.com")
+
+    assert _error(excinfo)[1].startswith("PreSignUp failed with error ")
+    assert "Task timed out after 1.00 seconds" in _error(excinfo)[1]

@@ -160,7 +160,7 @@ class CognitoIdpAPI:
         except ValueError:
             return request
         with self.lock:
-            original = self._moto_tokens.get(document.get("AccessToken")) if isinstance(document, dict) else None
+            original = self._moto_tokens.get(str(document.get("AccessToken"))) if isinstance(document, dict) else None
         if original is None:
             return request
         document["AccessToken"] = original

@@ -445,8 +445,9 @@ def metrics(name: str | None = None, period: str = "1min") -> pd.DataFrame:
 
 def client(service: str) -> Any:
     """A boto3 client bound to the local cloud (started on first use); ``"lambda"`` is bound
-    to the account's own Lambda API, which runs the notebook's functions, and ``"codecommit"``
-    to the account's CodeCommit API, whose repository triggers call them."""
+    to the account's own Lambda API, which runs the notebook's functions, ``"codecommit"``
+    to the account's CodeCommit API, whose repository triggers call them, and ``"cognito-idp"``
+    to the front that runs user pools' triggers."""
     acc = account()
     if service == "lambda":
         return _lambda_api(acc).client()

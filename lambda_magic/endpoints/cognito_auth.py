@@ -238,7 +238,7 @@ def _mint(call: CognitoCall, state: dict[str, Any]) -> dict[str, Any]:
     groups = _groups(call, state["username"])[0]
     if groups:
         extra["cognito:groups"] = groups
-    return cognito_tokens.mint(
+    tokens = cognito_tokens.mint(
         region=call.api.account.settings.region,
         pool_id=state["pool_id"],
         client_id=state["client_id"] or "",
@@ -246,6 +246,9 @@ def _mint(call: CognitoCall, state: dict[str, Any]) -> dict[str, Any]:
         sub=found.get("sub", ""),
         extra=extra,
     )
+    with call.api.lock:
+        call.api.minted[tokens["AccessToken"]] = (state["pool_id"], state["username"])
+    return tokens
 
 
 # --- after a successful sign-in ------------------------------------------------------------------

@@ -22,6 +22,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .auth import credential
 from .cognito_lambda import TIMEOUT_S, Allowed, TriggerRunner
 from .errors import ApiError
 from .json_protocol import JsonModel
@@ -40,8 +41,18 @@ Flow = Callable[["CognitoCall"], "dict[str, Any] | None"]
 class CognitoCall:
     """One request the front answers itself: its operation, input, pool and app client."""
 
-    def __init__(self, api: CognitoIdpAPI, operation: str, params: dict[str, Any], pool_id: str, client_id: str | None):
+    def __init__(
+        self,
+        api: CognitoIdpAPI,
+        operation: str,
+        params: dict[str, Any],
+        pool_id: str,
+        client_id: str | None,
+        caller_request_id: str | None = None,
+    ):
         self.api = api
+        #: The invocation whose handler made this call (None for the notebook's own calls).
+        self.caller_request_id = caller_request_id
         self.operation = operation
         self.params = params
         self.pool_id = pool_id
@@ -55,7 +66,14 @@ class CognitoCall:
     def run(self, key: str, source: str, user_name: str, request: Mapping[str, Any], **options: Any) -> Any:
         """Run the pool's ``key`` trigger (None when it has none); the ``response`` it returned."""
         return self.triggers.run(
-            self.config, key, source, pool_id=self.pool_id, user_name=user_name, request=request, **options
+            self.config,
+            key,
+            source,
+            pool_id=self.pool_id,
+            user_name=user_name,
+            request=request,
+            caller_request_id=self.caller_request_id,
+            **options,
         )
 
     def user(self, username: str) -> dict[str, Any]:
@@ -78,6 +96,8 @@ class CognitoIdpAPI:
         self._pools_of_clients: dict[str, str] = {}
         #: Access tokens a trigger's claims rewrote -> the token moto issued (and looks up).
         self._moto_tokens: dict[str, str] = {}
+        #: Access tokens of custom authentication (made here: moto has none) -> (pool id, user name).
+        self.minted: dict[str, tuple[str, str]] = {}
         self.flows: dict[str, Flow] = {**cognito_flows.OPERATIONS, **cognito_auth.OPERATIONS}
         self.server = LoopbackServer("cognito-idp", self.handle, port)
         port = self.server.reserve()
@@ -191,19 +211,47 @@ class CognitoIdpAPI:
         request = self._with_moto_tokens(request)
         name = request.headers.get("x-amz-target", "").partition(".")[2]
         flow = self.flows.get(name) if request.method == "POST" else None
-        if flow is None:
+        if flow is None and name != "GetUser":
             return self.forward(request)
         try:
+            if flow is None:
+                return self._get_user(request)
             operation = model.operation(request)
             params = model.parse(operation, request)
-            call = self._call(name, params)
+            call = self._call(name, params, self._caller(request))
             if call is None:  # no triggers to run: the local cloud answers alone
                 return self.forward(request)
             return model.render(operation, flow(call))
         except ApiError as exc:
             return model.error(exc)
 
-    def _call(self, name: str, params: dict[str, Any]) -> CognitoCall | None:
+    def _get_user(self, request: Request) -> Response:
+        """``GetUser``: for a custom authentication's access token, the user moto keeps."""
+        operation = self.model.operation(request)
+        token = self.model.parse(operation, request).get("AccessToken")
+        with self.lock:
+            minted = self.minted.get(str(token))
+        if minted is None:
+            return self.forward(request)
+        user = self.moto("AdminGetUser", UserPoolId=minted[0], Username=minted[1])
+        keep = ("Username", "UserAttributes", "MFAOptions", "PreferredMfaSetting", "UserMFASettingList")
+        return self.model.render(operation, {k: user[k] for k in keep if k in user})
+
+    def _caller(self, request: Request) -> str | None:
+        """The request id of the invocation whose environment signed ``request`` (None for other callers;
+        sign-up and sign-in calls need no signature at all)."""
+        try:
+            signer = credential(
+                request.headers.get("authorization"), region=self.account.settings.region, service=SERVICE
+            )
+        except ApiError:
+            return None
+        env_id = signer.environment_id
+        if env_id is None:
+            return None
+        return next((env.request_id for env, _ in self.account.pool.environments() if env.env_id == env_id), None)
+
+    def _call(self, name: str, params: dict[str, Any], caller_request_id: str | None) -> CognitoCall | None:
         client_id = params.get("ClientId")
         session = self.sessions.get(str(params.get("Session") or ""))
         if session is not None:
@@ -213,7 +261,7 @@ class CognitoIdpAPI:
         if not pool_id:
             return None
         try:
-            call = CognitoCall(self, name, params, pool_id, client_id)
+            call = CognitoCall(self, name, params, pool_id, client_id, caller_request_id)
         except ApiError:
             return None  # an unknown pool: the local cloud's own error
         if not call.config and session is None:

@@ -84,6 +84,7 @@ class TriggerRunner:
         response: Mapping[str, Any] | None = None,
         client_id: str | None = None,
         version: str = "1",
+        caller_request_id: str | None = None,
     ) -> dict[str, Any] | None:
         """Run the ``key`` trigger (None when the pool has none) with ``triggerSource`` ``source``;
         the ``response`` it returned, checked (errors as Cognito answers them)."""
@@ -101,7 +102,7 @@ class TriggerRunner:
             "request": dict(request),
             "response": dict(response or {}),
         }
-        answer = self._invoke(str(arn), event, name, pool_id)
+        answer = self._invoke(str(arn), event, name, pool_id, caller_request_id)
         if not isinstance(answer, Mapping) or not isinstance(answer.get("response"), Mapping):
             raise ApiError("InvalidLambdaResponseException", "Unrecognizable lambda output")
         found = _Findings()
@@ -110,7 +111,7 @@ class TriggerRunner:
             raise ApiError("InvalidLambdaResponseException", f"{name}: {'; '.join(found.problems)}")
         return dict(answer["response"])
 
-    def _invoke(self, arn: str, event: dict[str, Any], name: str, pool_id: str) -> Any:
+    def _invoke(self, arn: str, event: dict[str, Any], name: str, pool_id: str, caller: str | None) -> Any:
         failed = f"{name} invocation failed due to error"
         settings = self.account.settings
         pool_arn = f"arn:aws:cognito-idp:{settings.region}:{settings.account_id}:userpool/{pool_id}"
@@ -122,7 +123,11 @@ class TriggerRunner:
             raise ApiError("UnexpectedLambdaException", f"{failed} AccessDeniedException.")
         for _attempt in range(ATTEMPTS):
             future = self._pool.submit(
-                self.account.invoke, arn, json.loads(json.dumps(event)), trigger=f"cognito-idp:{pool_id}"
+                self.account.invoke,
+                arn,
+                json.loads(json.dumps(event)),
+                trigger=f"cognito-idp:{pool_id}",
+                caller_request_id=caller,
             )
             try:
                 invocation = future.result(timeout=self.timeout)

@@ -216,6 +216,17 @@ def test_without_the_permission_cognito_cannot_invoke_the_trigger(pool):
     assert pool.events("presignup") == []
 
 
+def test_auto_verify_email_without_an_email_fails_the_sign_up(pool):
+    pool.trigger("PreSignUp", "presignup", AUTO_CONFIRM)
+
+    with pytest.raises(pool.idp.exceptions.InvalidLambdaResponseException) as excinfo:
+        pool.idp.sign_up(ClientId=pool.client_id, Username="nomail", Password=PASSWORD)
+
+    assert "autoVerifyEmail is true but the user has no email attribute" in _error(excinfo)[1]
+    with pytest.raises(pool.idp.exceptions.UserNotFoundException):
+        pool.idp.admin_get_user(UserPoolId=pool.id, Username="nomail")
+
+
 def test_a_handler_that_returns_nothing_is_an_unrecognizable_answer(pool):
     pool.trigger("PreSignUp", "presignup", "def lambda_handler(event, context):\n    return None\n")
 
@@ -446,6 +457,7 @@ def test_custom_auth_rounds_issue_tokens_after_a_correct_answer(pool, api):
         id_token, keys.get_signing_key_from_jwt(id_token).key, algorithms=["RS256"], audience=pool.client_id
     )
     assert claims["cognito:username"] == "ada"
+    assert pool.idp.get_user(AccessToken=done["AuthenticationResult"]["AccessToken"])["Username"] == "ada"
 
 
 def test_custom_auth_fails_after_two_wrong_answers(pool):
@@ -505,6 +517,8 @@ def lambda_handler(event, context):
     idp = boto3.client("cognito-idp")
     answer = idp.sign_up(ClientId=event["client"], Username="hal", Password="Passw0rd!Passw0rd",
                          UserAttributes=[{"Name": "email", "Value": "hal@example.com"}])
+    pool = event["pool"]
+    idp.admin_create_user(UserPoolId=pool, Username="hal2", MessageAction="SUPPRESS")
     return answer["UserConfirmed"]
 """
 
@@ -513,10 +527,15 @@ def test_a_handlers_boto3_client_goes_through_the_front(pool):
     pool.trigger("PreSignUp", "presignup", AUTO_CONFIRM)
     pool.account.register("registrar", SIGN_UP_FROM_A_HANDLER)
 
-    invocation = pool.account.invoke("registrar", {"client": pool.client_id})
+    invocation = pool.account.invoke("registrar", {"client": pool.client_id, "pool": pool.id})
 
     assert invocation.payload is True
-    assert [e["userName"] for e in pool.events("presignup")] == ["hal"]
+    signed_up, created = pool.account.invocation_records("presignup")
+    assert (signed_up.event["triggerSource"], signed_up.event["userName"]) == ("PreSignUp_SignUp", "hal")
+    assert (created.event["triggerSource"], created.event["userName"]) == ("PreSignUp_AdminCreateUser", "hal2")
+    # AdminCreateUser is signed with the environment's credentials: the trigger ran because of this invocation
+    # (SignUp is not signed on AWS either, so nothing says who called it)
+    assert created.caller_request_id == invocation.request_id
 
 
 def test_a_function_that_times_out_is_a_failed_trigger(pool):
@@ -528,3 +547,19 @@ def test_a_function_that_times_out_is_a_failed_trigger(pool):
 
     assert _error(excinfo)[1].startswith("PreSignUp failed with error ")
     assert "Task timed out after 1.00 seconds" in _error(excinfo)[1]
+
+
+def test_lm_client_is_the_front_on_the_default_account():
+    import lambda_magic as lm
+
+    lm.reset()
+    try:
+        idp = lm.client("cognito-idp")
+        front = CognitoIdpAPI.of(lm.account())
+        assert idp.meta.endpoint_url == front.url
+        assert lm.account().endpoints.environment()[ENDPOINT_VARIABLE] == front.url
+        lm.reset()  # the pools go with everything else; the address stays
+        assert lm.client("cognito-idp").meta.endpoint_url == idp.meta.endpoint_url
+    finally:
+        lm.reset()
+        lm.account().shutdown()

@@ -24,6 +24,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..events.contracts import check_response
 from ..events.contracts.cognito_triggers import _COGNITO_CHECKS, _Findings
 from .errors import ApiError
 
@@ -102,7 +103,7 @@ class TriggerRunner:
             "request": dict(request),
             "response": dict(response or {}),
         }
-        answer = self._invoke(str(arn), event, name, pool_id, caller_request_id)
+        answer = self._invoke(str(arn), event, name, pool_id, caller_request_id, contract)
         if not isinstance(answer, Mapping) or not isinstance(answer.get("response"), Mapping):
             raise ApiError("InvalidLambdaResponseException", "Unrecognizable lambda output")
         found = _Findings()
@@ -111,7 +112,9 @@ class TriggerRunner:
             raise ApiError("InvalidLambdaResponseException", f"{name}: {'; '.join(found.problems)}")
         return dict(answer["response"])
 
-    def _invoke(self, arn: str, event: dict[str, Any], name: str, pool_id: str, caller: str | None) -> Any:
+    def _invoke(
+        self, arn: str, event: dict[str, Any], name: str, pool_id: str, caller: str | None, contract: str
+    ) -> Any:
         failed = f"{name} invocation failed due to error"
         settings = self.account.settings
         pool_arn = f"arn:aws:cognito-idp:{settings.region}:{settings.account_id}:userpool/{pool_id}"
@@ -136,6 +139,9 @@ class TriggerRunner:
             except Exception as exc:  # throttled, or the function cannot run
                 code = getattr(exc, "code", None) or type(exc).__name__
                 raise ApiError("UnexpectedLambdaException", f"{failed} {code}.") from None
+            invocation.verdict = check_response(
+                f"cognito-{contract}", event, invocation.payload, invocation.function_error
+            )  # the invocation panel explains what Cognito made of the answer
             if invocation.function_error:
                 error = invocation.payload if isinstance(invocation.payload, Mapping) else {}
                 message = error.get("errorMessage", invocation.error_message or "")

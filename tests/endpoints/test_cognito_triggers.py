@@ -193,6 +193,7 @@ def test_pre_sign_up_auto_confirms_and_post_confirmation_runs_once(pool):
     assert pool.events("message") == []  # no confirmation code is sent to an auto-confirmed user
     (record,) = pool.account.invocation_records("presignup")
     assert record.trigger == f"cognito-idp:{pool.id}"
+    assert record.verdict.ok and record.verdict.details["outcome"]["user_status"] == "CONFIRMED"
 
 
 def test_a_raising_pre_sign_up_rejects_the_sign_up(pool):
@@ -230,8 +231,12 @@ def test_auto_verify_email_without_an_email_fails_the_sign_up(pool):
 def test_a_handler_that_returns_nothing_is_an_unrecognizable_answer(pool):
     pool.trigger("PreSignUp", "presignup", "def lambda_handler(event, context):\n    return None\n")
 
-    with pytest.raises(pool.idp.exceptions.InvalidLambdaResponseException):
+    with pytest.raises(pool.idp.exceptions.InvalidLambdaResponseException) as excinfo:
         pool.sign_up("ada", "ada@example.com")
+
+    assert _error(excinfo)[1] == "Unrecognizable lambda output"
+    (record,) = pool.account.invocation_records("presignup")
+    assert not record.verdict.ok
 
 
 def test_sign_up_without_auto_confirm_sends_the_custom_message_and_confirm_fires_post_confirmation(pool, api):

@@ -420,6 +420,24 @@ def test_forgot_password_migrates_without_the_password(pool):
     assert "password" not in event["request"]
 
 
+def test_password_recovery_sends_the_custom_message_and_confirms(pool, api):
+    pool.trigger("PreSignUp", "presignup", AUTO_CONFIRM)
+    pool.sign_up("ada", "ada@example.com")
+    pool.trigger("CustomMessage", "message", MESSAGE)
+    pool.trigger("PostConfirmation", "postconfirm", RECORD)
+
+    pool.idp.forgot_password(ClientId=pool.client_id, Username="ada")
+    (sent,) = api.messages
+    pool.idp.confirm_forgot_password(
+        ClientId=pool.client_id, Username="ada", ConfirmationCode=sent["code"], Password="N3w-Passw0rd!"
+    )
+
+    assert [e["triggerSource"] for e in pool.events("message")] == ["CustomMessage_ForgotPassword"]
+    assert [e["triggerSource"] for e in pool.events("postconfirm")] == ["PostConfirmation_ConfirmForgotPassword"]
+    assert sent["destination"] == "ada@example.com"
+    assert "AuthenticationResult" in pool.sign_in("ada", "N3w-Passw0rd!")
+
+
 def test_custom_auth_rounds_issue_tokens_after_a_correct_answer(pool, api):
     pool.trigger("PreSignUp", "presignup", AUTO_CONFIRM)
     pool.sign_up("ada", "ada@example.com")

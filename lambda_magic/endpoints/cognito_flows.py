@@ -8,6 +8,7 @@ Which call fires which trigger (callers reference §3.2), in order:
 * ``AdminCreateUser``: ``PreSignUp_AdminCreateUser`` (its flags are ignored), then
   ``CustomMessage_AdminCreateUser`` (the temporary password), never a post confirmation;
 * ``ResendConfirmationCode``: ``CustomMessage_ResendCode``;
+* ``AdminUpdateUserAttributes`` changing the email or phone number: ``CustomMessage_UpdateUserAttribute``;
 * ``ForgotPassword``: an unknown user is migrated (``UserMigration_ForgotPassword``), then
   ``CustomMessage_ForgotPassword``; ``ConfirmForgotPassword``: ``PostConfirmation_ConfirmForgotPassword``.
 
@@ -122,6 +123,15 @@ def confirm_forgot_password(call: CognitoCall) -> dict[str, Any]:
     return result
 
 
+def admin_update_user_attributes(call: CognitoCall) -> dict[str, Any]:
+    result = call.moto("AdminUpdateUserAttributes", **call.params)
+    changed = name_values(call.params.get("UserAttributes")) or {}
+    if "email" in changed or "phone_number" in changed:  # a code goes to the new address
+        username = call.params.get("Username", "")
+        custom_message(call, username, "CustomMessage_UpdateUserAttribute", call.params.get("ClientMetadata"))
+    return result
+
+
 # --- the triggers these calls share ------------------------------------------------------------
 
 
@@ -175,4 +185,5 @@ OPERATIONS = {
     "ResendConfirmationCode": resend_confirmation_code,
     "ForgotPassword": forgot_password,
     "ConfirmForgotPassword": confirm_forgot_password,
+    "AdminUpdateUserAttributes": admin_update_user_attributes,
 }

@@ -278,6 +278,42 @@ def test_admin_create_user_ignores_the_pre_sign_up_flags(pool, api):
     assert pool.events("postconfirm") == []
 
 
+def test_a_new_password_challenge_issues_tokens_without_a_post_confirmation(pool):
+    pool.trigger("PostConfirmation", "postconfirm", RECORD)
+    pool.trigger("PreTokenGeneration", "pretoken", ADD_CLAIM)
+    pool.idp.admin_create_user(UserPoolId=pool.id, Username="carol", TemporaryPassword="Tmp-Passw0rd!", MessageAction="SUPPRESS")
+
+    challenge = pool.sign_in("carol", "Tmp-Passw0rd!")
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    done = pool.idp.respond_to_auth_challenge(
+        ClientId=pool.client_id,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=challenge["Session"],
+        ChallengeResponses={"USERNAME": "carol", "NEW_PASSWORD": PASSWORD},
+    )
+
+    assert [e["triggerSource"] for e in pool.events("pretoken")] == ["TokenGeneration_NewPasswordChallenge"]
+    assert jwt.decode(done["AuthenticationResult"]["IdToken"], options={"verify_signature": False})["tier"] == "gold"
+    assert pool.events("postconfirm") == []
+
+
+def test_changing_the_email_sends_the_custom_message(pool):
+    pool.trigger("PreSignUp", "presignup", AUTO_CONFIRM)
+    pool.sign_up("ada", "ada@example.com")
+    pool.trigger("CustomMessage", "message", MESSAGE)
+
+    pool.idp.admin_update_user_attributes(
+        UserPoolId=pool.id, Username="ada", UserAttributes=[{"Name": "email", "Value": "ada@new.example"}]
+    )
+    pool.idp.admin_update_user_attributes(
+        UserPoolId=pool.id, Username="ada", UserAttributes=[{"Name": "name", "Value": "Ada"}]
+    )
+
+    (event,) = pool.events("message")
+    assert event["triggerSource"] == "CustomMessage_UpdateUserAttribute"
+    assert event["request"]["userAttributes"]["email"] == "ada@new.example"
+
+
 def test_admin_create_user_fails_when_the_message_lacks_the_username(pool):
     pool.trigger("CustomMessage", "message", MESSAGE)
 

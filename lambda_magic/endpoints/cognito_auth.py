@@ -11,6 +11,10 @@
   ``VerifyAuthChallengeResponse_Authentication``, appends the result to the session and asks
   Define again, until it issues tokens or fails the authentication.
 
+An app client with ``PreventUserExistenceErrors`` ``ENABLED`` hides a missing user: the
+triggers see ``userNotFound`` true, the caller gets ``NotAuthorizedException`` (a custom flow
+runs its challenges and fails at the end).
+
 moto runs no custom flow, so its tokens are made here (signed with moto's key); the pre
 token generation trigger's claims are written into the tokens by :mod:`.cognito_claims`.
 """
@@ -69,7 +73,7 @@ def respond_to_auth_challenge(call: CognitoCall) -> dict[str, Any]:
         "userAttributes": state["attributes"],
         "privateChallengeParameters": state["private"],
         "challengeAnswer": answer,
-        "userNotFound": False,
+        "userNotFound": state["user_not_found"],
         "clientMetadata": metadata,
     }
     verdict = call.run(
@@ -94,13 +98,25 @@ def _password_flow(call: CognitoCall) -> dict[str, Any]:
     parameters = call.params.get("AuthParameters") or {}
     username, password = parameters.get("USERNAME", ""), parameters.get("PASSWORD")
     metadata = call.params.get("ClientMetadata")
+    hidden = _hides_missing_users(call)
     try:
         user = call.user(username)
     except ApiError as exc:
-        if exc.code != "UserNotFoundException" or not call.config.get("UserMigration"):
+        if exc.code != "UserNotFoundException":
             raise
-        user = migrate(call, username, password, "UserMigration_Authentication", metadata)
-    request = {"userAttributes": attributes(user), "validationData": metadata}
+        if call.config.get("UserMigration"):
+            user = migrate(call, username, password, "UserMigration_Authentication", metadata)
+        elif hidden:  # the trigger is told, the caller only hears of a wrong password
+            missing: dict[str, Any] = {"userAttributes": {}, "validationData": metadata, "userNotFound": True}
+            call.run(
+                "PreAuthentication", "PreAuthentication_Authentication", username, missing, client_id=call.client_id
+            )
+            raise ApiError("NotAuthorizedException", _NOT_AUTHORIZED) from None
+        else:
+            raise
+    request: dict[str, Any] = {"userAttributes": attributes(user), "validationData": metadata}
+    if hidden:
+        request["userNotFound"] = False
     call.run(
         "PreAuthentication", "PreAuthentication_Authentication", user["Username"], request, client_id=call.client_id
     )
@@ -144,6 +160,14 @@ def migrate(call: CognitoCall, username: str, password: str | None, source: str,
     return call.user(username)
 
 
+def _hides_missing_users(call: CognitoCall) -> bool:
+    """Whether the app client's ``PreventUserExistenceErrors`` is ``ENABLED``."""
+    if not call.client_id:
+        return False
+    found = call.moto("DescribeUserPoolClient", UserPoolId=call.pool_id, ClientId=call.client_id)
+    return found.get("UserPoolClient", {}).get("PreventUserExistenceErrors") == "ENABLED"
+
+
 # --- custom challenges ---------------------------------------------------------------------------
 
 
@@ -151,12 +175,18 @@ def _custom_start(call: CognitoCall) -> dict[str, Any]:
     if not call.config.get("DefineAuthChallenge"):
         raise ApiError("InvalidParameterException", "Custom auth lambda trigger is not configured for the user pool.")
     username = (call.params.get("AuthParameters") or {}).get("USERNAME", "")
-    user = call.user(username)
+    try:
+        user = call.user(username)
+    except ApiError as exc:
+        if exc.code != "UserNotFoundException" or not _hides_missing_users(call):
+            raise
+        user = {"Username": username}  # the challenges go on, and fail at the end, as for a wrong answer
     state = {
         "pool_id": call.pool_id,
         "client_id": call.client_id,
         "username": user["Username"],
         "attributes": attributes(user),
+        "user_not_found": "UserStatus" not in user,
         "session": [],
         "challenge": None,
         "private": None,
@@ -169,7 +199,7 @@ def _next_challenge(call: CognitoCall, state: dict[str, Any], metadata: Any) -> 
     request = {
         "userAttributes": state["attributes"],
         "session": list(state["session"]),
-        "userNotFound": False,
+        "userNotFound": state["user_not_found"],
         "clientMetadata": metadata,
     }
     empty = {"challengeName": None, "issueTokens": None, "failAuthentication": None}
@@ -185,6 +215,8 @@ def _next_challenge(call: CognitoCall, state: dict[str, Any], metadata: Any) -> 
     if decision.get("failAuthentication"):
         raise ApiError("NotAuthorizedException", _NOT_AUTHORIZED)
     if decision.get("issueTokens"):
+        if state["user_not_found"]:
+            raise ApiError("NotAuthorizedException", _NOT_AUTHORIZED)
         _post_authentication(call, state["username"], metadata)
         tokens = _mint(call, state)
         _token_generation(call, state["username"], "TokenGeneration_Authentication", tokens)
@@ -199,7 +231,7 @@ def _next_challenge(call: CognitoCall, state: dict[str, Any], metadata: Any) -> 
         "challengeName": challenge,
         "session": list(state["session"]),
         "userAttributes": state["attributes"],
-        "userNotFound": False,
+        "userNotFound": state["user_not_found"],
         "clientMetadata": metadata,
     }
     empty = {"publicChallengeParameters": None, "privateChallengeParameters": None, "challengeMetadata": None}

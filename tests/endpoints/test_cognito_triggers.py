@@ -281,7 +281,9 @@ def test_admin_create_user_ignores_the_pre_sign_up_flags(pool, api):
 def test_a_new_password_challenge_issues_tokens_without_a_post_confirmation(pool):
     pool.trigger("PostConfirmation", "postconfirm", RECORD)
     pool.trigger("PreTokenGeneration", "pretoken", ADD_CLAIM)
-    pool.idp.admin_create_user(UserPoolId=pool.id, Username="carol", TemporaryPassword="Tmp-Passw0rd!", MessageAction="SUPPRESS")
+    pool.idp.admin_create_user(
+        UserPoolId=pool.id, Username="carol", TemporaryPassword="Tmp-Passw0rd!", MessageAction="SUPPRESS"
+    )
 
     challenge = pool.sign_in("carol", "Tmp-Passw0rd!")
     assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
@@ -405,6 +407,48 @@ def test_a_raising_pre_authentication_denies_the_sign_in(pool):
         pool.sign_in("ada")
 
     assert _error(excinfo)[1] == "PreAuthentication failed with error Closed."
+
+
+def _hiding_client(pool):
+    return pool.idp.create_user_pool_client(
+        UserPoolId=pool.id,
+        ClientName="hiding",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH"],
+        PreventUserExistenceErrors="ENABLED",
+    )["UserPoolClient"]["ClientId"]
+
+
+def test_a_client_that_hides_missing_users_tells_only_the_trigger(pool):
+    pool.trigger("PreAuthentication", "preauth", RECORD)
+    pool.client_id = _hiding_client(pool)
+
+    with pytest.raises(pool.idp.exceptions.NotAuthorizedException) as excinfo:
+        pool.sign_in("nobody")
+
+    assert _error(excinfo)[1] == "Incorrect username or password."
+    (event,) = pool.events("preauth")
+    assert (event["userName"], event["request"]["userNotFound"]) == ("nobody", True)
+
+
+def test_custom_auth_for_a_missing_user_fails_at_the_end_when_the_client_hides_it(pool):
+    pool.trigger("DefineAuthChallenge", "define", DEFINE)
+    pool.trigger("CreateAuthChallenge", "create", CREATE)
+    pool.trigger("VerifyAuthChallengeResponse", "verify", VERIFY)
+    pool.client_id = _hiding_client(pool)
+
+    first = pool.idp.initiate_auth(
+        ClientId=pool.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": "nobody"}
+    )
+    assert first["ChallengeName"] == "CUSTOM_CHALLENGE"
+    with pytest.raises(pool.idp.exceptions.NotAuthorizedException):
+        pool.idp.respond_to_auth_challenge(
+            ClientId=pool.client_id,
+            ChallengeName="CUSTOM_CHALLENGE",
+            Session=first["Session"],
+            ChallengeResponses={"ANSWER": "5"},
+        )
+
+    assert {e["request"]["userNotFound"] for e in pool.events("define")} == {True}
 
 
 def test_refresh_runs_only_the_token_generation(pool):

@@ -628,7 +628,7 @@ def lambda_handler(event, context):
 
 def test_a_handlers_boto3_client_goes_through_the_front(pool):
     pool.trigger("PreSignUp", "presignup", AUTO_CONFIRM)
-    pool.account.register("registrar", SIGN_UP_FROM_A_HANDLER)
+    pool.account.register("registrar", SIGN_UP_FROM_A_HANDLER, timeout_s=60)
 
     invocation = pool.account.invoke("registrar", {"client": pool.client_id, "pool": pool.id})
 

@@ -300,3 +300,20 @@ def test_custom_auth_fails_after_two_wrong_answers(pool):
             Session=session,
             ChallengeResponses={"ANSWER": "2"},
         )
+
+
+def test_admin_initiate_auth_runs_the_same_triggers(pool):
+    pool.trigger("PreSignUp", "presignup", AUTO_CONFIRM)
+    pool.sign_up("ada", "ada@example.com")
+    pool.trigger("PreAuthentication", "preauth", RECORD)
+    pool.trigger("PreTokenGeneration", "pretoken", ADD_CLAIM)
+
+    tokens = pool.idp.admin_initiate_auth(
+        UserPoolId=pool.id,
+        ClientId=pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "ada", "PASSWORD": PASSWORD},
+    )["AuthenticationResult"]
+
+    assert [e["triggerSource"] for e in pool.events("preauth")] == ["PreAuthentication_Authentication"]
+    assert jwt.decode(tokens["IdToken"], options={"verify_signature": False})["tier"] == "gold"

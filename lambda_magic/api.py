@@ -26,6 +26,7 @@ class _DefaultAccount:
         self.lambda_port = 0
         self.codecommit_port = 0
         self.codepipeline_port = 0
+        self.cognito_port = 0
 
     def get(self) -> LocalAccount:
         with self._lock:
@@ -43,6 +44,7 @@ def account() -> LocalAccount:
     _lambda_api(acc)  # cheap once made; made again after a reset (its address is registered for environments)
     _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
     _codecommit_api(acc)  # moto has no commits nor triggers: the account serves CodeCommit
+    _cognito_api(acc)  # moto never calls a user pool's triggers: a front on cognito-idp does
     _api_gateway.cloud_apis(acc)  # API Gateway APIs made through boto3: moto stores them, the account serves them
     _codepipeline_api(acc)  # moto has no jobs: the account serves PutJobSuccessResult and the rest
     return acc
@@ -82,6 +84,11 @@ def _codepipeline_api(acc: LocalAccount) -> Any:
 
     api = codepipeline_api(acc, port=_default.codepipeline_port)
     _default.codepipeline_port = api.server.preferred_port
+def _cognito_api(acc: LocalAccount) -> Any:
+    from .endpoints.cognito_idp import CognitoIdpAPI
+
+    api = CognitoIdpAPI.of(acc, allowed=lambda *args: _push_sources(acc).allowed(*args), port=_default.cognito_port)
+    _default.cognito_port = api.server.preferred_port
     return api
 
 
@@ -445,8 +452,9 @@ def metrics(name: str | None = None, period: str = "1min") -> pd.DataFrame:
 
 def client(service: str) -> Any:
     """A boto3 client bound to the local cloud (started on first use); ``"lambda"`` is bound
-    to the account's own Lambda API, which runs the notebook's functions, and ``"codecommit"``
-    to the account's CodeCommit API, whose repository triggers call them."""
+    to the account's own Lambda API, which runs the notebook's functions, ``"codecommit"``
+    to the account's CodeCommit API, whose repository triggers call them, and ``"cognito-idp"``
+    to the front that runs user pools' triggers."""
     acc = account()
     if service == "lambda":
         return _lambda_api(acc).client()
@@ -454,6 +462,8 @@ def client(service: str) -> Any:
         return _codecommit_api(acc).client()
     if service == "codepipeline":
         return _codepipeline_api(acc).client()
+    if service == "cognito-idp":
+        return _cognito_api(acc).client()
     return acc.cloud.client(service)
 
 

@@ -84,6 +84,9 @@ def _codepipeline_api(acc: LocalAccount) -> Any:
 
     api = codepipeline_api(acc, port=_default.codepipeline_port)
     _default.codepipeline_port = api.server.preferred_port
+    return api
+
+
 def _cognito_api(acc: LocalAccount) -> Any:
     from .endpoints.cognito_idp import CognitoIdpAPI
 

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ._http_head import parse_request_head
 from .server import Handler, Request, Response
 
 
@@ -61,6 +62,11 @@ def make_handler(name: str, handle: Handler) -> type[BaseHTTPRequestHandler]:
                 super().finish()
 
         server_version = name
+
+        def parse_request(self) -> bool:
+            """The request line and headers, read without the email package (see ``_http_head``)."""
+            parsed = parse_request_head(self)
+            return super().parse_request() if parsed is None else parsed
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)

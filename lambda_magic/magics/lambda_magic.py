@@ -26,6 +26,7 @@ from .verbs_cloud import CloudVerbs
 from .verbs_endpoints import ENDPOINT_VERBS, EndpointVerbs
 from .verbs_functions import FunctionVerbs
 from .verbs_scaling import ScalingVerbs
+from .verbs_tuning import TUNING_VERBS, TuningVerbs
 from .verbs_xray import XRAY_VERBS, XRayVerbs
 
 VERBS = {
@@ -56,6 +57,7 @@ VERBS = {
     "reset": "forget every function, environment, invocation and log",
     **ENDPOINT_VERBS,
     **XRAY_VERBS,
+    **TUNING_VERBS,
 }
 _SETTING_FOR_TRAIT = {
     "memory": "memory_mb",
@@ -67,6 +69,7 @@ _SETTING_FOR_TRAIT = {
     "cloud_endpoint": "cloud_endpoint",
     "retained_invocations": "retained_invocations",
     "retained_log_events": "retained_log_events",
+    "cpu_share": "cpu_share",
 }
 
 
@@ -89,7 +92,7 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @magics_class
-class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs, XRayVerbs):
+class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs, TuningVerbs, XRayVerbs):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
     memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)
@@ -109,6 +112,9 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
     ).tag(config=True)
     retained_log_events = Int(
         100_000, allow_none=True, help="Log events kept, like a log group's retention; None keeps all."
+    ).tag(config=True)
+    cpu_share = Enum(
+        ["on", "off"], "on", help="CPU in proportion to memory as on Lambda (1 vCPU at 1,769 MB), or off."
     ).tag(config=True)
 
     def __init__(self, shell: Any = None, **kwargs: Any):
@@ -149,7 +155,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
                           [--runtime python3.12] [--architecture x86_64|arm64] [--description TEXT]
                           [--log-format Text|JSON] [--log-level LEVEL] [--isolation process|inline]
                           [--reserved-concurrency N] [--tracing PassThrough|Active] [--file PATH ...]
-                          [--layer ARN ...]
+                          [--layer ARN ...] [--cpu-share on|off]
 
         ``--file utils.py`` adds a file or folder (written earlier, e.g. with ``%%writefile``) to
         the function's package, read when the cell runs; ``--layer`` adds a published layer.
@@ -264,6 +270,11 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             "--tracing", choices=("PassThrough", "Active"), default="PassThrough", help="X-Ray TracingConfig mode"
         )
         parser.add_argument(
+            "--cpu-share",
+            choices=("on", "off"),
+            help="CPU in proportion to memory, as on Lambda (default: %%config LambdaMagic.cpu_share)",
+        )
+        parser.add_argument(
             "--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function"
         )
         return parser
@@ -293,6 +304,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             isolation=args.isolation,
             reserved_concurrency=args.reserved_concurrency,
             tracing=args.tracing,
+            cpu_share=args.cpu_share,
         )
         return FunctionPanel(function, updated=existed)
 

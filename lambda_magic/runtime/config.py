@@ -40,6 +40,8 @@ class FunctionConfig:
     layers: tuple[str, ...] = ()
     #: ``TracingConfig`` mode: ``PassThrough`` or ``Active`` (X-Ray, see runtime/xray.py).
     tracing: str = "PassThrough"
+    #: CPU in proportion to memory (``on``), or unlimited (``off``); None: the account's setting.
+    cpu_share: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "env", dict(self.env or {}))
@@ -53,6 +55,8 @@ class FunctionConfig:
         _check_choice("log format", self.log_format, limits.LOG_FORMATS)
         _check_choice("isolation", self.isolation, ISOLATIONS)
         _check_choice("tracing", self.tracing, ("PassThrough", "Active"))
+        if self.cpu_share is not None:
+            _check_choice("cpu share", self.cpu_share, ("on", "off"))
         if len(self.description) > limits.DESCRIPTION_MAX:
             raise InvalidParameterValueException(
                 f"description is {len(self.description)} characters; Lambda allows at most {limits.DESCRIPTION_MAX}"

@@ -24,6 +24,7 @@ TRACE_COLUMNS = [
     "id",
     "parent",
     "namespace",
+    "operation",
     "in_progress",
 ]
 

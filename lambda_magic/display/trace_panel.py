@@ -40,6 +40,8 @@ class TracePanel:
             name = name[: _NAME_MAX - 1] + "…"
         if row["kind"] == "segment" and row["origin"]:
             name += f" ({row['origin']})"
+        elif row.get("operation"):  # an AWS SDK call: the operation, as the console lists it
+            name += f" {row['operation']}"
         return name
 
     def _status(self, row: dict[str, Any]) -> str:

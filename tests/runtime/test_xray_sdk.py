@@ -101,7 +101,7 @@ def test_x_ray_sdk_subsegments_hang_under_lambdas_function_segment(account):
     for name in ("Initialization", "Invocation", "Overhead", "s3", "load_order"):
         assert rows[name]["parent"] == function["id"], name
         assert rows[name]["depth"] == 2 and rows[name]["function"] == "orders"
-    assert rows["s3"]["namespace"] == "aws"  # the patched boto3 call
+    assert rows["s3"]["namespace"] == "aws" and rows["s3"]["operation"] == "ListBuckets"  # the patched boto3 call
     (sdk_doc,) = [d for d in xray(account).store.documents(header.root) if d.get("name") == "s3"]
     assert sdk_doc["type"] == "subsegment" and sdk_doc["aws"]["operation"] == "ListBuckets"
     assert rows["Invocation"]["start"] <= rows["s3"]["start"] <= rows["load_order"]["start"]

@@ -50,6 +50,7 @@ from .api import (
     triggers,
     wait,
 )
+from . import cloudformation
 from .api_gateway import api_url, api_view, apis, http_api, rest_api
 from .common.errors import (
     EnvironmentStartError,
@@ -68,6 +69,7 @@ from .runtime.invocation import Invocation
 __version__ = "0.1.0"
 
 __all__ = [
+    "cloudformation",
     "EnvironmentStartError",
     "Function",
     "InvalidParameterValueException",

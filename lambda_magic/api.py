@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import api_gateway as _api_gateway
+from . import cloudformation as _cloudformation
 from .display.presenter import DisplayPresenter
 from .runtime.account import LocalAccount
 from .runtime.function import Function
@@ -43,6 +44,7 @@ def account() -> LocalAccount:
     _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
     _codecommit_api(acc)  # moto has no commits nor triggers: the account serves CodeCommit
     _api_gateway.cloud_apis(acc)  # API Gateway APIs made through boto3: moto stores them, the account serves them
+    _cloudformation.responses(acc)  # HTTPS ResponseURLs; environments trust its CA from their start
     return acc
 
 
@@ -200,7 +202,8 @@ def invoke(
         from .events.verdict import verdict_for
 
         invocation.template = template
-        invocation.verdict = verdict_for(template, event, invocation)
+        document = _cloudformation.arrived(acc, event)  # what a custom resource PUT to its ResponseURL
+        invocation.verdict = verdict_for(template, event, invocation, response_document=document)
     return invocation
 
 

@@ -145,10 +145,8 @@ class StackOperation:
             stack.set_status("CREATE_COMPLETE")
             return
         logical, outcome, properties = failed
-        stack.set_status(
-            "ROLLBACK_IN_PROGRESS",
-            f"The following resource(s) failed to create: [{logical or 'the local cloud'}]. Rollback requested by user.",
-        )
+        reason = f"The following resource(s) failed to create: [{logical}]. Rollback requested by user."
+        stack.set_status("ROLLBACK_IN_PROGRESS", reason if logical else outcome.reason)
         ok = True
         if outcome.sent:  # CloudFormation deletes what it asked for, with the id the answer gave
             physical = outcome.physical_id or f"{stack.name}-{logical}-{secrets.token_hex(6).upper()}"
@@ -202,7 +200,8 @@ class StackOperation:
         if failed is None:
             try:
                 self._apply_all()
-            except Exception:
+            except Exception as exc:
+                stack.add_event(stack.name, stack.stack_id, "AWS::CloudFormation::Stack", stack.status, str(exc))
                 failed = "the local cloud"
         if failed is None:
             removed = [item for name, item in old_customs.items() if name not in self.custom_ids]

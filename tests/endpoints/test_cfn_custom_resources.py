@@ -1,0 +1,284 @@
+"""CloudFormation custom resources: the HTTPS ResponseURL, and stacks driven by the account.
+
+Handlers use the real ``cfnresponse`` and crhelper packages, unchanged; the stack's status
+is checked with boto3's ``describe_stacks`` against the local cloud too.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.error
+import urllib.request
+
+import botocore.exceptions
+import pytest
+
+from lambda_magic.endpoints.cfn_requests import NOT_STABLE
+from lambda_magic.endpoints.cfn_responses import ResponseUrls
+from lambda_magic.endpoints.cfn_stacks import CloudFormationError, CloudFormationStacks
+from lambda_magic.events.verdict import verdict_for
+from lambda_magic.runtime import LocalAccount
+from lambda_magic.runtime.settings import AccountSettings
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+
+#: cfnresponse, as AWS documents it: the physical id is "id-" + Name; Fail=true answers FAILED on
+#: Create and Update (a Delete always succeeds, so a rollback completes).
+CFNRESPONSE = """
+import cfnresponse
+
+def lambda_handler(event, context):
+    props = event["ResourceProperties"]
+    if props.get("Fail") == "true" and event["RequestType"] != "Delete":
+        cfnresponse.send(event, context, cfnresponse.FAILED, {}, "failed-" + props["Name"], reason="no quota left")
+        return
+    data = {"Greeting": "hello " + props["Name"], "Secret": "s3cr3t"}
+    physical = event.get("PhysicalResourceId") if event["RequestType"] == "Delete" else "id-" + props["Name"]
+    cfnresponse.send(event, context, cfnresponse.SUCCESS, data, physical, noEcho=props.get("Hide") == "true")
+"""
+
+CRHELPER = """
+from crhelper import CfnResource
+
+helper = CfnResource(log_level="INFO")
+
+@helper.create
+def create(event, context):
+    helper.Data["Size"] = event["ResourceProperties"]["Size"]
+    return "bucket-of-" + event["ResourceProperties"]["Size"]
+
+@helper.update
+def update(event, context):
+    helper.Data["Size"] = event["ResourceProperties"]["Size"]  # no id returned: the same resource
+
+@helper.delete
+def delete(event, context):
+    pass
+
+def lambda_handler(event, context):
+    helper(event, context)
+"""
+
+SILENT = """
+import cfnresponse
+
+def lambda_handler(event, context):
+    if event["RequestType"] == "Delete":
+        cfnresponse.send(event, context, cfnresponse.SUCCESS, {}, event["PhysicalResourceId"])
+    return "CloudFormation never reads this"
+"""
+
+BIG = """
+import cfnresponse
+
+def lambda_handler(event, context):
+    if event["RequestType"] == "Delete":
+        cfnresponse.send(event, context, cfnresponse.SUCCESS, {}, event["PhysicalResourceId"])
+    else:
+        cfnresponse.send(event, context, cfnresponse.SUCCESS, {"Blob": "x" * 5000}, "big-1")
+"""
+
+
+def template(function: str = "custom", outputs: dict | None = None, **properties: object) -> dict:
+    return {
+        "Parameters": {"Who": {"Type": "String", "Default": "ada"}},
+        "Resources": {
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "inbox"}},
+            "Greeter": {
+                "Type": "Custom::Greeter",
+                "Properties": {
+                    "ServiceToken": ARN.format(function),
+                    "Name": {"Ref": "Who"},
+                    "QueueArn": {"Fn::GetAtt": ["Queue", "Arn"]},
+                    "Size": 3,
+                    "Enabled": True,
+                    **properties,
+                },
+            },
+        },
+        "Outputs": outputs
+        if outputs is not None
+        else {"Greeting": {"Value": {"Fn::GetAtt": ["Greeter", "Greeting"]}}, "Id": {"Value": {"Ref": "Greeter"}}},
+    }
+
+
+def requests_to(account: LocalAccount, function: str) -> list[dict]:
+    """The request events the function received, in order."""
+    return [inv.event for inv in account.invocation_records(function) if inv.status != "queued"]
+
+
+def describe(account: LocalAccount, name: str) -> dict:
+    return account.cloud.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+
+
+@pytest.fixture
+def stacks(account):
+    return CloudFormationStacks.of(account)
+
+
+def test_cfnresponse_create_success_runs_the_stack(account, stacks):
+    account.register("custom", CFNRESPONSE)
+    stack = stacks.create_stack("demo", template())
+    assert stack.wait(120)
+    assert stack.status == "CREATE_COMPLETE"
+    assert stack.outputs == {"Greeting": "hello ada", "Id": "id-ada"}
+    (create,) = requests_to(account, "custom")
+    assert create["RequestType"] == "Create"
+    assert "PhysicalResourceId" not in create and "OldResourceProperties" not in create
+    props = create["ResourceProperties"]
+    assert (props["Size"], props["Enabled"], props["Name"]) == ("3", "true", "ada")  # stringified, as CFN sends
+    assert props["QueueArn"] == "arn:aws:sqs:us-east-1:123456789012:inbox"
+    assert create["ResponseURL"].startswith("https://127.0.0.1:")
+    described = describe(account, "demo")
+    assert described["StackStatus"] == "CREATE_COMPLETE"
+    assert {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]} == stack.outputs
+    assert account.cloud.client("sqs").get_queue_url(QueueName="inbox")["QueueUrl"]
+
+
+def test_noecho_masks_outputs(account, stacks):
+    account.register("custom", CFNRESPONSE)
+    stack = stacks.create_stack("hidden", template(Hide=True))
+    stack.wait(120)
+    assert stack.outputs["Greeting"] == "*****"
+
+
+def test_crhelper_create_update_delete(account, stacks):
+    account.register("crh", CRHELPER, timeout_s=10)
+    stack = stacks.create_stack("crh", template("crh", {"Size": {"Value": {"Fn::GetAtt": ["Greeter", "Size"]}}}))
+    stack.wait(120)
+    assert stack.status == "CREATE_COMPLETE"
+    assert stack.customs["Greeter"].physical_id == "bucket-of-3"
+    stacks.update_stack("crh", template("crh", {}, Size=4)).wait(120)
+    assert stack.status == "UPDATE_COMPLETE"
+    update = requests_to(account, "crh")[-1]
+    assert update["RequestType"] == "Update"
+    assert update["PhysicalResourceId"] == "bucket-of-3"
+    assert (update["ResourceProperties"]["Size"], update["OldResourceProperties"]["Size"]) == ("4", "3")
+    assert stack.customs["Greeter"].data == {"Size": "4"}
+    assert "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" not in [e.status for e in stack.events()]  # same id: no replacement
+    stacks.delete_stack("crh").wait(120)
+    assert stack.status == "DELETE_COMPLETE"
+    delete = requests_to(account, "crh")[-1]
+    assert (delete["RequestType"], delete["PhysicalResourceId"]) == ("Delete", "bucket-of-3")
+    assert describe(account, stack.stack_id)["StackStatus"] == "DELETE_COMPLETE"
+    with pytest.raises(botocore.exceptions.ClientError, match="does not exist"):
+        describe(account, "crh")
+
+
+def test_unchanged_properties_send_no_update(account, stacks):
+    account.register("custom", CFNRESPONSE)
+    stacks.create_stack("same", template()).wait(120)
+    stack = stacks.update_stack("same", template())
+    stack.wait(120)
+    assert stack.status == "UPDATE_COMPLETE"
+    assert [e["RequestType"] for e in requests_to(account, "custom")] == ["Create"]
+
+
+def test_failed_create_rolls_back_with_a_delete_of_the_failed_id(account, stacks):
+    account.register("custom", CFNRESPONSE)
+    stack = stacks.create_stack("broken", template(Fail=True))
+    stack.wait(120)
+    assert stack.status == "ROLLBACK_COMPLETE"
+    failed = [e for e in stack.events() if e.status == "CREATE_FAILED"]
+    assert [e.logical_id for e in failed] == ["Greeter"]
+    assert "Message returned: no quota left" in str(failed[0].reason)
+    delete = requests_to(account, "custom")[-1]
+    assert (delete["RequestType"], delete["PhysicalResourceId"]) == ("Delete", "failed-ada")
+    assert describe(account, "broken")["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert account.cloud.client("sqs").list_queues().get("QueueUrls") is None  # the queue went too
+    with pytest.raises(CloudFormationError, match="ROLLBACK_COMPLETE state and can not be updated"):
+        stacks.update_stack("broken", template())
+
+
+def test_update_with_a_new_physical_id_deletes_the_old_one_in_cleanup(account, stacks):
+    account.register("custom", CFNRESPONSE)
+    stacks.create_stack("swap", template()).wait(120)
+    stack = stacks.update_stack("swap", template(), {"Who": "grace"})
+    stack.wait(120)
+    assert stack.status == "UPDATE_COMPLETE"
+    update, delete = requests_to(account, "custom")[1:]
+    assert update["OldResourceProperties"]["Name"] == "ada" and update["ResourceProperties"]["Name"] == "grace"
+    assert (delete["RequestType"], delete["PhysicalResourceId"]) == ("Delete", "id-ada")
+    statuses = [e.status for e in stack.events()]
+    assert statuses.index("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS") < statuses.index("UPDATE_COMPLETE", -1 + len(statuses))
+    assert stack.outputs == {"Greeting": "hello grace", "Id": "id-grace"}
+
+
+def test_failed_update_rolls_back_to_the_old_properties(account, stacks):
+    account.register("custom", CFNRESPONSE)
+    stacks.create_stack("undo", template()).wait(120)
+    stack = stacks.update_stack("undo", template(Fail=True))
+    stack.wait(120)
+    assert stack.status == "UPDATE_ROLLBACK_COMPLETE"
+    failed_update, restore = requests_to(account, "custom")[1:]
+    assert failed_update["ResourceProperties"]["Fail"] == "true"
+    assert restore["RequestType"] == "Update"
+    assert "Fail" not in restore["ResourceProperties"] and restore["OldResourceProperties"]["Fail"] == "true"
+    assert describe(account, "undo")["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+
+
+def test_missing_response_times_out_on_the_account_clock():
+    account = LocalAccount(AccountSettings(clock_mode="manual"))
+    try:
+        account.register("silent", SILENT)
+        stack = CloudFormationStacks.of(account).create_stack("mute", template("silent", {}, ServiceTimeout=600))
+        assert stack.wait(120)  # the manual clock is moved to the timeout
+        assert stack.status == "ROLLBACK_COMPLETE"
+        (failed,) = [e for e in stack.events() if e.status == "CREATE_FAILED"]
+        (started,) = [e for e in stack.events() if e.status == "CREATE_IN_PROGRESS" and e.logical_id == "Greeter"]
+        assert failed.reason == NOT_STABLE
+        assert failed.timestamp - started.timestamp >= 600
+    finally:
+        account.shutdown()
+
+
+def test_a_response_over_4096_bytes_fails_the_resource(account, stacks):
+    account.register("big", BIG)
+    stack = stacks.create_stack("big", template("big", {}))
+    stack.wait(120)
+    (failed,) = [e for e in stack.events() if e.status == "CREATE_FAILED"]
+    assert failed.reason == "Response object is too long."
+    assert stack.status == "ROLLBACK_COMPLETE"
+    messages = [e.message for e in account.log_events("big")]
+    assert "Status code: 200" in messages  # S3 took the PUT; CloudFormation refused the document
+
+
+def test_an_event_invoked_by_hand_is_judged_by_what_arrived(account):
+    ResponseUrls.of(account)
+    account.register("custom", CFNRESPONSE)
+    event = account.render_event("cloudformation/create-request", {"resource_properties": {"Name": "x"}})
+    assert event["ResponseURL"].startswith(f"https://127.0.0.1:{ResponseUrls.of(account).port}/arn%3Aaws%3A")
+    invocation = account.invoke("custom", event)
+    document = ResponseUrls.of(account).arrived(event)
+    assert json.loads(document)["PhysicalResourceId"] == "id-x"
+    verdict = verdict_for("cloudformation/create-request", event, invocation, response_document=document)
+    assert verdict.details["read_from"] == "ResponseURL"
+    assert verdict.details["resource_status"] == "CREATE_COMPLETE"
+
+
+def test_the_url_takes_puts_as_s3_does_and_verification_is_on(account):
+    urls = ResponseUrls.of(account)
+    event = account.render_event("cloudformation/create-request")
+    body = json.dumps({"Status": "SUCCESS"}).encode()
+    put = urllib.request.Request(event["ResponseURL"], data=body, method="PUT", headers={"Content-Type": "text/x"})
+    with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
+        urllib.request.urlopen(put, context=ssl.create_default_context(), timeout=30)  # the machine's CAs only
+    with urllib.request.urlopen(put, context=urls.authority.client_context(), timeout=30) as answer:
+        assert (answer.status, answer.read()) == (200, b"")
+        assert answer.headers["ETag"].startswith('"')
+    assert urls.arrived(event) == body
+    forged = urllib.request.Request(event["ResponseURL"][:-4] + "0000", data=body, method="PUT")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, context=urls.authority.client_context(), timeout=30)
+    assert refused.value.code == 403 and b"SignatureDoesNotMatch" in refused.value.read()
+
+
+def test_environments_trust_the_local_ca_besides_the_machines(account):
+    urls = ResponseUrls.of(account)
+    account.register("env", "import os\ndef lambda_handler(e, c):\n    return [os.environ.get('SSL_CERT_FILE'), os.environ.get('REQUESTS_CA_BUNDLE')]\n")
+    bundle, requests_bundle = account.invoke("env").payload
+    assert bundle == requests_bundle == str(urls.authority.bundle_file)
+    assert not bundle.startswith("/tmp/")
+    with open(bundle) as handle:
+        assert handle.read().count("BEGIN CERTIFICATE") > 1  # the machine's CAs and the local one

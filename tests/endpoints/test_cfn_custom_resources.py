@@ -16,10 +16,10 @@ import pytest
 
 from lambda_magic.endpoints.cfn_requests import NOT_STABLE
 from lambda_magic.endpoints.cfn_responses import ResponseUrls
+from lambda_magic.endpoints.cfn_stack import Stack
 from lambda_magic.endpoints.cfn_stacks import CloudFormationError, CloudFormationStacks
 from lambda_magic.events.verdict import verdict_for
 from lambda_magic.runtime import LocalAccount
-from lambda_magic.runtime.settings import AccountSettings
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
 
@@ -84,7 +84,7 @@ def template(function: str = "custom", outputs: dict | None = None, **properties
     return {
         "Parameters": {"Who": {"Type": "String", "Default": "ada"}},
         "Resources": {
-            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "inbox"}},
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${AWS::StackName}-inbox"}}},
             "Greeter": {
                 "Type": "Custom::Greeter",
                 "Properties": {
@@ -103,55 +103,74 @@ def template(function: str = "custom", outputs: dict | None = None, **properties
     }
 
 
-def requests_to(account: LocalAccount, function: str) -> list[dict]:
-    """The request events the function received, in order."""
-    return [inv.event for inv in account.invocation_records(function) if inv.status != "queued"]
+def requests_to(account: LocalAccount, stack: Stack) -> list[dict]:
+    """The requests the stack's custom resources received, in order (once their invocations ended)."""
+    assert account.wait(60)
+    return [
+        inv.event
+        for inv in account.invocation_records()
+        if inv.status != "queued" and isinstance(inv.event, dict) and inv.event.get("StackId") == stack.stack_id
+    ]
 
 
 def describe(account: LocalAccount, name: str) -> dict:
     return account.cloud.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
 
 
+@pytest.fixture(scope="module")
+def shared():
+    """One account for the stack tests (moto's CloudFormation takes long to load); each test has its own stack."""
+    account = LocalAccount()
+    try:
+        for name, code in {"custom": CFNRESPONSE, "crh": CRHELPER, "silent": SILENT, "big": BIG}.items():
+            account.register(name, code, timeout_s=10)
+        yield account
+    finally:
+        account.shutdown()
+
+
 @pytest.fixture
-def stacks(account):
-    return CloudFormationStacks.of(account)
+def account(shared):
+    return shared
+
+
+@pytest.fixture
+def stacks(shared):
+    return CloudFormationStacks.of(shared)
 
 
 def test_cfnresponse_create_success_runs_the_stack(account, stacks):
-    account.register("custom", CFNRESPONSE)
     stack = stacks.create_stack("demo", template())
     assert stack.wait(120)
     assert stack.status == "CREATE_COMPLETE"
     assert stack.outputs == {"Greeting": "hello ada", "Id": "id-ada"}
-    (create,) = requests_to(account, "custom")
+    (create,) = requests_to(account, stack)
     assert create["RequestType"] == "Create"
     assert "PhysicalResourceId" not in create and "OldResourceProperties" not in create
     props = create["ResourceProperties"]
     assert (props["Size"], props["Enabled"], props["Name"]) == ("3", "true", "ada")  # stringified, as CFN sends
-    assert props["QueueArn"] == "arn:aws:sqs:us-east-1:123456789012:inbox"
+    assert props["QueueArn"] == "arn:aws:sqs:us-east-1:123456789012:demo-inbox"
     assert create["ResponseURL"].startswith("https://127.0.0.1:")
     described = describe(account, "demo")
     assert described["StackStatus"] == "CREATE_COMPLETE"
     assert {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]} == stack.outputs
-    assert account.cloud.client("sqs").get_queue_url(QueueName="inbox")["QueueUrl"]
+    assert account.cloud.client("sqs").get_queue_url(QueueName="demo-inbox")["QueueUrl"]
 
 
 def test_noecho_masks_outputs(account, stacks):
-    account.register("custom", CFNRESPONSE)
     stack = stacks.create_stack("hidden", template(Hide=True))
     stack.wait(120)
     assert stack.outputs["Greeting"] == "*****"
 
 
 def test_crhelper_create_update_delete(account, stacks):
-    account.register("crh", CRHELPER, timeout_s=10)
     stack = stacks.create_stack("crh", template("crh", {"Size": {"Value": {"Fn::GetAtt": ["Greeter", "Size"]}}}))
     stack.wait(120)
     assert stack.status == "CREATE_COMPLETE"
     assert stack.customs["Greeter"].physical_id == "bucket-of-3"
     stacks.update_stack("crh", template("crh", {}, Size=4)).wait(120)
     assert stack.status == "UPDATE_COMPLETE"
-    update = requests_to(account, "crh")[-1]
+    update = requests_to(account, stack)[-1]
     assert update["RequestType"] == "Update"
     assert update["PhysicalResourceId"] == "bucket-of-3"
     assert (update["ResourceProperties"]["Size"], update["OldResourceProperties"]["Size"]) == ("4", "3")
@@ -159,7 +178,7 @@ def test_crhelper_create_update_delete(account, stacks):
     assert "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" not in [e.status for e in stack.events()]  # same id: no replacement
     stacks.delete_stack("crh").wait(120)
     assert stack.status == "DELETE_COMPLETE"
-    delete = requests_to(account, "crh")[-1]
+    delete = requests_to(account, stack)[-1]
     assert (delete["RequestType"], delete["PhysicalResourceId"]) == ("Delete", "bucket-of-3")
     assert describe(account, stack.stack_id)["StackStatus"] == "DELETE_COMPLETE"
     with pytest.raises(botocore.exceptions.ClientError, match="does not exist"):
@@ -167,37 +186,35 @@ def test_crhelper_create_update_delete(account, stacks):
 
 
 def test_unchanged_properties_send_no_update(account, stacks):
-    account.register("custom", CFNRESPONSE)
     stacks.create_stack("same", template()).wait(120)
     stack = stacks.update_stack("same", template())
     stack.wait(120)
     assert stack.status == "UPDATE_COMPLETE"
-    assert [e["RequestType"] for e in requests_to(account, "custom")] == ["Create"]
+    assert [e["RequestType"] for e in requests_to(account, stack)] == ["Create"]
 
 
 def test_failed_create_rolls_back_with_a_delete_of_the_failed_id(account, stacks):
-    account.register("custom", CFNRESPONSE)
     stack = stacks.create_stack("broken", template(Fail=True))
     stack.wait(120)
     assert stack.status == "ROLLBACK_COMPLETE"
     failed = [e for e in stack.events() if e.status == "CREATE_FAILED"]
     assert [e.logical_id for e in failed] == ["Greeter"]
     assert "Message returned: no quota left" in str(failed[0].reason)
-    delete = requests_to(account, "custom")[-1]
+    delete = requests_to(account, stack)[-1]
     assert (delete["RequestType"], delete["PhysicalResourceId"]) == ("Delete", "failed-ada")
     assert describe(account, "broken")["StackStatus"] == "ROLLBACK_COMPLETE"
-    assert account.cloud.client("sqs").list_queues().get("QueueUrls") is None  # the queue went too
+    queues = account.cloud.client("sqs").list_queues().get("QueueUrls") or []
+    assert not [url for url in queues if url.endswith("/broken-inbox")]  # the queue went too
     with pytest.raises(CloudFormationError, match="ROLLBACK_COMPLETE state and can not be updated"):
         stacks.update_stack("broken", template())
 
 
 def test_update_with_a_new_physical_id_deletes_the_old_one_in_cleanup(account, stacks):
-    account.register("custom", CFNRESPONSE)
     stacks.create_stack("swap", template()).wait(120)
     stack = stacks.update_stack("swap", template(), {"Who": "grace"})
     stack.wait(120)
     assert stack.status == "UPDATE_COMPLETE"
-    update, delete = requests_to(account, "custom")[1:]
+    update, delete = requests_to(account, stack)[1:]
     assert update["OldResourceProperties"]["Name"] == "ada" and update["ResourceProperties"]["Name"] == "grace"
     assert (delete["RequestType"], delete["PhysicalResourceId"]) == ("Delete", "id-ada")
     statuses = [e.status for e in stack.events()]
@@ -206,35 +223,33 @@ def test_update_with_a_new_physical_id_deletes_the_old_one_in_cleanup(account, s
 
 
 def test_failed_update_rolls_back_to_the_old_properties(account, stacks):
-    account.register("custom", CFNRESPONSE)
     stacks.create_stack("undo", template()).wait(120)
     stack = stacks.update_stack("undo", template(Fail=True))
     stack.wait(120)
     assert stack.status == "UPDATE_ROLLBACK_COMPLETE"
-    failed_update, restore = requests_to(account, "custom")[1:]
+    failed_update, restore = requests_to(account, stack)[1:]
     assert failed_update["ResourceProperties"]["Fail"] == "true"
     assert restore["RequestType"] == "Update"
     assert "Fail" not in restore["ResourceProperties"] and restore["OldResourceProperties"]["Fail"] == "true"
     assert describe(account, "undo")["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
 
 
-def test_missing_response_times_out_on_the_account_clock():
-    account = LocalAccount(AccountSettings(clock_mode="manual"))
+def test_missing_response_times_out_on_the_account_clock(account, stacks):
+    account.configure(clock_mode="manual")
     try:
-        account.register("silent", SILENT)
-        stack = CloudFormationStacks.of(account).create_stack("mute", template("silent", {}, ServiceTimeout=600))
+        stack = stacks.create_stack("mute", template("silent", {}, ServiceTimeout=600))
         assert stack.wait(120)  # the manual clock is moved to the timeout
-        assert stack.status == "ROLLBACK_COMPLETE"
-        (failed,) = [e for e in stack.events() if e.status == "CREATE_FAILED"]
-        (started,) = [e for e in stack.events() if e.status == "CREATE_IN_PROGRESS" and e.logical_id == "Greeter"]
-        assert failed.reason == NOT_STABLE
-        assert failed.timestamp - started.timestamp >= 600
     finally:
-        account.shutdown()
+        account.configure(clock_mode="auto")
+    assert stack.status == "ROLLBACK_COMPLETE"
+    (failed,) = [e for e in stack.events() if e.status == "CREATE_FAILED"]
+    (started,) = [e for e in stack.events() if e.status == "CREATE_IN_PROGRESS" and e.logical_id == "Greeter"]
+    assert failed.reason == NOT_STABLE
+    assert failed.timestamp - started.timestamp >= 600
+    assert [e["RequestType"] for e in requests_to(account, stack)] == ["Create", "Delete"]
 
 
 def test_a_response_over_4096_bytes_fails_the_resource(account, stacks):
-    account.register("big", BIG)
     stack = stacks.create_stack("big", template("big", {}))
     stack.wait(120)
     (failed,) = [e for e in stack.events() if e.status == "CREATE_FAILED"]
@@ -246,7 +261,6 @@ def test_a_response_over_4096_bytes_fails_the_resource(account, stacks):
 
 def test_an_event_invoked_by_hand_is_judged_by_what_arrived(account):
     ResponseUrls.of(account)
-    account.register("custom", CFNRESPONSE)
     event = account.render_event("cloudformation/create-request", {"resource_properties": {"Name": "x"}})
     assert event["ResponseURL"].startswith(f"https://127.0.0.1:{ResponseUrls.of(account).port}/arn%3Aaws%3A")
     invocation = account.invoke("custom", event)

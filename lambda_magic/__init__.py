@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import cloudformation
+
 # The ``endpoints`` subpackage is imported first (it is light), so that the name
 # ``lambda_magic.endpoints`` stays the public function ``endpoints()`` bound below: a first
 # import of a subpackage later would rebind the package attribute to the module.
@@ -50,7 +52,6 @@ from .api import (
     triggers,
     wait,
 )
-from . import cloudformation
 from .api_gateway import api_url, api_view, apis, http_api, rest_api
 from .common.errors import (
     EnvironmentStartError,
@@ -69,7 +70,6 @@ from .runtime.invocation import Invocation
 __version__ = "0.1.0"
 
 __all__ = [
-    "cloudformation",
     "EnvironmentStartError",
     "Function",
     "InvalidParameterValueException",
@@ -90,6 +90,7 @@ __all__ = [
     "client",
     "clock",
     "cloud",
+    "cloudformation",
     "configure_async",
     "create_alias",
     "create_event_source_mapping",

@@ -184,7 +184,10 @@ class StackOperation:
                 failed = logical
                 break
             if resource_type != old.resource_type:
-                reason = f"Update of resource type is not permitted. The new template modifies resource type of resource [{logical}]."
+                reason = (
+                    "Update of resource type is not permitted. "
+                    f"The new template modifies resource type of resource [{logical}]."
+                )
                 stack.add_event(logical, old.physical_id, resource_type, "UPDATE_FAILED", reason)
                 failed = logical
                 break
@@ -240,7 +243,9 @@ class StackOperation:
         resources = cloud.describe_stack_resources(StackName=stack.stack_id)["StackResources"]
         cloud.delete_stack(StackName=stack.stack_id)
         for item in resources:
-            stack.add_event(item["LogicalResourceId"], item.get("PhysicalResourceId"), item["ResourceType"], "DELETE_COMPLETE")
+            stack.add_event(
+                item["LogicalResourceId"], item.get("PhysicalResourceId"), item["ResourceType"], "DELETE_COMPLETE"
+            )
         stack.moto_resources = {}
         stack.set_status("DELETE_COMPLETE")
 
@@ -353,7 +358,8 @@ class StackOperation:
         key = self._hidden.get((name, attr))
         if key is None or key not in self._hidden_values:
             raise TemplateError(
-                f"Template format error: Unresolved resource dependencies [{name}] in the Resources block of the template"
+                f"Template format error: Unresolved resource dependencies [{name}] "
+                "in the Resources block of the template"
             )
         return self._hidden_values[key]
 

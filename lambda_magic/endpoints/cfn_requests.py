@@ -58,7 +58,9 @@ def judge(body: bytes, event: Mapping[str, Any]) -> Outcome:
     request_id = str(event["RequestId"])
 
     def failed(reason: str, physical: Any = None) -> Outcome:
-        return Outcome("FAILED", physical if isinstance(physical, str) and physical else None, reason, request_id=request_id)
+        return Outcome(
+            "FAILED", physical if isinstance(physical, str) and physical else None, reason, request_id=request_id
+        )
 
     if len(body) > BODY_MAX:
         return failed("Response object is too long.")
@@ -78,7 +80,11 @@ def judge(body: bytes, event: Mapping[str, Any]) -> Outcome:
         if document.get(key) != event.get(key):
             return failed(f"Invalid response object: {key} does not match the request", physical)
     if status == "FAILED":
-        reason = f"Received response status [FAILED] from custom resource. Message returned: {document.get('Reason') or ''} (RequestId: {request_id})"
+        message = document.get("Reason") or ""
+        reason = (
+            f"Received response status [FAILED] from custom resource. Message returned: {message} "
+            f"(RequestId: {request_id})"
+        )
         return failed(reason, physical)
     data = document.get("Data") or {}
     if not isinstance(data, dict):

@@ -74,7 +74,9 @@ class Stack:
 
     # --- state --------------------------------------------------------------------------------------
 
-    def add_event(self, logical_id: str, physical_id: str | None, resource_type: str, status: str, reason: str | None = None) -> None:
+    def add_event(
+        self, logical_id: str, physical_id: str | None, resource_type: str, status: str, reason: str | None = None
+    ) -> None:
         event = StackEvent(self._account.clock.time(), logical_id, physical_id or "", resource_type, status, reason)
         with self._lock:
             self._events.append(event)

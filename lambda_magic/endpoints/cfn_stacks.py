@@ -29,8 +29,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..common.errors import LambdaMagicError
-from .cfn_responses import ResponseUrls
 from .cfn_operations import StackOperation, moto_parameters, moto_template
+from .cfn_responses import ResponseUrls
 from .cfn_stack import CustomResource, Stack
 from .cfn_template import TemplateError, creation_order, parse_template
 
@@ -156,7 +156,11 @@ class CloudFormationStacks:
     def _describe(self, payload: dict[str, Any], signer: str | None) -> Any:
         """The moto side asks for the status and events of the stacks it is about to describe."""
         with self._lock:
-            known = {stack_id: self._stacks[stack_id] for stack_id in payload.get("stack_ids", []) if stack_id in self._stacks}
+            known = {
+                stack_id: self._stacks[stack_id]
+                for stack_id in payload.get("stack_ids", [])
+                if stack_id in self._stacks
+            }
         return {stack_id: stack.snapshot() for stack_id, stack in known.items()}
 
 

@@ -38,7 +38,7 @@ def is_custom(resource_type: Any) -> bool:
 
 
 def _yaml_loader() -> Any:
-    import yaml
+    import yaml  # type: ignore[import-untyped]
 
     class Loader(yaml.SafeLoader):
         pass
@@ -71,7 +71,7 @@ def parse_template(template: Any) -> dict[str, Any]:
             import yaml
 
             try:
-                parsed = yaml.load(template, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+                parsed = yaml.load(template, Loader=_yaml_loader())
             except yaml.YAMLError as exc:
                 raise TemplateError(f"Template format error: {str(exc).splitlines()[0]}") from None
     else:
@@ -83,7 +83,9 @@ def parse_template(template: Any) -> dict[str, Any]:
         raise TemplateError("Template format error: At least one Resources member must be defined.")
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
-            raise TemplateError(f"Template format error: [/Resources/{logical_id}] Every Resources object must contain a Type member.")
+            raise TemplateError(
+                f"Template format error: [/Resources/{logical_id}] Every Resources object must contain a Type member."
+            )
     return parsed
 
 

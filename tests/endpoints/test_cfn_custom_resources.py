@@ -79,6 +79,13 @@ def lambda_handler(event, context):
         cfnresponse.send(event, context, cfnresponse.SUCCESS, {"Blob": "x" * 5000}, "big-1")
 """
 
+ENVIRONMENT = """
+import os
+
+def lambda_handler(event, context):
+    return [os.environ.get("SSL_CERT_FILE"), os.environ.get("REQUESTS_CA_BUNDLE")]
+"""
+
 
 def template(function: str = "custom", outputs: dict | None = None, **properties: object) -> dict:
     return {
@@ -290,7 +297,7 @@ def test_the_url_takes_puts_as_s3_does_and_verification_is_on(account):
 
 def test_environments_trust_the_local_ca_besides_the_machines(account):
     urls = ResponseUrls.of(account)
-    account.register("env", "import os\ndef lambda_handler(e, c):\n    return [os.environ.get('SSL_CERT_FILE'), os.environ.get('REQUESTS_CA_BUNDLE')]\n")
+    account.register("env", ENVIRONMENT)
     bundle, requests_bundle = account.invoke("env").payload
     assert bundle == requests_bundle == str(urls.authority.bundle_file)
     assert not bundle.startswith("/tmp/")

@@ -14,6 +14,7 @@ import urllib.request
 import botocore.exceptions
 import pytest
 
+import lambda_magic as lm
 from lambda_magic.endpoints.cfn_requests import NOT_STABLE
 from lambda_magic.endpoints.cfn_responses import ResponseUrls
 from lambda_magic.endpoints.cfn_stack import Stack
@@ -303,3 +304,77 @@ def test_environments_trust_the_local_ca_besides_the_machines(account):
     assert not bundle.startswith("/tmp/")
     with open(bundle) as handle:
         assert handle.read().count("BEGIN CERTIFICATE") > 1  # the machine's CAs and the local one
+
+
+def test_a_cancelled_timeout_neither_fires_nor_moves_the_clock(account):
+    from lambda_magic.runtime.clock import AccountClock
+    from lambda_magic.runtime.scheduler import Scheduler
+
+    clock = AccountClock("manual")
+    scheduler = Scheduler(clock)
+    fired: list[str] = []
+    start = clock.time()
+    number = scheduler.call_later(3600, lambda: fired.append("timeout"))
+    assert scheduler.pending_timers() == 1
+    assert scheduler.cancel(number) and not scheduler.cancel(number)
+    assert scheduler.wait(5) and fired == [] and clock.time() == start
+    scheduler.stop()
+
+
+def test_environments_get_files_only_outside_tmp(account, tmp_path):
+    from lambda_magic.common.errors import InvalidParameterValueException
+
+    inside = tmp_path / "bundle.pem"
+    inside.write_text("x")
+    with pytest.raises(InvalidParameterValueException, match="outside /tmp"):
+        account.endpoints.set_file("SSL_CERT_FILE", str(inside))
+
+
+# --- the module-level API, on the default account -------------------------------------------
+
+LM_HANDLER = """
+import cfnresponse
+
+def lambda_handler(event, context):
+    name = event["ResourceProperties"].get("Name", "none")
+    cfnresponse.send(event, context, cfnresponse.SUCCESS, {"Name": name}, "thing-" + name)
+"""
+
+
+@pytest.fixture
+def default_account():
+    lm.reset()
+    yield lm.account()
+    lm.reset()
+    lm.account().shutdown()
+
+
+def test_a_stack_through_lm_and_describe_stacks_agree(default_account):
+    lm.register("thing", LM_HANDLER)
+    template = """
+Resources:
+  Thing:
+    Type: Custom::Thing
+    Properties:
+      ServiceToken: !Sub "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:thing"
+      Name: first
+Outputs:
+  Name:
+    Value: !GetAtt Thing.Name
+"""
+    stack = lm.cloudformation.create_stack("things", template)
+    assert (stack.status, stack.outputs) == ("CREATE_COMPLETE", {"Name": "first"})
+    described = lm.client("cloudformation").describe_stacks(StackName="things")["Stacks"][0]
+    assert described["StackStatus"] == "CREATE_COMPLETE"
+    events = stack.events()
+    assert list(events.columns[:5]) == ["timestamp", "logical_id", "resource_type", "status", "reason"]
+    assert events["status"].iloc[-1] == "CREATE_COMPLETE"
+    assert lm.cloudformation.delete_stack("things").status == "DELETE_COMPLETE"
+
+
+def test_an_event_invoked_by_hand_gets_the_verdict_on_the_put(default_account):
+    lm.register("thing", LM_HANDLER)
+    invocation = lm.invoke("thing", template="cloudformation/create-request")
+    assert invocation.verdict.details["read_from"] == "ResponseURL"
+    assert invocation.verdict.details["PhysicalResourceId"] == "thing-example"
+    assert invocation.verdict.details["resource_status"] == "CREATE_COMPLETE"

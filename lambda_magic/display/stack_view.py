@@ -22,7 +22,7 @@ def stack_events_frame(events: Any) -> pd.DataFrame:
             "logical_id": event.logical_id,
             "resource_type": event.resource_type,
             "status": event.status,
-            "reason": event.reason,
+            "reason": event.reason or "",
             "physical_id": event.physical_id,
         }
         for event in events

@@ -70,6 +70,14 @@ def lambda_handler(event, context):
     return "CloudFormation never reads this"
 """
 
+RAISES = """
+def lambda_handler(event, context):
+    if event["RequestType"] == "Create":
+        raise RuntimeError("CloudFormation never hears of this")
+    import cfnresponse
+    cfnresponse.send(event, context, cfnresponse.SUCCESS, {}, event["PhysicalResourceId"])
+"""
+
 BIG = """
 import cfnresponse
 
@@ -130,7 +138,13 @@ def shared():
     """One account for the stack tests (moto's CloudFormation takes long to load); each test has its own stack."""
     account = LocalAccount()
     try:
-        for name, code in {"custom": CFNRESPONSE, "crh": CRHELPER, "silent": SILENT, "big": BIG}.items():
+        for name, code in {
+            "custom": CFNRESPONSE,
+            "crh": CRHELPER,
+            "silent": SILENT,
+            "big": BIG,
+            "raises": RAISES,
+        }.items():
             account.register(name, code, timeout_s=10)
         yield account
     finally:
@@ -255,6 +269,15 @@ def test_missing_response_times_out_on_the_account_clock(account, stacks):
     assert failed.reason == NOT_STABLE
     assert failed.timestamp - started.timestamp >= 600
     assert [e["RequestType"] for e in requests_to(account, stack)] == ["Create", "Delete"]
+
+
+def test_a_handler_that_raises_is_retried_then_the_stack_times_out(account, stacks):
+    stack = stacks.create_stack("raising", template("raises", {}, ServiceTimeout=900))
+    assert stack.wait(120)  # the auto clock skips Lambda's retry delays and the wait for the answer
+    (failed,) = [e for e in stack.events() if e.status == "CREATE_FAILED"]
+    assert failed.reason == NOT_STABLE
+    assert [e["RequestType"] for e in requests_to(account, stack)] == ["Create"] * 3 + ["Delete"]
+    assert stack.status == "ROLLBACK_COMPLETE"
 
 
 def test_a_response_over_4096_bytes_fails_the_resource(account, stacks):

@@ -159,7 +159,6 @@ class StackOperation:
 
     def _update(self) -> None:
         stack = self.stack
-        stack.set_status("UPDATE_IN_PROGRESS", "User Initiated")
         old_template, old_values = stack.template, stack.parameters
         old_customs, old_moto, old_outputs = dict(stack.customs), dict(stack.moto_resources), stack.moto_outputs
         self._apply_first({name: item for name, item in old_moto.items() if name not in self.first})
@@ -230,7 +229,6 @@ class StackOperation:
 
     def _delete(self) -> None:
         stack = self.stack
-        stack.set_status("DELETE_IN_PROGRESS", "User Initiated")
         for logical in reversed(creation_order(stack.template)):
             custom = stack.customs.get(logical)
             if custom is None:

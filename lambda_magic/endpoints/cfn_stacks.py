@@ -106,6 +106,7 @@ class CloudFormationStacks:
         parsed = self._parse(template)
         values = _parameters(parsed, parameters)
         stack.begin()
+        stack.set_status("UPDATE_IN_PROGRESS", "User Initiated")
         self._start(StackOperation(self, stack, parsed, values).update)
         return stack
 
@@ -116,6 +117,7 @@ class CloudFormationStacks:
                 "ValidationError", f"Stack:{stack.stack_id} is in {stack.status} state and can not be deleted."
             )
         stack.begin()
+        stack.set_status("DELETE_IN_PROGRESS", "User Initiated")
         self._start(StackOperation(self, stack, stack.template, stack.parameters).delete)
         return stack
 

@@ -387,12 +387,21 @@ Outputs:
 """
     stack = lm.cloudformation.create_stack("things", template)
     assert (stack.status, stack.outputs) == ("CREATE_COMPLETE", {"Name": "first"})
-    described = lm.client("cloudformation").describe_stacks(StackName="things")["Stacks"][0]
+    cloudformation = lm.client("cloudformation")
+    described = cloudformation.describe_stacks(StackName="things")["Stacks"][0]
     assert described["StackStatus"] == "CREATE_COMPLETE"
+    newest = cloudformation.describe_stack_events(StackName="things")["StackEvents"]
+    assert [(e["LogicalResourceId"], e["ResourceStatus"]) for e in newest[:2]] == [
+        ("things", "CREATE_COMPLETE"),
+        ("Thing", "CREATE_COMPLETE"),
+    ]
+    assert newest[1]["PhysicalResourceId"] == "thing-first"
     events = stack.events()
     assert list(events.columns[:5]) == ["timestamp", "logical_id", "resource_type", "status", "reason"]
     assert events["status"].iloc[-1] == "CREATE_COMPLETE"
     assert lm.cloudformation.delete_stack("things").status == "DELETE_COMPLETE"
+    summaries = cloudformation.list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in summaries if s["StackName"] == "things"] == ["DELETE_COMPLETE"]
 
 
 def test_an_event_invoked_by_hand_gets_the_verdict_on_the_put(default_account):

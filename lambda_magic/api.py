@@ -44,7 +44,7 @@ def account() -> LocalAccount:
     _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
     _codecommit_api(acc)  # moto has no commits nor triggers: the account serves CodeCommit
     _api_gateway.cloud_apis(acc)  # API Gateway APIs made through boto3: moto stores them, the account serves them
-    _cloudformation.responses(acc)  # HTTPS ResponseURLs; environments trust its CA from their start
+    _cloudformation.stacks(acc)  # HTTPS ResponseURLs (environments trust its CA from their start), stacks
     return acc
 
 

@@ -42,10 +42,15 @@ def arrived(acc: LocalAccount, event: Any) -> bytes | None:
     return responses(acc).arrived(event)
 
 
-def _stacks() -> Any:
+def stacks(acc: LocalAccount) -> Any:
+    """The account's driven stacks (an extension: its moto hook is added before the cloud starts)."""
     from .endpoints.cfn_stacks import CloudFormationStacks
 
-    return CloudFormationStacks.of(_account())
+    return CloudFormationStacks.of(acc)
+
+
+def _stacks() -> Any:
+    return stacks(_account())
 
 
 def _view(stack: Any, wait: bool) -> StackView:

@@ -25,6 +25,7 @@ from .cfn_template import (
     is_custom,
     stringify,
     substitute,
+    uses,
 )
 
 _HIDDEN = "LambdaMagicValue"
@@ -51,35 +52,6 @@ def moto_parameters(template: Mapping[str, Any], values: Mapping[str, Any]) -> l
         for name, value in values.items()
         if name in declared
     ]
-
-
-def _uses(value: Any) -> set[tuple[str, str | None]]:
-    """The ``(resource, attribute or None)`` pairs ``value`` reads with Ref, Fn::GetAtt and Fn::Sub."""
-    import re
-
-    found: set[tuple[str, str | None]] = set()
-    if isinstance(value, list):
-        for item in value:
-            found |= _uses(item)
-    elif isinstance(value, dict):
-        if len(value) == 1:
-            ((key, item),) = value.items()
-            if key == "Ref" and isinstance(item, str):
-                return {(item, None)}
-            if key == "Fn::GetAtt":
-                name, attr = item.split(".", 1) if isinstance(item, str) else item
-                return {(name, attr if isinstance(attr, str) else None)}
-            if key == "Fn::Sub":
-                text = item if isinstance(item, str) else item[0]
-                for name in re.findall(r"\$\{([^}!]+)\}", str(text)):
-                    target, _, attr = name.partition(".")
-                    found.add((target, attr or None))
-                if isinstance(item, list) and len(item) > 1:
-                    found |= _uses(item[1])
-                return found
-        for item in value.values():
-            found |= _uses(item)
-    return found
 
 
 class StackOperation:
@@ -369,7 +341,7 @@ class StackOperation:
         first = set(self.first)
         outputs = {}
         for logical in self.custom_ids:
-            for name, attr in _uses(self.resources[logical].get("Properties") or {}):
+            for name, attr in uses(self.resources[logical].get("Properties") or {}):
                 if name in first and (name, attr) not in self._hidden:
                     key = f"{_HIDDEN}{len(self._hidden)}"
                     self._hidden[(name, attr)] = key

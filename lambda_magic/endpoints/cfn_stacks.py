@@ -86,7 +86,7 @@ class CloudFormationStacks:
         if live is not None:
             raise CloudFormationError("AlreadyExistsException", f"Stack [{name}] already exists")
         values = _parameters(parsed, parameters)
-        stack_id = self._cloud().create_stack(
+        stack_id = self.cloud().create_stack(
             StackName=name,
             TemplateBody=json.dumps(moto_template(parsed, {})),
             Parameters=moto_parameters(parsed, values),
@@ -136,9 +136,7 @@ class CloudFormationStacks:
         self.account.cloud_hooks.discard(HOOK)
 
     def cloud(self) -> Any:
-        return self._cloud()
-
-    def _cloud(self) -> Any:
+        """boto3's cloudformation client on the local cloud."""
         return self.account.cloud.client("cloudformation")
 
     def _start(self, operation: Any) -> None:

@@ -115,6 +115,33 @@ def references(value: Any) -> set[str]:
     return found
 
 
+def uses(value: Any) -> set[tuple[str, str | None]]:
+    """The ``(resource, attribute or None)`` pairs ``value`` reads with Ref, Fn::GetAtt and Fn::Sub."""
+    found: set[tuple[str, str | None]] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= uses(item)
+    elif isinstance(value, dict):
+        if len(value) == 1:
+            ((key, item),) = value.items()
+            if key == "Ref" and isinstance(item, str):
+                return {(item, None)}
+            if key == "Fn::GetAtt":
+                name, attr = item.split(".", 1) if isinstance(item, str) else item
+                return {(name, attr if isinstance(attr, str) else None)}
+            if key == "Fn::Sub":
+                text = item if isinstance(item, str) else item[0]
+                for name in _SUB_VARIABLE.findall(str(text)):
+                    target, _, attr = name.partition(".")
+                    found.add((target, attr or None))
+                if isinstance(item, list) and len(item) > 1:
+                    found |= uses(item[1])
+                return found
+        for item in value.values():
+            found |= uses(item)
+    return found
+
+
 def dependencies(template: Mapping[str, Any]) -> dict[str, set[str]]:
     """For each resource, the other resources it needs first."""
     resources = template["Resources"]

@@ -410,3 +410,50 @@ def test_an_event_invoked_by_hand_gets_the_verdict_on_the_put(default_account):
     assert invocation.verdict.details["read_from"] == "ResponseURL"
     assert invocation.verdict.details["PhysicalResourceId"] == "thing-example"
     assert invocation.verdict.details["resource_status"] == "CREATE_COMPLETE"
+
+
+# --- templates (no cloud needed) ------------------------------------------------------------------
+
+
+def test_yaml_short_forms_order_and_stringified_properties():
+    from lambda_magic.endpoints.cfn_template import creation_order, parse_template, stringify
+
+    parsed = parse_template(
+        """
+Resources:
+  B:
+    Type: Custom::B
+    Properties:
+      ServiceToken: !GetAtt A.Arn
+      Name: !Sub "${A}-b"
+  A:
+    Type: AWS::SQS::Queue
+"""
+    )
+    assert parsed["Resources"]["B"]["Properties"] == {
+        "ServiceToken": {"Fn::GetAtt": ["A", "Arn"]},
+        "Name": {"Fn::Sub": "${A}-b"},
+    }
+    assert creation_order(parsed) == ["A", "B"]
+    assert stringify({"n": 14, "on": True, "list": [1, False], "s": "x"}) == {
+        "n": "14",
+        "on": "true",
+        "list": ["1", "false"],
+        "s": "x",
+    }
+
+
+def test_templates_cloudformation_refuses(stacks):
+    circular = {
+        "Resources": {
+            "A": {"Type": "Custom::A", "Properties": {"ServiceToken": "x", "Other": {"Ref": "B"}}},
+            "B": {"Type": "Custom::B", "Properties": {"ServiceToken": "x", "Other": {"Ref": "A"}}},
+        }
+    }
+    with pytest.raises(CloudFormationError, match="Circular dependency between resources"):
+        stacks.create_stack("circle", circular)
+    with pytest.raises(CloudFormationError, match="At least one Resources member must be defined"):
+        stacks.create_stack("empty", {"Resources": {}})
+    needs = {"Parameters": {"Size": {"Type": "Number"}}, "Resources": template()["Resources"]}
+    with pytest.raises(CloudFormationError, match=r"Parameters: \['Size'\] must have values"):
+        stacks.create_stack("needs", needs)

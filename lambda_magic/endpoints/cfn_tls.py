@@ -15,7 +15,6 @@ environments as ``SSL_CERT_FILE`` (read by ``ssl.create_default_context`` and so
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import ssl
@@ -26,8 +25,6 @@ from pathlib import Path
 BUNDLE_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
 #: The names the server's certificate is valid for.
 SERVER_NAMES = ("127.0.0.1", "localhost")
-
-_serial = itertools.count(1)
 
 
 def system_ca_file() -> str | None:
@@ -59,6 +56,20 @@ def _bundle_home() -> Path:
     return Path(tempfile.gettempdir())  # environments with a private /tmp will not see it
 
 
+def _remove_stale(home: Path) -> None:
+    """Remove the bundles of processes that ended without cleaning up (killed kernels)."""
+    for entry in home.glob("*-*"):
+        pid = entry.name.split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:  # alive, someone else's
+            continue
+
+
 class LocalAuthority:
     """A CA, a server certificate for 127.0.0.1 and the CA bundle file that trusts it."""
 
@@ -67,7 +78,9 @@ class LocalAuthority:
 
         self._ca = trustme.CA(organization_name="lambda_magic local account")
         self._server = self._ca.issue_cert(*SERVER_NAMES)
-        self.directory = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-{next(_serial)}-", dir=_bundle_home()))
+        home = _bundle_home()
+        _remove_stale(home)
+        self.directory = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=home))
         #: The CA alone (PEM), e.g. for a client that should trust only this server.
         self.ca_file = self.directory / "local-ca.pem"
         self._ca.cert_pem.write_to_path(str(self.ca_file))

@@ -457,3 +457,18 @@ def test_templates_cloudformation_refuses(stacks):
     needs = {"Parameters": {"Size": {"Type": "Number"}}, "Resources": template()["Resources"]}
     with pytest.raises(CloudFormationError, match=r"Parameters: \['Size'\] must have values"):
         stacks.create_stack("needs", needs)
+
+
+def test_the_event_builder_renders_and_judges_like_the_account(default_account):
+    from lambda_magic.display.builder import EventBuilder
+    from lambda_magic.events import Catalog
+
+    lm.register("thing", LM_HANDLER)
+    builder = EventBuilder(lm.account(), Catalog.load(), "thing", {})
+    builder.service.value = "cloudformation"
+    builder.event_type.value = "cloudformation/create-request"
+    assert json.loads(builder.preview.value)["ResponseURL"].startswith("https://127.0.0.1:")
+    builder.invoke_button.click()
+    invocation = builder._history[-1][3]
+    assert invocation.verdict.details["read_from"] == "ResponseURL"
+    assert invocation.verdict.details["resource_status"] == "CREATE_COMPLETE"

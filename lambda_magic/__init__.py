@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import alexa, codepipeline
+from . import alexa, cloudformation, codepipeline
 
 # The ``endpoints`` subpackage is imported first (it is light), so that the name
 # ``lambda_magic.endpoints`` stays the public function ``endpoints()`` bound below: a first
@@ -93,6 +93,7 @@ __all__ = [
     "client",
     "clock",
     "cloud",
+    "cloudformation",
     "codepipeline",
     "configure_async",
     "create_alias",

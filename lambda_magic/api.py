@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import api_gateway as _api_gateway
+from . import cloudformation as _cloudformation
 from .display.presenter import DisplayPresenter
 from .runtime.account import LocalAccount
 from .runtime.function import Function
@@ -47,6 +48,7 @@ def account() -> LocalAccount:
     _cognito_api(acc)  # moto never calls a user pool's triggers: a front on cognito-idp does
     _api_gateway.cloud_apis(acc)  # API Gateway APIs made through boto3: moto stores them, the account serves them
     _codepipeline_api(acc)  # moto has no jobs: the account serves PutJobSuccessResult and the rest
+    _cloudformation.stacks(acc)  # HTTPS ResponseURLs (environments trust its CA from their start), stacks
     return acc
 
 
@@ -220,7 +222,8 @@ def invoke(
         from .events.verdict import verdict_for
 
         invocation.template = template
-        invocation.verdict = verdict_for(template, event, invocation)
+        document = _cloudformation.arrived(acc, event)  # what a custom resource PUT to its ResponseURL
+        invocation.verdict = verdict_for(template, event, invocation, response_document=document)
     return invocation
 
 

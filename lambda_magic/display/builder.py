@@ -304,6 +304,9 @@ class EventBuilder(widgets.VBox):
             event = self.catalog.render(
                 self.template.id, params, region=settings.region, account_id=settings.account_id
             )
+            hook = getattr(self.account, "event_hooks", {}).get(self.template.id.split("/", 1)[0])
+            if hook is not None:  # as the account renders it (CloudFormation: a ResponseURL it serves)
+                hook(self.template.id, event)
         except (LambdaMagicError, FieldError) as exc:
             self._form_error = str(exc)
             self.preview_state.value = self._state_html(f"Form error, preview not updated: {exc}", error=True)
@@ -361,7 +364,9 @@ class EventBuilder(widgets.VBox):
             from ..events.verdict import verdict_for
 
             invocation.template = self.template.id
-            invocation.verdict = verdict_for(self.template.id, event, invocation)
+            invocation.verdict = verdict_for(
+                self.template.id, event, invocation, response_document=_arrived(self.account, event)
+            )
         self._history.append(
             (invocation.request_id, template + (" (edited)" if self.hand_edited else ""), invocation_type, invocation)
         )
@@ -453,3 +458,11 @@ def _ipython_namespace() -> dict | None:
         return None
     shell = get_ipython()
     return None if shell is None else shell.user_ns
+
+
+def _arrived(account: Any, event: Any) -> Any:
+    """The document a custom resource PUT to the event's ResponseURL, if the account serves it."""
+    from ..endpoints.cfn_responses import EXTENSION, ResponseUrls
+
+    extensions: list[str] = getattr(account, "extensions", lambda: [])()
+    return ResponseUrls.of(account).arrived(event) if EXTENSION in extensions else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import select
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,9 +56,12 @@ class LoopbackServer:
     serves); a watcher thread starts serving when the first connection waits, or
     :meth:`start` does.  Connections made meanwhile wait in the socket's backlog."""
 
-    def __init__(self, name: str, handle: Handler, port: int = 0):
+    def __init__(self, name: str, handle: Handler, port: int = 0, *, tls: ssl.SSLContext | None = None):
         self.name = name
         self._handle = handle
+        #: With a server-side TLS context the server speaks HTTPS (the handshake runs on the
+        #: connection's own thread, at its first read).
+        self.tls = tls
         #: The port to bind (0: any free one); once bound, the port it got, so that a restart
         #: keeps the address clients already hold when it is still free.
         self.preferred_port = port
@@ -77,8 +81,8 @@ class LoopbackServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (the server starts on first need)."""
-        return f"http://{HOST}:{self.start()}"
+        """``http://127.0.0.1:PORT`` (``https://`` with TLS; the server starts on first need)."""
+        return f"{'https' if self.tls else 'http'}://{HOST}:{self.start()}"
 
     def reserve(self) -> int:
         """Bind the address now (once) and start serving when a first connection waits; the port."""
@@ -130,6 +134,8 @@ class LoopbackServer:
         from ._http import Server as _Server  # http.server: imported on first start
         from ._http import make_handler
 
+        if self.tls is not None:
+            listener = self.tls.wrap_socket(listener, server_side=True, do_handshake_on_connect=False)
         server = _Server(listener, make_handler(self.name, self._handle))
         thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.5}, name=f"lambda_magic-{self.name}", daemon=True

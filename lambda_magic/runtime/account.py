@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -106,6 +106,9 @@ class LocalAccount:
         #: Services layered on the account (e.g. event source mappings): each may have
         #: ``settle()`` (kick pending work; True if any) and ``stop()``.
         self._extensions: dict[str, Any] = {}
+        #: Per service, what an extension does to each event the account renders for it (in
+        #: place), e.g. CloudFormation's ``ResponseURL`` made to point at the account's server.
+        self.event_hooks: dict[str, Callable[[str, dict], None]] = {}
         atexit.register(self.shutdown)
 
     # --- functions -------------------------------------------------------------------------
@@ -548,9 +551,13 @@ class LocalAccount:
 
     def render_event(self, template_id: str, params: Mapping[str, Any] | None = None, **options: Any) -> dict:
         """An event from a template, with this account's region and account id."""
-        return self.catalog().render(
+        event = self.catalog().render(
             template_id, params, region=self.settings.region, account_id=self.settings.account_id, **options
         )
+        hook = self.event_hooks.get(template_id.split("/", 1)[0])
+        if hook is not None:
+            hook(template_id, event)
+        return event
 
     # --- the process side ------------------------------------------------------------------
 

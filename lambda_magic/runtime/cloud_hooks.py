@@ -83,7 +83,10 @@ class CloudHooks:
         def start() -> None:
             with self._lock:
                 self._links.append(link)
+                missed = [module for module in self._handlers if module not in link.loaded]
             link.start()
+            for module in missed:  # added while the server started: no one else will load them
+                link.load(module)
 
         return theirs, start
 

@@ -19,13 +19,16 @@ An SDK prefers ``AWS_ENDPOINT_URL_<SERVICE>`` to ``AWS_ENDPOINT_URL``.  Values
 are read when an environment starts and an environment keeps them for its
 life (as on Lambda), so set the variable when the service is created and keep
 its address fixed: bind the socket at once, start serving later if you like.
-Only loopback addresses are accepted.  The function's own variables are
+Only loopback addresses are accepted.  A file every environment reads (a CA
+bundle) is handed out with :meth:`ServiceEndpoints.set_file`; it must live outside
+``/tmp``, which is each environment's own.  The function's own variables are
 applied after these, so a function may still point a client elsewhere.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -79,6 +82,18 @@ class ServiceEndpoints:
             raise InvalidParameterValueException(f"{name}={address!r}: environments may only be pointed at 127.0.0.1")
         with self._lock:
             self._added[name] = address
+
+    def set_file(self, name: str, path: str) -> None:
+        """Hand every new environment ``name=path``, an existing file outside ``/tmp`` (e.g. ``SSL_CERT_FILE``)."""
+        if not name.isidentifier() or not name.isupper():
+            raise InvalidParameterValueException(f"{name!r} is not an environment variable name (e.g. SSL_CERT_FILE)")
+        real = os.path.realpath(path)
+        if not os.path.isabs(path) or not os.path.isfile(real) or real == "/tmp" or real.startswith("/tmp/"):
+            raise InvalidParameterValueException(
+                f"{name}={path!r}: environments get only existing files outside /tmp (their /tmp is their own)"
+            )
+        with self._lock:
+            self._added[name] = path
 
     def discard(self, name: str) -> None:
         """Stop handing out ``name`` (environments already started keep it)."""

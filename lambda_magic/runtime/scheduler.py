@@ -61,20 +61,36 @@ class Scheduler:
 
     # --- timers ------------------------------------------------------------------------------------
 
-    def call_at(self, clock_time: float, callback: Callable[[], None], *, work: bool = True) -> None:
-        """Run ``callback`` (on the timer thread) at account time ``clock_time``.
+    def call_at(self, clock_time: float, callback: Callable[[], None], *, work: bool = True) -> int:
+        """Run ``callback`` (on the timer thread) at account time ``clock_time``; returns
+        the timer's number (for :meth:`cancel`).
 
         ``work`` timers are what ``wait`` waits for and what the auto clock skips
         ahead to; housekeeping timers (``work=False``, e.g. reaping) are neither.
         """
         with self._cond:
-            heapq.heappush(self._timers if work else self._house, (clock_time, next(self._seq), work, callback))
+            number = next(self._seq)
+            heapq.heappush(self._timers if work else self._house, (clock_time, number, work, callback))
             self._pending_work_timers += work
             self._ensure_thread()
             self._cond.notify_all()
+            return number
 
-    def call_later(self, delay_s: float, callback: Callable[[], None], *, work: bool = True) -> None:
-        self.call_at(self.clock.time() + delay_s, callback, work=work)
+    def call_later(self, delay_s: float, callback: Callable[[], None], *, work: bool = True) -> int:
+        return self.call_at(self.clock.time() + delay_s, callback, work=work)
+
+    def cancel(self, number: int) -> bool:
+        """Forget timer ``number`` unless it ran already (a timeout whose answer came); True if found."""
+        with self._cond:
+            for heap in (self._timers, self._house):
+                for i, entry in enumerate(heap):
+                    if entry[1] == number:
+                        heap.pop(i)
+                        heapq.heapify(heap)
+                        self._pending_work_timers -= entry[2]
+                        self._cond.notify_all()
+                        return True
+        return False
 
     def _ensure_thread(self) -> None:
         if self._thread is None and not self._stopped:

@@ -51,6 +51,7 @@ from .api import (
     wait,
 )
 from .api_gateway import api_url, api_view, apis, http_api, rest_api
+from .backends import backend, use_backend
 from .common.errors import (
     EnvironmentStartError,
     InvalidParameterValueException,
@@ -84,6 +85,7 @@ __all__ = [
     "api_url",
     "api_view",
     "apis",
+    "backend",
     "builder",
     "client",
     "clock",
@@ -121,6 +123,7 @@ __all__ = [
     "timeline",
     "triggers",
     "unload_ipython_extension",
+    "use_backend",
     "wait",
 ]
 

@@ -18,10 +18,11 @@ ALLOWED = {
     "common": set(),
     "events": {"common"},
     "runtime": {"common", "events"},
+    "aws": {"common", "events", "runtime"},  # the AWS backend (boto3), at the runtime layer
     "sources": {"common", "events", "runtime"},
     "endpoints": {"common", "events", "runtime"},
     "display": {"common", "events", "runtime", "sources", "endpoints"},
-    "magics": {"common", "display", "api", "api_gateway"},  # the module-level API: api.py, api_gateway.py
+    "magics": {"common", "display", "api", "api_gateway", "backends"},  # the module-level API: api.py, api_gateway.py
 }
 
 

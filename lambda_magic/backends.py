@@ -32,6 +32,7 @@ def use_backend(
     if name != "aws":
         raise InvalidParameterValueException(f"backend {name!r}: use 'local' or 'aws'")
     from .aws import AwsAccount, CallGuard
+    from .display.presenter import DisplayPresenter
 
     used = api._default.aws_calls_used()
     limit = max_calls if max_calls is not None else api._default.aws_max_calls
@@ -42,6 +43,7 @@ def use_backend(
         endpoint_url=endpoint_url,
         create_role=create_role,
         guard=CallGuard(limit, ask=ask, used=used),
+        presenter=DisplayPresenter(),
         **options,
     )
     api._default.backend = account

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from ..common.errors import InvalidParameterValueException, LambdaMagicError, ResourceNotFoundException
 from ..runtime.config import check_function_name, local_python_runtime
 from ..runtime.function import Function
-from ..runtime.invocation import Invocation
+from ..runtime.invocation import Invocation, Presenter
 from ..runtime.logstore import LogEvent
 from ..runtime.package import DeploymentPackage
 from ..runtime.registry import Alias
@@ -70,6 +70,7 @@ class AwsAccount:
         create_role: bool = False,
         guard: CallGuard | None = None,
         session: Any = None,
+        presenter: Presenter | None = None,
         waiter_delay_s: float = 1.0,
         retry_delay_s: float = 1.0,
     ):
@@ -81,6 +82,8 @@ class AwsAccount:
         self.role = role
         self.create_role = create_role
         self.guard = guard or CallGuard()
+        #: Renders invocations as panels (the display layer's, given by ``lm.use_backend``).
+        self.presenter = presenter
         self._clients: dict[str, Any] = {}
         self._account_id: str | None = None
         self.deployer = Deployer(self.client("lambda"), waiter_delay_s=waiter_delay_s, retry_delay_s=retry_delay_s)
@@ -295,6 +298,7 @@ class AwsAccount:
             memory_mb=known[1].memory_mb if known else None,
             architecture=known[1].architecture if known else None,
         )
+        invocation.presenter = self.presenter
         self._records.append(invocation)
         return invocation
 
@@ -498,6 +502,20 @@ class AwsAccount:
             )
         )
         return str(url)
+
+    # --- event templates ---------------------------------------------------------------------------
+
+    def catalog(self) -> Any:
+        """The event template catalog (the same as the local backend's)."""
+        from ..events import Catalog
+
+        return Catalog.load()
+
+    def render_event(self, template_id: str, params: Mapping[str, Any] | None = None, **options: Any) -> dict:
+        """An event from a template, with this account's region and id."""
+        return dict(
+            self.catalog().render(template_id, params, region=self.region, account_id=self.account_id, **options)
+        )
 
     def wiring(self, function: str | None = None) -> list[str]:
         """What this kernel wired (for ``function``), to be removed by ``delete_function``."""

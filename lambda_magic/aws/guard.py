@@ -35,7 +35,7 @@ class CallGuard:
                 raise CallLimitReached(f"refused {what}: {reason} (raise it with use_backend('aws', max_calls=N))")
             try:
                 answer = self.ask(f"{reason}. Make one more ({what})? [yes/no] ")
-            except EOFError:  # no one to answer (a script without stdin)
+            except (EOFError, OSError):  # no one to answer (a script without stdin, captured stdin)
                 answer = ""
             if answer.strip().lower() not in ("y", "yes"):
                 raise CallLimitReached(f"refused {what}: {reason}, and the answer was not yes")

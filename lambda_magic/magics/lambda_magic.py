@@ -110,6 +110,10 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
     retained_log_events = Int(
         100_000, allow_none=True, help="Log events kept, like a log group's retention; None keeps all."
     ).tag(config=True)
+    aws_max_calls = Int(
+        None, allow_none=True, help="Deploys and invokes the AWS backend may send before each next one asks."
+    ).tag(config=True)
+    _aws_max_calls_observer = observe("aws_max_calls")(BackendVerbs._aws_max_calls_changed)
 
     def __init__(self, shell: Any = None, **kwargs: Any):
         Configurable.__init__(self, config=shell.config if shell is not None else None)

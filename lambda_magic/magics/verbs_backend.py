@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from traitlets import Int, observe
-
 from .. import api, backends
 from .parsing import VerbParser, split_args
 
@@ -16,15 +14,9 @@ BACKEND_VERBS = {
 
 
 class BackendVerbs:
-    """Mixin of ``LambdaMagic``: ``%lambda backend`` and ``%config LambdaMagic.aws_max_calls``."""
+    """Mixin of ``LambdaMagic``: ``%lambda backend`` (``LambdaMagic.aws_max_calls`` calls
+    :meth:`_aws_max_calls_changed`: traits are declared on the configurable class itself)."""
 
-    aws_max_calls = Int(
-        None,
-        allow_none=True,
-        help="Deploys and invokes the AWS backend may send from this kernel before each next one asks.",
-    ).tag(config=True)
-
-    @observe("aws_max_calls")
     def _aws_max_calls_changed(self, change: Any) -> None:
         backends.set_max_calls(change["new"])
 

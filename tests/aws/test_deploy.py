@@ -80,7 +80,10 @@ def test_a_conflicting_update_is_retried(aws):
     seen = _inject(aws.client("lambda"), "UpdateFunctionCode", "ResourceConflictException", "update in progress", 2)
     aws.register("hello", HANDLER.replace("world", "you"))
     assert seen == ["ResourceConflictException"] * 2
-    assert aws.get_function("hello").code_sha256 == DeploymentPackage.from_cell(HANDLER.replace("world", "you")).code_sha256
+    assert (
+        aws.get_function("hello").code_sha256
+        == DeploymentPackage.from_cell(HANDLER.replace("world", "you")).code_sha256
+    )
 
 
 def test_a_role_not_yet_propagated_is_retried(aws):
@@ -117,8 +120,9 @@ def test_the_update_waits_until_the_last_update_is_done(aws):
     polled = []
     lam.meta.events.register("before-call.lambda.GetFunction", lambda **kw: polled.append(1))
     deployer = Deployer(lam, waiter_delay_s=0)
-    settings = FunctionSettings(role=ROLE_ARN, handler="lambda_function.lambda_handler", runtime="python3.12",
-                                memory_mb=128, timeout_s=3)
+    settings = FunctionSettings(
+        role=ROLE_ARN, handler="lambda_function.lambda_handler", runtime="python3.12", memory_mb=128, timeout_s=3
+    )
     deployer.deploy("hello", DeploymentPackage.from_cell(HANDLER + "# new\n"), settings)
     assert len(polled) >= 4  # current, two InProgress answers, then Successful (and the final wait)
 
@@ -131,8 +135,10 @@ def test_create_role_makes_the_execution_role_with_basic_execution(moto):
     iam = account.client("iam")
     attached = iam.list_attached_role_policies(RoleName="lambda-magic-execution")["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == ["AWSLambdaBasicExecutionRole"]
-    assert account.client("lambda").get_function(FunctionName=function.name)["Configuration"]["Role"].endswith(
-        "role/lambda-magic-execution"
+    assert (
+        account.client("lambda")
+        .get_function(FunctionName=function.name)["Configuration"]["Role"]
+        .endswith("role/lambda-magic-execution")
     )
 
 

@@ -118,9 +118,7 @@ def test_logs_come_from_filter_log_events(aws):
     logs.put_log_events(
         logGroupName="/aws/lambda/hello",
         logStreamName="2026/12/02/[$LATEST]abc",
-        logEvents=[
-            {"timestamp": now + i, "message": line} for i, line in enumerate(TAIL.strip("\n").splitlines())
-        ],
+        logEvents=[{"timestamp": now + i, "message": line} for i, line in enumerate(TAIL.strip("\n").splitlines())],
     )
     events = aws.log_events("hello")
     assert [e.message for e in events][1] == "hello from the handler"

@@ -39,7 +39,9 @@ def test_s3_permission_first_then_merged_notification(aws):
     other = {"QueueConfigurations": []}
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=other)
     order = []
-    aws.client("lambda").meta.events.register("before-call.lambda.AddPermission", lambda **kw: order.append("permission"))
+    aws.client("lambda").meta.events.register(
+        "before-call.lambda.AddPermission", lambda **kw: order.append("permission")
+    )
     s3.meta.events.register("before-call.s3.PutBucketNotificationConfiguration", lambda **kw: order.append("notify"))
     made = aws.add_trigger("thumbs", f"s3:{bucket}", events=["s3:ObjectCreated:*"], prefix="in/")
     assert order == ["permission", "notify"]

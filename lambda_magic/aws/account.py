@@ -406,7 +406,9 @@ class AwsAccount:
 
     # --- triggers --------------------------------------------------------------------------------------
 
-    def create_event_source_mapping(self, function_name: str, event_source_arn: str, **settings: Any) -> dict:
+    def create_event_source_mapping(
+        self, function_name: str, event_source_arn: str, **settings: Any
+    ) -> triggers.MappingInfo:
         """``CreateEventSourceMapping`` (with ``create_role``, the role gets the source's read policy first)."""
         if self.create_role:
             roles.attach_source_policy(self.client("iam"), self._role_arn(), event_source_arn.split(":")[2])
@@ -422,8 +424,7 @@ class AwsAccount:
                 function_name, f"event source mapping {uuid}", lambda: lam.delete_event_source_mapping(UUID=uuid)
             )
         )
-        mapping.pop("ResponseMetadata", None)
-        return dict(mapping)
+        return triggers.MappingInfo.of(mapping)
 
     def source_arn(self, kind: str, name: str) -> str:
         """The ARN of a queue (``sqs``), stream (``kinesis``) or table's stream (``dynamodb``) by name."""
@@ -446,10 +447,12 @@ class AwsAccount:
             raise ResourceNotFoundException(f"no {kind} resource named {name!r} ({type(exc).__name__})") from None
         raise InvalidParameterValueException(f"source {kind!r}: use sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE")
 
-    def add_trigger(self, function: str, source: str, **settings: Any) -> list[str]:
+    def add_trigger(self, function: str, source: str, **settings: Any) -> triggers.TriggerInfo:
         """Wire ``s3:BUCKET``, ``sns:TOPIC``, ``events:RULE`` or ``schedule:EXPRESSION`` as AWS does
         (the permission, then the service's own configuration); what was made."""
         kind, _, resource = source.partition(":")
+        given = {k: v for k, v in settings.items() if v is not None}
+        settings = dict(given)
         arn = self.function_arn(function)
         lam = self.client("lambda")
         try:
@@ -471,7 +474,7 @@ class AwsAccount:
                 made = triggers.events_rule(self.client("events"), lam, arn, rule, schedule=resource, **settings)
             elif kind in ("sqs", "kinesis", "dynamodb"):
                 mapping = self.create_event_source_mapping(function, self.source_arn(kind, resource), **settings)
-                return [f"event source mapping {mapping['UUID']}"]
+                return triggers.TriggerInfo(function, source, given, (f"event source mapping {mapping.uuid}",))
             else:
                 raise InvalidParameterValueException(
                     f"trigger {source!r}: the AWS backend maps s3:, sns:, events:, schedule:, sqs:, kinesis:, dynamodb:"
@@ -479,7 +482,7 @@ class AwsAccount:
         except ClientError as exc:
             raise _client_error(exc) from None
         self._wiring.extend(made)
-        return [w.what for w in made]
+        return triggers.TriggerInfo(function, source, given, tuple(w.what for w in made))
 
     def create_function_url(self, function: str, auth_type: str = "NONE") -> str:
         """``CreateFunctionUrlConfig`` (and, for ``NONE``, the public ``lambda:InvokeFunctionUrl`` permission)."""

@@ -38,6 +38,40 @@ class Wiring:
     undo: Callable[[], Any]
 
 
+@dataclass(frozen=True)
+class MappingInfo:
+    """An event source mapping as ``CreateEventSourceMapping`` answered it (``raw``: the whole answer)."""
+
+    uuid: str
+    state: str
+    batch_size: int | None
+    event_source_arn: str
+    function_arn: str
+    raw: dict[str, Any]
+
+    @classmethod
+    def of(cls, answer: dict[str, Any]) -> MappingInfo:
+        answer = {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+        return cls(
+            answer["UUID"],
+            str(answer.get("State", "")),
+            answer.get("BatchSize"),
+            str(answer.get("EventSourceArn", "")),
+            str(answer.get("FunctionArn", "")),
+            answer,
+        )
+
+
+@dataclass(frozen=True)
+class TriggerInfo:
+    """A service trigger wired on AWS: the source, its settings and what was made for it."""
+
+    function: str
+    source: str
+    settings: dict[str, Any]
+    made: tuple[str, ...]
+
+
 def mapping_parameters(function_arn: str, source_arn: str, settings: dict[str, Any]) -> dict[str, Any]:
     """``CreateEventSourceMapping``'s parameters from snake_case settings."""
     unknown = sorted(set(settings) - set(MAPPING_SETTINGS))

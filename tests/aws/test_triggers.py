@@ -15,9 +15,9 @@ def test_an_sqs_mapping_is_created_and_delete_removes_it(aws):
     mapping = aws.create_event_source_mapping("worker", arn, batch_size=5)
     lam = aws.client("lambda")
     listed = lam.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"]
-    assert [(m["UUID"], m["EventSourceArn"], m["BatchSize"]) for m in listed] == [(mapping["UUID"], arn, 5)]
+    assert [(m["UUID"], m["EventSourceArn"], m["BatchSize"]) for m in listed] == [(mapping.uuid, arn, 5)]
     removed = aws.delete_function("worker")
-    assert removed == [f"event source mapping {mapping['UUID']}", "function worker"]
+    assert removed == [f"event source mapping {mapping.uuid}", "function worker"]
     assert lam.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"] == []
 
 
@@ -49,7 +49,7 @@ def test_s3_permission_first_then_merged_notification(aws):
     assert [c["LambdaFunctionArn"] for c in config] == [aws.function_arn("thumbs")]
     policy = json.loads(aws.client("lambda").get_policy(FunctionName="thumbs")["Policy"])
     assert policy["Statement"][0]["Principal"] == {"Service": "s3.amazonaws.com"}
-    assert made[1].startswith("s3 notification")
+    assert made.made[1].startswith("s3 notification")
     aws.delete_function("thumbs")
     assert "LambdaFunctionConfigurations" not in s3.get_bucket_notification_configuration(Bucket=bucket)
 

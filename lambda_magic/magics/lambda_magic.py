@@ -113,7 +113,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
     aws_max_calls = Int(
         None, allow_none=True, help="Deploys and invokes the AWS backend may send before each next one asks."
     ).tag(config=True)
-    _aws_max_calls_observer = observe("aws_max_calls")(BackendVerbs._aws_max_calls_changed)
+    _aws_max_calls_observer = observe("aws_max_calls")(BackendVerbs._apply_aws_max_calls)
 
     def __init__(self, shell: Any = None, **kwargs: Any):
         Configurable.__init__(self, config=shell.config if shell is not None else None)

@@ -15,9 +15,9 @@ BACKEND_VERBS = {
 
 class BackendVerbs:
     """Mixin of ``LambdaMagic``: ``%lambda backend`` (``LambdaMagic.aws_max_calls`` calls
-    :meth:`_aws_max_calls_changed`: traits are declared on the configurable class itself)."""
+    :meth:`_apply_aws_max_calls`: traits are declared on the configurable class itself)."""
 
-    def _aws_max_calls_changed(self, change: Any) -> None:
+    def _apply_aws_max_calls(self, change: Any) -> None:
         backends.set_max_calls(change["new"])
 
     def _parser_backend(self) -> VerbParser:

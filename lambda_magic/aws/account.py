@@ -481,6 +481,8 @@ class AwsAccount:
                 )
         except ClientError as exc:
             raise _client_error(exc) from None
+        except TypeError as exc:  # a setting the local backend knows that is not mapped here
+            raise InvalidParameterValueException(f"trigger {source!r} on the AWS backend: {exc}") from None
         self._wiring.extend(made)
         return triggers.TriggerInfo(function, source, given, tuple(w.what for w in made))
 

@@ -23,13 +23,13 @@ def test_use_backend_switches_what_the_module_api_acts_on(aws, moto, module_back
     assert lm.backend() == "aws"
     function = lm.register("hello", HANDLER, memory_mb=256)
     assert function.backend == "aws"
-    assert list(lm.functions()["name"]) == ["hello"]
+    assert lm.functions()[["name", "backend"]].values.tolist() == [["hello", "aws"]]
     assert lm.package("hello") == function.deployment_package.zip_file
     assert lm.client("lambda").get_function(FunctionName="hello")["Configuration"]["MemorySize"] == 256
     assert lm.account().guard.used == 1
     echoed = lm.invoke("hello", template="sqs/receive-message", params={"records": ["a"]})
     assert echoed.backend == "aws" and echoed.payload["Records"][0]["body"] == "a"  # moto echoes the event
-    assert list(lm.invocations("hello")["request_id"]) == [echoed.request_id]
+    assert lm.invocations("hello")[["request_id", "backend"]].values.tolist() == [[echoed.request_id, "aws"]]
     assert lm.logs("hello").empty  # moto without Docker writes no log group
     with pytest.raises(lm.LambdaMagicError, match="not mapped on the AWS backend"):
         lm.clock()

@@ -522,6 +522,26 @@ class AwsAccount:
             self.catalog().render(template_id, params, region=self.region, account_id=self.account_id, **options)
         )
 
+    def http_api(self, name: str, routes: Mapping[str, Any], *, cors: Mapping[str, Any] | None = None, **_: Any) -> Any:
+        """An API Gateway HTTP API whose routes proxy to the functions (payload 2.0, ``$default`` stage)."""
+        from .http_api import create_http_api
+
+        try:
+            api, made = create_http_api(
+                self.client("apigatewayv2"),
+                self.client("lambda"),
+                name,
+                routes,
+                function_arn=self.function_arn,
+                region=self.region,
+                account_id=self.account_id,
+                cors=cors,
+            )
+        except ClientError as exc:
+            raise _client_error(exc) from None
+        self._wiring.extend(made)
+        return api
+
     def wiring(self, function: str | None = None) -> list[str]:
         """What this kernel wired (for ``function``), to be removed by ``delete_function``."""
         return [w.what for w in self._wiring if function is None or w.function == function]

@@ -77,3 +77,23 @@ def test_function_url(aws):
     url = aws.create_function_url("web")
     assert url.startswith("https://")
     assert aws.client("lambda").get_function_url_config(FunctionName="web")["AuthType"] == "NONE"
+
+
+def test_an_http_api_proxies_routes_to_the_function(aws, moto, region, module_backend):
+    import lambda_magic as lm
+
+    from .helpers import ROLE_ARN
+
+    lm.use_backend("aws", endpoint_url=moto, region=region, role=ROLE_ARN)
+    lm.register("items", HANDLER)
+    api = lm.http_api("shop", {"GET /items/{id}": "items", "$default": "items"})
+    apigw = lm.client("apigatewayv2")
+    routes = sorted(r["RouteKey"] for r in apigw.get_routes(ApiId=api.api_id)["Items"])
+    assert routes == ["$default", "GET /items/{id}"]
+    (integration,) = apigw.get_integrations(ApiId=api.api_id)["Items"]
+    assert (integration["IntegrationType"], integration["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
+    assert integration["IntegrationUri"] == lm.account().function_arn("items")
+    policy = json.loads(lm.client("lambda").get_policy(FunctionName="items")["Policy"])
+    assert policy["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    lm.delete("items")
+    assert api.api_id not in [a["ApiId"] for a in apigw.get_apis()["Items"]]

@@ -7,7 +7,6 @@ this backend is chosen.  Every deploy and invoke passes the cost guard first.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,17 +25,13 @@ from . import roles, triggers
 from .deploy import Deployer, Deployment, FunctionSettings, retrying
 from .functions import DeployedFunction, from_configuration
 from .guard import CallGuard
-from .results import invocation_from_response
+from .results import invocation_from_response, log_event
 
 BACKEND = "aws"
 
 
 class NotMapped(LambdaMagicError, AttributeError):
     """A local emulator's tool asked of the AWS backend (``hasattr`` answers False)."""
-
-
-_REQUEST_ID = re.compile(r"RequestId: ([0-9a-f-]{36})|^\S+\t([0-9a-f-]{36})\t")
-_LEVEL = re.compile(r"^\S+\t[0-9a-f-]{36}\t([A-Z]+)\t")
 
 
 def _client_error(exc: ClientError) -> LambdaMagicError:
@@ -324,7 +319,7 @@ class AwsAccount:
                 params["filterPattern"] = filter_pattern
             try:
                 for page in logs.get_paginator("filter_log_events").paginate(**params):
-                    events.extend(_log_event(function, e) for e in page.get("events", []))
+                    events.extend(log_event(function, e) for e in page.get("events", []))
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
                     raise _client_error(exc) from None  # no group yet: the function has not logged
@@ -522,9 +517,21 @@ class AwsAccount:
             self.catalog().render(template_id, params, region=self.region, account_id=self.account_id, **options)
         )
 
-    def http_api(self, name: str, routes: Mapping[str, Any], *, cors: Mapping[str, Any] | None = None, **_: Any) -> Any:
+    def http_api(
+        self,
+        name: str,
+        routes: Mapping[str, Any],
+        *,
+        cors: Mapping[str, Any] | None = None,
+        authorizers: Any = None,
+        **settings: Any,
+    ) -> Any:
         """An API Gateway HTTP API whose routes proxy to the functions (payload 2.0, ``$default`` stage)."""
         from .http_api import create_http_api
+
+        unmapped = sorted(k for k, v in {"authorizers": authorizers, **settings}.items() if v)
+        if unmapped:
+            raise InvalidParameterValueException(f"{', '.join(unmapped)}: not mapped on the AWS backend's HTTP APIs")
 
         try:
             api, made = create_http_api(
@@ -552,16 +559,3 @@ class AwsAccount:
         raise NotMapped(
             f"{name} is not mapped on the AWS backend (it is the local emulator's): lm.use_backend('local') for it"
         )
-
-
-def _log_event(function: str, event: dict[str, Any]) -> LogEvent:
-    message = str(event.get("message", "")).rstrip("\n")
-    found = _REQUEST_ID.search(message)
-    request_id = (found.group(1) or found.group(2)) if found else None
-    level_match = _LEVEL.match(message)
-    level = "SYSTEM" if message.split(" ", 1)[0] in ("START", "END", "REPORT", "INIT_START") else None
-    if level_match:
-        level = level_match.group(1)
-    return LogEvent(
-        float(event.get("timestamp", 0)), function, str(event.get("logStreamName", "")), request_id, level, message
-    )

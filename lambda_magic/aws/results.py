@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from ..runtime.invocation import Invocation
+from ..runtime.logstore import LogEvent
 
 _REPORT_FIELDS = {
     "Duration": "duration_ms",
@@ -18,6 +19,8 @@ _REPORT_FIELDS = {
     "Init Duration": "init_duration_ms",
 }
 _FIELD = re.compile(r"(Duration|Billed Duration|Memory Size|Max Memory Used|Init Duration): ([0-9.]+) (?:ms|MB)")
+_REQUEST_ID = re.compile(r"RequestId: ([0-9a-f-]{36})|^\S+\t([0-9a-f-]{36})\t")
+_LEVEL = re.compile(r"^\S+\t[0-9a-f-]{36}\t([A-Z]+)\t")
 _INTEGERS = {"billed_duration_ms", "memory_size_mb", "max_memory_used_mb"}
 
 
@@ -102,3 +105,17 @@ def invocation_from_response(
     else:
         inv.body = body
     return inv
+
+
+def log_event(function: str, event: dict[str, Any]) -> LogEvent:
+    """One ``FilterLogEvents`` event as a :class:`LogEvent` (its request id and level read from the line)."""
+    message = str(event.get("message", "")).rstrip("\n")
+    found = _REQUEST_ID.search(message)
+    request_id = (found.group(1) or found.group(2)) if found else None
+    level_match = _LEVEL.match(message)
+    level = "SYSTEM" if message.split(" ", 1)[0] in ("START", "END", "REPORT", "INIT_START") else None
+    if level_match:
+        level = level_match.group(1)
+    return LogEvent(
+        float(event.get("timestamp", 0)), function, str(event.get("logStreamName", "")), request_id, level, message
+    )

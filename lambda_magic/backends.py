@@ -46,6 +46,7 @@ def use_backend(
         presenter=DisplayPresenter(),
         **options,
     )
+    account.account_id  # noqa: B018  # sts get-caller-identity now: bad credentials fail here, in one line
     api._default.backend = account
     return account
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ..common.errors import InvalidParameterValueException, LambdaMagicError, ResourceNotFoundException
 from ..runtime.config import check_function_name, local_python_runtime
@@ -71,7 +71,10 @@ class AwsAccount:
     ):
         import boto3
 
-        self.session = session or boto3.Session(profile_name=profile, region_name=region)
+        try:
+            self.session = session or boto3.Session(profile_name=profile, region_name=region)
+        except BotoCoreError as exc:  # e.g. ProfileNotFound
+            raise LambdaMagicError(f"AWS backend: {exc}") from None
         self.region: str = region or self.session.region_name or "us-east-1"
         self.endpoint_url = endpoint_url
         self.role = role
@@ -107,6 +110,8 @@ class AwsAccount:
                 self._account_id = str(self.client("sts").get_caller_identity()["Account"])
             except ClientError as exc:
                 raise _client_error(exc) from None
+            except BotoCoreError as exc:  # no credentials, no endpoint...
+                raise LambdaMagicError(f"AWS backend: {exc}") from None
         return self._account_id
 
     def describe(self) -> str:

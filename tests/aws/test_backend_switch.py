@@ -72,3 +72,18 @@ def test_the_backend_verb_and_a_cell_deployed_to_aws(shell, aws, moto, module_ba
     shell.run_line_magic("lambda", "backend local")
     assert capsys.readouterr().out.endswith("local backend: functions deploy and run in this kernel's emulator\n")
     assert lm.backend() == "local"
+
+
+def test_an_unknown_profile_is_one_line(aws_env, module_backend):
+    with pytest.raises(lm.LambdaMagicError, match="AWS backend: The config profile \\(nope\\) could not be found"):
+        lm.use_backend("aws", profile="nope")
+    assert lm.backend() == "local"
+
+
+def test_no_credentials_is_one_line_and_keeps_the_local_backend(aws_env, monkeypatch, moto, module_backend):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(lm.LambdaMagicError, match="AWS backend: Unable to locate credentials"):
+        lm.use_backend("aws", endpoint_url=moto)
+    assert lm.backend() == "local"

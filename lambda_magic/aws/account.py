@@ -22,7 +22,7 @@ from ..runtime.package import DeploymentPackage
 from ..runtime.registry import Alias
 from ..runtime.retention import Retained
 from . import roles, triggers
-from .deploy import Deployer, Deployment, FunctionSettings, retrying
+from .deploy import POLICY_NOT_READY, Deployer, Deployment, FunctionSettings, retrying
 from .functions import DeployedFunction, from_configuration
 from .guard import CallGuard
 from .results import invocation_from_response, log_event
@@ -415,7 +415,11 @@ class AwsAccount:
         lam = self.client("lambda")
         params = triggers.mapping_parameters(self.function_arn(function_name), event_source_arn, settings)
         try:
-            mapping = retrying(lambda: lam.create_event_source_mapping(**params))
+            mapping = retrying(
+                lambda: lam.create_event_source_mapping(**params),
+                delay_s=self.deployer.retry_delay_s,
+                also=(POLICY_NOT_READY,),
+            )
         except ClientError as exc:
             raise _client_error(exc) from None
         uuid = mapping["UUID"]

@@ -19,6 +19,8 @@ from ..runtime.package import DeploymentPackage
 
 T = TypeVar("T")
 ROLE_NOT_READY = "cannot be assumed by Lambda"
+#: What CreateEventSourceMapping answers while a policy just attached to the role propagates.
+POLICY_NOT_READY = "execution role does not have permissions"
 
 
 @dataclass(frozen=True)
@@ -68,17 +70,23 @@ def _error_code(exc: ClientError) -> str:
 
 
 def retrying(
-    call: Callable[[], T], *, attempts: int = 8, delay_s: float = 1.0, sleep: Callable[[float], None] = time.sleep
+    call: Callable[[], T],
+    *,
+    attempts: int = 8,
+    delay_s: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    also: tuple[str, ...] = (),
 ) -> T:
     """``call()``, again after a growing pause while Lambda answers a conflict (an update in
-    progress) or that the role cannot be assumed yet (IAM propagation), at most ``attempts`` times."""
+    progress) or that the role cannot be assumed yet (IAM propagation; ``also``: other messages
+    of an ``InvalidParameterValueException`` that propagation explains), at most ``attempts`` times."""
     for attempt in range(1, attempts + 1):
         try:
             return call()
         except ClientError as exc:
             code = _error_code(exc)
             transient = code == "ResourceConflictException" or (
-                code == "InvalidParameterValueException" and ROLE_NOT_READY in str(exc)
+                code == "InvalidParameterValueException" and any(m in str(exc) for m in (ROLE_NOT_READY, *also))
             )
             if not transient or attempt == attempts:
                 raise

@@ -134,7 +134,7 @@ def test_create_role_makes_the_execution_role_with_basic_execution(moto):
     function = account.register("hello", HANDLER)
     iam = account.client("iam")
     attached = iam.list_attached_role_policies(RoleName="lambda-magic-execution")["AttachedPolicies"]
-    assert [p["PolicyName"] for p in attached] == ["AWSLambdaBasicExecutionRole"]
+    assert "AWSLambdaBasicExecutionRole" in [p["PolicyName"] for p in attached]  # (IAM is global: other tests add)
     assert (
         account.client("lambda")
         .get_function(FunctionName=function.name)["Configuration"]["Role"]

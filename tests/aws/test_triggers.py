@@ -97,3 +97,23 @@ def test_an_http_api_proxies_routes_to_the_function(aws, moto, region, module_ba
     assert policy["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
     lm.delete("items")
     assert api.api_id not in [a["ApiId"] for a in apigw.get_apis()["Items"]]
+
+
+def test_a_mapping_waits_for_the_queue_policy_to_propagate(aws):
+    aws.register("worker", HANDLER)
+    aws.client("sqs").create_queue(QueueName="slow")
+    seen = []
+
+    def not_yet(**kw):
+        if not seen:
+            seen.append(1)
+            message = "The function execution role does not have permissions to call ReceiveMessage on SQS"
+            return (
+                type("R", (), {"status_code": 400, "headers": {}})(),
+                {"Error": {"Code": "InvalidParameterValueException", "Message": message}},
+            )
+        return None
+
+    aws.client("lambda").meta.events.register("before-call.lambda.CreateEventSourceMapping", not_yet)
+    mapping = aws.create_event_source_mapping("worker", aws.source_arn("sqs", "slow"))
+    assert seen == [1] and mapping.state == "Enabled"

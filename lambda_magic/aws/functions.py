@@ -32,6 +32,15 @@ class DeployedFunction(Function):
         return self.remote_size
 
     @cached_property
+    def deployment_package(self) -> DeploymentPackage:
+        """The zip this kernel deployed (another kernel's: download ``GetFunction``'s ``Code.Location``)."""
+        if self.package is None:
+            raise LambdaMagicError(
+                f"{self.name}'s package was not deployed from this kernel: GetFunction's Code.Location has it"
+            )
+        return self.package
+
+    @cached_property
     def warnings(self) -> tuple[PreflightWarning, ...]:
         """The package's preflight warnings when this kernel deployed it (else none are known)."""
         return super().warnings if self.package is not None else ()

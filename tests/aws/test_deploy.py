@@ -154,3 +154,12 @@ def test_delete_removes_the_function(aws):
     assert aws.delete_function("hello") == ["function hello"]
     with pytest.raises(ClientError):
         aws.client("lambda").get_function(FunctionName="hello")
+
+
+def test_the_package_of_a_function_deployed_elsewhere_is_not_made_up(aws, moto):
+    from .helpers import make_account
+
+    aws.register("hello", HANDLER)
+    assert aws.get_function("hello").deployment_package == DeploymentPackage.from_cell(HANDLER)
+    with pytest.raises(Exception, match="not deployed from this kernel"):
+        make_account(moto).get_function("hello").deployment_package  # noqa: B018

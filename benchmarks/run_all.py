@@ -28,6 +28,7 @@ SCRIPTS = (
     "kernel_memory",
     "log_shipping",
     "s3_trigger",
+    "cpu_curve",
 )
 TIMEOUT_S = 180
 

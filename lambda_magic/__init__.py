@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import alexa, codepipeline
+
 # The ``endpoints`` subpackage is imported first (it is light), so that the name
 # ``lambda_magic.endpoints`` stays the public function ``endpoints()`` bound below: a first
 # import of a subpackage later would rebind the package attribute to the module.
@@ -65,6 +67,7 @@ from .common.errors import (
 from .runtime.concurrency import TooManyRequestsException
 from .runtime.function import Function
 from .runtime.invocation import Invocation
+from .tuning import power_tune
 
 __version__ = "0.1.0"
 
@@ -82,6 +85,7 @@ __all__ = [
     "TooManyRequestsException",
     "account",
     "add_trigger",
+    "alexa",
     "api_url",
     "api_view",
     "apis",
@@ -90,6 +94,7 @@ __all__ = [
     "client",
     "clock",
     "cloud",
+    "codepipeline",
     "configure_async",
     "create_alias",
     "create_event_source_mapping",
@@ -110,6 +115,7 @@ __all__ = [
     "logs",
     "metrics",
     "package",
+    "power_tune",
     "publish_layer_version",
     "publish_version",
     "put_function_concurrency",

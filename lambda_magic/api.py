@@ -25,6 +25,8 @@ class _DefaultAccount:
         #: The Lambda API's port, kept across resets so that clients made before one still work.
         self.lambda_port = 0
         self.codecommit_port = 0
+        self.codepipeline_port = 0
+        self.cognito_port = 0
         # --- the backend (lambda_magic/backends.py): None is the local account; else the AwsAccount
         self.backend: Any = None
         self.aws_max_calls: int | None = None
@@ -52,7 +54,9 @@ def account() -> LocalAccount:
     _lambda_api(acc)  # cheap once made; made again after a reset (its address is registered for environments)
     _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
     _codecommit_api(acc)  # moto has no commits nor triggers: the account serves CodeCommit
+    _cognito_api(acc)  # moto never calls a user pool's triggers: a front on cognito-idp does
     _api_gateway.cloud_apis(acc)  # API Gateway APIs made through boto3: moto stores them, the account serves them
+    _codepipeline_api(acc)  # moto has no jobs: the account serves PutJobSuccessResult and the rest
     return acc
 
 
@@ -82,6 +86,22 @@ def _codecommit_api(acc: LocalAccount) -> Any:
         acc, deliver=lambda *args, **kw: _push_sources(acc).deliver(*args, **kw), port=_default.codecommit_port
     )
     _default.codecommit_port = api.server.preferred_port
+    return api
+
+
+def _codepipeline_api(acc: LocalAccount) -> Any:
+    from .codepipeline import api as codepipeline_api
+
+    api = codepipeline_api(acc, port=_default.codepipeline_port)
+    _default.codepipeline_port = api.server.preferred_port
+    return api
+
+
+def _cognito_api(acc: LocalAccount) -> Any:
+    from .endpoints.cognito_idp import CognitoIdpAPI
+
+    api = CognitoIdpAPI.of(acc, allowed=lambda *args: _push_sources(acc).allowed(*args), port=_default.cognito_port)
+    _default.cognito_port = api.server.preferred_port
     return api
 
 
@@ -450,8 +470,9 @@ def metrics(name: str | None = None, period: str = "1min") -> pd.DataFrame:
 
 def client(service: str) -> Any:
     """A boto3 client bound to the local cloud (started on first use); ``"lambda"`` is bound
-    to the account's own Lambda API, which runs the notebook's functions, and ``"codecommit"``
-    to the account's CodeCommit API, whose repository triggers call them."""
+    to the account's own Lambda API, which runs the notebook's functions, ``"codecommit"``
+    to the account's CodeCommit API, whose repository triggers call them, and ``"cognito-idp"``
+    to the front that runs user pools' triggers."""
     if _default.backend is not None:  # the AWS backend's session, region and endpoint
         return _default.backend.client(service)
     acc = account()
@@ -459,6 +480,10 @@ def client(service: str) -> Any:
         return _lambda_api(acc).client()
     if service == "codecommit":
         return _codecommit_api(acc).client()
+    if service == "codepipeline":
+        return _codepipeline_api(acc).client()
+    if service == "cognito-idp":
+        return _cognito_api(acc).client()
     return acc.cloud.client(service)
 
 
@@ -468,6 +493,7 @@ def endpoints() -> Any:
 
     acc = account()
     addresses = {"lambda": _lambda_api(acc).url, "codecommit": _codecommit_api(acc).url}
+    addresses["codepipeline"] = _codepipeline_api(acc).url
     if acc.cloud.running:  # every other service: the local cloud (not started just to show it)
         addresses["*"] = acc.cloud.endpoint()
     return EndpointsPanel(addresses, region=acc.settings.region)

@@ -22,7 +22,8 @@ ALLOWED = {
     "sources": {"common", "events", "runtime"},
     "endpoints": {"common", "events", "runtime"},
     "display": {"common", "events", "runtime", "sources", "endpoints"},
-    "magics": {"common", "display", "api", "api_gateway", "backends"},  # the module-level API: api.py, api_gateway.py
+    # the module-level API: api.py and the service fronts beside it (api_gateway.py, tuning.py)
+    "magics": {"common", "display", "api", "api_gateway", "tuning", "backends"},
 }
 
 

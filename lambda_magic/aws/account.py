@@ -166,6 +166,8 @@ class AwsAccount:
         from ..runtime.account import LocalAccount
 
         check_function_name(name)
+        if ignored.pop("cpu_share", None) == "off":
+            raise InvalidParameterValueException("cpu_share='off' is the emulator's: Lambda's CPU follows memory")
         unsupported = sorted(k for k, v in ignored.items() if v not in (None, (), [], {}, "process"))
         if unsupported:
             raise InvalidParameterValueException(

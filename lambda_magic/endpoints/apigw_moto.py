@@ -135,33 +135,37 @@ def install(call: Call) -> None:
     patch(backends, "_import_backend", import_backend)
 
 
-def _install_http(tell: Call) -> None:
-    from moto.apigatewayv2 import models as http_models
-    from moto.apigatewayv2 import responses as http_responses
+def _watch(
+    tell: Call, backend_class: Any, methods: tuple[str, ...], id_argument: str, state_of: Any, operation: str
+) -> None:
+    """After each of ``methods`` of ``backend_class`` (they name the API by ``id_argument``), tell the
+    account the API's new state (``state_of(api)``), or that it is gone."""
 
-    def sync_http(backend: Any, api_id: str | None) -> None:
+    def sync(backend: Any, api_id: str | None) -> None:
         if api_id is None:
             return
         api = backend.apis.get(api_id)
-        state = http_state(api) if api is not None else {"api_id": api_id, "deleted": True}
-        tell({"op": OPERATION_HTTP, "region": backend.region_name, "account": backend.account_id, "api": state})
+        state = state_of(api) if api is not None else {"api_id": api_id, "deleted": True}
+        tell({"op": operation, "region": backend.region_name, "account": backend.account_id, "api": state})
 
-    def http_change(name: str) -> Any:
+    def after(name: str) -> Any:
         def changed(self: Any, *args: Any, **kwargs: Any) -> Any:
             result = changed.original(self, *args, **kwargs)  # type: ignore[attr-defined]
-            sync_http(self, _api_id(args, kwargs, "api_id"))
+            sync(self, _api_id(args, kwargs, id_argument))
             return result
 
         return changed
 
-    for name in _HTTP_CHANGES:
-        patch(http_models.ApiGatewayV2Backend, name, http_change(name))
+    for name in methods:
+        patch(backend_class, name, after(name))
 
-    def delete_api(self: Any, api_id: str) -> None:
-        delete_api.original(self, api_id)  # type: ignore[attr-defined]
-        sync_http(self, api_id)
 
-    patch(http_models.ApiGatewayV2Backend, "delete_api", delete_api)
+def _install_http(tell: Call) -> None:
+    from moto.apigatewayv2 import models as http_models
+    from moto.apigatewayv2 import responses as http_responses
+
+    changes = (*_HTTP_CHANGES, "delete_api")
+    _watch(tell, http_models.ApiGatewayV2Backend, changes, "api_id", http_state, OPERATION_HTTP)
 
     def create_api(self: Any) -> Any:
         status, headers, body = create_api.original(self)  # type: ignore[attr-defined]
@@ -179,30 +183,8 @@ def _install_http(tell: Call) -> None:
 def _install_rest(tell: Call) -> None:
     from moto.apigateway import models as rest_models
 
-    def sync_rest(backend: Any, api_id: str | None) -> None:
-        if api_id is None:
-            return
-        api = backend.apis.get(api_id)
-        state = rest_state(api) if api is not None else {"api_id": api_id, "deleted": True}
-        tell({"op": OPERATION_REST, "region": backend.region_name, "account": backend.account_id, "api": state})
-
-    def rest_change(name: str) -> Any:
-        def changed(self: Any, *args: Any, **kwargs: Any) -> Any:
-            result = changed.original(self, *args, **kwargs)  # type: ignore[attr-defined]
-            sync_rest(self, _api_id(args, kwargs, "function_id"))
-            return result
-
-        return changed
-
-    for name in _REST_CHANGES:
-        patch(rest_models.APIGatewayBackend, name, rest_change(name))
-
-    def delete_rest_api(self: Any, function_id: str) -> Any:
-        result = delete_rest_api.original(self, function_id)  # type: ignore[attr-defined]
-        sync_rest(self, function_id)
-        return result
-
-    patch(rest_models.APIGatewayBackend, "delete_rest_api", delete_rest_api)
+    changes = (*_REST_CHANGES, "delete_rest_api")
+    _watch(tell, rest_models.APIGatewayBackend, changes, "function_id", rest_state, OPERATION_REST)
 
     def create_deployment(self: Any, name: str, description: str, stage_variables: Any = None) -> Any:
         deployment = create_deployment.original(self, name, description, stage_variables)  # type: ignore[attr-defined]

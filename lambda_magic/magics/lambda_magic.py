@@ -27,6 +27,7 @@ from .verbs_cloud import CloudVerbs
 from .verbs_endpoints import ENDPOINT_VERBS, EndpointVerbs
 from .verbs_functions import FunctionVerbs
 from .verbs_scaling import ScalingVerbs
+from .verbs_tuning import TUNING_VERBS, TuningVerbs
 
 VERBS = {
     "invoke": "invoke a function: %lambda invoke NAME [EVENT | $var | --event-file F | --template ID --param K=V]",
@@ -56,6 +57,7 @@ VERBS = {
     "reset": "forget every function, environment, invocation and log",
     **ENDPOINT_VERBS,
     **BACKEND_VERBS,
+    **TUNING_VERBS,
 }
 _SETTING_FOR_TRAIT = {
     "memory": "memory_mb",
@@ -67,6 +69,7 @@ _SETTING_FOR_TRAIT = {
     "cloud_endpoint": "cloud_endpoint",
     "retained_invocations": "retained_invocations",
     "retained_log_events": "retained_log_events",
+    "cpu_share": "cpu_share",
 }
 
 
@@ -89,7 +92,9 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @magics_class
-class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs, BackendVerbs):
+class LambdaMagic(
+    Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs, TuningVerbs, BackendVerbs
+):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
     memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)
@@ -109,6 +114,9 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
     ).tag(config=True)
     retained_log_events = Int(
         100_000, allow_none=True, help="Log events kept, like a log group's retention; None keeps all."
+    ).tag(config=True)
+    cpu_share = Enum(
+        ["on", "off"], "on", help="CPU in proportion to memory as on Lambda (1 vCPU at 1,769 MB), or off."
     ).tag(config=True)
     aws_max_calls = Int(
         None, allow_none=True, help="Deploys and invokes the AWS backend may send before each next one asks."
@@ -153,6 +161,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
                           [--runtime python3.12] [--architecture x86_64|arm64] [--description TEXT]
                           [--log-format Text|JSON] [--log-level LEVEL] [--isolation process|inline]
                           [--reserved-concurrency N] [--file PATH ...] [--layer ARN ...]
+                          [--cpu-share on|off]
 
         ``--file utils.py`` adds a file or folder (written earlier, e.g. with ``%%writefile``) to
         the function's package, read when the cell runs; ``--layer`` adds a published layer.
@@ -262,6 +271,11 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
         )
         parser.add_argument("--isolation", choices=("process", "inline"))
         parser.add_argument(
+            "--cpu-share",
+            choices=("on", "off"),
+            help="CPU in proportion to memory, as on Lambda (default: %%config LambdaMagic.cpu_share)",
+        )
+        parser.add_argument(
             "--reserved-concurrency", type=int, help="concurrency reserved for (and limiting) the function"
         )
         return parser
@@ -290,6 +304,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             log_level=args.log_level,
             isolation=args.isolation,
             reserved_concurrency=args.reserved_concurrency,
+            cpu_share=args.cpu_share,
         )
         return FunctionPanel(function, updated=existed)
 

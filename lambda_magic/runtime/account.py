@@ -22,6 +22,7 @@ from .cloud import LocalCloud
 from .cloud_hooks import CloudHooks, refuse_calls
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
+from .cpu_share import Limiter, choose_limiter
 from .destinations import deliver_dead_letter, deliver_record, destination_kind
 from .endpoints import ServiceEndpoints
 from .function import LATEST, Function
@@ -32,6 +33,7 @@ from .log_delivery import LogDelivery, cloud_in_use
 from .logstore import LogStore
 from .metric_store import MetricStore
 from .package import DeploymentPackage
+from .platform import capabilities
 from .pool import EnvironmentPool
 from .registry import Alias, FunctionRegistry
 from .requests import check_client_context, encode_payload, parse_function_name
@@ -93,6 +95,7 @@ class LocalAccount:
         self._lock = threading.RLock()
         self._root_dir: str | None = None
         self._template: Template | None = None
+        self._cpu_limiter: Limiter | None = None
         self._reaping = False
         #: True while :meth:`shutdown` runs: no environment may start then (an attempt that was
         #: stopped must not start another behind the caller's back).
@@ -124,6 +127,7 @@ class LocalAccount:
         log_level: str | None = None,
         isolation: str | None = None,
         reserved_concurrency: int | None = None,
+        cpu_share: str | None = None,
     ) -> Function:
         """Create the function, or update its ``$LATEST`` (the next invoke is cold).
 
@@ -131,7 +135,8 @@ class LocalAccount:
         adds other files to its package, e.g. ``{"utils.py": source}``); ``path``, a folder or
         a ``.zip`` file; ``zip_file``, the bytes of a zip (``CreateFunction``'s ``Code.ZipFile``).
         ``handler`` is ``module.function`` (a bare name: a function of ``lambda_function``);
-        ``layers`` are layer version ARNs from ``publish_layer_version``.
+        ``layers`` are layer version ARNs from ``publish_layer_version``; ``cpu_share="off"``
+        lets its environments use the CPU without Lambda's share of it (default: the account's).
         """
         check_function_name(name)
         package, code = self._package(code, path, zip_file, files)
@@ -148,6 +153,7 @@ class LocalAccount:
             log_level=log_level,
             isolation=settings.isolation if isolation is None else isolation,
             layers=tuple(layers or ()),
+            cpu_share=cpu_share,
         )
         if package is None:  # a cell: its handler is in lambda_function or a module given with files
             module = config.handler_module
@@ -548,6 +554,13 @@ class LocalAccount:
                 self._template = Template(self._root_dir)
             return self._template
 
+    def cpu_limiter(self) -> Limiter:
+        """How environments get CPU in proportion to memory here (probed on first need)."""
+        with self._lock:
+            if self._cpu_limiter is None:
+                self._cpu_limiter = choose_limiter(portable=capabilities().portable)
+            return self._cpu_limiter
+
     def _start_reaper(self) -> None:
         with self._lock:
             if self._reaping:
@@ -639,6 +652,10 @@ class LocalAccount:
             root, self._root_dir = self._root_dir, None
         if template is not None:
             template.close()
+        with self._lock:
+            limiter, self._cpu_limiter = self._cpu_limiter, None
+        if limiter is not None:
+            limiter.close()
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
         self.cloud.close()

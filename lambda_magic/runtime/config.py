@@ -38,6 +38,8 @@ class FunctionConfig:
     isolation: str = "process"
     #: ``Layers``: the layer version ARNs, in the order they are extracted to ``/opt``.
     layers: tuple[str, ...] = ()
+    #: CPU in proportion to memory (``on``), or unlimited (``off``); None: the account's setting.
+    cpu_share: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "env", dict(self.env or {}))
@@ -50,6 +52,8 @@ class FunctionConfig:
         _check_choice("architecture", self.architecture, limits.ARCHITECTURES)
         _check_choice("log format", self.log_format, limits.LOG_FORMATS)
         _check_choice("isolation", self.isolation, ISOLATIONS)
+        if self.cpu_share is not None:
+            _check_choice("cpu share", self.cpu_share, ("on", "off"))
         if len(self.description) > limits.DESCRIPTION_MAX:
             raise InvalidParameterValueException(
                 f"description is {len(self.description)} characters; Lambda allows at most {limits.DESCRIPTION_MAX}"

@@ -17,13 +17,14 @@ import struct
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from ..common import limits
 from . import wire
+from .cpu_share import CpuShare, unlimited
 from .function import Function
 from .python_runtime import (
     split_message,
@@ -134,6 +135,8 @@ def new_log_stream_name(version: str) -> str:
 class _BaseEnvironment:
     isolation = "process"
     limitations: tuple[str, ...] = ()
+    #: What limits the environment's CPU (see ``cpu_share``), said on each invocation.
+    cpu_share: CpuShare = unlimited("not limited")
 
     def __init__(self, env_id: str, function: Function, initialization_type: str):
         self.env_id = env_id
@@ -177,6 +180,7 @@ class ProcessEnvironment(_BaseEnvironment):
         spec: dict[str, Any],
         initialization_type: str,
         sandbox: Sandbox | None = None,
+        cpu: Callable[[int, str], CpuShare] | None = None,
     ):
         super().__init__(env_id, function, initialization_type)
         self._template = template
@@ -195,6 +199,8 @@ class ProcessEnvironment(_BaseEnvironment):
         self._offsets = [0, 0]
         self._memory_mb = function.config.memory_mb
         self.pid, self._sock = template.spawn()
+        if cpu is not None:  # in its group before its init code runs (the share itself applies after init)
+            self.cpu_share = cpu(self.pid, env_id)
         #: How memory is measured: ``proc`` (the kernel watches /proc/<pid>/statm every 25 ms) or
         #: ``rusage`` (the environment reports its own peak, getrusage, and ends itself past the memory).
         self.memory_probe = "proc" if template.capabilities.proc_memory.available else "rusage"
@@ -251,6 +257,8 @@ class ProcessEnvironment(_BaseEnvironment):
             self.limitations = (shared_tmp_limitation(self._template.capabilities),)
         if error is not None:
             self.kill()
+        else:
+            self.cpu_share.start()  # the init phase ran with a CPU burst, as on Lambda
         events, more = self.collect_events()
         return InitResult("error" if error else "success", init_ms, error, events, dropped + more, used_mb)
 
@@ -517,6 +525,7 @@ class ProcessEnvironment(_BaseEnvironment):
         crashed = self.crashed or not self.alive
         self.kill()
         self.crashed = crashed
+        self.cpu_share.release()
         for fd in self._files:
             if fd is not None:
                 os.close(fd)

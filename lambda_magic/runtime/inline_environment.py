@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from .context import LambdaContext
+from .cpu_share import unlimited
 from .environment import Event, InitResult, InvokeResult, _BaseEnvironment
 from .function import OPT_ROOT, TASK_ROOT, Function
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
@@ -31,6 +32,7 @@ class InlineEnvironment(_BaseEnvironment):
 
     isolation = "inline"
     limitations = INLINE_LIMITATIONS
+    cpu_share = unlimited("inline isolation runs in the kernel's own process")
 
     def __init__(
         self, env_id: str, function: Function, spec: dict[str, Any], initialization_type: str, lock: threading.Lock

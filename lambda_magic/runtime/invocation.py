@@ -55,6 +55,8 @@ class Invocation:
     isolation: str | None = None
     log_stream: str | None = None
     limitations: tuple[str, ...] = ()
+    #: What limited the environment's CPU: ``0.072 vCPU (cgroup-v1 ...)`` or ``off (why)``.
+    cpu_share: str | None = None
     event: Any = None
     architecture: str | None = None
     body: bytes | None = None

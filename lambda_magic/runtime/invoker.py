@@ -13,6 +13,7 @@ import os
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from ..common.errors import EnvironmentStartError, InvocationInterrupted
 from . import logformat
 from .billing import billed_duration_ms
 from .concurrency import TooManyRequestsException
+from .cpu_share import CpuShare, unlimited
 from .environment import (
     Event,
     InitResult,
@@ -101,9 +103,20 @@ class Invoker:
         if config.isolation == "inline":
             env = InlineEnvironment(env_id, function, spec, initialization_type, self._inline_lock)
         else:
-            env = ProcessEnvironment(env_id, function, account.template(), spec, initialization_type, sandbox)
+            env = ProcessEnvironment(
+                env_id, function, account.template(), spec, initialization_type, sandbox, cpu=self._cpu_share(function)
+            )
         account.pool.add_busy(env)
         return env
+
+    def _cpu_share(self, function: Function) -> Callable[[int, str], CpuShare]:
+        """How a new environment of ``function`` gets its CPU share (the function's setting, else the account's)."""
+        setting = function.config.cpu_share or self._account.settings.cpu_share
+        if setting == "off":
+            return lambda pid, env_id: unlimited("cpu_share is off")
+        limiter = self._account.cpu_limiter()
+        memory_mb = function.config.memory_mb
+        return lambda pid, env_id: limiter.attach(pid, env_id, memory_mb)
 
     # --- one invocation ----------------------------------------------------------------------
 
@@ -440,6 +453,7 @@ class Invoker:
             isolation=config.isolation,
             log_stream=stream,
             limitations=env.limitations if env is not None else (),
+            cpu_share=env.cpu_share.describe() if env is not None else None,
             event=event,
             architecture=config.architecture,
             attempt=attempt_number,
@@ -539,6 +553,7 @@ class Invoker:
             isolation=config.isolation,
             log_stream=stream,
             limitations=env.limitations,
+            cpu_share=env.cpu_share.describe(),
             event=event,
             architecture=config.architecture,
             body=result.body if error is None else None,

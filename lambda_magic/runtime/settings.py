@@ -41,6 +41,8 @@ class AccountSettings:
     retained_invocations: int | None = 10_000
     #: Log events kept (``lm.logs()``), like a CloudWatch log group's retention, by count.
     retained_log_events: int | None = 100_000
+    #: CPU in proportion to memory, as on Lambda (``on``; see ``cpu_share``), or unlimited (``off``).
+    cpu_share: str = "on"
 
     def validate(self) -> None:
         if not _REGION.match(self.region):
@@ -71,6 +73,8 @@ class AccountSettings:
             raise InvalidParameterValueException("the clock scale must be a positive factor, e.g. 60")
         check_retention("retained_invocations", self.retained_invocations)
         check_retention("retained_log_events", self.retained_log_events)
+        if self.cpu_share not in ("on", "off"):
+            raise InvalidParameterValueException(f"cpu_share {self.cpu_share!r}: choose on or off")
         if self.isolation not in ("process", "inline"):
             raise InvalidParameterValueException(f"isolation {self.isolation!r}: choose process or inline")
 

@@ -179,7 +179,7 @@ def test_a_handler_reads_its_own_earlier_logs_through_boto3(account):
 
 def test_events_logged_before_a_handler_started_the_cloud_are_delivered(account):
     account.register("talker", TALKER)
-    account.register("s3user", USES_S3)
+    account.register("s3user", USES_S3, timeout_s=30)  # a client made in the handler: 7 % of a CPU at 128 MB
     account.invoke("talker", {"say": "before the cloud"})
     assert not account.cloud.running
 

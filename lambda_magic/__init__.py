@@ -53,6 +53,7 @@ from .api import (
     wait,
 )
 from .api_gateway import api_url, api_view, apis, http_api, rest_api
+from .backends import backend, use_backend
 from .common.errors import (
     EnvironmentStartError,
     InvalidParameterValueException,
@@ -89,6 +90,7 @@ __all__ = [
     "api_url",
     "api_view",
     "apis",
+    "backend",
     "builder",
     "client",
     "clock",
@@ -131,6 +133,7 @@ __all__ = [
     "traces",
     "triggers",
     "unload_ipython_extension",
+    "use_backend",
     "wait",
 ]
 

@@ -28,6 +28,13 @@ class _DefaultAccount:
         self.codecommit_port = 0
         self.codepipeline_port = 0
         self.cognito_port = 0
+        # --- the backend (lambda_magic/backends.py): None is the local account; else the AwsAccount
+        self.backend: Any = None
+        self.aws_max_calls: int | None = None
+
+    def aws_calls_used(self) -> int:
+        """Deploys and invokes the AWS backend sent so far in this kernel."""
+        return 0 if self.backend is None else int(self.backend.guard.used)
 
     def get(self) -> LocalAccount:
         with self._lock:
@@ -40,7 +47,10 @@ _default = _DefaultAccount()
 
 
 def account() -> LocalAccount:
-    """The local account behind the module-level API (with the Lambda API it serves)."""
+    """The local account behind the module-level API (with the Lambda API it serves), or the
+    AWS account when ``lm.use_backend("aws")`` chose it."""
+    if _default.backend is not None:  # lm.use_backend("aws"): see lambda_magic/backends.py
+        return _default.backend
     acc = _default.get()
     _lambda_api(acc)  # cheap once made; made again after a reset (its address is registered for environments)
     _push_sources(acc)  # S3, SNS, EventBridge, Logs... call the functions from the student's own boto3 calls
@@ -103,6 +113,8 @@ def add_trigger(function: str, source: str, **settings: Any) -> Any:
     ``"schedule:EXPRESSION"``, ``"logs:GROUP"`` or ``"codecommit:REPO"``, with settings in
     snake_case after AWS's names (``events=["s3:ObjectCreated:*"], prefix="in/"``,
     ``filter_policy={...}``, ``event_pattern={...}``, ``filter_pattern="ERROR"``...)."""
+    if _default.backend is not None:  # the AWS backend wires AWS's own resources
+        return _default.backend.add_trigger(function, source, **settings)
     return _push_sources(account()).add_trigger(function, source, **settings)
 
 
@@ -256,6 +268,9 @@ def builder(name: str | None = None) -> Any:
 
 def delete(name: str) -> None:
     """Delete function ``name`` and end its environments (its logs stay)."""
+    if _default.backend is not None:  # AWS: also what was wired for it, said line by line
+        print("Deleted " + "; ".join(_default.backend.delete_function(name)))
+        return
     account().delete_function(name)
 
 
@@ -461,6 +476,8 @@ def client(service: str) -> Any:
     to the account's own Lambda API, which runs the notebook's functions, ``"codecommit"``
     to the account's CodeCommit API, whose repository triggers call them, and ``"cognito-idp"``
     to the front that runs user pools' triggers."""
+    if _default.backend is not None:  # the AWS backend's session, region and endpoint
+        return _default.backend.client(service)
     acc = account()
     if service == "lambda":
         return _lambda_api(acc).client()
@@ -507,6 +524,8 @@ def create_event_source_mapping(function_name: str, event_source_arn: str, **set
     maximum_retry_attempts, maximum_record_age_s, parallelization_factor, destination_config, enabled)."""
     from .sources import EventSourceMappings
 
+    if _default.backend is not None:  # AWS: CreateEventSourceMapping
+        return _default.backend.create_event_source_mapping(function_name, event_source_arn, **settings)
     return EventSourceMappings.of(account()).create(function_name, event_source_arn, **settings)
 
 
@@ -544,6 +563,8 @@ def source_arn(kind: str, name: str) -> str:
     """The ARN of a queue (``sqs``), stream (``kinesis``) or table's stream (``dynamodb``) by name."""
     from .common.errors import InvalidParameterValueException, ResourceNotFoundException
 
+    if _default.backend is not None:  # AWS: the account's own resources
+        return str(_default.backend.source_arn(kind, name))
     cloud = account().cloud
     try:
         if kind == "sqs":

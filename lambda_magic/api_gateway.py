@@ -46,7 +46,13 @@ def http_api(
     from .endpoints.apigw_http import HttpApi
     from .endpoints.apigw_routes import RouteTable
 
-    RouteTable(routes, allow_default=True)  # mistakes are found before the old API is replaced
+    RouteTable(routes, allow_default=True)
+    from .api import _default
+
+    if _default.backend is not None:  # lm.use_backend("aws"): API Gateway's own HTTP API
+        return _default.backend.http_api(
+            name, routes, authorizers=authorizers, cors=cors, **settings
+        )  # mistakes are found before the old API is replaced
     Cors.of(cors)
     gateway = ApiGateway.of(_account())
     made = gateway.put(

@@ -18,11 +18,13 @@ ALLOWED = {
     "common": set(),
     "events": {"common"},
     "runtime": {"common", "events"},
+    "aws": {"common", "events", "runtime"},  # the AWS backend (boto3), at the runtime layer
     "sources": {"common", "events", "runtime"},
     "endpoints": {"common", "events", "runtime"},
     "display": {"common", "events", "runtime", "sources", "endpoints"},
-    # the module-level API: api.py and the service fronts beside it (api_gateway.py, tuning.py, tracing.py)
-    "magics": {"common", "display", "api", "api_gateway", "tuning", "tracing"},
+    # the module-level API: api.py and the service fronts beside it (api_gateway.py, tuning.py, tracing.py,
+    # backends.py)
+    "magics": {"common", "display", "api", "api_gateway", "tuning", "tracing", "backends"},
 }
 
 

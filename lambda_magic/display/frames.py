@@ -59,6 +59,7 @@ TEMPLATE_COLUMNS = ["id", "service", "event", "description", "params"]
 def functions_frame(functions: Iterable[Function]) -> pd.DataFrame:
     import pandas as pd
 
+    functions = list(functions)
     rows = [
         (
             f.name,
@@ -81,9 +82,17 @@ def functions_frame(functions: Iterable[Function]) -> pd.DataFrame:
 
     frame = pd.DataFrame.from_records(rows, columns=FUNCTION_COLUMNS)
     frame["last_modified"] = pd.to_datetime(frame["last_modified"], utc=True)
+    _backend_column(frame, functions)
     return wide(frame).astype(
         {"memory_mb": "int64", "timeout_s": "int64", "code_size": "int64", "reserved_concurrency": "Int64"}
     )
+
+
+def _backend_column(frame: pd.DataFrame, items: Iterable[Any]) -> None:
+    """A ``backend`` column when a row is not the local backend's (``lm.use_backend("aws")``)."""
+    backends = [getattr(item, "backend", "local") for item in items]
+    if any(backend != "local" for backend in backends):
+        frame["backend"] = backends
 
 
 def invocations_frame(invocations: Iterable[Invocation]) -> pd.DataFrame:
@@ -124,6 +133,7 @@ def invocations_frame(invocations: Iterable[Invocation]) -> pd.DataFrame:
 
     frame = WideFrame.from_records(rows, columns=INVOCATION_COLUMNS)
     frame["start"] = pd.to_datetime(frame["start"], unit="s", utc=True)
+    _backend_column(frame, invocations)
     return mark_dropped(frame, invocations).astype(
         {
             "duration_ms": "float64",

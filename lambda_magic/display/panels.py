@@ -38,6 +38,7 @@ def invocation_html(invocation: Invocation) -> str:
         f'<div style="margin-bottom:6px"><strong>{escape(inv.function_name)}</strong> · {escape(inv.version)} · '
         f"{escape(inv.invocation_type)} · {theme.badge(inv.status, status_label)}"
         + (f" · {start}" if start else "")
+        + (f" · backend {escape(inv.backend)}" if inv.backend != "local" else "")
         + "</div>"
     )
     rows = []
@@ -206,7 +207,7 @@ def function_html(function: Function, *, updated: bool = False) -> str:
                 else ""
             ),
         ),
-        ("Isolation", escape(c.isolation)),
+        ("Isolation", escape(c.isolation)) if function.backend == "local" else ("Backend", escape(function.backend)),
         ("Logs", f"{escape(c.log_format)} format{level} · {escape(function.log_group_name)}"),
         ("Environment", env),
         ("Code", f"{function.code_size} bytes · CodeSha256 <code>{escape(function.code_sha256)}</code>"),
@@ -241,5 +242,6 @@ class FunctionPanel:
         action = "Updated" if self.updated else "Registered"
         return (
             f"{action} {self.function.name} ({c.runtime}, {c.handler_setting}, {c.memory_mb} MB, {c.timeout_s} s, "
-            f"{c.isolation})\n{self.function.arn}"
+            f"{c.isolation if self.function.backend == 'local' else 'backend ' + self.function.backend})"
+            f"\n{self.function.arn}"
         ) + "".join(f"\nWarning: {warning}" for warning in self.function.warnings)

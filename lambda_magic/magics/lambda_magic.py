@@ -22,6 +22,7 @@ from .. import api
 from ..common import limits
 from ..common.errors import InvocationInterrupted, LambdaMagicError
 from .parsing import HelpShown, VerbParser, parse_key_values, split_args
+from .verbs_backend import BACKEND_VERBS, BackendVerbs
 from .verbs_cloud import CloudVerbs
 from .verbs_endpoints import ENDPOINT_VERBS, EndpointVerbs
 from .verbs_functions import FunctionVerbs
@@ -57,6 +58,7 @@ VERBS = {
     "reset": "forget every function, environment, invocation and log",
     **ENDPOINT_VERBS,
     **XRAY_VERBS,
+    **BACKEND_VERBS,
     **TUNING_VERBS,
 }
 _SETTING_FOR_TRAIT = {
@@ -92,7 +94,17 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @magics_class
-class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs, TuningVerbs, XRayVerbs):
+class LambdaMagic(
+    Magics,
+    Configurable,
+    FunctionVerbs,
+    ScalingVerbs,
+    CloudVerbs,
+    EndpointVerbs,
+    TuningVerbs,
+    XRayVerbs,
+    BackendVerbs,
+):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
     memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)
@@ -116,6 +128,10 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
     cpu_share = Enum(
         ["on", "off"], "on", help="CPU in proportion to memory as on Lambda (1 vCPU at 1,769 MB), or off."
     ).tag(config=True)
+    aws_max_calls = Int(
+        None, allow_none=True, help="Deploys and invokes the AWS backend may send before each next one asks."
+    ).tag(config=True)
+    _aws_max_calls_observer = observe("aws_max_calls")(BackendVerbs._apply_aws_max_calls)
 
     def __init__(self, shell: Any = None, **kwargs: Any):
         Configurable.__init__(self, config=shell.config if shell is not None else None)

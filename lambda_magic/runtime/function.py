@@ -54,6 +54,8 @@ class Function:
     package: DeploymentPackage | None = None
     #: The layer versions named in ``config.layers``, as they were when the function was registered.
     layers: tuple[LayerVersion, ...] = ()
+    #: Where the function lives: ``local`` (this account's emulator) or ``aws`` (``lm.use_backend``).
+    backend: str = "local"
 
     @property
     def arn(self) -> str:

@@ -73,6 +73,8 @@ class Invocation:
     event_age_s: float | None = None
     #: The request id of the invocation whose handler made this call through the Lambda API.
     caller_request_id: str | None = None
+    #: Where it ran: ``local`` (this account's emulator) or ``aws`` (``lm.use_backend``).
+    backend: str = "local"
     presenter: Presenter | None = None
     _payload: Any = field(default=_UNSET)
 

@@ -1,0 +1,119 @@
+"""Triggers wired as AWS wires them (moto server), and removed by delete."""
+
+from __future__ import annotations
+
+import json
+
+from .helpers import HANDLER, make_account
+
+
+def test_an_sqs_mapping_is_created_and_delete_removes_it(aws):
+    aws.register("worker", HANDLER)
+    sqs = aws.client("sqs")
+    sqs.create_queue(QueueName="jobs")
+    arn = aws.source_arn("sqs", "jobs")
+    mapping = aws.create_event_source_mapping("worker", arn, batch_size=5)
+    lam = aws.client("lambda")
+    listed = lam.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"]
+    assert [(m["UUID"], m["EventSourceArn"], m["BatchSize"]) for m in listed] == [(mapping.uuid, arn, 5)]
+    removed = aws.delete_function("worker")
+    assert removed == [f"event source mapping {mapping.uuid}", "function worker"]
+    assert lam.list_event_source_mappings(EventSourceArn=arn)["EventSourceMappings"] == []
+
+
+def test_create_role_gives_the_role_the_queue_policy(moto, region):
+    account = make_account(moto, region=region, role=None, create_role=True)
+    account.register("worker", HANDLER)
+    account.client("sqs").create_queue(QueueName="jobs")
+    account.add_trigger("worker", "sqs:jobs")
+    attached = account.client("iam").list_attached_role_policies(RoleName="lambda-magic-execution")
+    assert "AWSLambdaSQSQueueExecutionRole" in [p["PolicyName"] for p in attached["AttachedPolicies"]]
+
+
+def test_s3_permission_first_then_merged_notification(aws):
+    aws.register("thumbs", HANDLER)
+    s3 = aws.client("s3")
+    kw = {} if aws.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": aws.region}}
+    s3.create_bucket(Bucket=f"photos-{aws.region}", **kw)
+    bucket = f"photos-{aws.region}"
+    other = {"QueueConfigurations": []}
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=other)
+    order = []
+    aws.client("lambda").meta.events.register(
+        "before-call.lambda.AddPermission", lambda **kw: order.append("permission")
+    )
+    s3.meta.events.register("before-call.s3.PutBucketNotificationConfiguration", lambda **kw: order.append("notify"))
+    made = aws.add_trigger("thumbs", f"s3:{bucket}", events=["s3:ObjectCreated:*"], prefix="in/")
+    assert order == ["permission", "notify"]
+    config = s3.get_bucket_notification_configuration(Bucket=bucket)["LambdaFunctionConfigurations"]
+    assert [c["LambdaFunctionArn"] for c in config] == [aws.function_arn("thumbs")]
+    policy = json.loads(aws.client("lambda").get_policy(FunctionName="thumbs")["Policy"])
+    assert policy["Statement"][0]["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert made.made[1].startswith("s3 notification")
+    aws.delete_function("thumbs")
+    assert "LambdaFunctionConfigurations" not in s3.get_bucket_notification_configuration(Bucket=bucket)
+
+
+def test_sns_subscription_and_a_schedule_rule(aws):
+    aws.register("fan", HANDLER)
+    topic = aws.client("sns").create_topic(Name="news")["TopicArn"]
+    aws.add_trigger("fan", "sns:news")
+    subs = aws.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subs] == [("lambda", aws.function_arn("fan"))]
+    aws.add_trigger("fan", "schedule:rate(5 minutes)")
+    events = aws.client("events")
+    rule = events.describe_rule(Name="lambda-magic-fan-schedule")
+    assert rule["ScheduleExpression"] == "rate(5 minutes)"
+    assert [t["Arn"] for t in events.list_targets_by_rule(Rule="lambda-magic-fan-schedule")["Targets"]] == [
+        aws.function_arn("fan")
+    ]
+    removed = aws.delete_function("fan")
+    assert removed[-1] == "function fan" and len(removed) == 5
+    assert aws.client("sns").list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+
+
+def test_function_url(aws):
+    aws.register("web", HANDLER)
+    url = aws.create_function_url("web")
+    assert url.startswith("https://")
+    assert aws.client("lambda").get_function_url_config(FunctionName="web")["AuthType"] == "NONE"
+
+
+def test_an_http_api_proxies_routes_to_the_function(aws, moto, region, module_backend):
+    import lambda_magic as lm
+
+    from .helpers import ROLE_ARN
+
+    lm.use_backend("aws", endpoint_url=moto, region=region, role=ROLE_ARN)
+    lm.register("items", HANDLER)
+    api = lm.http_api("shop", {"GET /items/{id}": "items", "$default": "items"})
+    apigw = lm.client("apigatewayv2")
+    routes = sorted(r["RouteKey"] for r in apigw.get_routes(ApiId=api.api_id)["Items"])
+    assert routes == ["$default", "GET /items/{id}"]
+    (integration,) = apigw.get_integrations(ApiId=api.api_id)["Items"]
+    assert (integration["IntegrationType"], integration["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
+    assert integration["IntegrationUri"] == lm.account().function_arn("items")
+    policy = json.loads(lm.client("lambda").get_policy(FunctionName="items")["Policy"])
+    assert policy["Statement"][0]["Principal"] == {"Service": "apigateway.amazonaws.com"}
+    lm.delete("items")
+    assert api.api_id not in [a["ApiId"] for a in apigw.get_apis()["Items"]]
+
+
+def test_a_mapping_waits_for_the_queue_policy_to_propagate(aws):
+    aws.register("worker", HANDLER)
+    aws.client("sqs").create_queue(QueueName="slow")
+    seen = []
+
+    def not_yet(**kw):
+        if not seen:
+            seen.append(1)
+            message = "The function execution role does not have permissions to call ReceiveMessage on SQS"
+            return (
+                type("R", (), {"status_code": 400, "headers": {}})(),
+                {"Error": {"Code": "InvalidParameterValueException", "Message": message}},
+            )
+        return None
+
+    aws.client("lambda").meta.events.register("before-call.lambda.CreateEventSourceMapping", not_yet)
+    mapping = aws.create_event_source_mapping("worker", aws.source_arn("sqs", "slow"))
+    assert seen == [1] and mapping.state == "Enabled"

@@ -156,6 +156,7 @@ class AwsAccount:
         architecture: str = "x86_64",
         description: str = "",
         log_format: str = "Text",
+        tracing: str | None = None,
         requirements: Sequence[str] | None = None,
         pip_args: Sequence[str] = (),
         **ignored: Any,
@@ -201,6 +202,7 @@ class AwsAccount:
             architecture=architecture,
             description=description,
             log_format=log_format,
+            tracing=tracing or "PassThrough",
         )
         last = self._deployed.get(name)
         if last is not None and last[0] == package and last[1] == settings:

@@ -36,6 +36,8 @@ class FunctionSettings:
     architecture: str = "x86_64"
     description: str = ""
     log_format: str = "Text"
+    #: ``TracingConfig.Mode``: ``Active`` or ``PassThrough``.
+    tracing: str = "PassThrough"
 
     def configuration(self) -> dict[str, Any]:
         """The ``UpdateFunctionConfiguration`` parameters (without ``FunctionName``)."""
@@ -48,6 +50,7 @@ class FunctionSettings:
             "Environment": {"Variables": dict(self.env)},
             "Description": self.description,
             "LoggingConfig": {"LogFormat": self.log_format},
+            "TracingConfig": {"Mode": self.tracing},
         }
 
     def differs_from(self, current: Mapping[str, Any]) -> bool:
@@ -62,6 +65,7 @@ class FunctionSettings:
             or (current.get("Environment") or {}).get("Variables", {}) != dict(self.env)
             or (current.get("Description") or "") != self.description
             or logging.get("LogFormat", self.log_format) != self.log_format
+            or (current.get("TracingConfig") or {}).get("Mode", "PassThrough") != self.tracing
         )
 
 

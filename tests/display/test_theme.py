@@ -6,9 +6,9 @@ from pathlib import Path
 import lambda_magic.display as display
 from lambda_magic.display import theme
 
-#: Modules allowed to name colours: the theme itself, the PNG timeline and flow map (each on its
-#: own white page), and metrics.py (reworked by another engineer).
-ALLOWED = {"theme.py", "timeline.py", "flow.py", "metrics.py"}
+#: Modules allowed to name colours: the theme itself, the PNG timeline, flow map and power tuning
+#: chart (each on its own white page), and metrics.py (reworked by another engineer).
+ALLOWED = {"theme.py", "timeline.py", "flow.py", "power_tuning.py", "metrics.py"}
 
 
 def _luminance(hex_colour: str) -> float:

@@ -30,6 +30,8 @@ from .invoker import Invoker
 from .lineage import Lineage, resource_of_arn
 from .log_delivery import LogDelivery, cloud_in_use
 from .logstore import LogStore
+from .cloudwatch_lambda import HOOK as CLOUDWATCH_HOOK
+from .cloudwatch_lambda import LambdaMetrics
 from .metric_store import MetricStore
 from .package import DeploymentPackage
 from .pool import EnvironmentPool
@@ -69,6 +71,8 @@ class LocalAccount:
         self.logs = LogStore(self.settings.retained_log_events)
         #: CloudWatch's AWS/Lambda metrics, per function per second: exact whatever retention dropped.
         self.metrics = MetricStore(self.clock.time)
+        #: The AWS/Lambda namespace of the local cloud's CloudWatch (with the per-version/alias series).
+        self.cloudwatch = LambdaMetrics(self)
         self.invoker = Invoker(self)
         #: What caused each invocation (its chain of requests) and recursive loop detection.
         self.lineage = Lineage(self)
@@ -77,6 +81,8 @@ class LocalAccount:
         self.cloud_hooks = CloudHooks()
         # Logs Insights through boto3 (logs.start_query) runs this package's engine in the server.
         self.cloud_hooks.add(INSIGHTS_HOOK, refuse_calls)
+        # CloudWatch metrics and alarms through boto3: exact dimensions, AWS/Lambda from self.metrics.
+        self.cloud_hooks.add(CLOUDWATCH_HOOK, self.cloudwatch.answer)
         self.cloud = LocalCloud(
             self.settings.region,
             self.settings.credentials(),
@@ -493,6 +499,7 @@ class LocalAccount:
         """Keep an invocation (the most recent ``retained_invocations`` are kept in full)
         and count it in the metrics."""
         self.metrics.record(invocation.function_name, invocation.start, invocation.status, invocation.duration_ms)
+        self.cloudwatch.record(invocation)
         with self._lock:
             self._records.append(invocation)
 
@@ -614,6 +621,7 @@ class LocalAccount:
             self._reaping = False
         self.logs.clear()
         self.metrics.clear()
+        self.cloudwatch.clear()
         self.lineage.clear()
         if delivering:  # the local cloud is still in use: what is logged from now on reaches it
             LogDelivery.of(self)

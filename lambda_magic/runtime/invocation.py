@@ -71,6 +71,9 @@ class Invocation:
     event_age_s: float | None = None
     #: The request id of the invocation whose handler made this call through the Lambda API.
     caller_request_id: str | None = None
+    #: The qualifier the caller named (a version or an alias; None when unqualified): the
+    #: ``Resource`` dimension of the AWS/Lambda metrics.
+    qualifier: str | None = None
     presenter: Presenter | None = None
     _payload: Any = field(default=_UNSET)
 

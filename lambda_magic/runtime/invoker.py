@@ -150,6 +150,7 @@ class Invoker:
                 function, request_id, invocation_type, started_at, event, trigger, attempt, exc
             )
             exc.invocation.caller_request_id = caller_request_id
+            exc.invocation.qualifier = qualifier
             account.record(exc.invocation)
             raise
         scheduler = account.scheduler
@@ -258,6 +259,7 @@ class Invoker:
                 events,
                 attempt,
                 caller,
+                qualifier,
             )
         except KeyboardInterrupt:  # Kernel > Interrupt: stop the environment, record what happened so far
             try:
@@ -470,6 +472,7 @@ class Invoker:
         events: list,
         attempt: int | None,
         caller: str | None = None,
+        qualifier: str | None = None,
     ) -> Invocation:
         account = self._account
         config = function.config
@@ -545,6 +548,7 @@ class Invoker:
             error=error,
             attempt=attempt,
             caller_request_id=caller,
+            qualifier=qualifier,
             presenter=account.presenter,
         )
         account.record(invocation)

@@ -20,6 +20,8 @@ from .billing import PriceList
 from .clock import AccountClock
 from .cloud import LocalCloud
 from .cloud_hooks import CloudHooks, refuse_calls
+from .cloudwatch_lambda import HOOK as CLOUDWATCH_HOOK
+from .cloudwatch_lambda import LambdaMetrics
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
 from .destinations import deliver_dead_letter, deliver_record, destination_kind
@@ -30,8 +32,6 @@ from .invoker import Invoker
 from .lineage import Lineage, resource_of_arn
 from .log_delivery import LogDelivery, cloud_in_use
 from .logstore import LogStore
-from .cloudwatch_lambda import HOOK as CLOUDWATCH_HOOK
-from .cloudwatch_lambda import LambdaMetrics
 from .metric_store import MetricStore
 from .package import DeploymentPackage
 from .pool import EnvironmentPool

@@ -71,9 +71,9 @@ def decide(
     real = [p for p in points if p is not None]
     if len(real) >= n:
         used = real[-n:]
-        breaching = sum(breaches(operator, p, threshold) for p in used)
-        state = "ALARM" if breaching >= m else "OK"
-        return state, _crossed(used, breaching, n, m, state, words, threshold)
+        crossing = sum(breaches(operator, p, threshold) for p in used)
+        state = "ALARM" if crossing >= m else "OK"
+        return state, _crossed(used, crossing, n, m, state, words, threshold)
     last = points[-n:]
     if not real:
         if treatment == "breaching":
@@ -85,13 +85,15 @@ def decide(
         return "INSUFFICIENT_DATA", f"Insufficient Data: {n} datapoint{'s were' if n > 1 else ' was'} unknown."
     if treatment in ("breaching", "notBreaching"):
         filled = [p if p is not None else (math.inf if treatment == "breaching" else None) for p in last]
-        count = sum(1 for p in filled if p is not None and (p == math.inf or breaches(operator, p, threshold)))
-        state = "ALARM" if count >= m else "OK"
-        return state, _crossed([p for p in last if p is not None], count, n, m, state, words, threshold)
+        filled_count = sum(1 for p in filled if p is not None and (p == math.inf or breaches(operator, p, threshold)))
+        state = "ALARM" if filled_count >= m else "OK"
+        return state, _crossed([p for p in last if p is not None], filled_count, n, m, state, words, threshold)
     breaching = [i for i, p in enumerate(points) if p is not None and breaches(operator, p, threshold)]
     count = sum(1 for p in last if p is not None and breaches(operator, p, threshold))
-    premature = bool(breaching) and len(points) - breaching[0] >= m and all(
-        p is None or breaches(operator, p, threshold) for p in points[breaching[0] :]
+    premature = (
+        bool(breaching)
+        and len(points) - breaching[0] >= m
+        and all(p is None or breaches(operator, p, threshold) for p in points[breaching[0] :])
     )
     if count >= m or premature:
         return "ALARM", _crossed(real, max(count, len(breaching)), n, m, "ALARM", words, threshold)
@@ -208,7 +210,8 @@ class AlarmEvaluator:
     # --- one alarm at one minute -------------------------------------------------------------------
 
     def evaluate(self, alarm: dict[str, Any], moment: float) -> str | None:
-        """Evaluate ``alarm`` (as describe_alarms gives it) at account time ``moment``; the new state when it changed."""
+        """Evaluate ``alarm`` (as describe_alarms gives it) at account time ``moment``;
+        the new state when it changed."""
         if alarm.get("Metrics") or alarm.get("ComparisonOperator") not in _OPERATORS:
             return None
         period = int(alarm["Period"])

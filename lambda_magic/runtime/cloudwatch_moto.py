@@ -62,7 +62,7 @@ def _aware(epoch_s: float) -> datetime:
 def install(call: Callable[[dict[str, Any]], Any]) -> None:
     from moto.cloudwatch import models, responses
     from moto.cloudwatch.exceptions import InvalidParameterValue
-    from moto.core.responses import ActionResult, EmptyResult
+    from moto.core.responses import ActionResult
     from moto.logs import models as logs_models
 
     if getattr(responses.CloudWatchResponse, MARK, False):
@@ -80,8 +80,10 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
         except Exception:
             pass  # moto's operation stands whether or not the account answers
 
-    def samples(backend: Any, namespace: str, name: str, dimensions: list[dict[str, Any]], unit: str | None) -> list:
-        found = []
+    def samples(
+        backend: Any, namespace: str, name: str, dimensions: list[dict[str, Any]], unit: str | None
+    ) -> list[stats.Sample]:
+        found: list[stats.Sample] = []
         for datum in backend.metric_data:
             if datum.namespace != namespace or datum.name != name:
                 continue
@@ -166,9 +168,7 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
             for statistic in wanted:
                 point[statistic] = stats.statistic(row, statistic)
             if extended:
-                point["ExtendedStatistics"] = {
-                    p: v for p in extended if (v := stats.statistic(row, p)) is not None
-                }
+                point["ExtendedStatistics"] = {p: v for p in extended if (v := stats.statistic(row, p)) is not None}
             point["Unit"] = row[6] or "None"
             points.append(point)
         return ActionResult({"Label": name, "Datapoints": points})
@@ -188,7 +188,9 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
         for index, query in enumerate(queries, 1):
             stat_query = query.get("MetricStat")
             if not stat_query:
-                raise responses.ValidationError(f"The parameter MetricDataQueries.member.{index}.MetricStat is required.\n")
+                raise responses.ValidationError(
+                    f"The parameter MetricDataQueries.member.{index}.MetricStat is required.\n"
+                )
             metric = stat_query["Metric"]
             statistic = stat_query["Stat"]
             if statistic not in stats.STATISTICS and not stats.is_percentile(statistic):
@@ -233,7 +235,7 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
             key = (ns, metric, stats.dimension_key(dimensions))
             if key in seen:
                 return
-            if namespace and ns != namespace or name and metric != name:
+            if (namespace and ns != namespace) or (name and metric != name):
                 return
             if not stats.has_dimensions(dimensions, wanted):
                 return
@@ -289,20 +291,28 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
     def _history(alarm: Any) -> list:
         if not hasattr(alarm, "lm_history"):
             alarm.lm_history = []
-        return alarm.lm_history  # type: ignore[no-any-return]
+        return alarm.lm_history
 
     original_put_alarm = models.CloudWatchBackend.put_metric_alarm
 
     def put_metric_alarm(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
         before = self.alarms.get(name)
-        alarm = original_put_alarm(self, name, *args, **kwargs)
+        alarm: Any = original_put_alarm(self, name, *args, **kwargs)
         if before is not None:  # an update keeps the state (and its history)
             alarm.state_value, alarm.state_reason = before.state_value, before.state_reason
-            alarm.state_reason_data, alarm.state_updated_timestamp = before.state_reason_data, before.state_updated_timestamp
+            alarm.state_reason_data, alarm.state_updated_timestamp = (
+                before.state_reason_data,
+                before.state_updated_timestamp,
+            )
             alarm.lm_history = _history(before)
         verb = "updated" if before is not None else "created"
         _history(alarm).append(
-            (now(), "ConfigurationUpdate", f'Alarm "{name}" {verb}', json.dumps({"version": "1.0", "type": verb.capitalize()}))
+            (
+                now(),
+                "ConfigurationUpdate",
+                f'Alarm "{name}" {verb}',
+                json.dumps({"version": "1.0", "type": verb.capitalize()}),
+            )
         )
         tell({"op": "alarms.changed"})
         return alarm
@@ -326,7 +336,7 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
             for moment, item_type, summary, data in _history(alarm):
                 if kind and item_type != kind:
                     continue
-                if start and moment < _epoch(start) or end and moment > _epoch(end):
+                if (start and moment < _epoch(start)) or (end and moment > _epoch(end)):
                     continue
                 items.append(
                     {

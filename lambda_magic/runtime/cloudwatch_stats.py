@@ -24,7 +24,7 @@ from typing import Any
 STATISTICS = ("SampleCount", "Average", "Sum", "Minimum", "Maximum")
 PERCENTILE = re.compile(r"^p(\d{1,2}(\.\d{1,10})?|100(\.0{1,10})?)$")
 
-Sample = tuple[float, float, float, float, float, "list[float] | None", "str | None"]
+Sample = tuple[float, float, float, float, float, list[float] | None, str | None]
 Row = list[Any]
 
 

@@ -28,10 +28,35 @@ MAX_VALUES = 100
 MAX_DIMENSION_VALUE = 1024
 #: ``Unit`` values CloudWatch accepts (MetricDatum's StandardUnit).
 UNITS = frozenset(
-    "Seconds Microseconds Milliseconds Bytes Kilobytes Megabytes Gigabytes Terabytes Bits Kilobits Megabits "
-    "Gigabits Terabits Percent Count Bytes/Second Kilobytes/Second Megabytes/Second Gigabytes/Second "
-    "Terabytes/Second Bits/Second Kilobits/Second Megabits/Second Gigabits/Second Terabits/Second "
-    "Count/Second None".split()
+    [
+        "Seconds",
+        "Microseconds",
+        "Milliseconds",
+        "Bytes",
+        "Kilobytes",
+        "Megabytes",
+        "Gigabytes",
+        "Terabytes",
+        "Bits",
+        "Kilobits",
+        "Megabits",
+        "Gigabits",
+        "Terabits",
+        "Percent",
+        "Count",
+        "Bytes/Second",
+        "Kilobytes/Second",
+        "Megabytes/Second",
+        "Gigabytes/Second",
+        "Terabytes/Second",
+        "Bits/Second",
+        "Kilobits/Second",
+        "Megabits/Second",
+        "Gigabits/Second",
+        "Terabits/Second",
+        "Count/Second",
+        "None",
+    ]
 )
 
 
@@ -131,7 +156,7 @@ def _metric(doc: dict[str, Any], metric: Any) -> tuple[str, tuple[float, ...], s
     resolution = metric.get("StorageResolution", 60)
     if resolution not in (1, 60):
         raise EmfError("StorageResolution must be 1 or 60")
-    return name, tuple(float(v) for v in values), unit, int(resolution)
+    return name, tuple(float(v) for v in values if v is not None), unit, int(resolution)
 
 
 def _number(value: Any) -> bool:

@@ -68,7 +68,9 @@ def test_invocations_errors_and_duration_match_the_invocations(account, cw):
     assert point["ExtendedStatistics"]["p99"] == pytest.approx(numpy.percentile(durations, 99))
     assert point["ExtendedStatistics"]["p50"] == pytest.approx(numpy.median(durations))
     assert point["Unit"] == "Milliseconds"
-    [errors_point] = one_point(cw, account, "Errors", function_dims("worker"), Statistics=["Sum", "SampleCount", "Average"])
+    [errors_point] = one_point(
+        cw, account, "Errors", function_dims("worker"), Statistics=["Sum", "SampleCount", "Average"]
+    )
     # binary indicators: one sample per invocation, 1 for an error, so the Average is the error rate
     assert errors_point["Sum"] == errors == 3
     assert errors_point["SampleCount"] == 7
@@ -81,7 +83,7 @@ def test_get_metric_data_per_minute_on_the_account_clock(account, cw):
     account.register("worker", WORKER)
     start = account.clock.time()
     expected = {}
-    for minute, (ok, failed) in enumerate([(2, 1), (0, 0), (1, 3)]):
+    for ok, failed in [(2, 1), (0, 0), (1, 3)]:
         for _ in range(ok):
             account.invoke("worker", {})
         for _ in range(failed):
@@ -94,7 +96,11 @@ def test_get_metric_data_per_minute_on_the_account_clock(account, cw):
             {
                 "Id": "errors",
                 "MetricStat": {
-                    "Metric": {"Namespace": "AWS/Lambda", "MetricName": "Errors", "Dimensions": function_dims("worker")},
+                    "Metric": {
+                        "Namespace": "AWS/Lambda",
+                        "MetricName": "Errors",
+                        "Dimensions": function_dims("worker"),
+                    },
                     "Period": 60,
                     "Stat": "Sum",
                 },
@@ -106,7 +112,7 @@ def test_get_metric_data_per_minute_on_the_account_clock(account, cw):
     )
     [result] = answer["MetricDataResults"]
     assert result["Id"] == "errors" and result["StatusCode"] == "Complete"
-    assert {int(t.timestamp()): v for t, v in zip(result["Timestamps"], result["Values"])} == expected
+    assert {int(t.timestamp()): v for t, v in zip(result["Timestamps"], result["Values"], strict=True)} == expected
     assert result["Values"] == [1.0, 3.0]  # the idle minute has no datapoint, as on AWS
 
 

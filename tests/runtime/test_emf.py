@@ -66,12 +66,17 @@ def test_powertools_metrics_become_custom_metrics(account):
     stores = sorted((m["MetricName"], {d["Name"]: d["Value"] for d in m["Dimensions"]}["Store"]) for m in listed)
     assert stores == [("Basket", "north"), ("Basket", "south"), ("Orders", "north"), ("Orders", "south")]
 
+
 def document(**overrides):
     doc = {
         "_aws": {
             "Timestamp": 1_700_000_000_000,
             "CloudWatchMetrics": [
-                {"Namespace": "App", "Dimensions": [["Env"], []], "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}]}
+                {
+                    "Namespace": "App",
+                    "Dimensions": [["Env"], []],
+                    "Metrics": [{"Name": "Latency", "Unit": "Milliseconds"}],
+                }
             ],
         },
         "Env": "prod",
@@ -128,7 +133,10 @@ def test_put_log_events_from_boto3_extracts_emf(account):
     logs.put_log_events(
         logGroupName="app",
         logStreamName="s",
-        logEvents=[{"timestamp": now_ms, "message": json.dumps(doc)}, {"timestamp": now_ms, "message": json.dumps(bad)}],
+        logEvents=[
+            {"timestamp": now_ms, "message": json.dumps(doc)},
+            {"timestamp": now_ms, "message": json.dumps(bad)},
+        ],
     )
     [point] = statistics(cw, "Latency", [{"Name": "Env", "Value": "dev"}], ("Sum", "SampleCount", "Maximum"))
     assert (point["Sum"], point["SampleCount"], point["Maximum"]) == (27.5, 2.0, 15.5)

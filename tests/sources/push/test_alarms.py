@@ -130,7 +130,10 @@ def test_missing_data_keeps_insufficient_data_and_a_long_jump_is_evaluated_minut
     assert states == [("INSUFFICIENT_DATA", "ALARM")]  # OKActions only for OK; no action for INSUFFICIENT_DATA
     history = cw.describe_alarm_history(AlarmName="errors", HistoryItemType="StateUpdate", ScanBy="TimestampAscending")
     summaries = [h["HistorySummary"] for h in history["AlarmHistoryItems"]]
-    assert summaries == ["Alarm updated from INSUFFICIENT_DATA to ALARM", "Alarm updated from ALARM to INSUFFICIENT_DATA"]
+    assert summaries == [
+        "Alarm updated from INSUFFICIENT_DATA to ALARM",
+        "Alarm updated from ALARM to INSUFFICIENT_DATA",
+    ]
     stamps = [h["Timestamp"].timestamp() for h in history["AlarmHistoryItems"]]
     assert stamps[1] - stamps[0] == 60
 

@@ -38,8 +38,10 @@ NAMESPACE = "AWS/Lambda"
 #: Metrics per dimension set (by the dimension names, sorted).
 QUALIFIED = ("Invocations", "Errors", "Throttles", "Duration")
 ACCOUNT_WIDE = (*QUALIFIED, "ConcurrentExecutions")
-PER_FUNCTION = (*ACCOUNT_WIDE, "AsyncEventAge", *COUNTERS)
-UNITS = {"Duration": "Milliseconds", "AsyncEventAge": "Milliseconds"}
+PER_FUNCTION = (*ACCOUNT_WIDE, "AsyncEventAge", "IteratorAge", *COUNTERS)
+UNITS = {"Duration": "Milliseconds", "AsyncEventAge": "Milliseconds", "IteratorAge": "Milliseconds"}
+#: The account extension whose stream pollers keep ``iterator_ages`` (the sources layer's).
+MAPPINGS_EXTENSION = "event_source_mappings"
 _SEP = "\t"
 
 
@@ -117,6 +119,8 @@ class LambdaMetrics:
             for metric in PER_FUNCTION:
                 if _has(metric, totals, seconds) or (metric == "ConcurrentExecutions" and store.concurrency(name)):
                     add(metric, [("FunctionName", name)])
+        for name in sorted({function for _, function, _ in self.iterator_ages()}):
+            add("IteratorAge", [("FunctionName", name)])
         totals = store.totals(None)
         seconds = store.seconds(None)
         for metric in ACCOUNT_WIDE:
@@ -143,6 +147,8 @@ class LambdaMetrics:
             return []
         if metric == "ConcurrentExecutions":
             return _concurrency_rows(store.concurrency(key), start, end, period)
+        if metric == "IteratorAge":
+            return _age_rows([(t, ms) for t, f, ms in self.iterator_ages() if f == key], start, end, period, percentiles)
         grouped: dict[int, list[SecondStats]] = {}
         for second in store.seconds(key):
             if start <= second.second < end:
@@ -153,6 +159,17 @@ class LambdaMetrics:
             if row is not None:
                 rows.append([begin, *row, UNITS.get(metric, "Count")])
         return rows
+
+    def iterator_ages(self) -> list[tuple[float, str, float]]:
+        """``(account time, function, IteratorAge ms)`` of every stream batch read (the pollers keep them)."""
+        if MAPPINGS_EXTENSION not in self._account.extensions():
+            return []
+        mappings = self._account.extension(MAPPINGS_EXTENSION, lambda: None)
+        ages: list[tuple[float, str, float]] = []
+        for poller in getattr(mappings, "pollers", list)():
+            function = poller.mapping.function_name
+            ages.extend((t, function, ms) for t, _, ms in list(getattr(poller, "iterator_ages", ())))
+        return ages
 
     def _store_for(self, metric: str, dims: dict[str, str]) -> tuple[MetricStore | None, str | None]:
         names = sorted(dims)
@@ -211,6 +228,19 @@ def _row(metric: str, seconds: list[SecondStats], percentiles: list[str]) -> tup
     if not count:
         return None
     return count, float(count), 1.0, 1.0, dict.fromkeys(percentiles, 1.0)
+
+
+def _age_rows(
+    ages: list[tuple[float, float]], start: float, end: float, period: int, percentiles: list[str]
+) -> list[list[Any]]:
+    grouped: dict[int, list[float]] = {}
+    for when, ms in ages:
+        if start <= when < end:
+            grouped.setdefault(int(when // period * period), []).append(ms)
+    return [
+        [begin, len(v), sum(v), min(v), max(v), {p: _sorted_percentile(v, p) for p in percentiles}, "Milliseconds"]
+        for begin, v in sorted(grouped.items())
+    ]
 
 
 def _sorted_percentile(values: list[float], name: str) -> float:

@@ -130,9 +130,15 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
 
     original_put = models.CloudWatchBackend.put_metric_data
 
-    def put_metric_data(self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
-        if namespace and namespace.startswith("AWS/"):
+    original_put_response = responses.CloudWatchResponse.put_metric_data
+
+    def put_metric_data_response(self: Any) -> Any:
+        namespace = self._get_param("Namespace")
+        if namespace and namespace.startswith("AWS/"):  # (moto's own services publish there through the backend)
             raise InvalidParameterValue(f"The value {namespace} for parameter Namespace is invalid.")
+        return original_put_response(self)
+
+    def put_metric_data(self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
         stamp = None
         for member in metric_data:
             if not member.get("Timestamp"):
@@ -379,6 +385,7 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
         return token
 
     models.CloudWatchBackend.put_metric_data = put_metric_data  # type: ignore[method-assign]
+    responses.CloudWatchResponse.put_metric_data = put_metric_data_response  # type: ignore[method-assign]
     models.CloudWatchBackend.put_metric_alarm = put_metric_alarm  # type: ignore[method-assign]
     models.CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]
     models.Alarm.__init__ = alarm_init  # type: ignore[method-assign]

@@ -8,7 +8,8 @@ read the same exact aggregates as ``lm.metrics()``, with no copy that could drif
 Dimension sets, as Lambda publishes them:
 
 * ``[]`` (the whole Region): Invocations, Errors, Throttles, Duration, ConcurrentExecutions;
-* ``[FunctionName]``: all of them, the asynchronous counters and AsyncEventAge too;
+* ``[FunctionName]``: all of them, the asynchronous counters, AsyncEventAge and IteratorAge
+  (the stream pollers' ages after each batch) too;
 * ``[FunctionName, Resource]`` (``Resource`` = ``name:version`` or ``name:alias``, for an
   invoke that named a qualifier) and ``[FunctionName, Resource, ExecutedVersion]`` (an
   alias's invoke: the version it ran): Invocations, Errors, Throttles, Duration.
@@ -148,7 +149,9 @@ class LambdaMetrics:
         if metric == "ConcurrentExecutions":
             return _concurrency_rows(store.concurrency(key), start, end, period)
         if metric == "IteratorAge":
-            return _age_rows([(t, ms) for t, f, ms in self.iterator_ages() if f == key], start, end, period, percentiles)
+            return _age_rows(
+                [(t, ms) for t, f, ms in self.iterator_ages() if f == key], start, end, period, percentiles
+            )
         grouped: dict[int, list[SecondStats]] = {}
         for second in store.seconds(key):
             if start <= second.second < end:

@@ -9,6 +9,8 @@ import numpy
 import pytest
 from botocore.exceptions import ClientError
 
+from lambda_magic.runtime import TooManyRequestsException
+
 from .helpers import code
 
 WORKER = code(
@@ -195,3 +197,40 @@ def test_nobody_publishes_into_aws_lambda(cw):
     with pytest.raises(ClientError) as caught:
         cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[{"MetricName": "Invocations", "Value": 1}])
     assert caught.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_throttles_async_counters_and_concurrency(account, cw):
+    account.register("worker", WORKER)
+    account.register("blocked", WORKER)
+    account.put_function_concurrency("blocked", 0)
+    for _ in range(2):
+        with pytest.raises(TooManyRequestsException):
+            account.invoke("blocked", {})
+    for n in range(3):
+        account.invoke("worker", {"n": n}, invocation_type="Event")
+    assert account.wait(timeout=60)
+    received = sum(1 for r in account.invocation_records("worker") if r.status == "success")
+
+    def total(metric, name, stat="Sum"):
+        points = one_point(cw, account, metric, function_dims(name) if name else [], Statistics=[stat])
+        return sum(p[stat] for p in points)
+
+    assert total("Throttles", "blocked") == 2
+    assert total("Invocations", "blocked") == 0  # a throttled request is no invocation
+    assert total("Throttles", None) == 2
+    assert total("AsyncEventsReceived", "worker") == 3 == received
+    assert total("AsyncEventAge", "worker", "SampleCount") >= 1
+    assert total("ConcurrentExecutions", "worker", "Maximum") >= 1
+    assert total("ConcurrentExecutions", None, "Maximum") >= 1
+    names = {
+        m["MetricName"] for m in cw.list_metrics(Namespace="AWS/Lambda", Dimensions=function_dims("worker"))["Metrics"]
+    }
+    assert {
+        "Invocations",
+        "Errors",
+        "Duration",
+        "ConcurrentExecutions",
+        "AsyncEventsReceived",
+        "AsyncEventAge",
+    } <= names
+    assert "Throttles" not in names  # published only when there is something to count

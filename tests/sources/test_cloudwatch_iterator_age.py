@@ -31,5 +31,9 @@ def test_iterator_age_maximum_is_the_oldest_batch_age(account, mappings):
     assert point["Unit"] == "Milliseconds"
     listed = cw.list_metrics(Namespace="AWS/Lambda", MetricName="IteratorAge")["Metrics"]
     assert listed == [
-        {"Namespace": "AWS/Lambda", "MetricName": "IteratorAge", "Dimensions": [{"Name": "FunctionName", "Value": "fn"}]}
+        {
+            "Namespace": "AWS/Lambda",
+            "MetricName": "IteratorAge",
+            "Dimensions": [{"Name": "FunctionName", "Value": "fn"}],
+        }
     ]

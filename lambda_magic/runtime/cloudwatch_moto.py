@@ -12,9 +12,12 @@ What moto does differently, and what this module patches:
 * The ``AWS/Lambda`` namespace is the account's: its rows and ``ListMetrics`` entries come
   from the account through the hook, never from a copy.  Nobody else may publish there
   (``PutMetricData`` to an ``AWS/`` namespace is refused, as CloudWatch refuses it).
-* A datum without ``Timestamp`` is stamped with the account clock, not the wall clock.
+* A datum put without ``Timestamp`` is stamped with the account clock, not the wall clock
+  (moto's own services' ``AWS/...`` data keep moto's wall-clock stamps).
 * Log events holding Embedded Metric Format documents (:mod:`.emf`) become metrics of
-  this account and Region, as CloudWatch Logs extracts them.
+  this account and Region, as CloudWatch Logs extracts them.  They are stamped with the
+  log event's time: a handler's ``_aws.Timestamp`` is wall-clock time, the event's is the
+  account clock's (the same instant when the clock runs in real time).
 * A new alarm starts ``INSUFFICIENT_DATA`` (moto: ``OK``); ``PutMetricAlarm`` on an existing
   alarm keeps its state; every state change is kept as history on the account clock and
   ``DescribeAlarmHistory`` answers it; the account is told when alarms change, so its
@@ -128,25 +131,20 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
 
     # --- PutMetricData ------------------------------------------------------------------------------
 
-    original_put = models.CloudWatchBackend.put_metric_data
+    original_put = responses.CloudWatchResponse.put_metric_data
 
-    original_put_response = responses.CloudWatchResponse.put_metric_data
-
-    def put_metric_data_response(self: Any) -> Any:
+    def put_metric_data(self: Any) -> Any:
         namespace = self._get_param("Namespace")
         if namespace and namespace.startswith("AWS/"):  # (moto's own services publish there through the backend)
             raise InvalidParameterValue(f"The value {namespace} for parameter Namespace is invalid.")
-        return original_put_response(self)
-
-    def put_metric_data(self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
         stamp = None
-        for member in metric_data:
+        for member in self._get_param("MetricData", []) or []:  # the parsed members moto reads next
             if not member.get("Timestamp"):
                 stamp = stamp or _naive(now())
                 member["Timestamp"] = stamp
             else:
                 member["Timestamp"] = _naive(_epoch(member["Timestamp"]))
-        original_put(self, namespace, metric_data)
+        return original_put(self)
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -378,14 +376,13 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
                             datum.name,
                             value,
                             [{"Name": n, "Value": v} for n, v in datum.dimensions],
-                            _naive(datum.timestamp_ms / 1000),
+                            _naive(event.get("timestamp", datum.timestamp_ms) / 1000),
                             datum.unit,
                         )
                     )
         return token
 
-    models.CloudWatchBackend.put_metric_data = put_metric_data  # type: ignore[method-assign]
-    responses.CloudWatchResponse.put_metric_data = put_metric_data_response  # type: ignore[method-assign]
+    responses.CloudWatchResponse.put_metric_data = put_metric_data  # type: ignore[method-assign]
     models.CloudWatchBackend.put_metric_alarm = put_metric_alarm  # type: ignore[method-assign]
     models.CloudWatchBackend.delete_alarms = delete_alarms  # type: ignore[method-assign]
     models.Alarm.__init__ = alarm_init  # type: ignore[method-assign]

@@ -141,3 +141,24 @@ def test_put_log_events_from_boto3_extracts_emf(account):
     [point] = statistics(cw, "Latency", [{"Name": "Env", "Value": "dev"}], ("Sum", "SampleCount", "Maximum"))
     assert (point["Sum"], point["SampleCount"], point["Maximum"]) == (27.5, 2.0, 15.5)
     assert point["Unit"] == "Milliseconds"
+
+
+def test_emf_metrics_are_on_the_account_clock(account):
+    account.configure(clock_mode="manual")
+    account.clock.advance(40 * 60)  # account time runs 40 minutes ahead of the wall clock
+    account.register("orders", POWERTOOLS)
+    cw = account.cloud.client("cloudwatch")
+    assert account.invoke("orders", {"store": "east", "orders": 4, "basket": 1}).ok
+    account.cloud.client("logs")  # every event logged so far is delivered
+    now = account.clock.time()
+    [point] = cw.get_metric_statistics(
+        Namespace="Shop",
+        MetricName="Orders",
+        Dimensions=[{"Name": "service", "Value": "orders"}, {"Name": "Store", "Value": "east"}],
+        StartTime=datetime.fromtimestamp(now - 300, timezone.utc),
+        EndTime=datetime.fromtimestamp(now + 300, timezone.utc),
+        Period=60,
+        Statistics=["Sum"],
+    )["Datapoints"]
+    assert point["Sum"] == 4.0
+    assert point["Timestamp"].timestamp() == now // 60 * 60

@@ -64,17 +64,34 @@ def breaches(operator: str, value: float, threshold: float) -> bool:
 
 
 def decide(
-    points: list[float | None], operator: str, threshold: float, n: int, m: int, treatment: str, current: str
+    points: list[float | None],
+    operator: str,
+    threshold: float,
+    n: int,
+    m: int,
+    treatment: str,
+    current: str,
+    stamps: list[float] | None = None,
 ) -> tuple[str, str]:
-    """The new state and its reason from the range's datapoints (oldest first, None = missing)."""
+    """The new state and its reason from the range's datapoints (oldest first, None = missing;
+    ``stamps``: their period starts, shown in the reason as CloudWatch shows them)."""
     words = _OPERATORS[operator][1]
-    real = [p for p in points if p is not None]
+    real = [i for i, p in enumerate(points) if p is not None]
+
+    def crossed(used: list[int], breaching: int, state: str) -> str:
+        shown = ", ".join(_point(points[i], stamps[i] if stamps else None) for i in reversed(used))
+        return _crossed(shown, len(used), breaching, n, m, state, words, threshold)
+
+    def breach(i: int) -> bool:
+        value = points[i]
+        return value is not None and breaches(operator, value, threshold)
+
     if len(real) >= n:
         used = real[-n:]
-        crossing = sum(breaches(operator, p, threshold) for p in used)
+        crossing = sum(breach(i) for i in used)
         state = "ALARM" if crossing >= m else "OK"
-        return state, _crossed(used, crossing, n, m, state, words, threshold)
-    last = points[-n:]
+        return state, crossed(used, crossing, state)
+    window = range(len(points) - n, len(points))
     if not real:
         if treatment == "breaching":
             return "ALARM", _filled(n, "Breaching")
@@ -83,30 +100,36 @@ def decide(
         if treatment == "ignore":
             return current, ""
         return "INSUFFICIENT_DATA", f"Insufficient Data: {n} datapoint{'s were' if n > 1 else ' was'} unknown."
+    present = [i for i in window if points[i] is not None]
+    count = sum(breach(i) for i in present)
     if treatment in ("breaching", "notBreaching"):
-        filled = [p if p is not None else (math.inf if treatment == "breaching" else None) for p in last]
-        filled_count = sum(1 for p in filled if p is not None and (p == math.inf or breaches(operator, p, threshold)))
-        state = "ALARM" if filled_count >= m else "OK"
-        return state, _crossed([p for p in last if p is not None], filled_count, n, m, state, words, threshold)
-    breaching = [i for i, p in enumerate(points) if p is not None and breaches(operator, p, threshold)]
-    count = sum(1 for p in last if p is not None and breaches(operator, p, threshold))
+        if treatment == "breaching":
+            count += len(window) - len(present)
+        state = "ALARM" if count >= m else "OK"
+        return state, crossed(present, count, state)
+    breaching = [i for i in real if breach(i)]
     premature = (
         bool(breaching)
         and len(points) - breaching[0] >= m
-        and all(p is None or breaches(operator, p, threshold) for p in points[breaching[0] :])
+        and all(points[i] is None or breach(i) for i in range(breaching[0], len(points)))
     )
     if count >= m or premature:
-        return "ALARM", _crossed(real, max(count, len(breaching)), n, m, "ALARM", words, threshold)
-    if any(not breaches(operator, p, threshold) for p in real):
-        return "OK", _crossed(real, count, n, m, "OK", words, threshold)
+        return "ALARM", crossed(real, max(count, len(breaching)), "ALARM")
+    if any(not breach(i) for i in real):
+        return "OK", crossed(real, count, "OK")
     return current, ""
 
 
-def _crossed(used: list[float], breaching: int, n: int, m: int, state: str, words: str, threshold: float) -> str:
-    shown = ", ".join(f"{p!r}" for p in used)
+def _point(value: float | None, stamp: float | None) -> str:
+    if stamp is None:
+        return f"{value!r}"
+    return f"{value!r} ({datetime.fromtimestamp(stamp, timezone.utc).strftime('%d/%m/%y %H:%M:%S')})"
+
+
+def _crossed(shown: str, used: int, breaching: int, n: int, m: int, state: str, words: str, threshold: float) -> str:
     transition = "OK -> ALARM" if state == "ALARM" else "ALARM -> OK"
     verb = "was" if state == "ALARM" else "was not"
-    count = breaching if state == "ALARM" else len(used) - breaching
+    count = breaching if state == "ALARM" else used - breaching
     return (
         f"Threshold Crossed: {count} out of the last {n} datapoints [{shown}] {verb} {words} "
         f"the threshold ({threshold!r}) (minimum {m} datapoint{'s' if m > 1 else ''} for {transition} transition)."
@@ -243,7 +266,10 @@ class AlarmEvaluator:
         points = [values.get(int(begin + i * period)) for i in range(size)]
         current = alarm.get("StateValue", "INSUFFICIENT_DATA")
         treatment = alarm.get("TreatMissingData") or "missing"
-        state, reason = decide(points, alarm["ComparisonOperator"], float(alarm["Threshold"]), n, m, treatment, current)
+        stamps = [float(begin + i * period) for i in range(size)]
+        state, reason = decide(
+            points, alarm["ComparisonOperator"], float(alarm["Threshold"]), n, m, treatment, current, stamps
+        )
         if state == current:
             return None
         real = [(begin + i * period, p) for i, p in enumerate(points) if p is not None]

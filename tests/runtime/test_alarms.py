@@ -39,6 +39,15 @@ def test_a_recent_breach_alone_does_not_alarm_yet(pattern):
     assert state(pattern, "ignore", current="OK") != "ALARM"
 
 
+def test_datapoints_are_shown_newest_first_with_their_times():
+    stamps = [1_764_700_000.0 + 60 * i for i in range(3)]
+    _, reason = decide([1.0, 3.0, 4.0], "GreaterThanThreshold", 2.0, 3, 2, "missing", "OK", stamps)
+    assert reason.startswith(
+        "Threshold Crossed: 2 out of the last 3 datapoints [4.0 (02/12/25 18:28:40), 3.0 (02/12/25 18:27:40), "
+        "1.0 (02/12/25 18:26:40)] was greater than the threshold (2.0) (minimum 2 datapoints for OK -> ALARM"
+    )
+
+
 def test_m_out_of_n_need_not_be_consecutive():
     assert state("X 0 X", "missing", n=3, m=2) == "ALARM"
     assert state("X 0 0", "missing", n=3, m=2) == "OK"

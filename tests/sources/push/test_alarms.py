@@ -6,6 +6,7 @@ whose subscribed function runs."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 
@@ -83,7 +84,11 @@ def test_insufficient_data_then_alarm_then_ok_with_sns_notifications(account, la
     [message] = notifications(account)
     found = alarm(cw)
     assert found["StateValue"] == "ALARM"
-    assert found["StateReason"].startswith("Threshold Crossed: 1 out of the last 1 datapoints [2.0] was greater than")
+    stamp = datetime.fromtimestamp(failed_minute, timezone.utc).strftime("%d/%m/%y %H:%M:%S")
+    assert found["StateReason"] == (
+        f"Threshold Crossed: 1 out of the last 1 datapoints [2.0 ({stamp})] was greater than or equal to the "
+        "threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition)."
+    )
     assert found["StateUpdatedTimestamp"].timestamp() == failed_minute + 60  # the evaluation's minute, account time
     reason_data = json.loads(found["StateReasonData"])
     assert reason_data["recentDatapoints"] == [2.0] and reason_data["statistic"] == "Sum"

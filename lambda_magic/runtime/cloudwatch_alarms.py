@@ -205,13 +205,15 @@ class AlarmEvaluator:
         except Exception as exc:
             self.errors.append(f"{type(exc).__name__}: {exc}")
         finally:
-            with self._lock:
-                self._busy -= 1
-                keep = bool(alarms) or self._evaluated is None
-                if not keep:
+            due = None
+            with self._lock:  # armed before no longer busy: settle() never sees a gap between the two
+                if not alarms:
                     self._evaluated = None  # no alarms: wait for the next change
-            if keep:
-                self._arm()
+                elif not self._stopped and self._armed is None and self._evaluated is not None:
+                    due = self._armed = self._evaluated + 60
+                self._busy -= 1
+            if due is not None:
+                self.account.scheduler.call_at(due, self._due, work=False)
 
     def settle(self) -> bool:
         """Whether an evaluation is due or running (``account.wait()`` waits for it)."""

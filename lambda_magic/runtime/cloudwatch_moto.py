@@ -21,7 +21,8 @@ What moto does differently, and what this module patches:
 * A new alarm starts ``INSUFFICIENT_DATA`` (moto: ``OK``); ``PutMetricAlarm`` on an existing
   alarm keeps its state; every state change is kept as history on the account clock and
   ``DescribeAlarmHistory`` answers it; the account is told when alarms change, so its
-  evaluator (:mod:`.cloudwatch_alarms`) follows them.
+  evaluator (:mod:`.cloudwatch_alarms`) follows them; ``DescribeAlarmsForMetric`` matches the
+  dimensions exactly too.
 
 ``GetMetricData`` with metric math (``Expression``) is left to moto.
 """
@@ -355,6 +356,25 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
         items.sort(key=lambda item: item["Timestamp"], reverse=not ascending)
         return ActionResult({"AlarmHistoryItems": items[:limit]})
 
+    def describe_alarms_for_metric(self: Any) -> Any:
+        namespace = self._get_param("Namespace")
+        name = self._get_param("MetricName")
+        dimensions = self._get_param("Dimensions", []) or []
+        found = [
+            alarm
+            for alarm in self.cloudwatch_backend.alarms.values()
+            if alarm.namespace == namespace
+            and alarm.metric_name == name
+            and stats.same_dimensions([{"Name": d.name, "Value": d.value} for d in alarm.dimensions], dimensions)
+            and (not self._get_param("Statistic") or alarm.statistic == self._get_param("Statistic"))
+            and (
+                not self._get_param("ExtendedStatistic")
+                or alarm.extended_statistic == self._get_param("ExtendedStatistic")
+            )
+            and (not self._get_param("Period") or alarm.period == self._get_int_param("Period"))
+        ]
+        return ActionResult({"MetricAlarms": found})
+
     # --- Embedded Metric Format in log events -----------------------------------------------------
 
     original_put_log_events = logs_models.LogGroup.put_log_events
@@ -391,5 +411,6 @@ def install(call: Callable[[dict[str, Any]], Any]) -> None:
     responses.CloudWatchResponse.get_metric_data = get_metric_data  # type: ignore[method-assign]
     responses.CloudWatchResponse.list_metrics = list_metrics  # type: ignore[method-assign]
     responses.CloudWatchResponse.describe_alarm_history = describe_alarm_history  # type: ignore[attr-defined]
+    responses.CloudWatchResponse.describe_alarms_for_metric = describe_alarms_for_metric  # type: ignore[method-assign]
     logs_models.LogGroup.put_log_events = put_log_events  # type: ignore[method-assign]
     setattr(responses.CloudWatchResponse, MARK, True)

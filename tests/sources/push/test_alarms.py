@@ -157,3 +157,40 @@ def test_three_of_three_on_errors_with_an_update_keeping_the_state(account, lamb
     put_errors_alarm(cw, arn, EvaluationPeriods=3, DatapointsToAlarm=3, TreatMissingData="notBreaching", Threshold=5)
     assert alarm(cw)["StateValue"] == "ALARM"  # PutMetricAlarm on an alarm keeps its state
     assert alarm(cw)["Threshold"] == 5
+
+
+def test_a_p99_duration_alarm_and_an_alarm_on_a_custom_metric(account, cw, clock):
+    account.register("flaky", FLAKY)
+    cw.put_metric_alarm(
+        AlarmName="slow",
+        Namespace="AWS/Lambda",
+        MetricName="Duration",
+        Dimensions=[{"Name": "FunctionName", "Value": "flaky"}],
+        ExtendedStatistic="p99",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=0.0,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cw.put_metric_alarm(
+        AlarmName="few-orders",
+        Namespace="Shop",
+        MetricName="Orders",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=10,
+        ComparisonOperator="LessThanThreshold",
+    )
+    account.invoke("flaky", {})
+    cw.put_metric_data(Namespace="Shop", MetricData=[{"MetricName": "Orders", "Value": 4}])
+    to_next_minute(clock)
+    assert account.wait(timeout=30)
+    assert alarm(cw, "slow")["StateValue"] == "ALARM"
+    assert json.loads(alarm(cw, "slow")["StateReasonData"])["statistic"] == "p99"
+    assert alarm(cw, "few-orders")["StateValue"] == "ALARM"
+    matching = cw.describe_alarms_for_metric(
+        Namespace="AWS/Lambda", MetricName="Duration", Dimensions=[{"Name": "FunctionName", "Value": "flaky"}]
+    )["MetricAlarms"]
+    assert [a["AlarmName"] for a in matching] == ["slow"]
+    assert cw.describe_alarms_for_metric(Namespace="AWS/Lambda", MetricName="Duration")["MetricAlarms"] == []

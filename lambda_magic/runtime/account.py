@@ -20,6 +20,8 @@ from .billing import PriceList
 from .clock import AccountClock
 from .cloud import LocalCloud
 from .cloud_hooks import CloudHooks, refuse_calls
+from .cloudwatch_lambda import HOOK as CLOUDWATCH_HOOK
+from .cloudwatch_lambda import LambdaMetrics
 from .concurrency import ConcurrencyGovernor
 from .config import FunctionConfig, check_function_name
 from .cpu_share import Limiter, choose_limiter
@@ -72,6 +74,8 @@ class LocalAccount:
         self.logs = LogStore(self.settings.retained_log_events)
         #: CloudWatch's AWS/Lambda metrics, per function per second: exact whatever retention dropped.
         self.metrics = MetricStore(self.clock.time)
+        #: The AWS/Lambda namespace of the local cloud's CloudWatch (with the per-version/alias series).
+        self.cloudwatch = LambdaMetrics(self)
         self.invoker = Invoker(self)
         #: What caused each invocation (its chain of requests) and recursive loop detection.
         self.lineage = Lineage(self)
@@ -82,6 +86,8 @@ class LocalAccount:
         self.cloud_hooks.add(INSIGHTS_HOOK, refuse_calls)
         # X-Ray through boto3 (GetTraceSummaries, BatchGetTraces) answers from the account's traces.
         self.cloud_hooks.add(XRAY_HOOK, lambda payload, signer: xray(self).answer(payload, signer))
+        # CloudWatch metrics and alarms through boto3: exact dimensions, AWS/Lambda from self.metrics.
+        self.cloud_hooks.add(CLOUDWATCH_HOOK, self.cloudwatch.answer)
         self.cloud = LocalCloud(
             self.settings.region,
             self.settings.credentials(),
@@ -511,6 +517,7 @@ class LocalAccount:
         """Keep an invocation (the most recent ``retained_invocations`` are kept in full)
         and count it in the metrics."""
         self.metrics.record(invocation.function_name, invocation.start, invocation.status, invocation.duration_ms)
+        self.cloudwatch.record(invocation)
         with self._lock:
             self._records.append(invocation)
 
@@ -643,6 +650,7 @@ class LocalAccount:
             self._reaping = False
         self.logs.clear()
         self.metrics.clear()
+        self.cloudwatch.clear()
         self.lineage.clear()
         if delivering:  # the local cloud is still in use: what is logged from now on reaches it
             LogDelivery.of(self)

@@ -75,6 +75,9 @@ class Invocation:
     caller_request_id: str | None = None
     #: Where it ran: ``local`` (this account's emulator) or ``aws`` (``lm.use_backend``).
     backend: str = "local"
+    #: The qualifier the caller named (a version or an alias; None when unqualified): the
+    #: ``Resource`` dimension of the AWS/Lambda metrics.
+    qualifier: str | None = None
     presenter: Presenter | None = None
     _payload: Any = field(default=_UNSET)
 

@@ -165,6 +165,7 @@ class Invoker:
                 function, request_id, invocation_type, started_at, event, trigger, attempt, exc
             )
             exc.invocation.caller_request_id = caller_request_id
+            exc.invocation.qualifier = qualifier
             account.record(exc.invocation)
             raise
         scheduler = account.scheduler
@@ -279,6 +280,7 @@ class Invoker:
                 attempt,
                 caller,
                 trace,
+                qualifier,
             )
             if trace.sampled:  # X-Ray: Lambda's segments, and what the handler's SDK sent
                 xray(account).finish(trace, function, invocation, started_at, ready.invoke_started_at, returned_at)
@@ -495,6 +497,7 @@ class Invoker:
         attempt: int | None,
         caller: str | None = None,
         trace: TraceContext | None = None,
+        qualifier: str | None = None,
     ) -> Invocation:
         account = self._account
         config = function.config
@@ -575,6 +578,7 @@ class Invoker:
             error=error,
             attempt=attempt,
             caller_request_id=caller,
+            qualifier=qualifier,
             presenter=account.presenter,
         )
         account.record(invocation)

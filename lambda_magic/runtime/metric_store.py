@@ -448,6 +448,11 @@ class MetricStore:
             items = track.series.items() if track is not None else []
             return [(second, peak, after) for second, (peak, after) in items]
 
+    def names(self) -> list[str]:
+        """The functions that have buckets."""
+        with self._lock:
+            return list(self._series)
+
     def totals(self, function: str | None = None) -> dict[str, int]:
         """Sums over all time of the count metrics (Invocations, Errors, Throttles and ``COUNTERS``)."""
         totals = dict.fromkeys(("Invocations", "Errors", "Throttles", *COUNTERS), 0)

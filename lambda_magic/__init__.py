@@ -50,6 +50,7 @@ from .api import (
     triggers,
     wait,
 )
+from .api_export import export
 from .api_gateway import api_url, api_view, apis, http_api, rest_api
 from .common.errors import (
     EnvironmentStartError,
@@ -97,6 +98,7 @@ __all__ = [
     "endpoints",
     "event",
     "event_source_mappings",
+    "export",
     "flow",
     "functions",
     "http_api",

@@ -17,7 +17,8 @@ def _apis(acc: Any) -> list[ApiSpec]:
     specs = []
     for api in ApiGateway.of(acc).apis():
         routes = tuple(
-            RouteSpec(r.key, r.function, r.authorizer, tuple(r.scopes)) for r in sorted(api.table.routes, key=lambda r: r.key)
+            RouteSpec(r.key, r.function, r.authorizer, tuple(r.scopes))
+            for r in sorted(api.table.routes, key=lambda r: r.key)
         )
         authorizers = {
             name: AuthorizerSpec(
@@ -32,8 +33,39 @@ def _apis(acc: Any) -> list[ApiSpec]:
             )
             for name, a in api.authorizers.items()
         }
-        specs.append(ApiSpec(api.name, api.kind, api.stage, routes, authorizers, dict(api.stage_variables)))
+        cors = getattr(api, "cors", None)
+        specs.append(
+            ApiSpec(
+                api.name,
+                api.kind,
+                api.stage,
+                routes,
+                authorizers,
+                dict(api.stage_variables),
+                None if cors is None else cors.to_aws(capitalized=True),
+            )
+        )
     return specs
+
+
+def _invoke_configs(acc: Any) -> dict[str, dict[str, Any]]:
+    """``lm.configure_async`` settings, shaped as ``GetFunctionEventInvokeConfig`` answers."""
+    found = {}
+    for name, config in sorted(acc.async_invoker.configs.items()):
+        destinations = {
+            key: {"Destination": target}
+            for key, target in (("OnSuccess", config.on_success), ("OnFailure", config.on_failure))
+            if target
+        }
+        if (config.max_retry_attempts, config.max_event_age_s) == (2, 21_600) and not destinations:
+            continue  # Lambda's defaults: nothing to declare
+        found[name] = {
+            "FunctionArn": f"arn:aws:lambda:{acc.settings.region}:{acc.settings.account_id}:function:{name}:$LATEST",
+            "MaximumRetryAttempts": config.max_retry_attempts,
+            "MaximumEventAgeInSeconds": config.max_event_age_s,
+            "DestinationConfig": destinations,
+        }
+    return found
 
 
 def export(kind: str, path: str | Path = "template.yaml") -> ExportResult:
@@ -53,4 +85,5 @@ def export(kind: str, path: str | Path = "template.yaml") -> ExportResult:
         account_id=settings.account_id,
         apis=_apis(acc),
         provisioned=dict(getattr(acc, "_provisioned", {})),  # the account keeps it per (function, version)
+        invoke_configs=_invoke_configs(acc),
     )

@@ -20,8 +20,9 @@ ALLOWED = {
     "runtime": {"common", "events"},
     "sources": {"common", "events", "runtime"},
     "endpoints": {"common", "events", "runtime"},
+    "export": {"common"},  # reads the account through its AWS APIs (boto3 clients), writes YAML
     "display": {"common", "events", "runtime", "sources", "endpoints"},
-    "magics": {"common", "display", "api", "api_gateway"},  # the module-level API: api.py, api_gateway.py
+    "magics": {"common", "display", "api", "api_gateway", "api_export"},  # the module-level API: api.py, api_gateway.py
 }
 
 

@@ -73,9 +73,12 @@ def build_sam(
     account_id: str,
     apis: Iterable[ApiSpec] = (),
     provisioned: Mapping[tuple[str, str], int] | None = None,
+    invoke_configs: Mapping[str, dict[str, Any]] | None = None,
 ) -> Template:
     """Read the account and build its SAM template (nothing written yet)."""
-    template = Template(clients, region, account_id, provisioned=dict(provisioned or {}))
+    template = Template(
+        clients, region, account_id, provisioned=dict(provisioned or {}), invoke_configs=dict(invoke_configs or {})
+    )
     add_functions(template)
     events: dict[str, dict[str, Any]] = {}
     add_mappings(template, events)
@@ -119,12 +122,15 @@ def export_template(
     account_id: str,
     apis: Iterable[ApiSpec] = (),
     provisioned: Mapping[tuple[str, str], int] | None = None,
+    invoke_configs: Mapping[str, dict[str, Any]] | None = None,
 ) -> ExportResult:
     """Write the account's template of ``kind`` (``"sam"`` or ``"cloudformation"``) to ``path``."""
     if kind not in KINDS:
         raise InvalidParameterValueException(f"export kind {kind!r}: choose one of {', '.join(KINDS)}")
     target = Path(path)
-    template = build_sam(clients, region=region, account_id=account_id, apis=apis, provisioned=provisioned)
+    template = build_sam(
+        clients, region=region, account_id=account_id, apis=apis, provisioned=provisioned, invoke_configs=invoke_configs
+    )
     if not template.functions:
         raise InvalidParameterValueException("the account has no functions to export: register one first")
     body = _body(template)

@@ -46,6 +46,8 @@ class ApiSpec:
     routes: tuple[RouteSpec, ...] = ()
     authorizers: Mapping[str, AuthorizerSpec] = field(default_factory=dict)
     stage_variables: Mapping[str, str] = field(default_factory=dict)
+    #: HTTP APIs: the CORS configuration as AWS names it (``AllowOrigins``...), or None.
+    cors: Mapping[str, Any] | None = None
 
 
 def add_apis(template: Template, apis: Iterable[ApiSpec], events: dict[str, dict[str, Any]]) -> None:
@@ -59,6 +61,8 @@ def add_apis(template: Template, apis: Iterable[ApiSpec], events: dict[str, dict
             props["StageName"] = api.stage if api.stage != DEFAULT_ROUTE else "prod"
         if api.stage_variables:
             props["Variables" if not http else "StageVariables"] = dict(sorted(api.stage_variables.items()))
+        if http and api.cors:
+            props["CorsConfiguration"] = {k: v for k, v in api.cors.items() if v not in ([], (), None, False)}
         authorizers = {
             name: _authorizer(template, spec, http=http)
             for name, spec in sorted(api.authorizers.items())
@@ -67,9 +71,9 @@ def add_apis(template: Template, apis: Iterable[ApiSpec], events: dict[str, dict
         if authorizers:
             props["Auth"] = {"Authorizers": {logical_id(n): a for n, a in authorizers.items()}}
         resource_type = "AWS::Serverless::HttpApi" if http else "AWS::Serverless::Api"
-        logical = template.add(f"api:{api.kind}", api.name, "HttpApi" if http else "Api", {
-            "Type": resource_type, "Properties": props
-        })
+        logical = template.add(
+            f"api:{api.kind}", api.name, "HttpApi" if http else "Api", {"Type": resource_type, "Properties": props}
+        )
         for n, route in enumerate(api.routes):
             if route.function not in template.functions:
                 template.skip(f"api {api.name}: route {route.key} -> {route.function} (not a function of the account)")
@@ -134,7 +138,10 @@ def _authorizer(template: Template, spec: AuthorizerSpec, *, http: bool) -> dict
         elif spec.ttl_s:
             template.skip(f"authorizer {spec.name}: no identity source, so its results are not cached")
         return result
-    rest: dict[str, Any] = {"FunctionArn": function, "FunctionPayloadType": "TOKEN" if spec.type == "TOKEN" else "REQUEST"}
+    rest: dict[str, Any] = {
+        "FunctionArn": function,
+        "FunctionPayloadType": "TOKEN" if spec.type == "TOKEN" else "REQUEST",
+    }
     if spec.type == "TOKEN":
         rest["Identity"] = {"Header": headers[0] if headers else "Authorization", "ReauthorizeEvery": spec.ttl_s}
     else:

@@ -30,9 +30,11 @@ def s3_code(sam: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             "Description": "The S3 bucket holding the functions' zips (upload functions/*.zip and layers/*.zip)",
         }
     }
-    body = {"AWSTemplateFormatVersion": body.get("AWSTemplateFormatVersion", "2010-09-09"), "Parameters": parameters, **{
-        k: v for k, v in body.items() if k not in ("AWSTemplateFormatVersion", "Parameters")
-    }}
+    body = {
+        "AWSTemplateFormatVersion": body.get("AWSTemplateFormatVersion", "2010-09-09"),
+        "Parameters": parameters,
+        **{k: v for k, v in body.items() if k not in ("AWSTemplateFormatVersion", "Parameters")},
+    }
     return body, keys
 
 
@@ -40,8 +42,8 @@ def transform(sam: dict[str, Any], region: str, account_id: str) -> dict[str, An
     """Plain CloudFormation: ``AWS::Lambda::Function``, ``AWS::IAM::Role``, permissions..."""
     try:
         import boto3
-        from samtranslator.parser.parser import Parser
-        from samtranslator.translator.translator import Translator
+        from samtranslator.parser.parser import Parser  # type: ignore[import-untyped]
+        from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
     except ImportError:
         raise InvalidParameterValueException(
             "exporting plain CloudFormation needs AWS's SAM translator: pip install aws-sam-translator"

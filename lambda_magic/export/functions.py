@@ -14,7 +14,7 @@ _DESTINATION_TYPES = {"sqs": "SQS", "sns": "SNS", "lambda": "Lambda", "events": 
 
 
 def _download(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (the account's loopback API)
+    with urllib.request.urlopen(url, timeout=30) as response:
         return bytes(response.read())
 
 
@@ -128,11 +128,15 @@ def _async_config(template: Template, client: Any, name: str, props: dict[str, A
     try:
         configs = client.list_function_event_invoke_configs(FunctionName=name)["FunctionEventInvokeConfigs"]
     except Exception:
-        return
+        configs = []
+    if not configs and name in template.invoke_configs:
+        configs = [template.invoke_configs[name]]
     for config in configs:
         qualifier = config["FunctionArn"].split(":")[7] if config["FunctionArn"].count(":") >= 7 else LATEST
         if qualifier != LATEST:
-            template.skip(f"{name}: the asynchronous configuration of qualifier {qualifier} (only $LATEST's is exported)")
+            template.skip(
+                f"{name}: the asynchronous configuration of qualifier {qualifier} (only $LATEST's is exported)"
+            )
             continue
         invoke: dict[str, Any] = {}
         if "MaximumRetryAttempts" in config:
@@ -155,7 +159,7 @@ def _versions(template: Template, client: Any, name: str, props: dict[str, Any])
     """One alias on the newest version becomes ``AutoPublishAlias`` (SAM publishes a version
     on each code change and points the alias at it); the rest is listed as skipped."""
     versions = [v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]]
-    published = sorted((int(v) for v in versions if v != LATEST))
+    published = sorted(int(v) for v in versions if v != LATEST)
     aliases = client.list_aliases(FunctionName=name)["Aliases"]
     newest = str(published[-1]) if published else None
     chosen = None

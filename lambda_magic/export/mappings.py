@@ -36,8 +36,10 @@ def add_mappings(template: Template, events: dict[str, dict[str, Any]]) -> None:
             continue
         qualifier = mapping["FunctionArn"].split(":")[7] if mapping["FunctionArn"].count(":") >= 7 else None
         if qualifier:
-            template.skip(f"event source mapping {mapping['EventSourceArn']} -> {function}:{qualifier}: "
-                          "exported on the unqualified function")
+            template.skip(
+                f"event source mapping {mapping['EventSourceArn']} -> {function}:{qualifier}: "
+                "exported on the unqualified function"
+            )
         event = _event(template, mapping)
         if event is None:
             continue
@@ -49,6 +51,7 @@ def _event(template: Template, mapping: dict[str, Any]) -> dict[str, Any] | None
     arn = mapping["EventSourceArn"]
     service = arn_service(arn)
     props: dict[str, Any]
+    keys: tuple[str, ...]
     if service == "sqs":
         props = {"Queue": get_att(template.queue(arn), "Arn")}
         keys = _SQS_KEYS
@@ -70,7 +73,7 @@ def _event(template: Template, mapping: dict[str, Any]) -> dict[str, Any] | None
             continue
         if key == "FilterCriteria" and not value.get("Filters"):
             continue
-        if key == "MaximumRetryAttempts" and value == -1 or key == "MaximumRecordAgeInSeconds" and value == -1:
+        if (key == "MaximumRetryAttempts" and value == -1) or (key == "MaximumRecordAgeInSeconds" and value == -1):
             continue  # -1: the default (retry until the record expires)
         props[key] = value
     failure = ((mapping.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")

@@ -69,4 +69,6 @@ def add_permissions(template: Template, events: dict[str, dict[str, Any]]) -> No
             if url_auth:
                 props["FunctionUrlAuthType"] = url_auth
             sid = statement.get("Sid", "statement")
-            template.add("permission", f"{name}-{sid}", "Permission", {"Type": "AWS::Lambda::Permission", "Properties": props})
+            template.add(
+                "permission", f"{name}-{sid}", "Permission", {"Type": "AWS::Lambda::Permission", "Properties": props}
+            )

@@ -43,7 +43,9 @@ def add_s3(template: Template, events: Events) -> None:
             props: dict[str, Any] = {"Bucket": ref(template.bucket(bucket)), "Events": list(item["Events"])}
             rules = ((item.get("Filter") or {}).get("Key") or {}).get("FilterRules") or []
             if rules:
-                props["Filter"] = {"S3Key": {"Rules": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]}}
+                props["Filter"] = {
+                    "S3Key": {"Rules": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]}
+                }
             name = logical_id(bucket, "S3" + (str(n + 1) if n else ""))
             events.setdefault(function, {})[name] = {"Type": "S3", "Properties": props}
         for kind in ("QueueConfigurations", "TopicConfigurations"):

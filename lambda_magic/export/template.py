@@ -33,6 +33,8 @@ class Template:
     code: dict[str, bytes] = field(default_factory=dict)
     #: Provisioned concurrency the account holds: (function, version) -> environments.
     provisioned: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Asynchronous configurations known outside the Lambda API (shaped as its answers), by function.
+    invoke_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: (function, principal) pairs whose permission the template already declares.
     covered: set[tuple[str, str]] = field(default_factory=set)
     _by_key: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -141,9 +143,7 @@ class Template:
         """The bus name, or ``!Ref`` to a declared custom bus (``default`` is not declared)."""
         if name in ("", "default"):
             return "default"
-        logical = self.add(
-            "events", name, "Bus", {"Type": "AWS::Events::EventBus", "Properties": {"Name": name}}
-        )
+        logical = self.add("events", name, "Bus", {"Type": "AWS::Events::EventBus", "Properties": {"Name": name}})
         return ref(logical)
 
     def target(self, arn: str) -> Any:

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 
 class _Dumper(yaml.SafeDumper):

@@ -24,6 +24,7 @@ from ..common.errors import InvocationInterrupted, LambdaMagicError
 from .parsing import HelpShown, VerbParser, parse_key_values, split_args
 from .verbs_cloud import CloudVerbs
 from .verbs_endpoints import ENDPOINT_VERBS, EndpointVerbs
+from .verbs_export import EXPORT_VERBS, ExportVerbs
 from .verbs_functions import FunctionVerbs
 from .verbs_scaling import ScalingVerbs
 
@@ -54,6 +55,7 @@ VERBS = {
     "wait": "wait until every queued Event invocation has run",
     "reset": "forget every function, environment, invocation and log",
     **ENDPOINT_VERBS,
+    **EXPORT_VERBS,
 }
 _SETTING_FOR_TRAIT = {
     "memory": "memory_mb",
@@ -87,7 +89,7 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @magics_class
-class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs):
+class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs, ExportVerbs):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
     memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)

@@ -68,9 +68,9 @@ def test_the_export_is_deterministic(acc, tmp_path, read):
     second = lm.export("sam", tmp_path / "two" / "template.yaml").text
     assert first == second
     assert first.index("AFunction:") < first.index("BFunction:")
-    assert list(read(tmp_path / "one" / "template.yaml")["Resources"]["AFunction"]["Properties"]["Environment"][
-        "Variables"
-    ]) == ["AA", "BB"]
+    assert list(
+        read(tmp_path / "one" / "template.yaml")["Resources"]["AFunction"]["Properties"]["Environment"]["Variables"]
+    ) == ["AA", "BB"]
 
 
 def test_alias_on_the_newest_version_is_auto_published_with_provisioned_concurrency(acc, tmp_path, read, lint):

@@ -151,11 +151,19 @@ def test_push_triggers(acc, tmp_path, read, lint):
     assert repo["Triggers"][0]["DestinationArn"] == {"Fn::GetAtt": ["ReactFunction", "Arn"]}
     permissions = {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::Lambda::Permission"}
     principals = sorted(p["Principal"] for p in permissions.values())
-    assert principals == ["arn:aws:iam::210987654321:root", "codecommit.amazonaws.com"]  # the SAM events grant the others
+    assert principals == [
+        "arn:aws:iam::210987654321:root",
+        "codecommit.amazonaws.com",
+    ]  # the SAM events grant the others
     assert result.skipped == []
     lint(tmp_path / "template.yaml")
     lm.export("cloudformation", tmp_path / "cfn" / "template.yaml")
     types = sorted({r["Type"] for r in read(tmp_path / "cfn" / "template.yaml")["Resources"].values()})
-    for kind in ("AWS::SNS::Subscription", "AWS::Events::Rule", "AWS::Scheduler::Schedule", "AWS::Logs::SubscriptionFilter"):
+    for kind in (
+        "AWS::SNS::Subscription",
+        "AWS::Events::Rule",
+        "AWS::Scheduler::Schedule",
+        "AWS::Logs::SubscriptionFilter",
+    ):
         assert kind in types
     lint(tmp_path / "cfn" / "template.yaml")

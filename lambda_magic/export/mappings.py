@@ -20,6 +20,8 @@ _STREAM_KEYS = (
     "FunctionResponseTypes",
     "FilterCriteria",
 )
+#: Settings left out at their defaults (the template stays short; AWS fills them in).
+_DEFAULTS = {"MaximumBatchingWindowInSeconds": 0, "ParallelizationFactor": 1, "BisectBatchOnFunctionError": False}
 _SQS_KEYS = ("BatchSize", "MaximumBatchingWindowInSeconds", "FunctionResponseTypes", "FilterCriteria", "ScalingConfig")
 
 
@@ -43,7 +45,9 @@ def add_mappings(template: Template, events: dict[str, dict[str, Any]]) -> None:
         event = _event(template, mapping)
         if event is None:
             continue
-        name = logical_id(arn_name(mapping["EventSourceArn"]), event["Type"])
+        source = mapping["EventSourceArn"]
+        resource = source.split("/")[1] if arn_service(source) == "dynamodb" else arn_name(source)
+        name = logical_id(resource, event["Type"])
         events.setdefault(function, {})[name] = event
 
 
@@ -69,7 +73,7 @@ def _event(template: Template, mapping: dict[str, Any]) -> dict[str, Any] | None
         return None
     for key in keys:
         value = mapping.get(key)
-        if value in (None, [], {}):
+        if value in (None, [], {}) or (key in _DEFAULTS and value == _DEFAULTS[key]):
             continue
         if key == "FilterCriteria" and not value.get("Filters"):
             continue

@@ -32,6 +32,12 @@ from .template import SAM_TRANSFORM, Clients, Template
 from .writing import to_yaml, write_folder, write_zip
 
 KINDS = ("sam", "cloudformation")
+_LOCAL_HOSTS = ("127.0.0.1", "localhost")
+#: Said in every template's header: what the export leaves to the reader on purpose.
+ROLE_NOTE = (
+    "Roles: SAM makes each function's execution role with the policies its events need; "
+    "add Policies for the AWS calls the code makes"
+)
 
 __all__ = ["KINDS", "ApiSpec", "AuthorizerSpec", "ExportResult", "RouteSpec", "build_sam", "export_template"]
 
@@ -98,6 +104,9 @@ def build_sam(
         variables = (props.get("Environment") or {}).get("Variables")
         if variables:
             props["Environment"]["Variables"] = {k: template.value(v) for k, v in variables.items()}
+            for key, value in variables.items():
+                if isinstance(value, str) and any(host in value for host in _LOCAL_HOSTS):
+                    template.skip(f"{logical}: environment variable {key} points at this machine ({value})")
     return template
 
 
@@ -141,7 +150,7 @@ def export_template(
         for folder, data in sorted(template.code.items()):
             write_folder(root, folder, data)
             written.append(f"{folder}/")
-        header = "AWS SAM template exported by lambda_magic: sam build && sam deploy --guided"
+        header = f"AWS SAM template exported by lambda_magic: sam build && sam deploy --guided\n# {ROLE_NOTE}"
     else:
         sam, keys = s3_code(body)
         body = transform(sam, region, account_id)
@@ -150,7 +159,7 @@ def export_template(
             written.append(keys[folder])
         header = (
             "CloudFormation template exported by lambda_magic (the SAM template, transformed): "
-            "upload the zips to the CodeBucket parameter's bucket"
+            f"upload the zips to the CodeBucket parameter's bucket\n# {ROLE_NOTE}"
         )
     target.write_text(to_yaml(body, template.skipped, header=header))
     return ExportResult(kind, target, body, list(template.skipped), written)

@@ -115,6 +115,13 @@ def _authorizer(template: Template, spec: AuthorizerSpec, *, http: bool) -> dict
     headers = [n for w, n in spec.sources if w == "header"]
     queries = [n for w, n in spec.sources if w == "querystring"]
     if spec.type == "JWT":
+        if spec.issuer and not spec.issuer.startswith("https://cognito-idp."):
+            template.skip(f"authorizer {spec.name}: its issuer {spec.issuer} is local; give the real issuer's URL")
+        elif spec.issuer:
+            template.skip(
+                f"authorizer {spec.name}: its issuer names a user pool of the local cloud; "
+                "declare an AWS::Cognito::UserPool or give the real pool's URL"
+            )
         jwt: dict[str, Any] = {"issuer": spec.issuer}
         if spec.audience:
             jwt["audience"] = list(spec.audience)

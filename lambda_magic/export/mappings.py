@@ -37,11 +37,7 @@ def add_mappings(template: Template, events: dict[str, dict[str, Any]]) -> None:
             template.skip(f"event source mapping {mapping['UUID']}: function {function} is not in the account")
             continue
         qualifier = mapping["FunctionArn"].split(":")[7] if mapping["FunctionArn"].count(":") >= 7 else None
-        if qualifier:
-            template.skip(
-                f"event source mapping {mapping['EventSourceArn']} -> {function}:{qualifier}: "
-                "exported on the unqualified function"
-            )
+        template.check_qualifier(function, qualifier, f"event source mapping {mapping['EventSourceArn']}")
         event = _event(template, mapping)
         if event is None:
             continue

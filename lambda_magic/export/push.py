@@ -18,8 +18,7 @@ def _ours(template: Template, arn: str, what: str) -> str | None:
     parts = arn.split(":")
     if len(parts) < 7 or parts[2] != "lambda" or parts[6] not in template.functions:
         return None
-    if len(parts) > 7:
-        template.skip(f"{what} -> {parts[6]}:{parts[7]}: exported on the unqualified function")
+    template.check_qualifier(parts[6], parts[7] if len(parts) > 7 else None, what)
     return parts[6]
 
 
@@ -104,7 +103,7 @@ def _rule_event(template: Template, bus: str, rule: dict[str, Any], target: dict
             k: transformer[k] for k in ("InputPathsMap", "InputTemplate") if transformer.get(k) is not None
         }
     if target.get("DeadLetterConfig", {}).get("Arn"):
-        props["DeadLetterConfig"] = {"Type": "SQS", "Arn": template.target(target["DeadLetterConfig"]["Arn"])}
+        props["DeadLetterConfig"] = {"Arn": template.target(target["DeadLetterConfig"]["Arn"])}
     if target.get("RetryPolicy"):
         props["RetryPolicy"] = dict(target["RetryPolicy"])
     if rule.get("ScheduleExpression"):
@@ -150,7 +149,7 @@ def add_schedules(template: Template, events: Events) -> None:
         if target.get("RetryPolicy"):
             props["RetryPolicy"] = dict(target["RetryPolicy"])
         if (target.get("DeadLetterConfig") or {}).get("Arn"):
-            props["DeadLetterConfig"] = {"Type": "SQS", "Arn": template.target(target["DeadLetterConfig"]["Arn"])}
+            props["DeadLetterConfig"] = {"Arn": template.target(target["DeadLetterConfig"]["Arn"])}
         events.setdefault(function, {})[logical_id(schedule["Name"], "Schedule")] = {
             "Type": "ScheduleV2",
             "Properties": props,

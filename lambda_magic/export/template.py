@@ -70,6 +70,16 @@ class Template:
             return {"Fn::Sub": f"${{{logical}.Arn}}:{qualifier}"}
         return get_att(logical, attribute) if attribute != "Ref" else ref(logical)
 
+    def check_qualifier(self, function: str, qualifier: str | None, what: str) -> None:
+        """SAM wires a function's events to its ``AutoPublishAlias`` when it has one, else to the
+        unqualified function: a trigger aimed elsewhere is noted as skipped."""
+        props = self.resources.get(self.functions.get(function, ""), {}).get("Properties", {})
+        alias = props.get("AutoPublishAlias")
+        if qualifier == alias or (qualifier in (None, "$LATEST") and alias is None):
+            return
+        wired = f"alias {alias}" if alias else "the unqualified function"
+        self.skip(f"{what} -> {function}{':' + qualifier if qualifier else ''}: SAM wires it to {wired}")
+
     # --- the local cloud's resources the functions use ---------------------------------------
 
     def queue(self, arn: str) -> str:

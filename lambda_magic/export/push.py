@@ -136,8 +136,16 @@ def add_schedules(template: Template, events: Events) -> None:
         for key in ("ScheduleExpressionTimezone", "State", "Description"):
             if schedule.get(key):
                 props[key] = schedule[key]
-        if schedule.get("GroupName", "default") != "default":
-            props["GroupName"] = schedule["GroupName"]
+        group = schedule.get("GroupName", "default")
+        if group != "default":
+            props["GroupName"] = ref(
+                template.add(
+                    "scheduler-group",
+                    group,
+                    "ScheduleGroup",
+                    {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": group}},
+                )
+            )
         window = schedule.get("FlexibleTimeWindow") or {"Mode": "OFF"}
         props["FlexibleTimeWindow"] = dict(window)
         for key in ("StartDate", "EndDate"):

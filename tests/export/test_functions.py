@@ -133,7 +133,8 @@ def test_async_configuration_destinations_and_dead_letter_queue(acc, tmp_path, r
 
 
 def test_cloudformation_is_the_sam_template_transformed_with_code_in_s3(acc, tmp_path, read, lint):
-    lm.register("hello", CELL, memory_mb=256, env={"STAGE": "dev"})
+    layer = lm.publish_layer_version("helpers", _layer_zip())
+    lm.register("hello", CELL, memory_mb=256, env={"STAGE": "dev"}, layers=[layer.arn])
     lm.configure_async("hello", max_retry_attempts=1)
 
     result = lm.export("cloudformation", tmp_path / "template.yaml")
@@ -150,6 +151,15 @@ def test_cloudformation_is_the_sam_template_transformed_with_code_in_s3(acc, tmp
     with zipfile.ZipFile(tmp_path / "functions/hello.zip") as archive:
         assert archive.read("lambda_function.py").decode() == CELL
     assert lm.package("hello") == (tmp_path / "functions/hello.zip").read_bytes()
+    # SAM names a layer version after its content's hash (a new version on each change).
+    (layer_id,) = [k for k, v in body["Resources"].items() if v["Type"] == "AWS::Lambda::LayerVersion"]
+    assert layer_id.startswith("HelpersLayer")
+    assert body["Resources"][layer_id]["Properties"]["Content"] == {
+        "S3Bucket": {"Ref": "CodeBucket"},
+        "S3Key": "layers/helpers.zip",
+    }
+    assert function["Properties"]["Layers"] == [{"Ref": layer_id}]
+    assert result.code == ["functions/hello.zip", "layers/helpers.zip"]
     lint(tmp_path / "template.yaml")
 
 

@@ -109,7 +109,10 @@ def test_push_triggers(acc, tmp_path, read, lint):
     events_client.put_rule(Name="orders-placed", EventPattern=json.dumps({"source": ["shop"]}))
     lm.add_trigger("react", "events:orders-placed", input=json.dumps({"from": "rule"}))
     lm.add_trigger("react", "schedule:rate(5 minutes)", name="every-five")
-    lm.add_trigger("react", "schedule:cron(0 8 * * ? *)", name="mornings", scheduler=True, timezone="Europe/Paris")
+    lm.client("scheduler").create_schedule_group(Name="daily")
+    lm.add_trigger(
+        "react", "schedule:cron(0 8 * * ? *)", name="mornings", scheduler=True, timezone="Europe/Paris", group="daily"
+    )
     lm.client("logs").create_log_group(logGroupName="/app/errors")
     lm.add_trigger("react", "logs:/app/errors", filter_pattern="ERROR")
     lm.client("codecommit").create_repository(repositoryName="site")
@@ -144,6 +147,7 @@ def test_push_triggers(acc, tmp_path, read, lint):
     assert mornings["Type"] == "ScheduleV2"
     assert mornings["Properties"]["ScheduleExpression"] == "cron(0 8 * * ? *)"
     assert mornings["Properties"]["ScheduleExpressionTimezone"] == "Europe/Paris"
+    assert mornings["Properties"]["GroupName"] == {"Ref": "DailyScheduleGroup"}
     logs = next(e for e in events.values() if e["Type"] == "CloudWatchLogs")
     assert logs["Properties"] == {"LogGroupName": {"Ref": "AppErrorsLogGroup"}, "FilterPattern": "ERROR"}
     repo = resources["SiteRepository"]["Properties"]

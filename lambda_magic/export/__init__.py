@@ -4,7 +4,9 @@ Everything is read through the account's own AWS APIs (boto3 clients of the Lamb
 the local cloud), the way it would be read from a real account: functions and their code,
 layers, versions and aliases, concurrency, asynchronous configuration, event source
 mappings, push triggers, function URLs and resource-based permissions; API Gateway APIs
-served by the account come in as :class:`~.apis.ApiSpec` data.  What a template cannot
+served by the account come in as :class:`~.apis.ApiSpec` data.  The queues, streams, tables,
+buckets, topics and log groups the triggers use (and the tables, buckets and queues the
+functions' environment names) are declared too.  What a template cannot
 express is listed in ``ExportResult.skipped`` and in a comment block at the top.
 
 * ``"sam"``: ``AWS::Serverless::Function`` resources with ``CodeUri`` folders next to the
@@ -99,6 +101,13 @@ def build_sam(
     for name, function_events in events.items():
         props = template.resources[template.functions[name]]["Properties"]
         props["Events"] = dict(sorted(function_events.items()))
+    values = [
+        v
+        for r in template.resources.values()
+        for v in ((r.get("Properties", {}).get("Environment") or {}).get("Variables") or {}).values()
+        if isinstance(v, str)
+    ]
+    template.declare_named(values)
     for logical in list(template.resources):
         props = template.resources[logical].get("Properties", {})
         variables = (props.get("Environment") or {}).get("Variables")

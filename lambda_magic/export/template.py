@@ -173,6 +173,28 @@ class Template:
             return self.function_ref(arn)
         return arn
 
+    def declare_named(self, values: list[str]) -> None:
+        """Declare the tables, buckets and queues of the local cloud that environment values name
+        (a function's code reaches them by name), so that the values become references."""
+        wanted = set(values)
+        readers: list[tuple[str, Any]] = [
+            ("dynamodb", lambda: self.clients("dynamodb").list_tables().get("TableNames", [])),
+            ("s3", lambda: [b["Name"] for b in self.clients("s3").list_buckets().get("Buckets", [])]),
+            ("sqs", lambda: [u.rsplit("/", 1)[-1] for u in self.clients("sqs").list_queues().get("QueueUrls", [])]),
+        ]
+        for kind, names in readers:
+            try:
+                found = sorted(wanted & set(names()))
+            except Exception:
+                continue
+            for name in found:
+                if kind == "dynamodb":
+                    self.table(name)
+                elif kind == "s3":
+                    self.bucket(name)
+                else:
+                    self.queue(f"arn:aws:sqs:{self.region}:{self.account_id}:{name}")
+
     def value(self, text: str) -> Any:
         """An environment value naming a declared resource becomes a reference to it."""
         for (kind, name), logical in self._by_key.items():

@@ -16,6 +16,34 @@ def test_logical_ids_are_alphanumeric_and_start_with_a_letter():
     assert logical_id("my.fifo.queue") == "MyFifoQueue"
 
 
+def test_resources_the_environment_names_are_declared(acc, tmp_path, read, lint):
+    lm.client("s3").create_bucket(Bucket="reports-archive")
+    lm.client("dynamodb").create_table(
+        TableName="visits",
+        KeySchema=[{"AttributeName": "day", "KeyType": "HASH"}, {"AttributeName": "page", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "day", "AttributeType": "S"},
+            {"AttributeName": "page", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    lm.register("report", CELL, env={"BUCKET": "reports-archive", "TABLE": "visits", "MODE": "daily"})
+
+    lm.export("sam", tmp_path / "template.yaml")
+
+    resources = read(tmp_path / "template.yaml")["Resources"]
+    assert resources["ReportFunction"]["Properties"]["Environment"]["Variables"] == {
+        "BUCKET": {"Ref": "ReportsArchiveBucket"},
+        "MODE": "daily",
+        "TABLE": {"Ref": "VisitsTable"},
+    }
+    assert resources["VisitsTable"]["Properties"]["KeySchema"] == [
+        {"AttributeName": "day", "KeyType": "HASH"},
+        {"AttributeName": "page", "KeyType": "RANGE"},
+    ]
+    lint(tmp_path / "template.yaml")
+
+
 def test_what_is_not_expressed_is_listed_in_the_result_and_the_template(acc, tmp_path, read, lint):
     lm.register("hook", CELL, env={"CALLBACK": "http://127.0.0.1:8080/done"})
     lm.publish_version("hook")

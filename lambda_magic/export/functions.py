@@ -172,8 +172,8 @@ def _versions(template: Template, client: Any, name: str, props: dict[str, Any])
             template.skip(f"{name}: alias {alias['Name']} -> {target} (a template deploys only the current code)")
     if chosen is not None:
         props["AutoPublishAlias"] = chosen["Name"]
-        if chosen.get("Description"):
-            props["AutoPublishAliasAllProperties"] = True
+        # A new version is published when the code or any property changes, as publish_version does.
+        props["AutoPublishAliasAllProperties"] = True
     older = [str(v) for v in published if str(v) != newest or chosen is None]
     if older:
         template.skip(f"{name}: published versions {', '.join(older)} (a fresh deploy starts at version 1)")

@@ -52,6 +52,7 @@ from .api import (
     triggers,
     wait,
 )
+from .api_export import export
 from .api_gateway import api_url, api_view, apis, http_api, rest_api
 from .backends import backend, use_backend
 from .common.errors import (
@@ -106,6 +107,7 @@ __all__ = [
     "endpoints",
     "event",
     "event_source_mappings",
+    "export",
     "flow",
     "functions",
     "http_api",

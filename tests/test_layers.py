@@ -21,10 +21,11 @@ ALLOWED = {
     "aws": {"common", "events", "runtime"},  # the AWS backend (boto3), at the runtime layer
     "sources": {"common", "events", "runtime"},
     "endpoints": {"common", "events", "runtime"},
+    "export": {"common"},  # reads the account through its AWS APIs (boto3 clients), writes YAML
     "display": {"common", "events", "runtime", "sources", "endpoints"},
     # the module-level API: api.py and the service fronts beside it (api_gateway.py, tuning.py, tracing.py,
-    # backends.py)
-    "magics": {"common", "display", "api", "api_gateway", "tuning", "tracing", "backends"},
+    # backends.py, api_export.py)
+    "magics": {"common", "display", "api", "api_gateway", "tuning", "tracing", "backends", "api_export"},
 }
 
 

@@ -25,6 +25,7 @@ from .parsing import HelpShown, VerbParser, parse_key_values, split_args
 from .verbs_backend import BACKEND_VERBS, BackendVerbs
 from .verbs_cloud import CloudVerbs
 from .verbs_endpoints import ENDPOINT_VERBS, EndpointVerbs
+from .verbs_export import EXPORT_VERBS, ExportVerbs
 from .verbs_functions import FunctionVerbs
 from .verbs_scaling import ScalingVerbs
 from .verbs_tuning import TUNING_VERBS, TuningVerbs
@@ -60,6 +61,7 @@ VERBS = {
     **XRAY_VERBS,
     **BACKEND_VERBS,
     **TUNING_VERBS,
+    **EXPORT_VERBS,
 }
 _SETTING_FOR_TRAIT = {
     "memory": "memory_mb",
@@ -104,6 +106,7 @@ class LambdaMagic(
     TuningVerbs,
     XRayVerbs,
     BackendVerbs,
+    ExportVerbs,
 ):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 

@@ -14,6 +14,8 @@ Conventions for ``notebooks/*.ipynb``:
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -46,10 +48,36 @@ def test_there_are_lecture_notebooks() -> None:
     assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
 
 
+# --- export (issue 14): the notebook's account, exported before its closing reset, passes cfn-lint ---
+_RESETS = ("%lambda reset", "lm.reset()")
+_EXPORT_CELL = """import lambda_magic as _lm
+if _lm.account().list_functions():
+    _lm.export("sam", {path!r})"""
+
+
+def _with_export_cell(notebook: nbformat.NotebookNode, template: Path) -> None:
+    """Insert a cell exporting the account before the notebook's closing reset (else at the end)."""
+    code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    last = code[-1] if code else len(notebook.cells)
+    at = last if code and notebook.cells[last].source.strip() in _RESETS else len(notebook.cells)
+    notebook.cells.insert(at, nbformat.v4.new_code_cell(_EXPORT_CELL.format(path=str(template))))
+
+
+def _cfn_lint(template: Path) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).with_name("cfn-lint")
+    command = [str(script) if script.exists() else "cfn-lint", "--non-zero-exit-code", "error", str(template)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=CELL_TIMEOUT_S)
+
+
+# --- end export ---
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
-def test_notebook_executes_without_errors(path: Path) -> None:
+def test_notebook_executes_without_errors(path: Path, tmp_path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
+    template = tmp_path / "template.yaml"
+    _with_export_cell(notebook, template)
     executed = _execute(notebook)  # raises CellExecutionError on any error, UsageErrors included
     errors = [
         (index, output.get("ename"))
@@ -59,6 +87,9 @@ def test_notebook_executes_without_errors(path: Path) -> None:
         if output.output_type == "error"
     ]
     assert errors == []
+    if template.exists():  # the export of the notebook's account (none when it ends with no function)
+        linted = _cfn_lint(template)
+        assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
 def test_usage_error_from_a_magic_fails_execution() -> None:

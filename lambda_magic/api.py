@@ -326,6 +326,8 @@ def insights(
     from .display.frames import insights_frame
     from .runtime.insights import query_account
 
+    if _default.backend is not None:  # AWS: StartQuery / GetQueryResults on the real log groups
+        return insights_frame(_default.backend.insights(query, log_groups, start, end, limit=limit))
     return insights_frame(query_account(account(), query, log_groups, start, end, limit=limit))
 
 

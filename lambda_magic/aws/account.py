@@ -337,6 +337,70 @@ class AwsAccount:
         events.sort(key=lambda e: e.timestamp_ms)
         return Retained(events[-tail:] if tail else events)
 
+    def insights(
+        self,
+        query: str,
+        log_groups: str | Sequence[str] | None = None,
+        start: Any = None,
+        end: Any = None,
+        *,
+        limit: int | None = None,
+        timeout_s: float = 60.0,
+    ) -> Any:
+        """Logs Insights on AWS: ``StartQuery`` over ``/aws/lambda/NAME`` (each deployed function's group
+        when none is named; the last 24 hours unless ``start``/``end`` say), then ``GetQueryResults``
+        until the query is done.  The rows keep the query's field order (``@ptr`` left out)."""
+        from ..runtime.insights import MalformedQueryException, QueryResult
+        from ..runtime.insights.logs import GROUP_PREFIX, epoch_ms
+
+        names = [log_groups] if isinstance(log_groups, str) else list(log_groups or sorted(self._deployed))
+        if not names:
+            raise MalformedQueryException("name a log group: no function was deployed from this kernel yet")
+        groups = [n if n.startswith("/") else f"{GROUP_PREFIX}{n}" for n in names]
+        now_ms = time.time() * 1000
+        start_ms = epoch_ms(start) if start is not None else now_ms - 24 * 3600 * 1000
+        end_ms = epoch_ms(end) if end is not None else now_ms
+        params: dict[str, Any] = {
+            "logGroupNames": groups,
+            "queryString": query,
+            "startTime": int((start_ms or 0) // 1000),
+            "endTime": int((end_ms or now_ms) // 1000),
+        }
+        if limit is not None:
+            params["limit"] = limit
+        logs = self.client("logs")
+        try:
+            query_id = logs.start_query(**params)["queryId"]
+            deadline = time.monotonic() + timeout_s
+            while True:
+                answer = logs.get_query_results(queryId=query_id)
+                if answer["status"] not in ("Scheduled", "Running"):
+                    break
+                if time.monotonic() > deadline:
+                    logs.stop_query(queryId=query_id)
+                    raise InvalidParameterValueException(f"the query ran past {timeout_s:g} s and was stopped")
+                time.sleep(0.2)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "MalformedQueryException":
+                raise MalformedQueryException(exc.response["Error"].get("Message", str(exc))) from None
+            raise _client_error(exc) from None
+        if answer["status"] != "Complete":
+            raise InvalidParameterValueException(f"the query ended {answer['status']} on AWS")
+        fields: list[str] = []
+        rows = []
+        for result in answer.get("results", []):
+            row = {cell["field"]: cell.get("value") for cell in result if cell["field"] != "@ptr"}
+            fields.extend(name for name in row if name not in fields)
+            rows.append(row)
+        statistics = answer.get("statistics") or {}
+        return QueryResult(
+            fields,
+            [{name: row.get(name) for name in fields} for row in rows],
+            records_scanned=int(statistics.get("recordsScanned", 0)),
+            records_matched=int(statistics.get("recordsMatched", 0)),
+            statistics=dict(statistics),
+        )
+
     # --- versions, aliases, concurrency, async configuration ------------------------------------------
 
     def publish_version(self, name: str, description: str = "") -> Function:

@@ -14,6 +14,8 @@ import time
 from typing import Any
 
 from .context import LambdaContext
+from .debugger import InlineDebugger
+from .debugger_console import KernelDebugger
 from .environment import Event, InitResult, InvokeResult, _BaseEnvironment
 from .function import OPT_ROOT, TASK_ROOT, Function
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
@@ -73,12 +75,17 @@ class InlineEnvironment(_BaseEnvironment):
         started = time.perf_counter()
         status, body, error, log_error, reason = "success", None, None, True, ""
         self._request_id = request_id
+        debugger = self._debugger()
         with self._lambda_process(trace_id):
             context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
             try:
-                outcome = call_handler(self._handler, event, context, self._spec["ensure_ascii"], self._shown)
+                with debugger.installed(context):  # breakpoint(): the kernel's console, the deadline suspended
+                    outcome = call_handler(self._handler, event, context, self._spec["ensure_ascii"], self._shown)
+                    debugger.end(outcome.error)
                 body, error, log_error = outcome.body, outcome.error, outcome.log_error
                 status = "error" if error else "success"
+                if outcome.exception is not None and self.debugger is not None:  # for %lambda debug
+                    self.debugger.keep_failure(request_id, outcome.exception)
             except MemoryError:
                 status = "oom"
             except SystemExit as exc:
@@ -91,13 +98,19 @@ class InlineEnvironment(_BaseEnvironment):
             if error is not None and log_error:
                 self._log_error(error)
         self._request_id = ""
-        duration_ms = (time.perf_counter() - started) * 1000
+        duration_ms = (time.perf_counter() - started) * 1000 - debugger.end(None)  # (not the debugger's hold)
         events, dropped = self._logs.drain()
         if status in ("success", "error") and duration_ms > timeout_s * 1000:
             status = "timeout"  # not stopped, but Lambda would have ended it
         if status not in ("success", "error"):
             self.alive = False
         return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, None, reason)
+
+    def _debugger(self) -> InlineDebugger:
+        """A debugger for one invocation, talking to the kernel's console (not the handler's stdout)."""
+        console = self.debugger or KernelDebugger()
+        out = sys.stdout
+        return InlineDebugger(lambda text: console.ask(text, out), lambda text: console.show(text, out))
 
     def interrupted(self) -> tuple[list[Event], int]:
         """The handler was interrupted in the kernel thread: end the environment; what it logged so far."""

@@ -21,6 +21,7 @@ from ..common.errors import EnvironmentStartError, InvocationInterrupted
 from . import logformat
 from .billing import billed_duration_ms
 from .concurrency import TooManyRequestsException
+from .debugger_console import KernelDebugger
 from .environment import (
     Event,
     InitResult,
@@ -102,6 +103,7 @@ class Invoker:
             env = InlineEnvironment(env_id, function, spec, initialization_type, self._inline_lock)
         else:
             env = ProcessEnvironment(env_id, function, account.template(), spec, initialization_type, sandbox)
+        env.debugger = account.extension("debugger", KernelDebugger)  # breakpoint() in the handler
         account.pool.add_busy(env)
         return env
 

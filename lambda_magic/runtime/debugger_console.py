@@ -28,7 +28,7 @@ class KernelDebugger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._script: deque[str] = deque()
-        self._failures: OrderedDict[str, BaseException] = OrderedDict()
+        self._failures: OrderedDict[str, tuple[BaseException, Any]] = OrderedDict()
 
     # --- scripted commands --------------------------------------------------------------------
 
@@ -86,13 +86,16 @@ class KernelDebugger:
 
     # --- failures kept for post-mortems ----------------------------------------------------------
 
-    def keep_failure(self, request_id: str, exc: BaseException) -> None:
+    def keep_failure(self, request_id: str, exc: BaseException, env: Any = None) -> None:
+        """Keep a failed inline invocation's exception (and its environment, whose variables a
+        post-mortem sees); the last few are kept."""
         with self._lock:
-            self._failures[request_id] = exc
+            self._failures[request_id] = (exc, env)
             while len(self._failures) > KEPT_FAILURES:
                 self._failures.popitem(last=False)
 
-    def failure(self, request_id: str) -> BaseException | None:
+    def failure(self, request_id: str) -> tuple[BaseException, Any] | None:
+        """The exception of a kept failure and its environment (None: not kept)."""
         with self._lock:
             return self._failures.get(request_id)
 

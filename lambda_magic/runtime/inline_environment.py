@@ -85,7 +85,7 @@ class InlineEnvironment(_BaseEnvironment):
                 body, error, log_error = outcome.body, outcome.error, outcome.log_error
                 status = "error" if error else "success"
                 if outcome.exception is not None and self.debugger is not None:  # for %lambda debug
-                    self.debugger.keep_failure(request_id, outcome.exception)
+                    self.debugger.keep_failure(request_id, outcome.exception, self)
             except MemoryError:
                 status = "oom"
             except SystemExit as exc:
@@ -126,6 +126,10 @@ class InlineEnvironment(_BaseEnvironment):
 
     def _lambda_process(self, trace_id: str | None = None) -> _InlineScope:
         return _InlineScope(self, trace_id, self._lock)
+
+    def debug_scope(self) -> _InlineScope:
+        """The environment's variables, code paths and log around a post-mortem (its prints are its log)."""
+        return _InlineScope(self, None, self._lock)
 
     crashed = False
 

@@ -21,7 +21,7 @@ ALLOWED = {
     "sources": {"common", "events", "runtime"},
     "endpoints": {"common", "events", "runtime"},
     "display": {"common", "events", "runtime", "sources", "endpoints"},
-    "magics": {"common", "display", "api", "api_gateway"},  # the module-level API: api.py, api_gateway.py
+    "magics": {"common", "display", "api", "api_gateway", "debugging"},  # the module-level API modules
 }
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .cell_lines import CellOrigins
+
 if TYPE_CHECKING:
     from ..runtime.invocation import Invocation
 
 
 class DisplayPresenter:
     """Renders invocations; imports its rendering modules (and pandas) on first use."""
+
+    def __init__(self) -> None:
+        #: Which ``%%lambda`` cell registered which code (tracebacks point at cell lines).
+        self.cells = CellOrigins()
 
     def invocation_html(self, invocation: Invocation) -> str:
         from .panels import invocation_html

@@ -23,6 +23,7 @@ from ..common import limits
 from ..common.errors import InvocationInterrupted, LambdaMagicError
 from .parsing import HelpShown, VerbParser, parse_key_values, split_args
 from .verbs_cloud import CloudVerbs
+from .verbs_debug import DEBUG_VERBS, DebugVerbs
 from .verbs_endpoints import ENDPOINT_VERBS, EndpointVerbs
 from .verbs_functions import FunctionVerbs
 from .verbs_scaling import ScalingVerbs
@@ -54,6 +55,7 @@ VERBS = {
     "wait": "wait until every queued Event invocation has run",
     "reset": "forget every function, environment, invocation and log",
     **ENDPOINT_VERBS,
+    **DEBUG_VERBS,
 }
 _SETTING_FOR_TRAIT = {
     "memory": "memory_mb",
@@ -87,7 +89,7 @@ def _usage_errors(method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @magics_class
-class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs):
+class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs, EndpointVerbs, DebugVerbs):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
     memory = Int(limits.MEMORY_DEFAULT_MB, help="Memory (MB) of new functions: 128-10240.").tag(config=True)
@@ -188,6 +190,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             %lambda delete NAME
             %lambda wait [--timeout S]
             %lambda reset
+            %lambda debug [REQUEST_ID] [--commands 'p x; w; q']
 
         Tab completes the verbs, function names, template ids (and their ``--param``
         names), each verb's options and their choices.  Kernel > Interrupt during an
@@ -261,6 +264,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
         return parser
 
     def _register(self, line: str, cell: str) -> Any:
+        from ..display.cell_lines import note_cell
         from ..display.panels import FunctionPanel
 
         args = self._parser_register().parse(split_args(line))
@@ -285,6 +289,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             isolation=args.isolation,
             reserved_concurrency=args.reserved_concurrency,
         )
+        note_cell(account.presenter, function.name, cell, getattr(self.shell, "execution_count", None))
         return FunctionPanel(function, updated=existed)
 
     # --- verbs ---------------------------------------------------------------------------------------

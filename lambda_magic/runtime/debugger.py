@@ -30,7 +30,7 @@ from . import wire
 
 #: The handler's frames only: stepping never stops in the emulator's own code.
 _SKIP = ("lambda_magic.*",)
-_BDB = os.sep + "bdb.py\""
+_BDB = os.sep + 'bdb.py"'
 QUIT_MESSAGE = "the debugger was quit (q): the invocation ended at the breakpoint"
 NO_INPUT_MESSAGE = (
     "the debugger had no input (the kernel's stdin is not available here, e.g. under nbclient; "
@@ -158,7 +158,7 @@ class RemoteDebugger(_Session):
     def install(self) -> None:
         """Make ``breakpoint()`` and ``pdb.set_trace()`` this debugger's (the process is the environment's)."""
         sys.breakpointhook = self.breakpointhook
-        pdb.set_trace = self.set_trace  # type: ignore[assignment]
+        pdb.set_trace = self.set_trace
 
     def console(self) -> Any:
         return self._console
@@ -220,11 +220,11 @@ class InlineDebugger(_Session):
     def __enter__(self) -> None:
         self._saved = (sys.breakpointhook, pdb.set_trace)
         sys.breakpointhook = self.breakpointhook
-        pdb.set_trace = self.set_trace  # type: ignore[assignment]
+        pdb.set_trace = self.set_trace
 
     def __exit__(self, *exc: object) -> None:
         assert self._saved is not None
-        sys.breakpointhook, pdb.set_trace = self._saved  # type: ignore[assignment]
+        sys.breakpointhook, pdb.set_trace = self._saved
         self._saved = None
 
     def console(self) -> Any:

@@ -74,8 +74,9 @@ class KernelDebugger:
         out.flush()
 
     def answer(self, frame: tuple, send: Callable[[tuple], None]) -> float | None:
-        """Serve one ``("debug", ...)`` frame of a process environment's debugger: an ``input``
-        is answered with ``send`` (a ``resume`` too, with ``("debug", "")``); returns the held milliseconds on ``resume``, else None."""
+        """Serve one ``("debug", ...)`` frame of a process environment's debugger: an ``input`` is
+        answered with ``send`` (a ``resume`` too, with ``("debug", "")``); returns the held
+        milliseconds on ``resume``, else None."""
         if frame[1] == "input":
             send(("debug", self.ask(frame[2])))
             return None

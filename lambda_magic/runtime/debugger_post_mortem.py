@@ -138,7 +138,7 @@ def _handler_frames(tb: TracebackType | None) -> TracebackType | None:
 
 
 def _interact(console: KernelDebugger, exc: BaseException, tb: TracebackType, out: TextIO) -> None:
-    stream = _Stream(console, out)
+    stream: Any = _Stream(console, out)  # pdb needs only readline() and write()
     debugger = pdb.Pdb(stdin=stream, stdout=stream, skip=["lambda_magic.*"], nosigint=True, readrc=False)
     debugger.prompt = "(Pdb) "
     debugger.message(f"post-mortem: {type(exc).__name__}: {exc}")
@@ -170,4 +170,3 @@ class _Stream:
 
     def readline(self) -> str:
         return self._console.ask(self.take(), self._out)
-

@@ -12,8 +12,10 @@ document itself keeps AWS's ``stackTrace`` as AWS has it; only the display adds 
 from __future__ import annotations
 
 import re
+import sys
 import threading
 from collections import defaultdict
+from typing import Any
 
 #: The cells kept per function (the most recent registrations).
 _KEPT = 16
@@ -51,6 +53,21 @@ class CellOrigins:
     def forget(self) -> None:
         with self._lock:
             self._cells.clear()
+
+
+def current_cell(shell: Any) -> int | None:
+    """The execution count of the notebook cell running now (IPython's ``In[N]``), found as
+    IPython finds it for its own tracebacks: the calling frame whose file is a cached cell."""
+    cells = getattr(getattr(shell, "compile", None), "_filename_map", None)
+    if not isinstance(cells, dict):
+        return None
+    frame = sys._getframe(1)
+    while frame is not None:
+        count = cells.get(frame.f_code.co_filename)
+        if isinstance(count, int):
+            return count
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def note_cell(presenter: object, function_name: str, code: str, execution_count: int | None) -> None:

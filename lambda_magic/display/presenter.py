@@ -14,8 +14,16 @@ class DisplayPresenter:
     """Renders invocations; imports its rendering modules (and pandas) on first use."""
 
     def __init__(self) -> None:
-        #: Which ``%%lambda`` cell registered which code (tracebacks point at cell lines).
-        self.cells = CellOrigins()
+        #: The account whose invocations this presents (set by whoever made it).
+        self.account: Any = None
+
+    @property
+    def cells(self) -> CellOrigins | None:
+        """Which ``%%lambda`` cell registered which code (tracebacks point at cell lines); forgotten by a reset."""
+        if self.account is None:
+            return None
+        origins: CellOrigins = self.account.extension("cell_origins", CellOrigins)
+        return origins
 
     def invocation_html(self, invocation: Invocation) -> str:
         from .panels import invocation_html

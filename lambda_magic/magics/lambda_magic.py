@@ -264,7 +264,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
         return parser
 
     def _register(self, line: str, cell: str) -> Any:
-        from ..display.cell_lines import note_cell
+        from ..display.cell_lines import current_cell, note_cell
         from ..display.panels import FunctionPanel
 
         args = self._parser_register().parse(split_args(line))
@@ -289,7 +289,7 @@ class LambdaMagic(Magics, Configurable, FunctionVerbs, ScalingVerbs, CloudVerbs,
             isolation=args.isolation,
             reserved_concurrency=args.reserved_concurrency,
         )
-        note_cell(account.presenter, function.name, cell, getattr(self.shell, "execution_count", None))
+        note_cell(account.presenter, function.name, cell, current_cell(self.shell))  # tracebacks: In[N]
         return FunctionPanel(function, updated=existed)
 
     # --- verbs ---------------------------------------------------------------------------------------

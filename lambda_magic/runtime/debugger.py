@@ -38,7 +38,13 @@ NO_INPUT_MESSAGE = (
 )
 
 
-class HoldingPdb(pdb.Pdb):
+def standard_pdb() -> type[pdb.Pdb]:
+    """Python's own ``pdb.Pdb`` (a Jupyter kernel replaces ``pdb.Pdb`` with IPython's subclass):
+    the same plain debugger in every environment."""
+    return next(c for c in pdb.Pdb.__mro__ if c.__module__ == "pdb" and c.__name__ == "Pdb")
+
+
+class HoldingPdb(standard_pdb()):  # type: ignore[misc]
     """A pdb that tells its owner when it starts holding the program (a stop) and when it
     lets it run again (``continue``, ``quit``)."""
 

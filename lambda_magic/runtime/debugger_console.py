@@ -94,6 +94,8 @@ class KernelDebugger:
             self._failures[request_id] = (exc, env)
             while len(self._failures) > KEPT_FAILURES:
                 self._failures.popitem(last=False)
+        if threading.current_thread() is threading.main_thread():  # IPython's %debug opens it too
+            sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, exc.__traceback__
 
     def failure(self, request_id: str) -> tuple[BaseException, Any] | None:
         """The exception of a kept failure and its environment (None: not kept)."""

@@ -12,7 +12,6 @@ post-mortem is on that run's exception, saying so.  A re-run may not fail the sa
 from __future__ import annotations
 
 import contextlib
-import pdb
 import sys
 import time
 import uuid
@@ -21,6 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..common.errors import ResourceNotFoundException
+from .debugger import standard_pdb
 from .debugger_console import KernelDebugger
 from .requests import encode_payload
 
@@ -139,7 +139,7 @@ def _handler_frames(tb: TracebackType | None) -> TracebackType | None:
 
 def _interact(console: KernelDebugger, exc: BaseException, tb: TracebackType, out: TextIO) -> None:
     stream: Any = _Stream(console, out)  # pdb needs only readline() and write()
-    debugger = pdb.Pdb(stdin=stream, stdout=stream, skip=["lambda_magic.*"], nosigint=True, readrc=False)
+    debugger = standard_pdb()(stdin=stream, stdout=stream, skip=["lambda_magic.*"], nosigint=True, readrc=False)
     debugger.prompt = "(Pdb) "
     debugger.message(f"post-mortem: {type(exc).__name__}: {exc}")
     debugger.reset()

@@ -162,7 +162,7 @@ def test_post_mortem_opens_pdb_where_the_handler_raised(account, capsys, isolati
     out = capsys.readouterr().out
     assert said == f"post-mortem of {failed.request_id} (ZeroDivisionError) ended"
     assert "post-mortem: ZeroDivisionError: division by zero" in out
-    assert "-> share = total / event[\"people\"]" in out
+    assert '-> share = total / event["people"]' in out
     assert "(Pdb) p total\n7\n" in out
     assert "(Pdb) p os.environ['STAGE']\n'dev'\n" in out  # the function's environment variables
     rerun = "ran with process isolation: re-running its event in an inline environment"

@@ -22,7 +22,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any
 
@@ -44,13 +44,28 @@ def standard_pdb() -> type[pdb.Pdb]:
     return next(c for c in pdb.Pdb.__mro__ if c.__module__ == "pdb" and c.__name__ == "Pdb")
 
 
-class HoldingPdb(standard_pdb()):  # type: ignore[misc]
+class ShownPdb(standard_pdb()):  # type: ignore[misc]
+    """The plain pdb on a console, naming the code's folders as Lambda does (``/var/task``)
+    where an inline environment's real folders differ: ``shown`` maps real -> shown."""
+
+    def __init__(self, console: Any, shown: Mapping[str, str] | None = None):
+        super().__init__(stdin=console, stdout=console, skip=list(_SKIP), nosigint=True, readrc=False)
+        self.prompt = "(Pdb) "
+        self._shown = dict(shown or {})
+
+    def format_stack_entry(self, frame_lineno: Any, lprefix: str = ": ") -> str:
+        entry: str = super().format_stack_entry(frame_lineno, lprefix)
+        for real, shown in self._shown.items():
+            entry = entry.replace(real, shown)
+        return entry
+
+
+class HoldingPdb(ShownPdb):
     """A pdb that tells its owner when it starts holding the program (a stop) and when it
     lets it run again (``continue``, ``quit``)."""
 
-    def __init__(self, owner: _Session, console: Any):
-        super().__init__(stdin=console, stdout=console, skip=list(_SKIP), nosigint=True, readrc=False)
-        self.prompt = "(Pdb) "
+    def __init__(self, owner: _Session, console: Any, shown: Mapping[str, str] | None = None):
+        super().__init__(console, shown)
         self._owner = owner
 
     def interaction(self, frame: FrameType | None, traceback: Any) -> None:
@@ -71,6 +86,8 @@ class _Session:
     """One invocation's debugging: the held time, the context whose deadline moves."""
 
     def __init__(self) -> None:
+        #: The code's real folders -> the names Lambda gives them (inline environments).
+        self.shown: dict[str, str] = {}
         self.context: Any = None
         self.suspended_ms = 0.0
         self.eof = False
@@ -115,7 +132,7 @@ class _Session:
         self._held_since = None
         self.suspended_ms += held_ms
         if self.context is not None:  # the remaining time is what it was at the stop
-            self.context._epoch_deadline_time_in_ms += round(held_ms)
+            self.context._epoch_deadline_time_in_ms += int(held_ms)  # (down: the time left never grows)
         self.resumed(held_ms)
 
     def quit(self, eof: bool) -> None:
@@ -139,7 +156,7 @@ class _Session:
         """``pdb.set_trace()``: stop in the caller's frame."""
         if self.context is None:  # not inside an invocation (the init phase): nothing to hold
             return
-        debugger = HoldingPdb(self, self.console())
+        debugger = HoldingPdb(self, self.console(), self.shown)
         if header is not None:
             debugger.message(header)
         self._tracing = True

@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..common.errors import ResourceNotFoundException
-from .debugger import standard_pdb
+from .debugger import ShownPdb
 from .debugger_console import KernelDebugger
 from .requests import encode_payload
 
@@ -84,8 +84,9 @@ def _debug(console: KernelDebugger, request_id: str, exc: BaseException, env: An
         out.write(problem + "\n")
         return problem
     scope = env.debug_scope() if env is not None and env.alive else contextlib.nullcontext()
+    shown = env.shown_folders() if env is not None else {}
     with scope:  # the environment's variables, as the handler saw them
-        _interact(console, exc, tb, out)
+        _interact(console, exc, tb, out, shown)
     return f"post-mortem of {request_id} ({type(exc).__name__}) ended"
 
 
@@ -137,10 +138,11 @@ def _handler_frames(tb: TracebackType | None) -> TracebackType | None:
     return tb
 
 
-def _interact(console: KernelDebugger, exc: BaseException, tb: TracebackType, out: TextIO) -> None:
+def _interact(
+    console: KernelDebugger, exc: BaseException, tb: TracebackType, out: TextIO, shown: dict[str, str]
+) -> None:
     stream: Any = _Stream(console, out)  # pdb needs only readline() and write()
-    debugger = standard_pdb()(stdin=stream, stdout=stream, skip=["lambda_magic.*"], nosigint=True, readrc=False)
-    debugger.prompt = "(Pdb) "
+    debugger = ShownPdb(stream, shown)
     debugger.message(f"post-mortem: {type(exc).__name__}: {exc}")
     debugger.reset()
     debugger.interaction(None, tb)

@@ -110,7 +110,13 @@ class InlineEnvironment(_BaseEnvironment):
         """A debugger for one invocation, talking to the kernel's console (not the handler's stdout)."""
         console = self.debugger or KernelDebugger()
         out = sys.stdout
-        return InlineDebugger(lambda text: console.ask(text, out), lambda text: console.show(text, out))
+        debugger = InlineDebugger(lambda text: console.ask(text, out), lambda text: console.show(text, out))
+        debugger.shown = self.shown_folders()
+        return debugger
+
+    def shown_folders(self) -> dict[str, str]:
+        """The code's real folders -> ``/var/task`` and ``/opt``, as a debugger names them."""
+        return dict(self._shown)
 
     def interrupted(self) -> tuple[list[Event], int]:
         """The handler was interrupted in the kernel thread: end the environment; what it logged so far."""

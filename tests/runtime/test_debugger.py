@@ -65,7 +65,7 @@ def test_breakpoint_opens_pdb_that_prints_steps_and_continues(account, capsys, i
     out = capsys.readouterr().out
     assert inv.status == "success", inv
     assert inv.payload["y"] == 43
-    assert "lambda_function.py(7)lambda_handler()" in out  # stopped on the line after breakpoint()
+    assert "> /var/task/lambda_function.py(7)lambda_handler()" in out  # on the line after breakpoint(), as Lambda names it
     assert "-> y = x + 1" in out
     assert "(Pdb) p x\n42\n" in out
     assert "(Pdb) p y\n43\n" in out

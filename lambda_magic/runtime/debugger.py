@@ -33,7 +33,7 @@ _SKIP = ("lambda_magic.*",)
 _BDB = os.sep + 'bdb.py"'
 QUIT_MESSAGE = "the debugger was quit (q): the invocation ended at the breakpoint"
 NO_INPUT_MESSAGE = (
-    "the debugger had no input (the kernel's stdin is not available here, e.g. under nbclient; "
+    "the debugger had no input (no stdin: a kernel run by nbclient, or an invocation in the background; "
     "lm.debugger_commands(...) types commands for it): the invocation ended at the breakpoint"
 )
 

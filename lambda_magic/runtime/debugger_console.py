@@ -59,6 +59,8 @@ class KernelDebugger:
             out.flush()
             return scripted + "\n"
         out.flush()
+        if threading.current_thread() is not threading.main_thread():
+            return ""  # a background invocation (Event, a trigger, the Lambda API): no cell to type in
         saved = sys.stdout
         sys.stdout = out  # input() writes its prompt to sys.stdout (outside a kernel)
         try:

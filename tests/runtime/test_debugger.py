@@ -65,7 +65,9 @@ def test_breakpoint_opens_pdb_that_prints_steps_and_continues(account, capsys, i
     out = capsys.readouterr().out
     assert inv.status == "success", inv
     assert inv.payload["y"] == 43
-    assert "> /var/task/lambda_function.py(7)lambda_handler()" in out  # on the line after breakpoint(), as Lambda names it
+    assert (
+        "> /var/task/lambda_function.py(7)lambda_handler()" in out
+    )  # on the line after breakpoint(), as Lambda names it
     assert "-> y = x + 1" in out
     assert "(Pdb) p x\n42\n" in out
     assert "(Pdb) p y\n43\n" in out
@@ -208,3 +210,18 @@ def test_post_mortem_needs_a_failed_invocation(account):
         post_mortem(account, ok.request_id)
     with pytest.raises(ResourceNotFoundException, match="no invocation nope is kept"):
         post_mortem(account, "nope")
+
+
+def test_a_background_invocation_has_no_console_but_scripted_commands_work(account, capsys):
+    """An Event invocation runs on a worker thread: no cell to type in, so pdb reads the end of input."""
+    account.register("stops", STOPS)
+    account.invoke("stops", {"x": 1}, invocation_type="Event")
+    assert account.wait(timeout=60)
+    background = [inv for inv in account.invocation_records("stops") if inv.invocation_type == "Event"]
+    assert background[-1].error_message == NO_INPUT_MESSAGE
+    with debugger_of(account).commands("p x", "c"):
+        account.invoke("stops", {"x": 5}, invocation_type="Event")
+        assert account.wait(timeout=60)
+    last = [inv for inv in account.invocation_records("stops") if inv.invocation_type == "Event"][-1]
+    assert last.payload["y"] == 11
+    assert "(Pdb) p x\n10\n" in capsys.readouterr().out

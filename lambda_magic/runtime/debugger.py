@@ -53,6 +53,14 @@ class ShownPdb(standard_pdb()):  # type: ignore[misc]
         self.prompt = "(Pdb) "
         self._shown = dict(shown or {})
 
+    def _cmdloop(self) -> None:
+        """As pdb's, but Kernel > Interrupt at the prompt ends the debugging (pdb would prompt again)."""
+        self.allow_kbdint = True
+        try:
+            self.cmdloop()
+        finally:
+            self.allow_kbdint = False
+
     def format_stack_entry(self, frame_lineno: Any, lprefix: str = ": ") -> str:
         entry: str = super().format_stack_entry(frame_lineno, lprefix)
         for real, shown in self._shown.items():
@@ -249,6 +257,9 @@ class InlineDebugger(_Session):
         assert self._saved is not None
         sys.breakpointhook, pdb.set_trace = self._saved
         self._saved = None
+        if self._tracing:  # interrupted at the prompt: the kernel's own code must not stop in pdb
+            sys.settrace(None)
+            self._tracing = False
 
     def console(self) -> Any:
         return self._console

@@ -225,3 +225,25 @@ def test_a_background_invocation_has_no_console_but_scripted_commands_work(accou
     last = [inv for inv in account.invocation_records("stops") if inv.invocation_type == "Event"][-1]
     assert last.payload["y"] == 11
     assert "(Pdb) p x\n10\n" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("isolation", ISOLATIONS)
+def test_kernel_interrupt_at_the_prompt_stops_the_invocation(account, monkeypatch, isolation):
+    """Kernel > Interrupt while pdb waits for a command: recorded as interrupted, nothing left tracing."""
+    import builtins
+    import sys
+
+    from lambda_magic.common.errors import InvocationInterrupted
+
+    def interrupted(prompt=""):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(builtins, "input", interrupted)
+    account.register("stops", STOPS, isolation=isolation)
+    with pytest.raises(InvocationInterrupted):
+        account.invoke("stops", {"x": 1})
+    assert sys.gettrace() is None or "pytest" in type(sys.gettrace()).__module__  # pdb's trace is gone
+    assert [inv.status for inv in account.invocation_records("stops")] == ["interrupted"]
+    monkeypatch.undo()
+    with debugger_of(account).commands("c"):
+        assert account.invoke("stops", {"x": 1}).payload["y"] == 3  # a new environment serves the next one

@@ -65,6 +65,7 @@ from .common.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
+from .debugging import debug, debugger_commands
 from .runtime.concurrency import TooManyRequestsException
 from .runtime.function import Function
 from .runtime.invocation import Invocation
@@ -101,6 +102,8 @@ __all__ = [
     "configure_async",
     "create_alias",
     "create_event_source_mapping",
+    "debug",
+    "debugger_commands",
     "delete",
     "delete_event_source_mapping",
     "enable_event_source_mapping",

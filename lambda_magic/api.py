@@ -39,7 +39,9 @@ class _DefaultAccount:
     def get(self) -> LocalAccount:
         with self._lock:
             if self._account is None:
-                self._account = LocalAccount(presenter=DisplayPresenter(), warm_cloud=True)
+                presenter = DisplayPresenter()
+                self._account = LocalAccount(presenter=presenter, warm_cloud=True)
+                presenter.account = self._account  # (what the panels look up: the cells of tracebacks)
             return self._account
 
 

@@ -24,8 +24,8 @@ ALLOWED = {
     "export": {"common"},  # reads the account through its AWS APIs (boto3 clients), writes YAML
     "display": {"common", "events", "runtime", "sources", "endpoints"},
     # the module-level API: api.py and the service fronts beside it (api_gateway.py, tuning.py, tracing.py,
-    # backends.py, api_export.py)
-    "magics": {"common", "display", "api", "api_gateway", "tuning", "tracing", "backends", "api_export"},
+    # backends.py, api_export.py, debugging.py)
+    "magics": {"common", "display", "api", "api_gateway", "tuning", "tracing", "backends", "api_export", "debugging"},
 }
 
 

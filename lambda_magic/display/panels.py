@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..runtime.log_excerpt import PANEL_HEAD, PANEL_TAIL, excerpt, hidden_line
 from . import theme
+from .cell_lines import annotate_stack
 from .tabs import expand_tabs
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def invocation_html(invocation: Invocation) -> str:
     if inv.status == "success":
         rows.append(("Result", f'<pre style="{theme.PRE}">{escape(_cut(_pretty(inv.payload), _RESULT_CHARS))}</pre>'))
     elif inv.error is not None:
-        stack = "".join(inv.error.get("stackTrace") or [])
+        cells = getattr(inv.presenter, "cells", None)  # frames of a %%lambda cell: its cell and line
+        stack = "".join(annotate_stack(inv.error.get("stackTrace") or [], inv.function_name, cells))
         error = f"<strong>{escape(str(inv.error_type))}</strong>: {escape(str(inv.error_message))}"
         if stack:
             error += (

@@ -24,6 +24,7 @@ from ..common.errors import InvocationInterrupted, LambdaMagicError
 from .parsing import HelpShown, VerbParser, parse_key_values, split_args
 from .verbs_backend import BACKEND_VERBS, BackendVerbs
 from .verbs_cloud import CloudVerbs
+from .verbs_debug import DEBUG_VERBS, DebugVerbs
 from .verbs_endpoints import ENDPOINT_VERBS, EndpointVerbs
 from .verbs_export import EXPORT_VERBS, ExportVerbs
 from .verbs_functions import FunctionVerbs
@@ -62,6 +63,7 @@ VERBS = {
     **BACKEND_VERBS,
     **TUNING_VERBS,
     **EXPORT_VERBS,
+    **DEBUG_VERBS,
 }
 _SETTING_FOR_TRAIT = {
     "memory": "memory_mb",
@@ -107,6 +109,7 @@ class LambdaMagic(
     XRayVerbs,
     BackendVerbs,
     ExportVerbs,
+    DebugVerbs,
 ):
     """The ``%lambda`` / ``%%lambda`` magics; configure with ``%config LambdaMagic.<name>``."""
 
@@ -218,6 +221,7 @@ class LambdaMagic(
             %lambda delete NAME
             %lambda wait [--timeout S]
             %lambda reset
+            %lambda debug [REQUEST_ID] [--commands 'p x; w; q']
 
         Tab completes the verbs, function names, template ids (and their ``--param``
         names), each verb's options and their choices.  Kernel > Interrupt during an
@@ -299,6 +303,7 @@ class LambdaMagic(
         return parser
 
     def _register(self, line: str, cell: str) -> Any:
+        from ..display.cell_lines import current_cell, note_cell
         from ..display.panels import FunctionPanel
 
         args = self._parser_register().parse(split_args(line))
@@ -325,6 +330,7 @@ class LambdaMagic(
             tracing=args.tracing,
             cpu_share=args.cpu_share,
         )
+        note_cell(account.presenter, function.name, cell, current_cell(self.shell))  # tracebacks: In[N]
         return FunctionPanel(function, updated=existed)
 
     # --- verbs ---------------------------------------------------------------------------------------

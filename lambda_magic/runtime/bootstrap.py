@@ -34,6 +34,7 @@ from typing import Any
 
 from . import platform, wire
 from .context import LambdaContext
+from .debugger import RemoteDebugger
 from .function import OPT_ROOT, TASK_ROOT
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
 from .python_runtime import InitError, LogBuffer, LogStream, call_handler, code_paths, load_handler
@@ -140,6 +141,9 @@ class _Environment:
         self._send_lock = threading.Lock()
         #: ``(phase, started)`` while init or an invocation runs, for the memory watch's answer.
         self._running: tuple[str, float] | None = None
+        # breakpoint() / pdb.set_trace(): a pdb whose console is the kernel's (see debugger)
+        self.debugger = RemoteDebugger(sock, self._send_lock)
+        self.debugger.install()
         self._limit_memory()
         if not capabilities.proc_memory.available or not capabilities.parent_death_signal.available:
             threading.Thread(target=self._watch, args=(os.getppid(),), name="lambda-magic-watch", daemon=True).start()
@@ -242,11 +246,13 @@ class _Environment:
         os.environ["_X_AMZN_TRACE_ID"] = trace_id
         context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
         status = "success"
+        self.debugger.begin(context)
         try:
             outcome = call_handler(handler, event, context, self.ensure_ascii, self.spec["shown"])
             if os.getpid() != self.pid:  # a process the handler forked returned from it: it must not answer
                 os._exit(0)
             body, error, log_error = outcome.body, outcome.error, outcome.log_error
+            self.debugger.end(error)
             if error is not None:
                 status = "error"
         except MemoryError:
@@ -257,7 +263,8 @@ class _Environment:
         except BaseException as exc:  # KeyboardInterrupt raised by user code ends the runtime
             print(f"{type(exc).__name__}: {exc}", file=sys.__stderr__)
             status, body, error, log_error = "exit:1", None, None, False
-        duration_ms = (time.perf_counter() - started) * 1000
+        held_ms = self.debugger.end(None)  # the time the debugger held the invocation is not its Duration
+        duration_ms = (time.perf_counter() - started) * 1000 - held_ms
         if error is not None and log_error:
             self._log_error(error)
         self.request_id = ""

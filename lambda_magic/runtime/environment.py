@@ -25,6 +25,7 @@ from typing import Any
 from ..common import limits
 from . import wire
 from .cpu_share import CpuShare, unlimited
+from .debugger_console import KernelDebugger, is_debug_frame
 from .function import Function
 from .python_runtime import (
     split_message,
@@ -153,6 +154,8 @@ class _BaseEnvironment:
         self.alive = True
         #: The request being served (set by the invoker while the handler runs).
         self.request_id: str | None = None
+        #: The account's console for a debugger in the handler (set by the invoker).
+        self.debugger: KernelDebugger | None = None
 
     def note_memory(self, used_mb: int | None) -> None:
         if used_mb is not None:
@@ -373,12 +376,34 @@ class ProcessEnvironment(_BaseEnvironment):
 
     def _await_reply(self, timeout_s: float) -> tuple[str, Any]:
         """Wait for the answer and read it: ``("ready", reply)`` (None at EOF), ``("timeout", None)``
-        or ``("oom", None)``.  One blocking read per 25 ms watch (``SO_RCVTIMEO``), so the GIL is
-        let go once per answer rather than for a poll and then a read."""
-        if self._read_timeout_ms is None:  # no receive timeout on this OS: poll, then read
-            waited = self._wait(timeout_s)
-            return waited, wire.recv(self._sock) if waited == "ready" else None
+        or ``("oom", None)``.  A debugger in the handler talks first (frames ``("debug", ...)``):
+        while it holds the invocation the deadline is suspended, then moved by the held time."""
+        # --- debugger (see runtime/debugger.py) ---
         deadline = time.monotonic() + max(timeout_s, 0)
+        held_at: float | None = None  # the deadline when the debugger stopped the handler
+        while True:
+            waited, reply = self._await_frame(deadline if held_at is None else time.monotonic() + 3600)
+            if waited != "ready" or not is_debug_frame(reply):
+                return waited, reply
+            if held_at is None:
+                held_at = deadline
+            console = self.debugger or KernelDebugger()
+            try:
+                held_ms = console.answer(reply, lambda frame: wire.send(self._sock, frame))
+            except BaseException:  # KeyboardInterrupt at the prompt: nothing may keep running
+                self._peak_mb()
+                self.kill()
+                raise
+            if held_ms is not None:
+                deadline, held_at = held_at + held_ms / 1000, None
+        # --- end debugger ---
+
+    def _await_frame(self, deadline: float) -> tuple[str, Any]:
+        """The next frame by the ``deadline`` (monotonic).  One blocking read per 25 ms watch
+        (``SO_RCVTIMEO``), so the GIL is let go once per answer rather than for a poll and then a read."""
+        if self._read_timeout_ms is None:  # no receive timeout on this OS: poll, then read
+            waited = self._wait(deadline - time.monotonic())
+            return waited, wire.recv(self._sock) if waited == "ready" else None
         while True:
             self._set_read_timeout(min(max(int((deadline - time.monotonic()) * 1000) + 1, 1), _WATCH_MS))
             try:

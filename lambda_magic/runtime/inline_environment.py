@@ -15,6 +15,8 @@ from typing import Any
 
 from .context import LambdaContext
 from .cpu_share import unlimited
+from .debugger import InlineDebugger
+from .debugger_console import KernelDebugger
 from .environment import Event, InitResult, InvokeResult, _BaseEnvironment
 from .function import OPT_ROOT, TASK_ROOT, Function
 from .logformat import PYTHON_LEVELS, LambdaLogHandler, application_log_level, error_log_json, error_log_text
@@ -75,12 +77,17 @@ class InlineEnvironment(_BaseEnvironment):
         started = time.perf_counter()
         status, body, error, log_error, reason = "success", None, None, True, ""
         self._request_id = request_id
+        debugger = self._debugger()
         with self._lambda_process(trace_id):
             context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
             try:
-                outcome = call_handler(self._handler, event, context, self._spec["ensure_ascii"], self._shown)
+                with debugger.installed(context):  # breakpoint(): the kernel's console, the deadline suspended
+                    outcome = call_handler(self._handler, event, context, self._spec["ensure_ascii"], self._shown)
+                    debugger.end(outcome.error)
                 body, error, log_error = outcome.body, outcome.error, outcome.log_error
                 status = "error" if error else "success"
+                if outcome.exception is not None and self.debugger is not None:  # for %lambda debug
+                    self.debugger.keep_failure(request_id, outcome.exception, self)
             except MemoryError:
                 status = "oom"
             except SystemExit as exc:
@@ -93,13 +100,25 @@ class InlineEnvironment(_BaseEnvironment):
             if error is not None and log_error:
                 self._log_error(error)
         self._request_id = ""
-        duration_ms = (time.perf_counter() - started) * 1000
+        duration_ms = (time.perf_counter() - started) * 1000 - debugger.end(None)  # (not the debugger's hold)
         events, dropped = self._logs.drain()
         if status in ("success", "error") and duration_ms > timeout_s * 1000:
             status = "timeout"  # not stopped, but Lambda would have ended it
         if status not in ("success", "error"):
             self.alive = False
         return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, None, reason)
+
+    def _debugger(self) -> InlineDebugger:
+        """A debugger for one invocation, talking to the kernel's console (not the handler's stdout)."""
+        console = self.debugger or KernelDebugger()
+        out = sys.stdout
+        debugger = InlineDebugger(lambda text: console.ask(text, out), lambda text: console.show(text, out))
+        debugger.shown = self.shown_folders()
+        return debugger
+
+    def shown_folders(self) -> dict[str, str]:
+        """The code's real folders -> ``/var/task`` and ``/opt``, as a debugger names them."""
+        return dict(self._shown)
 
     def interrupted(self) -> tuple[list[Event], int]:
         """The handler was interrupted in the kernel thread: end the environment; what it logged so far."""
@@ -115,6 +134,10 @@ class InlineEnvironment(_BaseEnvironment):
 
     def _lambda_process(self, trace_id: str | None = None) -> _InlineScope:
         return _InlineScope(self, trace_id, self._lock)
+
+    def debug_scope(self) -> _InlineScope:
+        """The environment's variables, code paths and log around a post-mortem (its prints are its log)."""
+        return _InlineScope(self, None, self._lock)
 
     crashed = False
 

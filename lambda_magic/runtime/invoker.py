@@ -23,6 +23,7 @@ from . import logformat
 from .billing import billed_duration_ms
 from .concurrency import TooManyRequestsException
 from .cpu_share import CpuShare, unlimited
+from .debugger_console import KernelDebugger
 from .environment import (
     Event,
     InitResult,
@@ -107,6 +108,7 @@ class Invoker:
             env = ProcessEnvironment(
                 env_id, function, account.template(), spec, initialization_type, sandbox, cpu=self._cpu_share(function)
             )
+        env.debugger = account.extension("debugger", KernelDebugger)  # breakpoint() in the handler
         account.pool.add_busy(env)
         return env
 

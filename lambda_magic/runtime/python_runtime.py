@@ -44,6 +44,8 @@ class Outcome:
     error: dict[str, Any] | None = None
     #: The error should also be logged as an ``[ERROR]`` event (runtime-detected errors are).
     log_error: bool = True
+    #: The exception the handler raised (kept by inline environments for post-mortems).
+    exception: BaseException | None = None
 
 
 # --- log capture -------------------------------------------------------------------------
@@ -348,7 +350,7 @@ def call_handler(
     except MemoryError:
         raise
     except Exception as exc:
-        return Outcome(None, make_error(exc, request_id, shown))
+        return Outcome(None, make_error(exc, request_id, shown), exception=exc)
     if isinstance(result, (bytes, bytearray)):
         body = bytes(result)
     else:

@@ -84,6 +84,6 @@ def export(kind: str, path: str | Path = "template.yaml") -> ExportResult:
         region=settings.region,
         account_id=settings.account_id,
         apis=_apis(acc),
-        provisioned=dict(getattr(acc, "_provisioned", {})),  # the account keeps it per (function, version)
+        provisioned=acc.provisioned_concurrency(),  # per (function, version)
         invoke_configs=_invoke_configs(acc),
     )

@@ -15,7 +15,8 @@ from typing import Any
 
 from ..common import limits
 from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
-from .async_invocation import AsyncConfig, AsyncInvoker, AsyncLedger
+from .account_versions import VersionsAndConcurrency
+from .async_invocation import AsyncInvoker, AsyncLedger
 from .billing import PriceList
 from .clock import AccountClock
 from .cloud import LocalCloud
@@ -37,7 +38,7 @@ from .metric_store import MetricStore
 from .package import DeploymentPackage
 from .platform import capabilities
 from .pool import EnvironmentPool
-from .registry import Alias, FunctionRegistry
+from .registry import FunctionRegistry
 from .requests import check_client_context, encode_payload, parse_function_name
 from .retention import BoundedRows, Retained
 from .scheduler import Scheduler
@@ -49,7 +50,7 @@ from .zygote import Template
 INSIGHTS_HOOK = "lambda_magic.runtime.insights.moto_logs"
 
 
-class LocalAccount:
+class LocalAccount(VersionsAndConcurrency):
     """An AWS account's Lambda service, run locally.
 
     Thread-safe.  Execution environments are started from one template process,
@@ -270,123 +271,6 @@ class LocalAccount:
 
     def current_revision(self, name: str, version: str = LATEST) -> int | None:
         return self.registry.current_revision(name, version)
-
-    # --- versions, aliases, concurrency ------------------------------------------------------------
-
-    def publish_version(self, name: str, description: str = "") -> Function:
-        """Publish ``$LATEST`` as an immutable numbered version."""
-        return self.registry.publish_version(self.get_function(name).name, description)
-
-    def create_alias(
-        self,
-        name: str,
-        alias: str,
-        function_version: str,
-        *,
-        routing: Mapping[str, float] | None = None,
-        description: str = "",
-    ) -> Alias:
-        """Create an alias pointing at a version (``routing``: extra version -> weight)."""
-        return self.registry.put_alias(
-            self.get_function(name).name,
-            alias,
-            function_version,
-            additional_version_weights=routing,
-            description=description,
-        )
-
-    def update_alias(
-        self,
-        name: str,
-        alias: str,
-        function_version: str,
-        *,
-        routing: Mapping[str, float] | None = None,
-        description: str = "",
-    ) -> Alias:
-        return self.registry.put_alias(
-            self.get_function(name).name,
-            alias,
-            function_version,
-            additional_version_weights=routing,
-            description=description,
-            create=False,
-        )
-
-    def put_function_concurrency(self, name: str, reserved: int | None) -> None:
-        """Reserve concurrency for a function (``None`` removes the reservation; 0 stops it)."""
-        function = self.get_function(name)
-        self.governor.check_reserved(function.name, reserved)
-        self.registry.set_reserved_concurrency(function.name, reserved)
-        self.governor.set_reserved(function.name, reserved)
-
-    def put_provisioned_concurrency(self, name: str, qualifier: str, count: int) -> list[str]:
-        """Initialise ``count`` environments ahead of requests for a version or alias.
-
-        Returns the error types of environments whose init failed (empty when all are ready).
-        """
-        function_name, _ = parse_function_name(name)
-        if qualifier in (None, LATEST):
-            raise InvalidParameterValueException(
-                "provisioned concurrency needs a published version or an alias, not $LATEST"
-            )
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise InvalidParameterValueException(f"provisioned concurrency must be a whole number >= 1, got {count!r}")
-        version = self.registry.resolve(function_name, qualifier)
-        reserved = self.governor.reserved(function_name)
-        if reserved is not None and count > reserved:
-            raise InvalidParameterValueException(
-                f"provisioned concurrency {count} exceeds the reserved concurrency {reserved} of {function_name}"
-            )
-        with self._lock:
-            self._provisioned[(function_name, version.version)] = count
-        self.pool.retire(function_name, version.version)
-        return self.invoker.provision(version, count)
-
-    def has_provisioned(self, name: str, version: str) -> bool:
-        return (name, version) in self._provisioned
-
-    def configure_async(
-        self,
-        name: str,
-        *,
-        max_retry_attempts: int = 2,
-        max_event_age_s: int = 21_600,
-        on_success: str | None = None,
-        on_failure: str | None = None,
-        dead_letter_target: str | None = None,
-    ) -> AsyncConfig:
-        """``PutFunctionEventInvokeConfig``: retries, maximum event age and destinations."""
-        function = self.get_function(name)
-        if on_success is not None:
-            self._check_destination(on_success, dead_letter=False, on_success=True)
-        if on_failure is not None:
-            self._check_destination(on_failure, dead_letter=False)
-        if dead_letter_target is not None:
-            self._check_destination(dead_letter_target, dead_letter=True)
-        config = AsyncConfig(max_retry_attempts, max_event_age_s, on_success, on_failure, dead_letter_target)
-        self.async_invoker.configure(function.name, config)
-        return config
-
-    def _check_destination(self, target: str, *, dead_letter: bool, on_success: bool = False) -> None:
-        kind = destination_kind(target)
-        if kind == "lambda" and not dead_letter:
-            name, _ = parse_function_name(target)
-            check_function_name(name)
-            return
-        allowed = ("sqs", "sns") if dead_letter else ("sqs", "sns", "events", "s3")
-        if kind == "s3" and on_success:
-            raise InvalidParameterValueException(f"{target!r}: S3 buckets can only be on-failure destinations")
-        if kind not in allowed:
-            what = "a dead-letter target" if dead_letter else "a destination"
-            raise InvalidParameterValueException(
-                f"{target!r} cannot be {what}: use "
-                + (
-                    "an SQS queue or SNS topic ARN"
-                    if dead_letter
-                    else "a function name or an SQS, SNS, EventBridge or S3 ARN"
-                )
-            )
 
     # --- invoking --------------------------------------------------------------------------
 

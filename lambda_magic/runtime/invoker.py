@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..common import limits
 from ..common.errors import EnvironmentStartError, InvocationInterrupted
-from . import logformat
+from . import logformat, platform_lines
 from .billing import billed_duration_ms
 from .concurrency import TooManyRequestsException
 from .cpu_share import CpuShare, unlimited
@@ -231,7 +231,11 @@ class Invoker:
                 ready = _Ready(env, None, None, 0, time.perf_counter(), started_at, False)
             if not ready.suppressed:  # (a suppressed init wrote START before it)
                 events.append(
-                    (ready.invoke_started_at * 1000, "SYSTEM", self._start(config, request_id, function.version))
+                    (
+                        ready.invoke_started_at * 1000,
+                        "SYSTEM",
+                        platform_lines.start(config, request_id, function.version),
+                    )
                 )
             result = ready.failure
             if result is None:
@@ -320,7 +324,7 @@ class Invoker:
         for _ in range(count):
             env = self._new_environment(function, initialization_type="provisioned-concurrency")
             events: list[Event] = [
-                (time.time() * 1000, "SYSTEM", self._init_start(function, "provisioned-concurrency"))
+                (time.time() * 1000, "SYSTEM", platform_lines.init_start(function, "provisioned-concurrency"))
             ]
             init = env.initialize(max(130.0, function.config.timeout_s))
             events.extend(init.events)
@@ -328,7 +332,7 @@ class Invoker:
                 (
                     time.time() * 1000,
                     "SYSTEM",
-                    self._init_report(function.config, init, "init", "provisioned-concurrency"),
+                    platform_lines.init_report(function.config, init, "init", "provisioned-concurrency"),
                 )
             )
             self._log(function.name, env.log_stream_name, None, events)
@@ -389,27 +393,27 @@ class Invoker:
         sandbox = account.pool.take_reset((function.name, function.version, False), function.revision)
         if sandbox is None:
             env = inflight.env = self._new_environment(function)
-            init_events.append((time.time() * 1000, "SYSTEM", self._init_start(function)))
+            init_events.append((time.time() * 1000, "SYSTEM", platform_lines.init_start(function)))
             init = env.initialize(limits.INIT_TIMEOUT_S)
             init_events.extend(init.events)
             dropped += init.dropped_bytes
             if init.status == "success":
                 inflight.invoke_started = time.perf_counter()
                 return _Ready(env, init.init_ms, None, dropped, inflight.invoke_started, time.time(), False)
-            init_events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "init")))
+            init_events.append((time.time() * 1000, "SYSTEM", platform_lines.init_report(config, init, "init")))
             account.pool.forget(env)
             env.shutdown(keep_sandbox=True)
             sandbox = env.sandbox() if isinstance(env, ProcessEnvironment) else None
         env = inflight.env = self._new_environment(function, sandbox)
         invoke_started, invoke_started_at = time.perf_counter(), time.time()
         inflight.invoke_started = invoke_started
-        events.append((invoke_started_at * 1000, "SYSTEM", self._start(config, request_id, function.version)))
+        events.append((invoke_started_at * 1000, "SYSTEM", platform_lines.start(config, request_id, function.version)))
         init = env.initialize(config.timeout_s)
         events.extend(init.events)
         dropped += init.dropped_bytes
         failure = None
         if init.status != "success":
-            events.append((time.time() * 1000, "SYSTEM", self._init_report(config, init, "invoke")))
+            events.append((time.time() * 1000, "SYSTEM", platform_lines.init_report(config, init, "invoke")))
             failure = self._failed_init(init, invoke_started)
         return _Ready(env, None, failure, dropped, invoke_started, invoke_started_at, True)
 
@@ -593,44 +597,6 @@ class Invoker:
         self._account.logs.extend(
             [(base + t * rate, function_name, stream, request_id, level, message) for t, level, message in events]
         )
-
-    # --- platform lines ------------------------------------------------------------------------
-
-    def _init_start(self, function: Function, initialization_type: str = "on-demand") -> str:
-        config = function.config
-        if config.log_format == "JSON":
-            version, digest = logformat.runtime_version(config.runtime)
-            return logformat.platform_json(
-                "platform.initStart",
-                {
-                    "initializationType": initialization_type,
-                    "phase": "init",
-                    "runtimeVersion": version,
-                    "runtimeVersionArn": f"arn:aws:lambda:{function.region}::runtime:{digest}",
-                    "functionName": function.name,
-                    "functionVersion": function.version,
-                },
-            )
-        return logformat.init_start_text(config.runtime, function.region)
-
-    def _start(self, config: Any, request_id: str, version: str) -> str:
-        if config.log_format == "JSON":
-            return logformat.platform_json("platform.start", {"requestId": request_id, "version": version})
-        return logformat.start_text(request_id, version)
-
-    def _init_report(self, config: Any, init: InitResult, phase: str, initialization_type: str = "on-demand") -> str:
-        error_type = init.error.get("errorType") if init.error else None
-        if config.log_format == "JSON":
-            record = {
-                "initializationType": initialization_type,
-                "phase": phase,
-                "status": init.status,
-                "metrics": {"durationMs": round(init.init_ms, 3)},
-            }
-            if error_type:
-                record["errorType"] = error_type
-            return logformat.platform_json("platform.initReport", record)
-        return logformat.init_report_text(init.init_ms, phase, init.status, error_type)
 
 
 def _request_id(random: bytes) -> str:

@@ -108,6 +108,13 @@ def lambda_handler(event, context):
 """
 
 
+@pytest.fixture(autouse=True)
+def _one_cpu(account):
+    """The handlers make boto3 clients and S3 calls in the handler: at 128 MB (7 % of a CPU) that can
+    outlast the 3 s timeout on a busy machine, as it could on Lambda; these tests are about the jobs."""
+    account.configure(memory_mb=1769)
+
+
 @pytest.fixture
 def api(account):
     return CodePipelineAPI.of(account)

@@ -137,6 +137,7 @@ def test_memory_stops_growing_once_retention_is_full(inline):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # about 2.5 minutes alone; far longer beside the rest of the suite on 2 cores
 def test_200k_invocations_stay_within_bounded_memory_and_the_books_balance(inline):
     """200,000 invocations (160,000 synchronous, 40,000 ``Event``; one in 50 fails) with the
     default retention: the resident set grows by less than 40 MB between 20,000 and 200,000

@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import emit, machine, summarize, target
+from _bench import BENCH_MEMORY_MB, emit, machine, summarize, target
 
 from lambda_magic.endpoints.apigw import ApiGateway
 from lambda_magic.endpoints.apigw_http import HttpApi
@@ -102,7 +102,7 @@ def main() -> None:
     baseline.daemon_threads = True
     threading.Thread(target=baseline.serve_forever, daemon=True).start()
     try:
-        account.register("items", HANDLER)
+        account.register("items", HANDLER, memory_mb=BENCH_MEMORY_MB)
         gateway = ApiGateway.of(account)
         api = gateway.put(lambda port: HttpApi(gateway, "load", {"GET /items/{id}": "items"}, port=port), "load")
         lambda_client = LambdaAPI.of(account).client()

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, emit, machine, target
+from _bench import BENCH_MEMORY_MB, EVENT, TRIVIAL_CODE, emit, machine, target
 
 from lambda_magic.runtime.account import LocalAccount
 from lambda_magic.runtime.settings import AccountSettings
@@ -33,7 +33,7 @@ TARGET_OVERHEAD = 1.5
 
 def async_run(account: LocalAccount, environments: int) -> dict:
     name = f"async{environments}"
-    account.register(name, TRIVIAL_CODE, reserved_concurrency=environments)
+    account.register(name, TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB, reserved_concurrency=environments)
     for _ in range(environments):  # warm the environments
         account.invoke(name, EVENT, invocation_type="Event")
     account.wait()
@@ -61,7 +61,7 @@ def async_run(account: LocalAccount, environments: int) -> dict:
 
 def direct_run(account: LocalAccount, callers: int) -> dict:
     name = f"direct{callers}"
-    account.register(name, TRIVIAL_CODE)
+    account.register(name, TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB)
     with ThreadPoolExecutor(callers) as pool:
         list(pool.map(lambda _: account.invoke(name, EVENT), range(callers * 4)))  # warm
         started = time.perf_counter()

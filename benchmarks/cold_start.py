@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, emit, machine, summarize, target
+from _bench import BENCH_MEMORY_MB, EVENT, TRIVIAL_CODE, emit, machine, summarize, target
 
 from lambda_magic.runtime.account import LocalAccount
 
@@ -71,7 +71,9 @@ def cold_starts(label: str) -> dict:
     account = LocalAccount()
     try:
         start = clock()
-        account.register("bench-cold-first", TRIVIAL_CODE, isolation="process")  # starts the template process
+        account.register(
+            "bench-cold-first", TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB, isolation="process"
+        )  # starts the template process
         registered = clock()
         first = account.invoke("bench-cold-first", EVENT)
         done = clock()
@@ -83,13 +85,15 @@ def cold_starts(label: str) -> dict:
             "cold_start": first.cold_start,
         }
         for _ in range(WARMUP):  # template warm: it has forked before, its pages are hot
-            account.register("bench-cold", TRIVIAL_CODE, isolation="process")
+            account.register("bench-cold", TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB, isolation="process")
             account.invoke("bench-cold", EVENT)
         walls, registers, inits, durations, cold_flags = [], [], [], [], []
         gc.collect()
         for _ in range(COLD_STARTS):
             before = clock()
-            account.register("bench-cold", TRIVIAL_CODE, isolation="process")  # retires the warm environment
+            account.register(
+                "bench-cold", TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB, isolation="process"
+            )  # retires the warm environment
             start = clock()
             result = account.invoke("bench-cold", EVENT)
             walls.append(clock() - start)

@@ -29,7 +29,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import emit, machine, target
+from _bench import BENCH_MEMORY_MB, emit, machine, target
 
 N = 50_000
 WARMUP = 500
@@ -60,7 +60,7 @@ def child(case: str, isolation: str, n: int) -> dict:
         settings.retained_invocations = settings.retained_log_events = None
     account = LocalAccount(settings)
     try:
-        account.register("f", CODE)
+        account.register("f", CODE, memory_mb=BENCH_MEMORY_MB)
         for _ in range(WARMUP):
             account.invoke("f", {"n": 1})
         gc.collect()

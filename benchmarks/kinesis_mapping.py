@@ -23,7 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import TRIVIAL_CODE, emit, machine
+from _bench import BENCH_MEMORY_MB, TRIVIAL_CODE, emit, machine
 
 from lambda_magic.runtime.account import LocalAccount
 from lambda_magic.sources import EventSourceMappings
@@ -131,7 +131,7 @@ def main() -> None:
         for run in RUNS:
             label = f"{run['shards']}_shards_batch_{run['batch_size']}"
             name = f"k{run['shards']}b{run['batch_size']}"
-            account.register(name, TRIVIAL_CODE)
+            account.register(name, TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB)
             account.invoke(name, {})  # warm one environment, as the loop's invoke is warm too
             arn = fill(account, name, run["shards"])
             reading = median_of([plain_loop(account, arn, run["batch_size"], None) for _ in range(REPEATS)])

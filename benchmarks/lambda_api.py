@@ -26,7 +26,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import boto3
-from _bench import EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target
+from _bench import BENCH_MEMORY_MB, EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target
 from botocore.config import Config
 
 from lambda_magic.endpoints import LambdaAPI
@@ -63,7 +63,7 @@ def main() -> None:
     account = LocalAccount(UNTHROTTLED)
     trivial = LoopbackServer("trivial", _trivial)
     try:
-        account.register("bench", TRIVIAL_CODE)
+        account.register("bench", TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB)
         api = LambdaAPI.of(account)
         through_api = _client(api.url, account.settings.region)
         baseline = _client(trivial.url, account.settings.region)

@@ -28,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, emit, machine, summarize, target
+from _bench import BENCH_MEMORY_MB, EVENT, TRIVIAL_CODE, emit, machine, summarize, target
 
 from lambda_magic.runtime.account import LocalAccount
 from lambda_magic.runtime.log_delivery import LogDelivery
@@ -46,7 +46,7 @@ TARGET_OVERHEAD = 0.10
 
 
 def warm(account: LocalAccount) -> None:
-    account.register("bench", TRIVIAL_CODE, isolation="process")
+    account.register("bench", TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB, isolation="process")
     for _ in range(WARMUP):
         account.invoke("bench", EVENT)
 

@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import TRIVIAL_CODE, emit, machine, target
+from _bench import BENCH_MEMORY_MB, TRIVIAL_CODE, emit, machine, target
 
 from lambda_magic.endpoints.lambda_api import LambdaAPI
 from lambda_magic.runtime.account import LocalAccount
@@ -101,7 +101,7 @@ def main() -> None:
             },
         )
         sqs.purge_queue(QueueUrl=url)  # the s3:TestEvent
-        account.register("bench-s3", TRIVIAL_CODE)
+        account.register("bench-s3", TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB)
         push.add_trigger("bench-s3", "s3:bench-trigger")
         triggered, queued = [], []
         for n in range(WARMUP + PUTS):

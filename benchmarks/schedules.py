@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, emit, machine, target
+from _bench import BENCH_MEMORY_MB, EVENT, TRIVIAL_CODE, emit, machine, target
 
 from lambda_magic.endpoints.lambda_api import LambdaAPI
 from lambda_magic.runtime.account import LocalAccount
@@ -35,7 +35,7 @@ TARGET_OVERHEAD = 1.5
 
 def schedule_round(account: LocalAccount, push: PushSources, n: int) -> dict:
     name = f"sched{n}"
-    account.register(name, TRIVIAL_CODE)
+    account.register(name, TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB)
     account.invoke(name, EVENT)  # warm
     push.add_trigger(name, "schedule:rate(1 minute)")
     started = time.perf_counter()
@@ -63,7 +63,7 @@ def schedule_round(account: LocalAccount, push: PushSources, n: int) -> dict:
 
 def direct_round(account: LocalAccount, n: int) -> dict:
     name = f"direct{n}"
-    account.register(name, TRIVIAL_CODE)
+    account.register(name, TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB)
     account.invoke(name, EVENT)  # warm
     started = time.perf_counter()
     for _ in range(FIRINGS):

@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import emit, machine, target
+from _bench import BENCH_MEMORY_MB, emit, machine, target
 
 from lambda_magic.runtime.account import LocalAccount
 from lambda_magic.sources import EventSourceMappings
@@ -101,7 +101,7 @@ def main() -> None:
         sqs = account.cloud.client("sqs")
         loop_url, _ = queue(sqs, "bench-loop")
         mapped_url, mapped_arn = queue(sqs, "bench-mapping")
-        account.register("bench-sqs", HANDLER)
+        account.register("bench-sqs", HANDLER, memory_mb=BENCH_MEMORY_MB)
         mappings = EventSourceMappings.of(account)
         mapping = mappings.create("bench-sqs", mapped_arn, batch_size=10, enabled=False)
         loop_times, mapping_times = [], []

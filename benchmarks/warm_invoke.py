@@ -35,7 +35,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target
+from _bench import BENCH_MEMORY_MB, EVENT, TRIVIAL_CODE, drift, emit, machine, summarize, target
 
 from lambda_magic.runtime import wire
 from lambda_magic.runtime.account import LocalAccount
@@ -204,7 +204,7 @@ def measure_lambda_magic(n: int, placement: tuple[int, int] | None = None) -> tu
     with _Pinned(ours_cpu):
         account = LocalAccount(UNTHROTTLED)
         try:
-            account.register("bench-warm", TRIVIAL_CODE, isolation="process")
+            account.register("bench-warm", TRIVIAL_CODE, memory_mb=BENCH_MEMORY_MB, isolation="process")
             first = account.invoke("bench-warm", EVENT)  # cold: starts the environment
             environments = [env for env, _ in account.environments()]
             if peer_cpu is not None:

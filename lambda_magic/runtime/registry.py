@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ..common.errors import InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException
+from .config import FunctionConfig
 from .function import LATEST, Function
 
 _ALIAS = re.compile(r"^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$")
@@ -30,6 +31,8 @@ class _Entry:
     versions: dict[str, Function] = field(default_factory=dict)
     aliases: dict[str, Alias] = field(default_factory=dict)
     last_version: int = 0
+    #: ``$LATEST``'s configuration when ``last_version`` was published (a changed Description counts, as on AWS).
+    published_from: FunctionConfig | None = None
 
 
 class FunctionRegistry:
@@ -93,12 +96,13 @@ class FunctionRegistry:
                 unchanged = (
                     last is not None
                     and last.code_sha256 == latest.code_sha256
-                    and (replace(last.config, description="") == replace(latest.config, description=""))
+                    and entry.published_from == latest.config
                 )
                 if last is not None and unchanged:
                     return last
             number = max(self._numbers.get(name, 0), entry.last_version) + 1
             self._numbers[name] = entry.last_version = number
+            entry.published_from = latest.config
             config = replace(latest.config, description=description or latest.config.description)
             version = replace(latest, version=str(number), revision=self.next_revision(), config=config)
             entry.versions[str(number)] = version

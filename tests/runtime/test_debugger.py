@@ -13,6 +13,7 @@ import pytest
 from lambda_magic.common.errors import ResourceNotFoundException
 from lambda_magic.runtime.debugger import NO_INPUT_MESSAGE, QUIT_MESSAGE
 from lambda_magic.runtime.debugger_post_mortem import debugger_of, post_mortem
+from lambda_magic.runtime.sandbox import TASK_ROOT_NOTE
 
 from .helpers import code
 
@@ -20,7 +21,7 @@ ISOLATIONS = ["process", "inline"]
 
 STOPS = code(
     """
-    import pdb
+    import os
 
     def lambda_handler(event, context):
         x = event["x"] * 2
@@ -28,7 +29,7 @@ STOPS = code(
         breakpoint()
         y = x + 1
         after = context.get_remaining_time_in_millis()
-        return {"x": x, "y": y, "before": before, "after": after}
+        return {"x": x, "y": y, "before": before, "after": after, "root": os.environ["LAMBDA_TASK_ROOT"]}
     """
 )
 
@@ -65,9 +66,10 @@ def test_breakpoint_opens_pdb_that_prints_steps_and_continues(account, capsys, i
     out = capsys.readouterr().out
     assert inv.status == "success", inv
     assert inv.payload["y"] == 43
-    assert (
-        "> /var/task/lambda_function.py(7)lambda_handler()" in out
-    )  # on the line after breakpoint(), as Lambda names it
+    # on the line after breakpoint(), at the code's path as Lambda names it (without a mount namespace,
+    # as on macOS or under LAMBDA_MAGIC_PORTABLE=1, a process environment's code is in its real folder)
+    task_root = "/var/task" if not any(TASK_ROOT_NOTE in note for note in inv.limitations) else inv.payload["root"]
+    assert f"> {task_root}/lambda_function.py(7)lambda_handler()" in out
     assert "-> y = x + 1" in out
     assert "(Pdb) p x\n42\n" in out
     assert "(Pdb) p y\n43\n" in out

@@ -93,6 +93,15 @@ def test_a_version_description_does_not_count_as_a_change(account):
     assert account.publish_version("fn").version == "1"
 
 
+def test_a_changed_function_description_is_a_change(account):
+    # AWS Lambda Power Tuning forces one version per sample this way (onlyColdStarts)
+    account.register("fn", who("one"), description="a")
+    assert account.publish_version("fn").version == "1"
+    account.register("fn", who("one"), description="b")
+    assert account.publish_version("fn").version == "2"
+    assert account.publish_version("fn", description="again").version == "2"
+
+
 def test_version_numbers_are_never_reused(account):
     account.register("fn", who("one"))
     account.publish_version("fn")

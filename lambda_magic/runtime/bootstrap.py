@@ -198,7 +198,7 @@ class _Environment:
                     }
                     frame: tuple = ("init", elapsed, error, 0, used, self.private_tmp)
                 else:
-                    frame = ("oom", None, None, False, 0, elapsed, used, None)
+                    frame = ("oom", None, None, False, 0, elapsed, used, None, None)
                 try:
                     wire.send(self.sock, frame)
                 finally:
@@ -232,13 +232,14 @@ class _Environment:
             return 1
         while True:
             request = wire.recv(self.sock)
+            received = time.perf_counter()
             if request is None:
                 return 0
-            status = self._invoke(handler, request)
+            status = self._invoke(handler, request, received)
             if status != "success" and status != "error":
                 return 1 if status == "oom" else int(status.partition(":")[2] or 1)
 
-    def _invoke(self, handler: Any, request: tuple) -> str:
+    def _invoke(self, handler: Any, request: tuple, received: float) -> str:
         request_id, event, deadline_ms, arn, client_context, identity, trace_id = request
         started = time.perf_counter()
         self.request_id = request_id
@@ -276,7 +277,8 @@ class _Environment:
             logged: tuple[int, int] | None = (os.fstat(self.events_fd).st_size, os.fstat(self.output_fd).st_size)
         except OSError:  # the handler closed them: the kernel looks at the files itself
             logged = None
-        if not self._send((status, body, error, log_error, dropped, duration_ms, max_memory, logged)):
+        served_ms = (time.perf_counter() - received) * 1000  # this side's share of the round trip
+        if not self._send((status, body, error, log_error, dropped, duration_ms, max_memory, logged, served_ms)):
             return "oom"
         return status
 

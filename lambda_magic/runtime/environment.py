@@ -68,6 +68,9 @@ class InvokeResult:
     dropped_bytes: int = 0
     max_memory_mb: int | None = None
     exit_reason: str = ""
+    #: The environment's own time for this request, from the request read to the answer sent
+    #: (process environments; the rest of the round trip is the wire and the kernel's waking).
+    served_ms: float | None = None
 
 
 def environment_variables(
@@ -291,14 +294,16 @@ class ProcessEnvironment(_BaseEnvironment):
                 max_memory_mb=self.max_memory_mb,
                 exit_reason=reason,
             )
-        status, body, error, log_error, dropped, duration_ms, used_mb, logged = reply
+        status, body, error, log_error, dropped, duration_ms, used_mb, logged, served_ms = reply
         self.note_memory(used_mb)
         if status != "success" and status != "error":
             self.kill()
         events, more = self.collect_events(logged)
         dropped += more
         if status == "success" or status == "error":
-            return InvokeResult(status, duration_ms, body, error, log_error, events, dropped, self.max_memory_mb)
+            return InvokeResult(
+                status, duration_ms, body, error, log_error, events, dropped, self.max_memory_mb, served_ms=served_ms
+            )
         if status == "oom":
             return InvokeResult(
                 "oom", duration_ms, events=events, dropped_bytes=dropped, max_memory_mb=self.max_memory_mb

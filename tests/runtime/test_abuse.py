@@ -84,6 +84,7 @@ def test_many_prints_are_all_kept_in_order(account):
         "fn",
         "def lambda_handler(e, c):\n    for i in range(200_000):\n        print('line', i)\n    return 'printed'\n",
         memory_mb=1769,  # one vCPU: 200,000 prints take seconds of CPU, which 128 MB's 7 % of a CPU would stretch
+        timeout_s=60,  # about a second alone; many more beside the rest of the suite on two cores
     )
     invocation = account.invoke("fn")
     assert invocation.status == "success"

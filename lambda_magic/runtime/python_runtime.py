@@ -271,7 +271,14 @@ class CodeScope:
             cwd: str | None = os.getcwd()
         except OSError:
             cwd = None
-        hidden = {name: module for name, module in list(sys.modules.items()) if name.partition(".")[0] in self._tops}
+        # A submodule is imported after its package, so the kernel can only hold modules of the
+        # package's names under a top-level name it holds: look at all of sys.modules only then.
+        shadowed = [top for top in self._tops if top in sys.modules]
+        hidden = (
+            {name: module for name, module in list(sys.modules.items()) if name.partition(".")[0] in shadowed}
+            if shadowed
+            else {}
+        )
         for name in hidden:
             del sys.modules[name]
         sys.modules.update(self.modules)

@@ -143,6 +143,21 @@ def test_a_cell_with_extra_files_imports_them(account, isolation):
         assert archive.namelist() == ["lambda_function.py", "utils.py"]
 
 
+def test_an_inline_package_module_named_like_a_kernel_module_is_its_own(account, monkeypatch):
+    """The kernel holds a ``tools`` package (and ``tools.sub``): the function's own ``tools`` is what
+    its code imports, and the kernel's modules are back, untouched, after each invocation."""
+    kernel_tools, kernel_sub = type(sys)("tools"), type(sys)("tools.sub")
+    kernel_tools.WHO = kernel_sub.WHO = "kernel"
+    monkeypatch.setitem(sys.modules, "tools", kernel_tools)
+    monkeypatch.setitem(sys.modules, "tools.sub", kernel_sub)
+    cell = "import tools.sub\ndef lambda_handler(event, context):\n    return [tools.WHO, tools.sub.WHO]\n"
+    files = {"tools/__init__.py": "WHO = 'function'\n", "tools/sub.py": "WHO = 'function sub'\n"}
+    account.register("fn", cell, files=files, isolation="inline")
+    for _ in range(2):  # the first (cold) and a warm invocation
+        assert account.invoke("fn").payload == ["function", "function sub"]
+        assert sys.modules["tools"] is kernel_tools and sys.modules["tools.sub"] is kernel_sub
+
+
 def test_a_cell_handler_may_name_an_extra_module(account):
     function = account.register(
         "fn", "", files={"utils.py": "def run(e, c):\n    return 'utils'\n"}, handler="utils.run"

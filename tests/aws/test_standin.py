@@ -275,6 +275,22 @@ def test_the_aws_backend_deploys_runs_logs_triggers_and_cleans_up(standin, aws_e
         lam.get_function(FunctionName="greet")
 
 
+def test_an_s3_notification_runs_the_function(standin, aws_env, module_backend):
+    lm.use_backend("aws", endpoint_url=standin, region=REGION, create_role=True)
+    code = (
+        "def lambda_handler(event, context):\n"
+        "    for r in event['Records']:\n"
+        "        print('object', r['s3']['object']['key'])\n"
+    )
+    lm.register("thumbs", code)
+    s3 = lm.client("s3")
+    s3.create_bucket(Bucket="standin-photos")
+    lm.add_trigger("thumbs", "s3:standin-photos", events=["s3:ObjectCreated:*"], prefix="in/")
+    s3.put_object(Bucket="standin-photos", Key="in/a.jpg", Body=b"jpeg")
+    _eventually(lambda: "object in/a.jpg" in lm.logs("thumbs")["message"].tolist(), "the S3-triggered run's log line")
+    lm.delete("thumbs")
+
+
 def test_the_aws_cli_invokes(standin, session, tmp_path):
     aws_cli = Path(sys.executable).with_name("aws")
     if not aws_cli.exists():

@@ -3,7 +3,7 @@
 Prints ``ready http://127.0.0.1:PORT`` (one line, flushed) once it accepts connections.
 It stops, ending its account and moto child, on SIGTERM or SIGINT, when its parent
 process ends, and when its stdin (if a pipe, e.g. ``Popen(..., stdin=PIPE)``) reaches EOF:
-closing that pipe, or the parent dying, is enough.  A port in use is one line on stderr
+closing that pipe, or the parent dying, is enough.  A port in use (or a bad region) is one line on stderr
 and exit status 2.
 """
 
@@ -62,12 +62,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(number, lambda *_: stop.set())
     parent = os.getppid()
 
+    from ..common.errors import LambdaMagicError
     from .router import RouterError
     from .service import StandIn, StandInError
 
     try:
         standin = StandIn(port=options.port, region=options.region)
-    except (RouterError, StandInError) as exc:
+    except (RouterError, LambdaMagicError) as exc:  # a port in use, a region that is not one
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
     try:

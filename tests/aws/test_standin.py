@@ -334,6 +334,53 @@ def test_the_end_of_stdin_ends_the_stand_in():
     assert process.wait(60) == 0
 
 
+def _ended(pid: int) -> bool:
+    """True once ``pid`` has exited (gone, or a zombie nobody reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+_PARENT = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-m", "lambda_magic.standin"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, text=True)
+print(child.stdout.readline().strip(), child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_the_stand_in_ends_with_its_parent():
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT], stdout=subprocess.PIPE, text=True, env=_environment())
+    assert parent.stdout is not None
+    readable, _, _ = select.select([parent.stdout], [], [], READY_TIMEOUT_S)
+    words = parent.stdout.readline().split() if readable else []
+    assert words[:1] == ["ready"], words
+    pid = int(words[2])
+    try:
+        os.kill(parent.pid, signal.SIGKILL)  # no chance to stop its child: the stand-in notices by itself
+        parent.wait()
+        _eventually(lambda: _ended(pid), "the stand-in's exit after its parent's")
+    finally:
+        if not _ended(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_bad_region_is_one_line():
+    done = subprocess.run(
+        [sys.executable, "-m", "lambda_magic.standin", "--region", "nowhere"],
+        capture_output=True,
+        text=True,
+        env=_environment(),
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "python -m lambda_magic.standin: region 'nowhere' is not a region name like 'us-east-1'"
+    ]
+
+
 def test_a_port_in_use_is_one_line():
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

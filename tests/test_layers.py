@@ -1,5 +1,8 @@
 """Imports point down the layers only: magics -> display -> sources/endpoints -> runtime + events -> common.
 
+The stand-in (``standin``, a process of its own) sits beside ``display``: it assembles an account
+with its endpoints and sources and imports nothing above them.
+
 The magics reach the rest through the public API (``lambda_magic.api``), like every
 other caller; ``common`` (the shared errors and quotas) imports nothing of the package.
 """
@@ -23,6 +26,8 @@ ALLOWED = {
     "endpoints": {"common", "events", "runtime"},
     "export": {"common"},  # reads the account through its AWS APIs (boto3 clients), writes YAML
     "display": {"common", "events", "runtime", "sources", "endpoints"},
+    # the AWS stand-in: a process that serves a local account's Lambda API and its moto as one endpoint
+    "standin": {"common", "events", "runtime", "sources", "endpoints"},
     # the module-level API: api.py and the service fronts beside it (api_gateway.py, tuning.py, tracing.py,
     # backends.py, api_export.py, debugging.py)
     "magics": {"common", "display", "api", "api_gateway", "tuning", "tracing", "backends", "api_export", "debugging"},

@@ -12,7 +12,9 @@ connection waits on the socket, and hands it the listening socket itself: the
 connections already in the backlog are served, the address never changes (a
 warm environment keeps working after :meth:`LocalCloud.stop` restarts the
 server).  Functions that never call AWS never start it.  Another AWS-compatible
-endpoint can be configured instead (``cloud_endpoint``).
+endpoint can be configured instead (``cloud_endpoint``).  The server process gets
+the kernel's ``MOTO_*`` variables (moto's settings, e.g. ``MOTO_IAM_LOAD_MANAGED_POLICIES``)
+and nothing else of its environment but ``PATH``, ``HOME`` and ``LANG``.
 """
 
 from __future__ import annotations
@@ -182,7 +184,8 @@ class LocalCloud:
         theirs, ours = os.pipe()
         hook_socket, start_hooks = self.hooks.connect()
         environment = {
-            **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+            # moto's own settings (e.g. MOTO_IAM_LOAD_MANAGED_POLICIES) pass through
+            **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG") or k.startswith("MOTO_")},
             "PYTHONPATH": _PACKAGE_PARENT,
             "AWS_DEFAULT_REGION": self.region,
             MODULES_VARIABLE: ",".join(self.hooks.modules()),

@@ -64,6 +64,14 @@ def account() -> LocalAccount:
     return acc
 
 
+def local_account() -> LocalAccount:
+    """The local account, whichever backend is chosen: what ``%config LambdaMagic`` settings configure
+    (they are the emulator's; on the AWS backend they wait for ``%lambda backend local``)."""
+    if _default.backend is None:
+        return account()
+    return _default.get()
+
+
 def _lambda_api(acc: LocalAccount) -> Any:
     from .endpoints.lambda_api import LambdaAPI
     from .sources import EventSourceMappings

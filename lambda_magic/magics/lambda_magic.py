@@ -149,7 +149,7 @@ class LambdaMagic(
     @validate(*_SETTING_FOR_TRAIT)
     def _check_setting(self, proposal: Any) -> Any:
         name = proposal["trait"].name
-        settings = api.account().settings
+        settings = api.local_account().settings
         try:
             replace(settings, **{_SETTING_FOR_TRAIT[name]: proposal["value"]}).validate()
         except LambdaMagicError as exc:
@@ -161,7 +161,7 @@ class LambdaMagic(
         self._apply_settings([change["name"]])
 
     def _apply_settings(self, names: list[str]) -> None:
-        api.account().configure(**{_SETTING_FOR_TRAIT[name]: getattr(self, name) for name in names})
+        api.local_account().configure(**{_SETTING_FOR_TRAIT[name]: getattr(self, name) for name in names})
 
     # --- the magic -----------------------------------------------------------------------------
 

@@ -87,3 +87,18 @@ def test_no_credentials_is_one_line_and_keeps_the_local_backend(aws_env, monkeyp
     with pytest.raises(lm.LambdaMagicError, match="AWS backend: Unable to locate credentials"):
         lm.use_backend("aws", endpoint_url=moto)
     assert lm.backend() == "local"
+
+
+def test_settings_are_the_local_emulators_whichever_backend_is_chosen(aws, moto, module_backend):
+    """Loading the extension (its settings applied) and ``%config`` on the AWS backend configure the
+    local account, which is what they describe; the AWS account is not touched."""
+    from lambda_magic.magics.lambda_magic import LambdaMagic
+
+    lm.use_backend("aws", endpoint_url=moto, region=aws.region, role=ROLE_ARN)
+    magics = LambdaMagic(shell=InteractiveShell.instance())  # what %load_ext makes, now on the AWS backend
+    magics.cpu_share = "off"
+    assert lm.api.local_account().settings.cpu_share == "off"
+    assert lm.backend() == "aws"
+    magics.cpu_share = "on"
+    lm.use_backend("local")
+    assert lm.account().settings.cpu_share == "on"

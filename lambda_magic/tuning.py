@@ -34,6 +34,11 @@ def power_tune(
 
     account = api.account()
     function = account.get_function(name)  # a missing function: ResourceNotFoundException, before any change
+    memory = list(memory)
+    guard = getattr(account, "guard", None)  # the AWS backend's cost guard: every version and invoke counts
+    if guard is not None:
+        planned = len(memory) * (num + (num if only_cold_starts else 1))
+        guard.check_many(planned, f"power tuning {function.name}: {planned} versions and invokes")
     tuning = run(
         api.client("lambda"),
         function.name,

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..common.errors import InvalidParameterValueException, LambdaMagicError, ResourceNotFoundException
+from ..runtime.billing import PriceList
 from ..runtime.config import check_function_name, local_python_runtime
 from ..runtime.function import Function
 from ..runtime.invocation import Invocation, Presenter
@@ -80,6 +81,8 @@ class AwsAccount:
         self.role = role
         self.create_role = create_role
         self.guard = guard or CallGuard()
+        #: Lambda's list prices (us-east-1; other regions differ a little), for costs and power tuning.
+        self.prices = PriceList.load()
         #: Renders invocations as panels (the display layer's, given by ``lm.use_backend``).
         self.presenter = presenter
         self._clients: dict[str, Any] = {}

@@ -29,14 +29,20 @@ class CallGuard:
     def check(self, what: str) -> None:
         """Count one call about to be made (``what``: e.g. ``"invoke hello"``), or raise
         :class:`CallLimitReached` before anything is sent."""
-        if self.max_calls is not None and self.used >= self.max_calls:
+        self.check_many(1, what)
+
+    def check_many(self, count: int, what: str) -> None:
+        """Count ``count`` calls about to be made together (e.g. a power tuning's versions and
+        invokes): past ``max_calls`` it asks once for all of them, or raises before any is sent."""
+        if self.max_calls is not None and self.used + count > self.max_calls:
             reason = f"{self.used} AWS calls made, max_calls={self.max_calls}"
             if self.ask is None:
                 raise CallLimitReached(f"refused {what}: {reason} (raise it with use_backend('aws', max_calls=N))")
+            more = "one more" if count == 1 else f"{count} more"
             try:
-                answer = self.ask(f"{reason}. Make one more ({what})? [yes/no] ")
+                answer = self.ask(f"{reason}. Make {more} ({what})? [yes/no] ")
             except (EOFError, OSError):  # no one to answer (a script without stdin, captured stdin)
                 answer = ""
             if answer.strip().lower() not in ("y", "yes"):
                 raise CallLimitReached(f"refused {what}: {reason}, and the answer was not yes")
-        self.used += 1
+        self.used += count

@@ -48,3 +48,21 @@ def test_no_one_to_answer_is_a_refusal():
 def test_a_bad_limit_is_one_line():
     with pytest.raises(Exception, match="max_calls must be a whole number"):
         CallGuard(-1)
+
+
+def test_many_calls_at_once_ask_once_and_count_all():
+    questions = []
+    guard = CallGuard(max_calls=3, ask=lambda q: questions.append(q) or "yes")
+    guard.check_many(2, "two")
+    assert (guard.used, questions) == (2, [])
+    guard.check_many(12, "power tuning f: 12 versions and invokes")
+    assert guard.used == 14
+    assert questions == [
+        "2 AWS calls made, max_calls=3. Make 12 more (power tuning f: 12 versions and invokes)? [yes/no] "
+    ]
+    refusing = CallGuard(max_calls=3, ask=lambda q: "no")
+    with pytest.raises(
+        CallLimitReached, match="refused tuning: 0 AWS calls made, max_calls=3, and the answer was not yes"
+    ):
+        refusing.check_many(4, "tuning")
+    assert refusing.used == 0

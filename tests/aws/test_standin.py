@@ -291,6 +291,26 @@ def test_an_s3_notification_runs_the_function(standin, aws_env, module_backend):
     lm.delete("thumbs")
 
 
+def test_power_tuning_on_the_aws_backend_runs_there(standin, aws_env, module_backend):
+    """``lm.power_tune`` on the AWS backend: versions published, invoked and deleted through AWS's API
+    (here the stand-in, which runs them), and ``$LATEST`` left as it was."""
+    aws = lm.use_backend("aws", endpoint_url=standin, region=REGION, create_role=True, max_calls=100, ask=None)
+    lm.register("tuned", "def lambda_handler(event, context):\n    return sum(range(event['n']))\n", memory_mb=192)
+    result = lm.power_tune("tuned", {"n": 1000}, memory=[128, 256], num=5, strategy="speed")
+    frame = result.frame
+    assert list(frame["memory_mb"]) == [128, 256] and list(frame["invocations"]) == [5, 5]
+    assert list(frame["errors"]) == [0, 0] and (frame["average_duration_ms"] > 0).all()
+    lam = lm.client("lambda")
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="tuned")["Versions"]] == ["$LATEST"]
+    assert lam.get_function_configuration(FunctionName="tuned")["MemorySize"] == 192
+    assert aws.guard.used == 1 + 2 * (5 + 1)  # the deploy, then 5 invokes and a version per size
+    aws.guard.max_calls = aws.guard.used + 5  # too few for the next tuning: refused before anything is sent
+    with pytest.raises(lm.LambdaMagicError, match="refused power tuning tuned: 12 versions and invokes"):
+        lm.power_tune("tuned", {"n": 1}, memory=[128, 256], num=5)
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="tuned")["Versions"]] == ["$LATEST"]
+    lm.delete("tuned")
+
+
 def test_the_aws_cli_invokes(standin, session, tmp_path):
     aws_cli = Path(sys.executable).with_name("aws")
     if not aws_cli.exists():

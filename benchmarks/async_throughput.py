@@ -27,7 +27,9 @@ from lambda_magic.runtime.settings import AccountSettings
 
 COUNT = 6_000
 ENVIRONMENTS = (1, 4, 16)
-TARGET_EVENTS_PER_S = 3_000
+#: Issue 15: "async throughput of at least 10,000 events/s with 4 environments".
+TARGET_EVENTS_PER_S = 10_000
+TARGET_ENVIRONMENTS = 4
 TARGET_OVERHEAD = 1.5
 
 
@@ -85,15 +87,16 @@ def main() -> None:
             baselines[f"direct_{n}_callers"] = base = direct_run(account, n)
             overhead = round(run["seconds"] / base["seconds"], 2)
             run["overhead_vs_direct"] = overhead
-            targets.append(
-                target(
-                    f"results.async_{n}_environments.events_per_s",
-                    run["events_per_s"],
-                    TARGET_EVENTS_PER_S,
-                    "events/s",
-                    higher_is_better=True,
+            if n == TARGET_ENVIRONMENTS:
+                targets.append(
+                    target(
+                        f"results.async_{n}_environments.events_per_s",
+                        run["events_per_s"],
+                        TARGET_EVENTS_PER_S,
+                        "events/s",
+                        higher_is_better=True,
+                    )
                 )
-            )
             targets.append(target(f"results.async_{n}_environments.overhead_vs_direct", overhead, TARGET_OVERHEAD, "x"))
     finally:
         account.shutdown()

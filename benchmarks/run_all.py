@@ -29,22 +29,27 @@ SCRIPTS = (
     "log_shipping",
     "s3_trigger",
     "cpu_curve",
+    "first_boto3",
+    "environments_1000",
 )
 TIMEOUT_S = 180
+#: The longer ones (7 x 3 fresh processes with a cloud each; 1,000 environments twice the fork baseline).
+TIMEOUTS_S = {"first_boto3": 600, "environments_1000": 600}
 
 
 def run(name: str) -> dict:
     started = time.perf_counter()
+    timeout_s = TIMEOUTS_S.get(name, TIMEOUT_S)
     try:
         completed = subprocess.run(
             [sys.executable, os.path.join(HERE, f"{name}.py")],
             capture_output=True,
             text=True,
-            timeout=TIMEOUT_S,
+            timeout=timeout_s,
             cwd=os.path.dirname(HERE),
         )
     except subprocess.TimeoutExpired as exc:
-        return {"error": f"timed out after {TIMEOUT_S} s", "stderr_tail": (exc.stderr or "")[-2000:]}
+        return {"error": f"timed out after {timeout_s} s", "stderr_tail": (exc.stderr or "")[-2000:]}
     wall = round(time.perf_counter() - started, 2)
     try:
         document = json.loads(completed.stdout)

@@ -179,7 +179,7 @@ def test_a_missing_moto_is_one_clear_line_and_other_functions_still_work(account
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "moto.server" else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "moto" else real(name, *a))
     with pytest.raises(LocalCloudError) as error:
         account.cloud.client("s3")
     assert "pip install 'moto[server]'" in str(error.value) and "\n" not in str(error.value)
@@ -251,6 +251,37 @@ def test_the_notebook_account_warms_the_cloud_up_when_a_first_function_is_regist
     finally:
         warm.shutdown()
     assert not warm.cloud.running
+
+
+def test_the_warm_up_does_not_block_register_nor_import_the_sdk_into_the_kernel():
+    """register() only starts the server: moto (whose package imports boto3 and botocore, ~1 s
+    and ~35 MB) is found without being imported, and the server is ready after register returned."""
+    script = textwrap.dedent("""\
+        import json, sys, threading, time
+        from lambda_magic.runtime import LocalAccount
+        account = LocalAccount(warm_cloud=True)
+        ready = threading.Event()
+        ready_at = []
+        original = account.cloud.on_use
+        def on_use(service):
+            if service is None and not ready.is_set():
+                ready_at.append(time.monotonic())
+                ready.set()
+            original(service)
+        account.cloud.on_use = on_use
+        try:
+            account.register("plain", "def lambda_handler(e, c):\\n    return 1\\n", isolation="inline")
+            returned = time.monotonic()
+            imported = sorted(name for name in ("moto", "boto3", "botocore") if name in sys.modules)
+            served = ready.wait(60)
+            print(json.dumps({"imported": imported, "served": served,
+                              "returned_before_ready": served and returned < ready_at[0]}))
+        finally:
+            account.shutdown()
+        """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report == {"imported": [], "served": True, "returned_before_ready": True}
 
 
 def test_the_api_account_warms_the_cloud_and_a_plain_account_does_not(account):

@@ -376,3 +376,52 @@ def test_shared_template_is_reused_across_environments(account):
     account.invoke("b")
     assert account.template().pid == template
     assert len(account.environments()) == 2
+
+
+def test_the_memory_watch_stretches_when_many_environments_are_waited_on(monkeypatch):
+    """Each waiting invocation checks its environment's memory every 25 ms; beyond 40 waited on
+    at once the interval grows in proportion, so the kernel's checks stay ~1,600 a second (at
+    1,000 busy environments, 40 checks a second each took both CPUs of a 2-core machine)."""
+    from lambda_magic.runtime import environment
+
+    monkeypatch.setattr(environment, "_waiting", 1)
+    assert environment._watch_ms() == 25
+    monkeypatch.setattr(environment, "_waiting", 40)
+    assert environment._watch_ms() == 25
+    monkeypatch.setattr(environment, "_waiting", 1000)
+    assert environment._watch_ms() == 625
+
+
+def test_busy_environments_are_counted_while_waited_on_and_the_count_returns_to_zero(account, shared):
+    from lambda_magic.runtime import environment
+
+    account.register(
+        "held",
+        code(
+            """
+        import os, time
+        def lambda_handler(event, context):
+            while not os.path.exists(event["gate"]):
+                time.sleep(0.01)
+            return os.getpid()
+        """
+        ),
+        timeout_s=30,
+    )
+    gate = shared / "gate"
+    base = environment._waiting
+    results = [None] * 3
+
+    def call(index):
+        results[index] = account.invoke("held", {"gate": str(gate)})
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    assert wait_until(lambda: [s for _, s in account.environments()].count("busy") == 3, timeout=20)
+    assert wait_until(lambda: environment._waiting == base + 3, timeout=20)
+    gate.touch()
+    for thread in threads:
+        thread.join()
+    assert all(r is not None and r.status == "success" for r in results)
+    assert environment._waiting == base

@@ -15,7 +15,6 @@ import signal
 import socket
 import struct
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from . import wire
 from .cpu_share import CpuShare, unlimited
 from .debugger_console import KernelDebugger, is_debug_frame
 from .function import Function
+from .memory_watch import WaitingCount
 from .python_runtime import (
     split_message,
 )
@@ -35,28 +35,6 @@ from .sandbox import shared_tmp_limitation
 from .zygote import Template
 
 Event = tuple  # (epoch_ms, level | None, message)
-
-_WATCH_MS = 25
-#: Up to this many environments waited on at once, each one's memory is checked every
-#: ``_WATCH_MS``; with more, every interval stretches in proportion (1,000 busy environments:
-#: every 625 ms), so the kernel makes about 1,600 checks a second however many run.  At 40 a
-#: second per environment, 1,000 busy environments took both CPUs of a 2-core machine (each
-#: check is a wake-up, the GIL and a /proc read), and made starting them 3.5 times slower.
-_WATCH_FULL_RATE = 40
-_waiting_lock = threading.Lock()
-_waiting = 0  # invocations and inits waiting on their environment now
-
-
-def _count_waiting(delta: int) -> None:
-    global _waiting
-    with _waiting_lock:
-        _waiting += delta
-
-
-def _watch_ms() -> int:
-    """The memory watch's interval now (ms): ``_WATCH_MS``, longer when many environments are waited on."""
-    return max(_WATCH_MS, _WATCH_MS * _waiting // _WATCH_FULL_RATE)
-
 
 #: Bytes of an environment's log files read at once (more than one event can hold).
 _READ_CHUNK = 4 * limits.LOG_EVENT_MAX_BYTES
@@ -431,15 +409,16 @@ class ProcessEnvironment(_BaseEnvironment):
         if self._read_timeout_ms is None:  # no receive timeout on this OS: poll, then read
             waited = self._wait(deadline - time.monotonic())
             return waited, wire.recv(self._sock) if waited == "ready" else None
-        _count_waiting(1)
+        waiting = self._template.waiting
+        waiting.add(1)
         try:
-            return self._receive_frame(deadline)
+            return self._receive_frame(deadline, waiting)
         finally:
-            _count_waiting(-1)
+            waiting.add(-1)
 
-    def _receive_frame(self, deadline: float) -> tuple[str, Any]:
+    def _receive_frame(self, deadline: float, waiting: WaitingCount) -> tuple[str, Any]:
         while True:
-            self._set_read_timeout(min(max(int((deadline - time.monotonic()) * 1000) + 1, 1), _watch_ms()))
+            self._set_read_timeout(min(max(int((deadline - time.monotonic()) * 1000) + 1, 1), waiting.watch_ms()))
             try:
                 data = self._sock.recv(wire.CHUNK)
             except BlockingIOError:  # the watch interval passed
@@ -470,19 +449,20 @@ class ProcessEnvironment(_BaseEnvironment):
 
     def _wait(self, timeout_s: float) -> str:
         """Wait for the environment's answer: ``ready``, ``timeout``, or ``oom`` when its
-        resident memory went past the function's memory (checked every 25 ms, see ``_watch_ms``)."""
-        _count_waiting(1)
+        resident memory went past the function's memory (checked every 25 ms, see ``WaitingCount``)."""
+        waiting = self._template.waiting
+        waiting.add(1)
         try:
-            return self._poll_reply(timeout_s)
+            return self._poll_reply(timeout_s, waiting)
         finally:
-            _count_waiting(-1)
+            waiting.add(-1)
 
-    def _poll_reply(self, timeout_s: float) -> str:
+    def _poll_reply(self, timeout_s: float, waiting: WaitingCount) -> str:
         deadline = time.monotonic() + max(timeout_s, 0)
         first = True
         while True:
             remaining_ms = max(int((deadline - time.monotonic()) * 1000) + 1, 0)
-            watch_ms = _watch_ms()
+            watch_ms = waiting.watch_ms()
             try:
                 if self._poller.poll(
                     remaining_ms if first and remaining_ms < watch_ms else min(remaining_ms, watch_ms)

@@ -31,6 +31,7 @@ import time
 
 from ..common.errors import EnvironmentStartError
 from . import platform
+from .memory_watch import WaitingCount
 
 _PR_SET_CHILD_SUBREAPER = 36
 _CONTROL_BUFFER = 1 << 16
@@ -46,6 +47,8 @@ class Template:
         self._start_timeout_s = start_timeout_s
         #: What this OS allows, probed once for the template and its environments.
         self.capabilities = platform.capabilities()
+        #: The account's invocations and inits waiting on environments forked from here (the memory watch).
+        self.waiting = WaitingCount()
         kind = socket.SOCK_SEQPACKET if self.capabilities.seqpacket.available else socket.SOCK_DGRAM
         self._control, theirs = socket.socketpair(socket.AF_UNIX, kind)
         if kind == socket.SOCK_DGRAM:  # no end-of-file on a datagram pair: a gone template must not hang us

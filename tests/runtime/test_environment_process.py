@@ -378,23 +378,19 @@ def test_shared_template_is_reused_across_environments(account):
     assert len(account.environments()) == 2
 
 
-def test_the_memory_watch_stretches_when_many_environments_are_waited_on(monkeypatch):
+def test_the_memory_watch_stretches_when_many_environments_are_waited_on():
     """Each waiting invocation checks its environment's memory every 25 ms; beyond 40 waited on
     at once the interval grows in proportion, so the kernel's checks stay ~1,600 a second (at
     1,000 busy environments, 40 checks a second each took both CPUs of a 2-core machine)."""
-    from lambda_magic.runtime import environment
+    from lambda_magic.runtime.environment import WaitingCount
 
-    monkeypatch.setattr(environment, "_waiting", 1)
-    assert environment._watch_ms() == 25
-    monkeypatch.setattr(environment, "_waiting", 40)
-    assert environment._watch_ms() == 25
-    monkeypatch.setattr(environment, "_waiting", 1000)
-    assert environment._watch_ms() == 625
+    waiting = WaitingCount()
+    for count, interval_ms in ((1, 25), (40, 25), (1000, 625)):
+        waiting.now = count
+        assert waiting.watch_ms() == interval_ms
 
 
 def test_busy_environments_are_counted_while_waited_on_and_the_count_returns_to_zero(account, shared):
-    from lambda_magic.runtime import environment
-
     account.register(
         "held",
         code(
@@ -409,7 +405,8 @@ def test_busy_environments_are_counted_while_waited_on_and_the_count_returns_to_
         timeout_s=30,
     )
     gate = shared / "gate"
-    base = environment._waiting
+    waiting = account.template().waiting  # the account's own count
+    assert waiting.now == 0
     results = [None] * 3
 
     def call(index):
@@ -419,9 +416,9 @@ def test_busy_environments_are_counted_while_waited_on_and_the_count_returns_to_
     for thread in threads:
         thread.start()
     assert wait_until(lambda: [s for _, s in account.environments()].count("busy") == 3, timeout=20)
-    assert wait_until(lambda: environment._waiting == base + 3, timeout=20)
+    assert wait_until(lambda: waiting.now == 3, timeout=20)
     gate.touch()
     for thread in threads:
         thread.join()
     assert all(r is not None and r.status == "success" for r in results)
-    assert environment._waiting == base
+    assert waiting.now == 0

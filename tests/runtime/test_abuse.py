@@ -67,7 +67,11 @@ def test_after_abuse_a_normal_function_still_works(account, source, error_type):
 
 
 def test_huge_print_is_kept_whole_in_event_sized_pieces(account):
-    account.register("fn", "def lambda_handler(e, c):\n    print('x' * 50_000_000)\n    return 'printed'\n")
+    account.register(
+        "fn",
+        "def lambda_handler(e, c):\n    print('x' * 50_000_000)\n    return 'printed'\n",
+        timeout_s=60,  # 128 MB's share of a CPU, beside the rest of the suite on two cores
+    )
     invocation = account.invoke("fn")
     # Capturing the output must not cost the function memory: 50 MB of text fits in 128 MB.
     assert invocation.status == "success" and invocation.payload == "printed"

@@ -191,12 +191,19 @@ def publish_layer_version(
             "give the layer's content one way: zip_file (zip bytes) or path (a folder or .zip)"
         )
     data = zip_file if zip_file is not None else DeploymentPackage.from_path(path).zip_file
-    return layer_store(account()).publish(
+    runtimes = (compatible_runtimes,) if isinstance(compatible_runtimes, str) else tuple(compatible_runtimes)
+    architectures = (
+        (compatible_architectures,) if isinstance(compatible_architectures, str) else tuple(compatible_architectures)
+    )
+    publish = (  # AWS: PublishLayerVersion
+        _default.backend.publish_layer_version if _default.backend is not None else layer_store(account()).publish
+    )
+    return publish(
         name,
         data,
         description=description,
-        compatible_runtimes=compatible_runtimes,
-        compatible_architectures=compatible_architectures,
+        compatible_runtimes=runtimes,
+        compatible_architectures=architectures,
         license_info=license_info,
     )
 

@@ -26,6 +26,7 @@ from . import roles, triggers
 from .deploy import POLICY_NOT_READY, Deployer, Deployment, FunctionSettings, retrying
 from .functions import DeployedFunction, from_configuration
 from .guard import CallGuard
+from .layers import PublishedLayerVersion
 from .results import invocation_from_response, log_event
 
 BACKEND = "aws"
@@ -92,6 +93,8 @@ class AwsAccount:
         self._deployed: dict[str, tuple[DeploymentPackage, FunctionSettings, str]] = {}
         self._records: list[Invocation] = []
         self._wiring: list[triggers.Wiring] = []
+        #: The layer versions this kernel published, by ``LayerVersionArn`` (``delete`` leaves them, as AWS does).
+        self._layers: dict[str, PublishedLayerVersion] = {}
         #: What the last deploy did (``created``, ``updated`` with its steps, or ``unchanged``).
         self.last_deployment: Deployment | None = None
 
@@ -162,11 +165,13 @@ class AwsAccount:
         tracing: str | None = None,
         requirements: Sequence[str] | None = None,
         pip_args: Sequence[str] = (),
+        layers: Sequence[str] | None = (),
         **ignored: Any,
     ) -> Function:
         """Deploy ``name``: the same deterministic package the local backend builds (plus
         ``requirements`` vendored for Lambda's platform); nothing is sent when this kernel
-        deployed the same code and configuration last, nothing uploaded when AWS has them."""
+        deployed the same code and configuration last, nothing uploaded when AWS has them.
+        ``layers``: layer version ARNs (``Layers``; from ``publish_layer_version`` or any account's)."""
         from ..runtime.account import LocalAccount
 
         check_function_name(name)
@@ -177,6 +182,9 @@ class AwsAccount:
             raise InvalidParameterValueException(
                 f"{', '.join(unsupported)}: not mapped on the AWS backend (see lambda_magic.aws)"
             )
+        layer_arns = tuple(layers or ())
+        if not all(isinstance(arn, str) for arn in layer_arns):
+            raise InvalidParameterValueException(f"layers are layer version ARNs (strings), got {list(layer_arns)!r}")
         runtime = runtime or local_python_runtime()
         package, source = LocalAccount._package(code, path, zip_file, files)
         if requirements:
@@ -206,11 +214,13 @@ class AwsAccount:
             description=description,
             log_format=log_format,
             tracing=tracing or "PassThrough",
+            layers=layer_arns,
         )
         last = self._deployed.get(name)
         if last is not None and last[0] == package and last[1] == settings:
             configuration = {"FunctionName": name, "CodeSha256": package.code_sha256, "CodeSize": package.code_size}
             configuration.update(settings.configuration(), Architectures=[architecture], LastModified=last[2])
+            configuration["Layers"] = [{"Arn": arn} for arn in layer_arns]
             return self._function(configuration, code=source or "", package=package)
         self.guard.check(f"deploy {name}")
         try:
@@ -222,7 +232,9 @@ class AwsAccount:
         return self._function(deployment.configuration, code=source or "", package=package)
 
     def _function(self, configuration: dict[str, Any], **kw: Any) -> DeployedFunction:
-        return from_configuration(configuration, region=self.region, account_id=self.account_id, **kw)
+        return from_configuration(
+            configuration, region=self.region, account_id=self.account_id, layers=self._layers, **kw
+        )
 
     def get_function(self, name: str) -> Function:
         """``GetFunction``."""
@@ -261,6 +273,42 @@ class AwsAccount:
         self._deployed.pop(name, None)
         removed.append(f"function {name}")
         return removed
+
+    # --- layers ----------------------------------------------------------------------------------------
+
+    def publish_layer_version(
+        self,
+        name: str,
+        zip_file: bytes,
+        *,
+        description: str = "",
+        compatible_runtimes: Sequence[str] = (),
+        compatible_architectures: Sequence[str] = (),
+        license_info: str | None = None,
+    ) -> PublishedLayerVersion:
+        """``PublishLayerVersion`` (``Content.ZipFile``), counted by the cost guard as a deploy; the
+        version AWS made.  ``DeleteFunction`` and ``delete_function`` leave it (it is its own resource)."""
+        from ..runtime.layers import check_layer_name
+        from .layers import from_answer, publish_parameters
+
+        check_layer_name(name)
+        package = DeploymentPackage.from_zip(zip_file)
+        params = publish_parameters(
+            name,
+            package,
+            description=description,
+            compatible_runtimes=compatible_runtimes,
+            compatible_architectures=compatible_architectures,
+            license_info=license_info,
+        )
+        self.guard.check(f"deploy layer {name}")
+        try:
+            answer = self.client("lambda").publish_layer_version(**params)
+        except ClientError as exc:
+            raise _client_error(exc) from None
+        layer = from_answer(answer, package)
+        self._layers[layer.arn] = layer
+        return layer
 
     # --- invoking ----------------------------------------------------------------------------------
 

@@ -38,6 +38,8 @@ class FunctionSettings:
     log_format: str = "Text"
     #: ``TracingConfig.Mode``: ``Active`` or ``PassThrough``.
     tracing: str = "PassThrough"
+    #: ``Layers``: layer version ARNs, in order (an empty list takes a function's layers away).
+    layers: tuple[str, ...] = ()
 
     def configuration(self) -> dict[str, Any]:
         """The ``UpdateFunctionConfiguration`` parameters (without ``FunctionName``)."""
@@ -51,6 +53,7 @@ class FunctionSettings:
             "Description": self.description,
             "LoggingConfig": {"LogFormat": self.log_format},
             "TracingConfig": {"Mode": self.tracing},
+            "Layers": list(self.layers),
         }
 
     def differs_from(self, current: Mapping[str, Any]) -> bool:
@@ -66,6 +69,7 @@ class FunctionSettings:
             or (current.get("Description") or "") != self.description
             or logging.get("LogFormat", self.log_format) != self.log_format
             or (current.get("TracingConfig") or {}).get("Mode", "PassThrough") != self.tracing
+            or [layer.get("Arn") for layer in current.get("Layers") or ()] != list(self.layers)
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
@@ -11,6 +12,7 @@ from ..common import limits
 from ..common.errors import LambdaMagicError
 from ..runtime.config import FunctionConfig, local_python_runtime
 from ..runtime.function import LATEST, Function
+from ..runtime.layers import LayerVersion
 from ..runtime.package import DeploymentPackage
 from ..runtime.preflight import PreflightWarning
 
@@ -46,6 +48,11 @@ class DeployedFunction(Function):
         return super().warnings if self.package is not None else ()
 
 
+def layer_arns(c: Mapping[str, Any]) -> tuple[str, ...]:
+    """A ``FunctionConfiguration``'s ``Layers`` (``[{"Arn": ..., "CodeSize": ...}]``) as their ARNs."""
+    return tuple(str(layer["Arn"]) for layer in c.get("Layers") or ())
+
+
 def _config(c: dict[str, Any]) -> FunctionConfig:
     runtime = c.get("Runtime") or local_python_runtime()
     try:
@@ -58,12 +65,14 @@ def _config(c: dict[str, Any]) -> FunctionConfig:
             architecture=(c.get("Architectures") or ["x86_64"])[0],
             description=c.get("Description") or "",
             log_format=(c.get("LoggingConfig") or {}).get("LogFormat", "Text"),
+            layers=layer_arns(c),
         )
     except LambdaMagicError:  # a function this package could not have made (another language...)
         return FunctionConfig(handler="lambda_function.lambda_handler")
 
 
-def _modified(text: str | None) -> datetime:
+def modified_time(text: str | None) -> datetime:
+    """A ``LastModified``/``CreatedDate`` of Lambda's answers (now when there is none)."""
     if not text:
         return datetime.now(timezone.utc)
     try:
@@ -83,18 +92,23 @@ def from_configuration(
     code: str = "",
     package: DeploymentPackage | None = None,
     reserved_concurrency: int | None = None,
+    layers: Mapping[str, LayerVersion] | None = None,
 ) -> DeployedFunction:
-    """The :class:`Function` for one ``FunctionConfiguration`` (``GetFunction``, ``ListFunctions``...)."""
+    """The :class:`Function` for one ``FunctionConfiguration`` (``GetFunction``, ``ListFunctions``...);
+    ``layers``: the layer versions this kernel published, by ARN (``Function.layers`` holds those
+    among its ``Layers``; ``config.layers`` has every ARN)."""
+    known = layers or {}
     return DeployedFunction(
         name=configuration["FunctionName"],
         code=code,
         config=_config(configuration),
         region=region,
         account_id=account_id,
-        last_modified=_modified(configuration.get("LastModified")),
+        last_modified=modified_time(configuration.get("LastModified")),
         version=configuration.get("Version") or LATEST,
         reserved_concurrency=reserved_concurrency,
         package=package,
+        layers=tuple(known[arn] for arn in layer_arns(configuration) if arn in known),
         backend="aws",
         remote_sha256=configuration.get("CodeSha256", ""),
         remote_size=int(configuration.get("CodeSize", 0)),

@@ -97,7 +97,7 @@ class Function:
         module = c.handler_module
         found = self.deployment_package.module_source(module)
         if found is None:
-            if self.layers or self.deployment_package.has_module(module):
+            if self.layers or self.config.layers or self.deployment_package.has_module(module):
                 return ()  # a layer, bytecode or a namespace package may provide it
             return (missing_module(module),)
         path, source = found

@@ -158,9 +158,14 @@ class LayerStore:
 
     @staticmethod
     def _name(name: str) -> str:
-        if not isinstance(name, str) or not _LAYER_NAME.match(name):
-            raise InvalidParameterValueException(f"invalid layer name {name!r}: use 1-140 letters, digits, '-' or '_'")
-        return name
+        return check_layer_name(name)
+
+
+def check_layer_name(name: str) -> str:
+    """``name`` when it is a layer name Lambda accepts (1-140 letters, digits, ``-``, ``_``)."""
+    if not isinstance(name, str) or not _LAYER_NAME.match(name):
+        raise InvalidParameterValueException(f"invalid layer name {name!r}: use 1-140 letters, digits, '-' or '_'")
+    return name
 
 
 def layer_store(account: object) -> LayerStore:

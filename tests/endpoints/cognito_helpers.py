@@ -100,6 +100,9 @@ class Pool:
         self.config: dict[str, str] = {}
 
     def trigger(self, key, name, code, *, permit=True, **config):
+        # One vCPU: Cognito gives a trigger 5 s and retries it after that, as AWS does; at 128 MB's share
+        # of a CPU, beside the rest of the suite on two cores, a cold start can take that long.
+        config.setdefault("memory_mb", 1769)
         function = self.account.register(name, code, **config)
         arn = f"arn:aws:lambda:{self.account.settings.region}:{self.account.settings.account_id}:function:{name}"
         if permit:

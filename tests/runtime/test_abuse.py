@@ -47,6 +47,7 @@ ABUSE = {
 }
 
 
+@pytest.mark.slow  # growing to the memory limit, a 200,000-print loop...: up to half a minute each beside the suite
 @pytest.mark.parametrize("source, error_type", ABUSE.values(), ids=list(ABUSE))
 def test_after_abuse_a_normal_function_still_works(account, source, error_type):
     account.register("ok", OK)

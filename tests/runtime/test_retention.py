@@ -112,6 +112,7 @@ def test_async_books_and_metrics_balance_after_the_records_are_dropped(inline):
     assert len(inline.invocation_records()) == 2
 
 
+@pytest.mark.slow  # tens of thousands of invocations
 def test_memory_stops_growing_once_retention_is_full(inline):
     """Traced memory after 6,000 invocations is not above that after 1,500 (retention 200
     invocations / 800 log events): without retention it would grow by ~2 KB per call."""

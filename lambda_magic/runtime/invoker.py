@@ -156,22 +156,26 @@ class Invoker:
             env = account.pool.take((function.name, function.version, True), function.revision)
         if env is None:
             env = account.pool.take((function.name, function.version, False), function.revision)
+        scheduler = account.scheduler
+        scheduler.add_activity()  # before it counts as in flight: lm.wait() waits for it from then on
         try:
             account.governor.acquire(
                 function.name, synchronous=invocation_type == "RequestResponse", new_environment=env is None
             )
         except TooManyRequestsException as exc:
-            if env is not None:
-                account.pool.give_back(env, function.revision)
-            exc.invocation = self._throttled(
-                function, request_id, invocation_type, started_at, event, trigger, attempt, exc
-            )
-            exc.invocation.caller_request_id = caller_request_id
-            exc.invocation.qualifier = qualifier
-            account.record(exc.invocation)
+            try:
+                if env is not None:
+                    account.pool.give_back(env, function.revision)
+                exc.invocation = self._throttled(
+                    function, request_id, invocation_type, started_at, event, trigger, attempt, exc
+                )
+                exc.invocation.caller_request_id = caller_request_id
+                exc.invocation.qualifier = qualifier
+                account.record(exc.invocation)
+            finally:
+                scheduler.done_activity()  # once the throttle is on record
             raise
-        scheduler = account.scheduler
-        scheduler.add_activity()  # the auto clock does not skip time while an invocation runs
+        # (the activity added above: the auto clock does not skip time while an invocation runs)
         account.metrics.enter(function.name)  # ConcurrentExecutions
         try:
             return self._run(

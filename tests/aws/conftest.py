@@ -19,6 +19,7 @@ from lambda_magic import api
 from lambda_magic.aws import CallGuard
 
 from .helpers import make_account
+from .standin_process import start, stop
 
 
 def _free_port() -> int:
@@ -114,3 +115,13 @@ def module_backend():
     yield
     api._default.backend = None
     api._default.aws_max_calls = None
+
+
+@pytest.fixture(scope="module")
+def standin():
+    """An AWS stand-in process for the module's tests (its URL), stopped by its pid afterwards."""
+    process, url = start()
+    try:
+        yield url
+    finally:
+        stop(process)

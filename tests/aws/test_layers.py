@@ -19,7 +19,7 @@ from lambda_magic.runtime.layers import LayerVersion
 from lambda_magic.runtime.package import DeploymentPackage
 
 from .helpers import HANDLER, ROLE_ARN, make_account
-from .test_standin import REGION, _start, _stop
+from .standin_process import REGION
 
 GREETING = {"python/greeting.py": "VALUE = 'hello from the layer'\n"}
 USES_GREETING = "import greeting\n\ndef lambda_handler(event, context):\n    return greeting.VALUE\n"
@@ -175,15 +175,6 @@ def test_a_bad_layer_name_or_zip_is_the_local_backends_error(aws):
 
 
 # --- the function runs (the AWS stand-in) ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def standin():
-    process, url = _start()
-    try:
-        yield url
-    finally:
-        _stop(process)
 
 
 def test_a_handler_imports_its_layer_on_the_aws_backend(standin, aws_env, tmp_path, module_backend):

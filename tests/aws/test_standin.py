@@ -1,6 +1,6 @@
 """The AWS stand-in (``python -m lambda_magic.standin``): one endpoint on 127.0.0.1 where Lambda runs the code.
 
-Each test reaches one stand-in process, started by this module and stopped by its pid, through
+Each test reaches one stand-in process (the ``standin`` fixture: started for this module, stopped by its pid), through
 the real clients: boto3, the AWS backend (``lm.use_backend("aws", endpoint_url=...)``) and the
 AWS CLI.  Waits for asynchronous outcomes (log delivery, an SQS mapping's poll) are bounded
 polls, never timing assertions.
@@ -28,9 +28,11 @@ import pytest
 import lambda_magic as lm
 from lambda_magic.standin import service_of
 
-REGION = "us-east-1"
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-READY_TIMEOUT_S = 120.0
+from .standin_process import READY_TIMEOUT_S, REGION
+from .standin_process import environment as _environment
+from .standin_process import start as _start
+from .standin_process import stop as _stop
+
 #: The bound on waiting for something asynchronous (a log line in CloudWatch, a polled message).
 EVENTUALLY_S = 60.0
 HANDLER = (
@@ -38,43 +40,6 @@ HANDLER = (
     "    print('greeting', event.get('name'))\n"
     "    return {'message': f\"Hello, {event.get('name', 'world')}!\"}\n"
 )
-
-
-def _environment() -> dict[str, str]:
-    drop = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA")
-    env = {k: v for k, v in os.environ.items() if k not in drop}
-    env.update(CREDENTIALS, AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE=os.devnull)
-    env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-    return env
-
-
-def _start(*arguments: str) -> tuple[subprocess.Popen, str]:
-    """A stand-in process and its URL (from its ready line, waited for with a bound)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lambda_magic.standin", *arguments],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=_environment(),
-        text=True,
-    )
-    assert process.stdout is not None
-    readable, _, _ = select.select([process.stdout], [], [], READY_TIMEOUT_S)
-    line = process.stdout.readline() if readable else ""
-    if not line.startswith("ready "):
-        _stop(process)
-        pytest.fail(f"the stand-in did not start within {READY_TIMEOUT_S:.0f} s: {line!r}")
-    return process, line.split()[1]
-
-
-def _stop(process: subprocess.Popen) -> int:
-    os.kill(process.pid, signal.SIGTERM)
-    try:
-        return process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
-        raise
 
 
 def _children(pid: int) -> list[int]:
@@ -100,15 +65,6 @@ def _eventually(find, what: str):
             return found
         time.sleep(0.25)
     pytest.fail(f"{what} did not happen within {EVENTUALLY_S:.0f} s")
-
-
-@pytest.fixture(scope="module")
-def standin():
-    process, url = _start()
-    try:
-        yield url
-    finally:
-        _stop(process)
 
 
 @pytest.fixture

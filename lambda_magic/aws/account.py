@@ -13,38 +13,28 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..common.errors import InvalidParameterValueException, LambdaMagicError, ResourceNotFoundException
+from ..common.errors import InvalidParameterValueException, LambdaMagicError
 from ..runtime.billing import PriceList
 from ..runtime.config import check_function_name, local_python_runtime
 from ..runtime.function import Function
 from ..runtime.invocation import Invocation, Presenter
-from ..runtime.logstore import LogEvent
 from ..runtime.package import DeploymentPackage
 from ..runtime.registry import Alias
 from ..runtime.retention import Retained
 from . import roles, triggers
 from .deploy import POLICY_NOT_READY, Deployer, Deployment, FunctionSettings, retrying
+from .errors import client_error
 from .functions import DeployedFunction, from_configuration
 from .guard import CallGuard
 from .layers import PublishedLayerVersion
-from .results import invocation_from_response, log_event
+from .logs import filter_log_events, run_insights
+from .results import invocation_from_response
 
 BACKEND = "aws"
 
 
 class NotMapped(LambdaMagicError, AttributeError):
     """A local emulator's tool asked of the AWS backend (``hasattr`` answers False)."""
-
-
-def _client_error(exc: ClientError) -> LambdaMagicError:
-    """AWS's error as this package's one-line error (its code and message)."""
-    error = exc.response.get("Error", {})
-    code, message = error.get("Code", "Error"), error.get("Message", str(exc))
-    if code == "ResourceNotFoundException":
-        return ResourceNotFoundException(f"{code}: {message}")
-    if code.startswith("InvalidParameter"):
-        return InvalidParameterValueException(f"{code}: {message}")
-    return LambdaMagicError(f"{code}: {message}")
 
 
 class AwsAccount:
@@ -115,7 +105,7 @@ class AwsAccount:
             try:
                 self._account_id = str(self.client("sts").get_caller_identity()["Account"])
             except ClientError as exc:
-                raise _client_error(exc) from None
+                raise client_error(exc) from None
             except BotoCoreError as exc:  # no credentials, no endpoint...
                 raise LambdaMagicError(f"AWS backend: {exc}") from None
         return self._account_id
@@ -226,7 +216,7 @@ class AwsAccount:
         try:
             deployment = self.deployer.deploy(name, package, settings)
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         self.last_deployment = deployment
         self._deployed[name] = (package, settings, deployment.configuration.get("LastModified", ""))
         return self._function(deployment.configuration, code=source or "", package=package)
@@ -241,7 +231,7 @@ class AwsAccount:
         try:
             answer = self.client("lambda").get_function(FunctionName=name)
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         known = self._deployed.get(answer["Configuration"]["FunctionName"])
         reserved = (answer.get("Concurrency") or {}).get("ReservedConcurrentExecutions")
         return self._function(
@@ -269,7 +259,7 @@ class AwsAccount:
         try:
             self.client("lambda").delete_function(FunctionName=name)
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         self._deployed.pop(name, None)
         removed.append(f"function {name}")
         return removed
@@ -305,7 +295,7 @@ class AwsAccount:
         try:
             answer = self.client("lambda").publish_layer_version(**params)
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         layer = from_answer(answer, package)
         self._layers[layer.arn] = layer
         return layer
@@ -341,7 +331,7 @@ class AwsAccount:
         try:
             response = self.client("lambda").invoke(**params)
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         known = self._deployed.get(name)
         invocation = invocation_from_response(
             name,
@@ -371,22 +361,9 @@ class AwsAccount:
     ) -> Retained:
         """``FilterLogEvents`` on ``/aws/lambda/NAME`` (each deployed function's group when no name)."""
         names = [name] if name is not None else sorted(self._deployed)
-        events: list[LogEvent] = []
-        logs = self.client("logs")
-        for function in names:
-            params: dict[str, Any] = {"logGroupName": f"/aws/lambda/{function}"}
-            if filter_pattern:
-                params["filterPattern"] = filter_pattern
-            try:
-                for page in logs.get_paginator("filter_log_events").paginate(**params):
-                    events.extend(log_event(function, e) for e in page.get("events", []))
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-                    raise _client_error(exc) from None  # no group yet: the function has not logged
-        if request_id is not None:
-            events = [e for e in events if e.request_id == request_id]
-        events.sort(key=lambda e: e.timestamp_ms)
-        return Retained(events[-tail:] if tail else events)
+        return filter_log_events(
+            self.client("logs"), names, request_id=request_id, filter_pattern=filter_pattern, tail=tail
+        )
 
     def insights(
         self,
@@ -398,59 +375,10 @@ class AwsAccount:
         limit: int | None = None,
         timeout_s: float = 60.0,
     ) -> Any:
-        """Logs Insights on AWS: ``StartQuery`` over ``/aws/lambda/NAME`` (each deployed function's group
-        when none is named; the last 24 hours unless ``start``/``end`` say), then ``GetQueryResults``
-        until the query is done.  The rows keep the query's field order (``@ptr`` left out)."""
-        from ..runtime.insights import MalformedQueryException, QueryResult
-        from ..runtime.insights.logs import GROUP_PREFIX, epoch_ms
-
+        """Logs Insights on AWS over ``/aws/lambda/NAME`` (each deployed function's group when none
+        is named; the last 24 hours unless ``start``/``end`` say): see :func:`.logs.run_insights`."""
         names = [log_groups] if isinstance(log_groups, str) else list(log_groups or sorted(self._deployed))
-        if not names:
-            raise MalformedQueryException("name a log group: no function was deployed from this kernel yet")
-        groups = [n if n.startswith("/") else f"{GROUP_PREFIX}{n}" for n in names]
-        now_ms = time.time() * 1000
-        start_ms = epoch_ms(start) if start is not None else now_ms - 24 * 3600 * 1000
-        end_ms = epoch_ms(end) if end is not None else now_ms
-        params: dict[str, Any] = {
-            "logGroupNames": groups,
-            "queryString": query,
-            "startTime": int((start_ms or 0) // 1000),
-            "endTime": int((end_ms or now_ms) // 1000),
-        }
-        if limit is not None:
-            params["limit"] = limit
-        logs = self.client("logs")
-        try:
-            query_id = logs.start_query(**params)["queryId"]
-            deadline = time.monotonic() + timeout_s
-            while True:
-                answer = logs.get_query_results(queryId=query_id)
-                if answer["status"] not in ("Scheduled", "Running"):
-                    break
-                if time.monotonic() > deadline:
-                    logs.stop_query(queryId=query_id)
-                    raise InvalidParameterValueException(f"the query ran past {timeout_s:g} s and was stopped")
-                time.sleep(0.2)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "MalformedQueryException":
-                raise MalformedQueryException(exc.response["Error"].get("Message", str(exc))) from None
-            raise _client_error(exc) from None
-        if answer["status"] != "Complete":
-            raise InvalidParameterValueException(f"the query ended {answer['status']} on AWS")
-        fields: list[str] = []
-        rows = []
-        for result in answer.get("results", []):
-            row = {cell["field"]: cell.get("value") for cell in result if cell["field"] != "@ptr"}
-            fields.extend(name for name in row if name not in fields)
-            rows.append(row)
-        statistics = answer.get("statistics") or {}
-        return QueryResult(
-            fields,
-            [{name: row.get(name) for name in fields} for row in rows],
-            records_scanned=int(statistics.get("recordsScanned", 0)),
-            records_matched=int(statistics.get("recordsMatched", 0)),
-            statistics=dict(statistics),
-        )
+        return run_insights(self.client("logs"), query, names, start, end, limit=limit, timeout_s=timeout_s)
 
     # --- versions, aliases, concurrency, async configuration ------------------------------------------
 
@@ -459,7 +387,7 @@ class AwsAccount:
         try:
             answer = self.client("lambda").publish_version(FunctionName=name, Description=description)
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         return self._function(answer)
 
     def create_alias(
@@ -472,7 +400,7 @@ class AwsAccount:
         try:
             self.client("lambda").create_alias(**params)
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         return Alias(alias, function_version, dict(routing or {}))
 
     def put_function_concurrency(self, name: str, reserved: int | None) -> None:
@@ -483,7 +411,7 @@ class AwsAccount:
             else:
                 self.client("lambda").put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
 
     def _destination_arn(self, target: str) -> str:
         return target if target.startswith("arn:") else self.function_arn(target)
@@ -519,7 +447,7 @@ class AwsAccount:
                     FunctionName=name, DeadLetterConfig={"TargetArn": self._destination_arn(dead_letter_target)}
                 )
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         answer.pop("ResponseMetadata", None)
         return dict(answer)
 
@@ -540,7 +468,7 @@ class AwsAccount:
                 also=(POLICY_NOT_READY,),
             )
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         uuid = mapping["UUID"]
         self._wiring.append(
             triggers.Wiring(
@@ -551,24 +479,7 @@ class AwsAccount:
 
     def source_arn(self, kind: str, name: str) -> str:
         """The ARN of a queue (``sqs``), stream (``kinesis``) or table's stream (``dynamodb``) by name."""
-        try:
-            if kind == "sqs":
-                sqs = self.client("sqs")
-                url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-                return str(
-                    sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-                )
-            if kind == "kinesis":
-                return str(
-                    self.client("kinesis").describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
-                        "StreamARN"
-                    ]
-                )
-            if kind == "dynamodb":
-                return str(self.client("dynamodb").describe_table(TableName=name)["Table"]["LatestStreamArn"])
-        except (ClientError, KeyError) as exc:
-            raise ResourceNotFoundException(f"no {kind} resource named {name!r} ({type(exc).__name__})") from None
-        raise InvalidParameterValueException(f"source {kind!r}: use sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE")
+        return triggers.source_arn(self.client, kind, name)
 
     def add_trigger(self, function: str, source: str, **settings: Any) -> triggers.TriggerInfo:
         """Wire ``s3:BUCKET``, ``sns:TOPIC``, ``events:RULE`` or ``schedule:EXPRESSION`` as AWS does
@@ -603,7 +514,7 @@ class AwsAccount:
                     f"trigger {source!r}: the AWS backend maps s3:, sns:, events:, schedule:, sqs:, kinesis:, dynamodb:"
                 )
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         except TypeError as exc:  # a setting the local backend knows that is not mapped here
             raise InvalidParameterValueException(f"trigger {source!r} on the AWS backend: {exc}") from None
         self._wiring.extend(made)
@@ -623,7 +534,7 @@ class AwsAccount:
                     FunctionUrlAuthType="NONE",
                 )
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         self._wiring.append(
             triggers.Wiring(
                 function, f"function URL {url}", lambda: lam.delete_function_url_config(FunctionName=function)
@@ -673,7 +584,7 @@ class AwsAccount:
                 cors=cors,
             )
         except ClientError as exc:
-            raise _client_error(exc) from None
+            raise client_error(exc) from None
         self._wiring.extend(made)
         return api
 

@@ -15,23 +15,13 @@ from ..runtime.function import LATEST, Function
 from ..runtime.layers import LayerVersion
 from ..runtime.package import DeploymentPackage
 from ..runtime.preflight import PreflightWarning
+from .remote_code import RemoteCode
 
 
 @dataclass(frozen=True)
-class DeployedFunction(Function):
+class DeployedFunction(RemoteCode, Function):
     """A function as Lambda reports it: ``CodeSha256`` and ``CodeSize`` are AWS's own (the package's
     bytes are known only for what this kernel deployed)."""
-
-    remote_sha256: str = ""
-    remote_size: int = 0
-
-    @property
-    def code_sha256(self) -> str:
-        return self.remote_sha256
-
-    @property
-    def code_size(self) -> int:
-        return self.remote_size
 
     @cached_property
     def deployment_package(self) -> DeploymentPackage:

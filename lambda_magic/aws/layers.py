@@ -12,17 +12,16 @@ from typing import Any
 
 from ..runtime.layers import LayerVersion
 from ..runtime.package import DeploymentPackage
+from .remote_code import RemoteCode
 
 
 @dataclass(frozen=True)
-class PublishedLayerVersion(LayerVersion):
+class PublishedLayerVersion(RemoteCode, LayerVersion):
     """A layer version as Lambda answered ``PublishLayerVersion``: its ARNs, ``CodeSha256`` and
     ``CodeSize`` are AWS's own; ``package`` is the zip this kernel uploaded."""
 
     remote_arn: str = ""
     remote_layer_arn: str = ""
-    remote_sha256: str = ""
-    remote_size: int = 0
     #: ``Content.Location``: where AWS serves the zip (a presigned URL, valid for minutes).
     location: str = ""
 
@@ -34,14 +33,6 @@ class PublishedLayerVersion(LayerVersion):
     def arn(self) -> str:
         """``LayerVersionArn``."""
         return self.remote_arn or super().arn
-
-    @property
-    def code_sha256(self) -> str:
-        return self.remote_sha256
-
-    @property
-    def code_size(self) -> int:
-        return self.remote_size
 
 
 def publish_parameters(

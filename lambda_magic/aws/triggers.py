@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..common.errors import InvalidParameterValueException
+from botocore.exceptions import ClientError
+
+from ..common.errors import InvalidParameterValueException, ResourceNotFoundException
 
 #: ``create_event_source_mapping``'s settings in snake_case -> AWS's parameter names.
 MAPPING_SETTINGS = {
@@ -199,3 +201,21 @@ def events_rule(
         events.delete_rule(Name=rule)
 
     return [permission, Wiring(name, f"events rule {rule} and its target", undo)]
+
+
+def source_arn(client: Callable[[str], Any], kind: str, name: str) -> str:
+    """The ARN of a queue (``sqs``), stream (``kinesis``) or table's stream (``dynamodb``) by name
+    (``client``: a boto3 client by service name)."""
+    try:
+        if kind == "sqs":
+            sqs = client("sqs")
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+        if kind == "kinesis":
+            summary = client("kinesis").describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+            return str(summary["StreamARN"])
+        if kind == "dynamodb":
+            return str(client("dynamodb").describe_table(TableName=name)["Table"]["LatestStreamArn"])
+    except (ClientError, KeyError) as exc:
+        raise ResourceNotFoundException(f"no {kind} resource named {name!r} ({type(exc).__name__})") from None
+    raise InvalidParameterValueException(f"source {kind!r}: use sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE")

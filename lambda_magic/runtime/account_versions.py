@@ -105,7 +105,7 @@ class VersionsAndConcurrency:
         with self._lock:
             self._provisioned[(function_name, version.version)] = count
         self.pool.retire(function_name, version.version)
-        return self.invoker.provision(version, count)
+        return self.invoker.environments.provision(version, count)
 
     def has_provisioned(self, name: str, version: str) -> bool:
         return (name, version) in self._provisioned

@@ -93,7 +93,7 @@ def _debug(console: KernelDebugger, request_id: str, exc: BaseException, env: An
 def _rerun_inline(account: LocalAccount, invocation: Invocation, console: KernelDebugger, out: TextIO) -> str:
     function = account.registry.resolve(invocation.function_name, invocation.version)
     inline = replace(function, config=replace(function.config, isolation="inline"))
-    env = account.invoker._new_environment(inline)  # the spec (package, variables) an invoke uses
+    env = account.invoker.environments.new(inline)  # the spec (package, variables) an invoke uses
     try:
         init = env.initialize(_INIT_TIMEOUT_S)
         if init.status != "success":

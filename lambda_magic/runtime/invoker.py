@@ -1,42 +1,25 @@
 """The Lambda service's invoke path for one request on one function.
 
-Take a warm environment or start one (INIT_START, init phase, and on failure the
-"suppressed init" retried inside the invoke), run the invoke phase under the
-deadline, and turn what happened into an :class:`Invocation` with Lambda's
+Take a warm environment or start one (:mod:`.environment_start`), run the invoke
+phase under the deadline, and turn what happened into an :class:`Invocation` with Lambda's
 platform log lines, billing and error documents.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import random
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..common import limits
-from ..common.errors import EnvironmentStartError, InvocationInterrupted
+from ..common.errors import InvocationInterrupted
 from . import logformat, platform_lines
 from .billing import billed_duration_ms
 from .concurrency import TooManyRequestsException
-from .cpu_share import CpuShare, unlimited
-from .debugger_console import KernelDebugger
-from .environment import (
-    Event,
-    InitResult,
-    InvokeResult,
-    ProcessEnvironment,
-    Sandbox,
-    environment_access_key,
-    environment_variables,
-)
+from .environment import Event, InvokeResult
+from .environment_start import EnvironmentStarter, InFlight, Ready
 from .function import Function
-from .inline_environment import InlineEnvironment
 from .invocation import Invocation
-from .package import PackageCache
 from .xray import TraceContext, report_tracing, report_xray_line, xray
 
 if TYPE_CHECKING:
@@ -45,83 +28,15 @@ if TYPE_CHECKING:
 _PRINT_FILTERED_LEVELS = ("WARN", "ERROR", "FATAL")
 
 
-@dataclass
-class _Ready:
-    """An environment ready for the invoke phase (or the failure that stops it)."""
-
-    env: Any
-    init_ms: float | None
-    failure: InvokeResult | None
-    dropped: int
-    invoke_started: float  # perf_counter
-    invoke_started_at: float  # epoch seconds
-    suppressed: bool
-
-
-@dataclass
-class _InFlight:
-    """The environment an invocation is using, known as soon as it exists (for an interrupt)."""
-
-    env: Any
-    invoke_started: float  # perf_counter
-
-
 class Invoker:
     """Runs invocations for one account (thread-safe: one environment per call)."""
 
     def __init__(self, account: LocalAccount):
         self._account = account
-        self._env_ids = itertools.count(1)
         #: Request and trace ids need uniqueness, not secrecy: a generator seeded once from the OS.
         self._random = random.Random(os.urandom(32))
-        self._inline_lock = threading.Lock()
-
-    # --- environments ------------------------------------------------------------------------
-
-    def _new_environment(
-        self, function: Function, sandbox: Sandbox | None = None, initialization_type: str = "on-demand"
-    ) -> Any:
-        account = self._account
-        config = function.config
-        settings = account.settings
-        spec = {
-            **account.extension("packages", PackageCache).roots(function),  # task_root, opt_root, python_version
-            "handler": config.handler_setting,
-            "memory_mb": config.memory_mb,
-            "json_logs": config.log_format == "JSON",
-            "log_level": config.log_level,
-            "ensure_ascii": _runtime_version(config.runtime) < (3, 12),
-            "max_log_bytes": settings.max_log_bytes,
-            "environment": environment_variables(
-                function, "", initialization_type, settings.credentials(), account.endpoints.environment()
-            ),  # every SDK call stays local
-        }
-        if account.shutting_down:  # the attempt's environment was ended by shutdown(): it fails, nothing restarts
-            raise EnvironmentStartError("the account is shutting down: no execution environment can start")
-        env_id = f"env-{next(self._env_ids)}"
-        # Its own dummy access key id: the account's Lambda API tells the calling environment by it.
-        spec["environment"]["AWS_ACCESS_KEY_ID"] = environment_access_key(env_id)
-        env: InlineEnvironment | ProcessEnvironment
-        if config.isolation == "inline":
-            env = InlineEnvironment(env_id, function, spec, initialization_type, self._inline_lock)
-        else:
-            env = ProcessEnvironment(
-                env_id, function, account.template(), spec, initialization_type, sandbox, cpu=self._cpu_share(function)
-            )
-        env.debugger = account.extension("debugger", KernelDebugger)  # breakpoint() in the handler
-        account.pool.add_busy(env)
-        return env
-
-    def _cpu_share(self, function: Function) -> Callable[[int, str], CpuShare]:
-        """How a new environment of ``function`` gets its CPU share (the function's setting, else the account's)."""
-        setting = function.config.cpu_share or self._account.settings.cpu_share
-        if setting == "off":
-            return lambda pid, env_id: unlimited("cpu_share is off")
-        limiter = self._account.cpu_limiter()
-        memory_mb = function.config.memory_mb
-        return lambda pid, env_id: limiter.attach(pid, env_id, memory_mb)
-
-    # --- one invocation ----------------------------------------------------------------------
+        #: Where this account's environments come from (new ones, cold starts, provisioned ones).
+        self.environments = EnvironmentStarter(account, self._log)
 
     def invoke(
         self,
@@ -224,15 +139,15 @@ class Invoker:
         init_events: list[Event] = []
         events: list[Event] = []
         cold = env is None
-        inflight = _InFlight(env, time.perf_counter())
+        inflight = InFlight(env, time.perf_counter())
         trace = xray(account).begin(function, request_id, caller, started_at, entropy[16:], trace_header)  # X-Ray
         returned_at = None
         try:
             if cold:
-                ready = self._cold_start(function, request_id, init_events, events, inflight)
+                ready = self.environments.cold_start(function, request_id, init_events, events, inflight)
                 env = ready.env
             else:
-                ready = _Ready(env, None, None, 0, time.perf_counter(), started_at, False)
+                ready = Ready(env, None, None, 0, time.perf_counter(), started_at, False)
             if not ready.suppressed:  # (a suppressed init wrote START before it)
                 events.append(
                     (
@@ -320,33 +235,6 @@ class Invoker:
         account.pool.give_back(env, account.current_revision(function.name, function.version))
         return invocation
 
-    def provision(self, function: Function, count: int) -> list[str]:
-        """Start ``count`` provisioned-concurrency environments for a published version
-        (init now, logged with INIT_REPORT); returns the error types of failed inits."""
-        account = self._account
-        failures = []
-        for _ in range(count):
-            env = self._new_environment(function, initialization_type="provisioned-concurrency")
-            events: list[Event] = [
-                (time.time() * 1000, "SYSTEM", platform_lines.init_start(function, "provisioned-concurrency"))
-            ]
-            init = env.initialize(max(130.0, function.config.timeout_s))
-            events.extend(init.events)
-            events.append(
-                (
-                    time.time() * 1000,
-                    "SYSTEM",
-                    platform_lines.init_report(function.config, init, "init", "provisioned-concurrency"),
-                )
-            )
-            self._log(function.name, env.log_stream_name, None, events)
-            if init.status == "success":
-                account.pool.give_back(env, function.revision)
-            else:
-                failures.append(init.error.get("errorType") if init.error else "Sandbox.Timedout")
-                account.pool.give_back(env, None)
-        return failures
-
     def _throttled(
         self,
         function: Function,
@@ -380,51 +268,10 @@ class Invoker:
             presenter=account.presenter,
         )
 
-    def _cold_start(
-        self, function: Function, request_id: str, init_events: list[Event], events: list[Event], inflight: _InFlight
-    ) -> _Ready:
-        """Start an environment and run its init.
-
-        A fresh environment runs INIT_START and the init phase (up to 10 s, not
-        counted in the function timeout).  If that fails, or if the function has an
-        environment waiting for its reset (after a timeout or crash), the init is
-        "suppressed": it runs again inside the invoke, under the function timeout,
-        and its time is part of Duration.
-        """
-        account = self._account
-        config = function.config
-        dropped = 0
-        sandbox = account.pool.take_reset((function.name, function.version, False), function.revision)
-        if sandbox is None:
-            env = inflight.env = self._new_environment(function)
-            init_events.append((time.time() * 1000, "SYSTEM", platform_lines.init_start(function)))
-            init = env.initialize(limits.INIT_TIMEOUT_S)
-            init_events.extend(init.events)
-            dropped += init.dropped_bytes
-            if init.status == "success":
-                inflight.invoke_started = time.perf_counter()
-                return _Ready(env, init.init_ms, None, dropped, inflight.invoke_started, time.time(), False)
-            init_events.append((time.time() * 1000, "SYSTEM", platform_lines.init_report(config, init, "init")))
-            account.pool.forget(env)
-            env.shutdown(keep_sandbox=True)
-            sandbox = env.sandbox() if isinstance(env, ProcessEnvironment) else None
-        env = inflight.env = self._new_environment(function, sandbox)
-        invoke_started, invoke_started_at = time.perf_counter(), time.time()
-        inflight.invoke_started = invoke_started
-        events.append((invoke_started_at * 1000, "SYSTEM", platform_lines.start(config, request_id, function.version)))
-        init = env.initialize(config.timeout_s)
-        events.extend(init.events)
-        dropped += init.dropped_bytes
-        failure = None
-        if init.status != "success":
-            events.append((time.time() * 1000, "SYSTEM", platform_lines.init_report(config, init, "invoke")))
-            failure = self._failed_init(init, invoke_started)
-        return _Ready(env, None, failure, dropped, invoke_started, invoke_started_at, True)
-
     def _interrupted(
         self,
         function: Function,
-        inflight: _InFlight,
+        inflight: InFlight,
         request_id: str,
         cold: bool,
         started_at: float,
@@ -483,12 +330,6 @@ class Invoker:
         )
         account.record(invocation)
         return invocation
-
-    def _failed_init(self, init: InitResult, started: float) -> InvokeResult:
-        elapsed = (time.perf_counter() - started) * 1000
-        if init.status == "timeout":
-            return InvokeResult("timeout", elapsed, max_memory_mb=init.max_memory_mb)
-        return InvokeResult("error", elapsed, error=init.error, log_error=False, max_memory_mb=init.max_memory_mb)
 
     def _finish(
         self,
@@ -610,7 +451,3 @@ def _request_id(random: bytes) -> str:
     value[8] = (value[8] & 0x3F) | 0x80
     h = value.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _runtime_version(runtime: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in runtime.removeprefix("python").split("."))

@@ -354,7 +354,8 @@ def test_a_revoked_permission_makes_a_counted_drop(account, s3, echo, push, lamb
 def test_a_handler_writing_to_another_bucket_triggers_the_next_function(account, s3, push):
     """The thumbnail writer: photos -> thumbnail -> thumbs -> echo, each caused by the one before."""
     s3.create_bucket(Bucket="thumbs")
-    account.register("thumbnail", THUMBNAIL)
+    # boto3 at 128 MB: a timed-out first attempt on a busy machine would be retried (two records)
+    account.register("thumbnail", THUMBNAIL, timeout_s=30)
     account.register("echo", ECHO)
     push.add_trigger("thumbnail", "s3:photos")
     push.add_trigger("echo", "s3:thumbs")

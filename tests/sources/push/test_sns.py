@@ -296,7 +296,8 @@ def lambda_handler(event, context):
 
 
 def test_caused_by_is_the_invocation_whose_handler_published(account, push):
-    account.register("publisher", PUBLISHER)
+    # boto3 at 128 MB: well within 30 s on a busy CI machine, not always within the default 3 s
+    account.register("publisher", PUBLISHER, timeout_s=30)
     account.register("echo", ECHO)
     arn = topic(account)
     push.add_trigger("echo", "sns:orders")

@@ -23,13 +23,9 @@ from .api import (
     cloud,
     configure_async,
     create_alias,
-    create_event_source_mapping,
     delete,
-    delete_event_source_mapping,
-    enable_event_source_mapping,
     endpoints,
     event,
-    event_source_mappings,
     flow,
     functions,
     insights,
@@ -49,11 +45,17 @@ from .api import (
     resource,
     templates,
     timeline,
-    triggers,
     wait,
 )
 from .api_export import export
 from .api_gateway import api_url, api_view, apis, http_api, rest_api
+from .api_mappings import (
+    create_event_source_mapping,
+    delete_event_source_mapping,
+    enable_event_source_mapping,
+    event_source_mappings,
+    triggers,
+)
 from .backends import backend, use_backend
 from .common.errors import (
     EnvironmentStartError,

@@ -128,6 +128,39 @@ def add_trigger(function: str, source: str, **settings: Any) -> Any:
     return _push_sources(account()).add_trigger(function, source, **settings)
 
 
+def source_arn(kind: str, name: str) -> str:
+    """The ARN of a queue (``sqs``), stream (``kinesis``) or table's stream (``dynamodb``) by name."""
+    from .common.errors import InvalidParameterValueException, ResourceNotFoundException
+
+    if _default.backend is not None:  # AWS: the account's own resources
+        return str(_default.backend.source_arn(kind, name))
+    cloud = account().cloud
+    try:
+        if kind == "sqs":
+            url = cloud.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+            return cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+        if kind == "kinesis":
+            return cloud.client("kinesis").describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
+                "StreamARN"
+            ]
+        if kind == "dynamodb":
+            table = cloud.client("dynamodb").describe_table(TableName=name)["Table"]
+            if "LatestStreamArn" not in table:
+                raise InvalidParameterValueException(
+                    f"table {name} has no stream: create it with a StreamSpecification"
+                )
+            return table["LatestStreamArn"]
+    except (InvalidParameterValueException, ResourceNotFoundException):
+        raise
+    except Exception as exc:
+        raise ResourceNotFoundException(
+            f"no {kind} resource named {name!r} in the local cloud ({type(exc).__name__})"
+        ) from None
+    raise InvalidParameterValueException(f"source {kind!r}: use sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE")
+
+
 def register(
     name: str,
     code: str | None = None,
@@ -531,81 +564,3 @@ def cloud() -> Any:
     from .display.cloud import CloudPanel
 
     return CloudPanel.of(account().cloud)
-
-
-# --- event source mappings ----------------------------------------------------------------------
-
-
-def create_event_source_mapping(function_name: str, event_source_arn: str, **settings: Any) -> Any:
-    """``CreateEventSourceMapping`` for an SQS queue, Kinesis stream or DynamoDB stream of
-    the local cloud (AWS's settings in snake_case: batch_size, maximum_batching_window_s,
-    starting_position, function_response_types, filter_criteria, bisect_batch_on_function_error,
-    maximum_retry_attempts, maximum_record_age_s, parallelization_factor, destination_config, enabled)."""
-    from .sources import EventSourceMappings
-
-    if _default.backend is not None:  # AWS: CreateEventSourceMapping
-        return _default.backend.create_event_source_mapping(function_name, event_source_arn, **settings)
-    return EventSourceMappings.of(account()).create(function_name, event_source_arn, **settings)
-
-
-def event_source_mappings() -> pd.DataFrame:
-    """Every event source mapping with its poller's state, as a DataFrame."""
-    from .display.frames import mappings_frame
-    from .sources import EventSourceMappings
-
-    return mappings_frame(EventSourceMappings.of(account()).pollers())
-
-
-def triggers() -> Any:
-    """A panel of every event source mapping and its poller's state."""
-    from .display.cloud import TriggersPanel
-    from .sources import EventSourceMappings
-
-    return TriggersPanel(EventSourceMappings.of(account()).pollers())
-
-
-def enable_event_source_mapping(mapping_uuid: str, enabled: bool = True) -> Any:
-    """Enable (or disable) a mapping's poller."""
-    from .sources import EventSourceMappings
-
-    return EventSourceMappings.of(account()).set_enabled(mapping_uuid, enabled)
-
-
-def delete_event_source_mapping(mapping_uuid: str) -> Any:
-    """Stop and forget a mapping."""
-    from .sources import EventSourceMappings
-
-    return EventSourceMappings.of(account()).delete(mapping_uuid)
-
-
-def source_arn(kind: str, name: str) -> str:
-    """The ARN of a queue (``sqs``), stream (``kinesis``) or table's stream (``dynamodb``) by name."""
-    from .common.errors import InvalidParameterValueException, ResourceNotFoundException
-
-    if _default.backend is not None:  # AWS: the account's own resources
-        return str(_default.backend.source_arn(kind, name))
-    cloud = account().cloud
-    try:
-        if kind == "sqs":
-            url = cloud.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
-            return cloud.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-                "QueueArn"
-            ]
-        if kind == "kinesis":
-            return cloud.client("kinesis").describe_stream_summary(StreamName=name)["StreamDescriptionSummary"][
-                "StreamARN"
-            ]
-        if kind == "dynamodb":
-            table = cloud.client("dynamodb").describe_table(TableName=name)["Table"]
-            if "LatestStreamArn" not in table:
-                raise InvalidParameterValueException(
-                    f"table {name} has no stream: create it with a StreamSpecification"
-                )
-            return table["LatestStreamArn"]
-    except (InvalidParameterValueException, ResourceNotFoundException):
-        raise
-    except Exception as exc:
-        raise ResourceNotFoundException(
-            f"no {kind} resource named {name!r} in the local cloud ({type(exc).__name__})"
-        ) from None
-    raise InvalidParameterValueException(f"source {kind!r}: use sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE")

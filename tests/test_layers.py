@@ -28,9 +28,20 @@ ALLOWED = {
     "display": {"common", "events", "runtime", "sources", "endpoints"},
     # the AWS stand-in: a process that serves a local account's Lambda API and its moto as one endpoint
     "standin": {"common", "events", "runtime", "sources", "endpoints"},
-    # the module-level API: api.py and the service fronts beside it (api_gateway.py, tuning.py, tracing.py,
-    # backends.py, api_export.py, debugging.py)
-    "magics": {"common", "display", "api", "api_gateway", "tuning", "tracing", "backends", "api_export", "debugging"},
+    # the module-level API: api.py and the service fronts beside it (api_gateway.py, api_mappings.py, tuning.py,
+    # tracing.py, backends.py, api_export.py, debugging.py)
+    "magics": {
+        "common",
+        "display",
+        "api",
+        "api_gateway",
+        "api_mappings",
+        "tuning",
+        "tracing",
+        "backends",
+        "api_export",
+        "debugging",
+    },
 }
 
 

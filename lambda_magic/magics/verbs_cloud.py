@@ -8,7 +8,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from .. import api
+from .. import api, api_mappings
 from .parsing import VerbParser, split_args
 
 #: The push source kinds ``%lambda trigger`` hands to ``lm.add_trigger``.
@@ -147,7 +147,7 @@ class CloudVerbs:
             )
             if args.on_failure:
                 settings["destination_config"] = {"OnFailure": {"Destination": args.on_failure}}
-        mapping = api.create_event_source_mapping(args.name, api.source_arn(kind, resource), **settings)
+        mapping = api_mappings.create_event_source_mapping(args.name, api.source_arn(kind, resource), **settings)
         print(
             f"{args.name} <- {args.source}: mapping {mapping.uuid} ({mapping.state}, batch size {mapping.batch_size})"
         )
@@ -158,4 +158,4 @@ class CloudVerbs:
 
     def _verb_triggers(self, rest: str) -> Any:
         self._parser_triggers().parse(split_args(rest))
-        return api.triggers()
+        return api_mappings.triggers()

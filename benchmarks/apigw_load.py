@@ -10,7 +10,11 @@ keep-alive ``http.client.HTTPConnection``:
 * ``baseline_http_server``: a plain ``http.server.ThreadingHTTPServer`` (HTTP/1.1, keep-alive)
   whose handler answers a fixed ``ok``: Python's own HTTP cost on this machine.
 
-For each case: requests/s over the round (all threads), and per-request latency p50/p99.
+For each case: requests/s over the round (all threads), per-request latency p50/p99, and the
+benchmark process's own CPU time (user and system, all threads: clients, server, the kernel's
+side of the invocation) per request.  Clients and servers share one process and its GIL, as a
+notebook's ``requests.get`` and the account do, so the rate follows that CPU time; the
+environments' own CPU (other processes) is not in it.
 Targets (issue 11): at least 1,000 requests/s, and at least 0.5 of the baseline's rate.
 Prints one JSON document.  Run: ``python benchmarks/apigw_load.py``.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import resource
 import sys
 import threading
 import time
@@ -58,8 +63,9 @@ class _Echo(BaseHTTPRequestHandler):
         pass
 
 
-def _load(port: int, path: str, seconds: float) -> tuple[int, list[int], int]:
-    """Run THREADS keep-alive clients for ``seconds``: (requests, latencies in ns, errors)."""
+def _load(port: int, path: str, seconds: float) -> tuple[int, list[int], int, tuple[float, float]]:
+    """Run THREADS keep-alive clients for ``seconds``: (requests, latencies in ns, errors,
+    the process's (user, system) CPU seconds meanwhile)."""
     latencies: list[list[int]] = [[] for _ in range(THREADS)]
     errors = [0] * THREADS
     start = threading.Barrier(THREADS + 1)
@@ -83,17 +89,30 @@ def _load(port: int, path: str, seconds: float) -> tuple[int, list[int], int]:
     threads = [threading.Thread(target=client, args=(i,)) for i in range(THREADS)]
     for thread in threads:
         thread.start()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     stop_at[0] = time.perf_counter() + seconds
     start.wait()
     for thread in threads:
         thread.join()
+    after = resource.getrusage(resource.RUSAGE_SELF)
     merged = [x for row in latencies for x in row]
-    return len(merged), merged, sum(errors)
+    return len(merged), merged, sum(errors), (after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
 
 
 def _p99(samples: list[int]) -> float:
     ordered = sorted(samples)
     return round(ordered[max(int(0.99 * len(ordered)) - 1, 0)] / 1000, 1) if ordered else 0.0
+
+
+def _cpu_per_request(rounds: list[tuple[int, float, float]]) -> dict[str, float]:
+    """User and system CPU of this process per request, over all rounds."""
+    requests = sum(r[0] for r in rounds) or 1
+    user, system = sum(r[1] for r in rounds), sum(r[2] for r in rounds)
+    return {
+        "user": round(user / requests * 1e6, 1),
+        "system": round(system / requests * 1e6, 1),
+        "total": round((user + system) / requests * 1e6, 1),
+    }
 
 
 def main() -> None:
@@ -122,13 +141,14 @@ def main() -> None:
         }
         for port, path in cases.values():
             _load(port, path, WARMUP_S)
-        results: dict[str, dict[str, list]] = {name: {"rps": [], "lat": [], "errors": []} for name in cases}
+        results: dict[str, dict[str, list]] = {name: {"rps": [], "lat": [], "errors": [], "cpu": []} for name in cases}
         for _ in range(ROUNDS):
             for name, (port, path) in cases.items():
-                count, latencies, errors = _load(port, path, SECONDS_PER_ROUND)
+                count, latencies, errors, cpu = _load(port, path, SECONDS_PER_ROUND)
                 results[name]["rps"].append(count / SECONDS_PER_ROUND)
                 results[name]["lat"].extend(latencies)
                 results[name]["errors"].append(errors)
+                results[name]["cpu"].append((count, *cpu))
         figures = {}
         for name, data in results.items():
             rps = sorted(data["rps"])
@@ -139,6 +159,7 @@ def main() -> None:
                 "p50_us": round(sorted(data["lat"])[len(data["lat"]) // 2] / 1000, 1),
                 "p99_us": _p99(data["lat"]),
                 "non_200": sum(data["errors"]),
+                "process_cpu_us_per_request": _cpu_per_request(data["cpu"]),
             }
         api_rps = figures["http_api"]["requests_per_s_median_round"]
         base_rps = figures["baseline_http_server"]["requests_per_s_median_round"]

@@ -31,6 +31,9 @@ SCRIPTS = (
     "cpu_curve",
     "first_boto3",
     "environments_1000",
+    "schedules",
+    "apigw_load",
+    "apigw_breakdown",
 )
 TIMEOUT_S = 180
 #: The longer ones (7 x 3 fresh processes with a cloud each; 1,000 environments twice the fork baseline).

@@ -565,12 +565,9 @@ class AwsAccount:
         authorizers: Any = None,
         **settings: Any,
     ) -> Any:
-        """An API Gateway HTTP API whose routes proxy to the functions (payload 2.0, ``$default`` stage)."""
+        """An API Gateway HTTP API whose routes proxy to the functions (payload 2.0), with its
+        authorizers (JWT, REQUEST Lambda authorizers) and stage (``stage=``, ``stage_variables=``)."""
         from .http_api import create_http_api
-
-        unmapped = sorted(k for k, v in {"authorizers": authorizers, **settings}.items() if v)
-        if unmapped:
-            raise InvalidParameterValueException(f"{', '.join(unmapped)}: not mapped on the AWS backend's HTTP APIs")
 
         try:
             api, made = create_http_api(
@@ -582,6 +579,8 @@ class AwsAccount:
                 region=self.region,
                 account_id=self.account_id,
                 cors=cors,
+                authorizers=authorizers,
+                **settings,
             )
         except ClientError as exc:
             raise client_error(exc) from None

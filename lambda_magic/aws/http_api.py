@@ -1,27 +1,194 @@
-"""An API Gateway HTTP API on AWS: one Lambda proxy integration per function, routes, ``$default`` stage."""
+"""An API Gateway HTTP API on AWS: one Lambda proxy integration per function, routes, a stage,
+and the API's authorizers (JWT, and REQUEST Lambda authorizers)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..common.errors import InvalidParameterValueException
 from .triggers import Wiring, add_permission
 
+#: The authorizer settings ``lm.http_api`` takes (as the local emulator's).
+AUTHORIZER_KEYS = frozenset(
+    {"type", "function", "identity_source", "validation", "issuer", "audience", "ttl_s", "simple_responses"}
+)
+#: HTTP API's integration timeout: 50 ms to 30 s (``TimeoutInMillis``).
+_TIMEOUT_MS = (50, 30_000)
+#: HTTP API's payload limit, which AWS does not let an API change.
+PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+_TTL_MAX_S = 3600
+
 
 @dataclass(frozen=True)
 class DeployedHttpApi:
-    """What ``CreateApi`` made: its id, invoke URL and routes (route key -> function)."""
+    """What ``CreateApi`` made: its id, invoke URL, routes (route key -> function), stage and
+    authorizers (name -> authorizer id)."""
 
     api_id: str
     url: str
     routes: dict[str, str]
+    stage: str = "$default"
+    authorizers: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         lines = [f"HTTP API {self.api_id} at {self.url}"]
         lines.extend(f"  {key} -> {function}" for key, function in self.routes.items())
+        lines.extend(f"  authorizer {name} ({authorizer_id})" for name, authorizer_id in self.authorizers.items())
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Route:
+    key: str
+    function: str
+    authorizer: str | None
+    scopes: tuple[str, ...]
+
+
+def identity_source(text: str) -> str:
+    """An identity source as HTTP APIs write it (``$request.header.Authorization``), from that form,
+    a bare header name or the REST form (``method.request.header.X``)."""
+    raw = str(text).strip()
+    body = raw.lstrip("$")
+    for prefix in ("method.request.", "request."):
+        if body.startswith(prefix):
+            where, _, name = body[len(prefix) :].partition(".")
+            if where in ("header", "querystring") and name:
+                return f"$request.{where}.{name}"
+    where, _, name = body.partition(".")
+    if where in ("stageVariables", "context") and name:
+        return f"${where}.{name}"
+    if raw and "." not in raw and not raw.startswith("$"):
+        return f"$request.header.{raw}"
+    raise InvalidParameterValueException(
+        f"identity source {text!r}: write '$request.header.NAME', '$request.querystring.NAME', "
+        "'$stageVariables.NAME' or '$context.NAME'"
+    )
+
+
+def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str], str], region: str) -> dict[str, Any]:
+    """``CreateAuthorizer``'s parameters for one of ``lm.http_api``'s ``authorizers=``."""
+    if not isinstance(spec, Mapping):
+        raise InvalidParameterValueException(f"authorizer {name!r}: give a dict with type, function, ...")
+    unknown = sorted(set(spec) - AUTHORIZER_KEYS)
+    if unknown:
+        raise InvalidParameterValueException(
+            f"authorizer {name!r}: unknown setting {unknown[0]!r} (use {', '.join(sorted(AUTHORIZER_KEYS))})"
+        )
+    kind = str(spec.get("type", "JWT" if spec.get("issuer") else "REQUEST")).upper()
+    if kind == "TOKEN":
+        raise InvalidParameterValueException(
+            f"authorizer {name!r}: HTTP APIs have REQUEST Lambda authorizers (and JWT), not TOKEN"
+        )
+    if kind not in ("REQUEST", "JWT"):
+        raise InvalidParameterValueException(f"authorizer {name!r}: type must be REQUEST or JWT")
+    if spec.get("validation"):
+        raise InvalidParameterValueException(
+            f"authorizer {name!r}: validation (an identity validation expression) is a REST API setting"
+        )
+    sources = spec.get("identity_source", ["$request.header.Authorization"])
+    sources = [identity_source(s) for s in ([sources] if isinstance(sources, str) else sources)]
+    params: dict[str, Any] = {"Name": name, "AuthorizerType": kind, "IdentitySource": sources}
+    if kind == "JWT":
+        issuer, audience = spec.get("issuer"), spec.get("audience")
+        if not (issuer and audience):
+            raise InvalidParameterValueException(f"authorizer {name!r}: a JWT authorizer needs issuer and audience")
+        if len(sources) != 1:
+            raise InvalidParameterValueException(f"authorizer {name!r}: a JWT authorizer reads one identity source")
+        params["JwtConfiguration"] = {
+            "Issuer": str(issuer),
+            "Audience": [audience] if isinstance(audience, str) else [str(a) for a in audience],
+        }
+        return params
+    function = spec.get("function")
+    if not isinstance(function, str) or not function:
+        raise InvalidParameterValueException(f"authorizer {name!r}: a Lambda authorizer needs function=NAME")
+    ttl = int(spec.get("ttl_s", 0))
+    if not 0 <= ttl <= _TTL_MAX_S:
+        raise InvalidParameterValueException(f"authorizer {name!r}: ttl_s must be between 0 and {_TTL_MAX_S}")
+    if ttl and not sources:
+        raise InvalidParameterValueException(f"authorizer {name!r}: caching (ttl_s > 0) needs an identity source")
+    uri = f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn(function)}/invocations"
+    params.update(
+        AuthorizerUri=uri,
+        AuthorizerPayloadFormatVersion="2.0",
+        EnableSimpleResponses=bool(spec.get("simple_responses", True)),
+        AuthorizerResultTtlInSeconds=ttl,
+    )
+    return params
+
+
+def _routes(routes: Mapping[str, Any], authorizers: Mapping[str, Any]) -> list[_Route]:
+    parsed = []
+    for key, value in routes.items():
+        spec = value if isinstance(value, Mapping) else {"function": value}
+        function = spec.get("function")
+        if not isinstance(function, str) or not function:
+            raise InvalidParameterValueException(f"route {key!r}: give a function name")
+        authorizer = spec.get("authorizer")
+        if authorizer is not None and authorizer not in authorizers:
+            raise InvalidParameterValueException(
+                f"route {key!r}: no authorizer {authorizer!r} (declare it in authorizers=)"
+            )
+        scopes = spec.get("scopes") or ()
+        parsed.append(_Route(key, function, authorizer, (scopes,) if isinstance(scopes, str) else tuple(scopes)))
+    return parsed
+
+
+def _stage_settings(settings: Mapping[str, Any]) -> tuple[str, dict[str, str], int | None]:
+    """(stage name, stage variables, integration timeout in ms or None) from ``lm.http_api``'s settings."""
+    unknown = sorted(set(settings) - {"stage", "stage_variables", "integration_timeout_s", "payload_limit_bytes"})
+    if unknown:
+        raise InvalidParameterValueException(f"{', '.join(unknown)}: not mapped on the AWS backend's HTTP APIs")
+    limit = settings.get("payload_limit_bytes")
+    if limit is not None and int(limit) != PAYLOAD_LIMIT_BYTES:
+        raise InvalidParameterValueException(
+            f"payload_limit_bytes: an HTTP API on AWS takes {PAYLOAD_LIMIT_BYTES} bytes, which cannot be changed"
+        )
+    timeout = settings.get("integration_timeout_s")
+    timeout_ms = None if timeout is None else round(float(timeout) * 1000)
+    if timeout_ms is not None and not _TIMEOUT_MS[0] <= timeout_ms <= _TIMEOUT_MS[1]:
+        raise InvalidParameterValueException("an HTTP API's integration timeout is between 0.05 and 30 seconds")
+    variables = {str(k): str(v) for k, v in (settings.get("stage_variables") or {}).items()}
+    return str(settings.get("stage") or "$default"), variables, timeout_ms
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything ``lm.http_api`` asked for, checked before anything is made."""
+
+    routes: list[_Route]
+    authorizers: dict[str, Any]
+    authorizer_parameters: dict[str, dict[str, Any]]
+    stage: str
+    stage_variables: dict[str, str]
+    timeout_ms: int | None
+
+    @classmethod
+    def of(
+        cls,
+        routes: Mapping[str, Any],
+        authorizers: Mapping[str, Any] | None,
+        settings: Mapping[str, Any],
+        *,
+        function_arn: Callable[[str], str],
+        region: str,
+    ) -> _Plan:
+        authorizers = dict(authorizers or {})
+        parsed = _routes(routes, authorizers)
+        stage, variables, timeout_ms = _stage_settings(settings)
+        parameters = {
+            n: authorizer_parameters(n, spec, function_arn=function_arn, region=region)
+            for n, spec in authorizers.items()
+        }
+        for route in parsed:
+            if route.scopes and (route.authorizer is None or parameters[route.authorizer]["AuthorizerType"] != "JWT"):
+                raise InvalidParameterValueException(
+                    f"route {route.key!r}: scopes belong to a route with a JWT authorizer"
+                )
+        return cls(parsed, authorizers, parameters, stage, variables, timeout_ms)
 
 
 def create_http_api(
@@ -30,39 +197,103 @@ def create_http_api(
     name: str,
     routes: Mapping[str, Any],
     *,
-    function_arn: Any,
+    function_arn: Callable[[str], str],
     region: str,
     account_id: str,
     cors: Mapping[str, Any] | None = None,
+    authorizers: Mapping[str, Any] | None = None,
+    **settings: Any,
 ) -> tuple[DeployedHttpApi, list[Wiring]]:
-    """``CreateApi`` (HTTP), an ``AWS_PROXY`` integration (payload 2.0) per function, ``CreateRoute``
-    per route, an auto-deployed ``$default`` stage, and ``AddPermission`` so API Gateway may invoke."""
-    targets: dict[str, str] = {}
-    for key, value in routes.items():
-        function = value.get("function") if isinstance(value, Mapping) else value
-        if not isinstance(function, str) or not function:
-            raise InvalidParameterValueException(f"route {key!r}: give a function name")
-        targets[key] = function
+    """``CreateApi`` (HTTP), an ``AWS_PROXY`` integration (payload 2.0) per function, ``CreateAuthorizer``
+    per authorizer, ``CreateRoute`` per route, an auto-deployed stage (``$default`` unless ``stage=``,
+    with ``stage_variables=``), and ``AddPermission`` so API Gateway may invoke the functions."""
+    plan = _Plan.of(routes, authorizers, settings, function_arn=function_arn, region=region)
     params: dict[str, Any] = {"Name": name, "ProtocolType": "HTTP"}
     if cors:
         params["CorsConfiguration"] = dict(cors)
     api = apigw.create_api(**params)
-    api_id = api["ApiId"]
-    integrations: dict[str, str] = {}
     wiring: list[Wiring] = []
-    for function in sorted(set(targets.values())):
+    try:
+        deployed = _build(apigw, lambda_client, api, name, plan, wiring, function_arn, f"{region}:{account_id}")
+    except BaseException:  # nothing half-made stays behind: the permissions given, then the API
+        for made in reversed(wiring):
+            try:
+                made.undo()
+            except Exception:
+                pass
+        _delete_api(apigw, api["ApiId"])
+        raise
+    return deployed, wiring
+
+
+def _build(
+    apigw: Any,
+    lambda_client: Any,
+    api: Mapping[str, Any],
+    name: str,
+    plan: _Plan,
+    wiring: list[Wiring],
+    function_arn: Callable[[str], str],
+    region_account: str,
+) -> DeployedHttpApi:
+    """Make the planned API's parts (``wiring`` collects what a delete must undo)."""
+    api_id = api["ApiId"]
+    execute_arn = f"arn:aws:execute-api:{region_account}:{api_id}"
+    integrations: dict[str, str] = {}
+    for function in sorted({route.function for route in plan.routes}):
         arn = function_arn(function)
-        integrations[function] = apigw.create_integration(
-            ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=arn, PayloadFormatVersion="2.0"
-        )["IntegrationId"]
-        source = f"arn:aws:execute-api:{region}:{account_id}:{api_id}/*"
-        wiring.append(add_permission(lambda_client, arn, "apigateway.amazonaws.com", source, f"lambda-magic-{api_id}"))
-    for key, function in targets.items():
-        apigw.create_route(ApiId=api_id, RouteKey=key, Target=f"integrations/{integrations[function]}")
-    apigw.create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
-    for function in sorted(set(targets.values())):
+        integration: dict[str, Any] = {
+            "ApiId": api_id,
+            "IntegrationType": "AWS_PROXY",
+            "IntegrationUri": arn,
+            "PayloadFormatVersion": "2.0",
+        }
+        if plan.timeout_ms is not None:
+            integration["TimeoutInMillis"] = plan.timeout_ms
+        integrations[function] = apigw.create_integration(**integration)["IntegrationId"]
+        wiring.append(
+            add_permission(lambda_client, arn, "apigateway.amazonaws.com", f"{execute_arn}/*", f"lambda-magic-{api_id}")
+        )
+    authorizer_ids: dict[str, str] = {}
+    for auth_name, auth_params in plan.authorizer_parameters.items():
+        authorizer_id = apigw.create_authorizer(ApiId=api_id, **auth_params)["AuthorizerId"]
+        authorizer_ids[auth_name] = authorizer_id
+        function = plan.authorizers[auth_name].get("function")
+        if auth_params["AuthorizerType"] == "REQUEST" and isinstance(function, str):
+            source = f"{execute_arn}/authorizers/{authorizer_id}"
+            sid = f"lambda-magic-{api_id}-{authorizer_id}"
+            wiring.append(
+                add_permission(lambda_client, function_arn(function), "apigateway.amazonaws.com", source, sid)
+            )
+    for route in plan.routes:
+        route_params: dict[str, Any] = {
+            "ApiId": api_id,
+            "RouteKey": route.key,
+            "Target": f"integrations/{integrations[route.function]}",
+        }
+        if route.authorizer is not None:
+            jwt = plan.authorizer_parameters[route.authorizer]["AuthorizerType"] == "JWT"
+            route_params.update(
+                AuthorizationType="JWT" if jwt else "CUSTOM", AuthorizerId=authorizer_ids[route.authorizer]
+            )
+            if route.scopes:
+                route_params["AuthorizationScopes"] = list(route.scopes)
+        apigw.create_route(**route_params)
+    stage_params: dict[str, Any] = {"ApiId": api_id, "StageName": plan.stage, "AutoDeploy": True}
+    if plan.stage_variables:
+        stage_params["StageVariables"] = plan.stage_variables
+    apigw.create_stage(**stage_params)
+    endpoint = str(api.get("ApiEndpoint", ""))
+    url = endpoint if plan.stage == "$default" else f"{endpoint}/{plan.stage}"
+    functions = {route.function for route in plan.routes} | {
+        str(spec["function"])
+        for spec in plan.authorizers.values()
+        if isinstance(spec, Mapping) and spec.get("function")
+    }
+    for function in sorted(functions):
         wiring.append(Wiring(function, f"HTTP API {api_id} ({name})", lambda: _delete_api(apigw, api_id)))
-    return DeployedHttpApi(api_id, str(api.get("ApiEndpoint", "")), targets), wiring
+    targets = {route.key: route.function for route in plan.routes}
+    return DeployedHttpApi(api_id, url, targets, plan.stage, authorizer_ids)
 
 
 def _delete_api(apigw: Any, api_id: str) -> None:

@@ -117,3 +117,110 @@ def test_a_mapping_waits_for_the_queue_policy_to_propagate(aws):
     aws.client("lambda").meta.events.register("before-call.lambda.CreateEventSourceMapping", not_yet)
     mapping = aws.create_event_source_mapping("worker", aws.source_arn("sqs", "slow"))
     assert seen == [1] and mapping.state == "Enabled"
+
+
+def _cognito_issuer(aws) -> tuple[str, str]:
+    idp = aws.client("cognito-idp")
+    pool = idp.create_user_pool(PoolName="shoppers")["UserPool"]["Id"]
+    client = idp.create_user_pool_client(UserPoolId=pool, ClientName="web")["UserPoolClient"]["ClientId"]
+    return f"https://cognito-idp.{aws.region}.amazonaws.com/{pool}", client
+
+
+def test_an_http_api_with_authorizers_and_a_named_stage(aws):
+    aws.register("items", HANDLER)
+    aws.register("gate", HANDLER)
+    issuer, audience = _cognito_issuer(aws)
+    api = aws.http_api(
+        "shop",
+        {
+            "GET /items/{id}": {"function": "items", "authorizer": "cognito", "scopes": ["shop/read"]},
+            "POST /items": {"function": "items", "authorizer": "gate"},
+            "GET /health": "items",
+        },
+        authorizers={
+            "cognito": {"type": "JWT", "issuer": issuer, "audience": audience},
+            "gate": {"function": "gate", "identity_source": ["Authorization", "$request.querystring.key"], "ttl_s": 60},
+        },
+        stage="dev",
+        stage_variables={"table": "items-dev"},
+        integration_timeout_s=5,
+    )
+    apigw = aws.client("apigatewayv2")
+    assert api.url.endswith("/dev") and api.stage == "dev"
+    assert sorted(api.authorizers) == ["cognito", "gate"]
+    found = {n: apigw.get_authorizer(ApiId=api.api_id, AuthorizerId=i) for n, i in api.authorizers.items()}
+    assert {n: a["Name"] for n, a in found.items()} == {"cognito": "cognito", "gate": "gate"}
+    assert found["cognito"]["AuthorizerType"] == "JWT"
+    assert found["cognito"]["JwtConfiguration"] == {"Issuer": issuer, "Audience": [audience]}
+    assert found["cognito"]["IdentitySource"] == ["$request.header.Authorization"]
+    gate = found["gate"]
+    assert gate["AuthorizerType"] == "REQUEST" and gate["AuthorizerResultTtlInSeconds"] == 60
+    assert gate["IdentitySource"] == ["$request.header.Authorization", "$request.querystring.key"]
+    assert gate["AuthorizerUri"] == (
+        f"arn:aws:apigateway:{aws.region}:lambda:path/2015-03-31/functions/{aws.function_arn('gate')}/invocations"
+    )
+    assert (gate["AuthorizerPayloadFormatVersion"], gate["EnableSimpleResponses"]) == ("2.0", True)
+    routes = {r["RouteKey"]: r for r in apigw.get_routes(ApiId=api.api_id)["Items"]}
+    assert routes["GET /items/{id}"]["AuthorizationType"] == "JWT"
+    assert routes["GET /items/{id}"]["AuthorizerId"] == found["cognito"]["AuthorizerId"]
+    assert routes["GET /items/{id}"]["AuthorizationScopes"] == ["shop/read"]
+    assert (routes["POST /items"]["AuthorizationType"], routes["POST /items"]["AuthorizerId"]) == (
+        "CUSTOM",
+        gate["AuthorizerId"],
+    )
+    assert routes["GET /health"].get("AuthorizationType", "NONE") == "NONE"
+    (stage,) = apigw.get_stages(ApiId=api.api_id)["Items"]
+    assert (stage["StageName"], stage["StageVariables"], stage["AutoDeploy"]) == ("dev", {"table": "items-dev"}, True)
+    (integration,) = apigw.get_integrations(ApiId=api.api_id)["Items"]
+    assert integration["TimeoutInMillis"] == 5000
+    policy = json.loads(aws.client("lambda").get_policy(FunctionName="gate")["Policy"])
+    (statement,) = policy["Statement"]
+    source = statement["Condition"]["ArnLike"]["AWS:SourceArn"]
+    assert source.endswith(f":{api.api_id}/authorizers/{gate['AuthorizerId']}")
+    removed = aws.delete_function("gate")
+    assert f"HTTP API {api.api_id} (shop)" in removed
+    assert api.api_id not in [a["ApiId"] for a in aws.client("apigatewayv2").get_apis()["Items"]]
+
+
+def test_http_api_settings_the_backend_cannot_map_are_refused_before_anything_is_made(aws):
+    import pytest
+
+    from lambda_magic.common.errors import InvalidParameterValueException
+
+    aws.register("items", HANDLER)
+    apigw = aws.client("apigatewayv2")
+    refused = [
+        ({"authorizers": {"old": {"type": "TOKEN", "function": "items"}}}, "not TOKEN"),
+        ({"port": 8080}, "port: not mapped on the AWS backend's HTTP APIs"),
+        ({"payload_limit_bytes": 1024}, "cannot be changed"),
+        ({"integration_timeout_s": 31}, "between 0.05 and 30 seconds"),
+        ({"authorizers": {"gate": {"function": "items", "validation": "^x"}}}, "REST API setting"),
+    ]
+    for settings, message in refused:
+        with pytest.raises(InvalidParameterValueException, match=message):
+            aws.http_api("shop", {"GET /": "items"}, **settings)
+    with pytest.raises(InvalidParameterValueException, match="scopes belong to a route with a JWT authorizer"):
+        aws.http_api(
+            "shop",
+            {"GET /": {"function": "items", "authorizer": "gate", "scopes": ["read"]}},
+            authorizers={"gate": {"function": "items"}},
+        )
+    assert apigw.get_apis()["Items"] == []
+
+
+def test_an_http_api_that_fails_half_way_is_removed_with_its_permissions(aws):
+    import pytest
+
+    from lambda_magic.common.errors import ResourceNotFoundException
+
+    aws.register("items", HANDLER)
+    with pytest.raises(ResourceNotFoundException):  # AddPermission on a function that does not exist
+        aws.http_api(
+            "shop",
+            {"GET /": {"function": "items", "authorizer": "gate"}},
+            authorizers={"gate": {"function": "missing"}},
+        )
+    assert aws.client("apigatewayv2").get_apis()["Items"] == []
+    with pytest.raises(aws.client("lambda").exceptions.ResourceNotFoundException):
+        aws.client("lambda").get_policy(FunctionName="items")  # the route's permission was taken back
+    assert aws.wiring() == []

@@ -120,13 +120,16 @@ def template(function: str = "custom", outputs: dict | None = None, **properties
 
 
 def requests_to(account: LocalAccount, stack: Stack) -> list[dict]:
-    """The requests the stack's custom resources received, in order (once their invocations ended)."""
+    """The requests the stack's custom resources received, in the order they were sent (once their
+    invocations ended).  Not in the order they were recorded: a handler's ``cfnresponse.send`` lets the
+    stack go on before the handler returns, so the next request's invocation can end first."""
     assert account.wait(60)
-    return [
-        inv.event
+    received = [
+        inv
         for inv in account.invocation_records()
         if inv.status != "queued" and isinstance(inv.event, dict) and inv.event.get("StackId") == stack.stack_id
     ]
+    return [inv.event for inv in sorted(received, key=lambda inv: inv.start)]
 
 
 def describe(account: LocalAccount, name: str) -> dict:

@@ -24,22 +24,18 @@ import contextlib
 import os
 import statistics
 import sys
-import threading
 from collections.abc import Callable, Iterator
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _bench import BENCH_MEMORY_MB, emit, machine
-from apigw_load import HANDLER, SECONDS_PER_ROUND, THREADS, WARMUP_S, _cpu_per_request, _Echo, _load
+from _bench import emit, machine
+from apigw_load import SECONDS_PER_ROUND, THREADS, WARMUP_S, _cpu_per_request, _load, serving
 
-from lambda_magic.endpoints.apigw import ApiGateway
 from lambda_magic.endpoints.apigw_http import HttpApi
 from lambda_magic.endpoints.server import Response
 from lambda_magic.runtime import account as account_module
 from lambda_magic.runtime.account import LocalAccount
-from lambda_magic.runtime.settings import AccountSettings
 from lambda_magic.runtime.xray import xray
 
 ROUNDS = 3
@@ -112,16 +108,7 @@ CASES: dict[str, tuple[Stage, ...]] = {
 
 
 def main() -> None:
-    account = LocalAccount(settings=AccountSettings(account_concurrency=1_000_000))
-    baseline = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    baseline.daemon_threads = True
-    threading.Thread(target=baseline.serve_forever, daemon=True).start()
-    try:
-        account.register("items", HANDLER, memory_mb=BENCH_MEMORY_MB)
-        gateway = ApiGateway.of(account)
-        api = gateway.put(lambda port: HttpApi(gateway, "load", {"GET /items/{id}": "items"}, port=port), "load")
-        assert isinstance(api, HttpApi)
-        echo_port = baseline.server_address[1]
+    with serving() as (account, api, echo_port):
         _load(api.port, PATH, WARMUP_S)
         _load(echo_port, PATH, WARMUP_S)
         rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in CASES}
@@ -158,9 +145,6 @@ def main() -> None:
                 "machine": machine(),
             }
         )
-    finally:
-        baseline.shutdown()
-        account.shutdown()
 
 
 if __name__ == "__main__":

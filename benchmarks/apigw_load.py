@@ -21,12 +21,14 @@ Prints one JSON document.  Run: ``python benchmarks/apigw_load.py``.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import resource
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -115,7 +117,10 @@ def _cpu_per_request(rounds: list[tuple[int, float, float]]) -> dict[str, float]
     }
 
 
-def main() -> None:
+@contextlib.contextmanager
+def serving() -> Iterator[tuple[LocalAccount, HttpApi, int]]:
+    """An account with the function ``items`` behind the HTTP API ``load``, and the baseline echo's
+    port; both stop afterwards."""
     account = LocalAccount(settings=AccountSettings(account_concurrency=1_000_000))
     baseline = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
     baseline.daemon_threads = True
@@ -124,6 +129,15 @@ def main() -> None:
         account.register("items", HANDLER, memory_mb=BENCH_MEMORY_MB)
         gateway = ApiGateway.of(account)
         api = gateway.put(lambda port: HttpApi(gateway, "load", {"GET /items/{id}": "items"}, port=port), "load")
+        assert isinstance(api, HttpApi)
+        yield account, api, baseline.server_address[1]
+    finally:
+        baseline.shutdown()
+        account.shutdown()
+
+
+def main() -> None:
+    with serving() as (account, api, echo_port):
         lambda_client = LambdaAPI.of(account).client()
         url = lambda_client.create_function_url_config(FunctionName="items", AuthType="NONE")["FunctionUrl"]
         lambda_client.add_permission(
@@ -137,7 +151,7 @@ def main() -> None:
         cases = {
             "http_api": (api.port, "/items/42"),
             "function_url": (url_port, "/items/42"),
-            "baseline_http_server": (baseline.server_address[1], "/items/42"),
+            "baseline_http_server": (echo_port, "/items/42"),
         }
         for port, path in cases.values():
             _load(port, path, WARMUP_S)
@@ -180,9 +194,6 @@ def main() -> None:
                 "machine": machine(),
             }
         )
-    finally:
-        baseline.shutdown()
-        account.shutdown()
 
 
 if __name__ == "__main__":

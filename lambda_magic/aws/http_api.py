@@ -7,18 +7,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..common.authorizer_settings import TTL_MAX_S, authorizer_type
 from ..common.errors import InvalidParameterValueException
 from .triggers import Wiring, add_permission
 
-#: The authorizer settings ``lm.http_api`` takes (as the local emulator's).
-AUTHORIZER_KEYS = frozenset(
-    {"type", "function", "identity_source", "validation", "issuer", "audience", "ttl_s", "simple_responses"}
-)
 #: HTTP API's integration timeout: 50 ms to 30 s (``TimeoutInMillis``).
 _TIMEOUT_MS = (50, 30_000)
 #: HTTP API's payload limit, which AWS does not let an API change.
 PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
-_TTL_MAX_S = 3600
 
 
 @dataclass(frozen=True)
@@ -70,20 +66,7 @@ def identity_source(text: str) -> str:
 
 def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str], str], region: str) -> dict[str, Any]:
     """``CreateAuthorizer``'s parameters for one of ``lm.http_api``'s ``authorizers=``."""
-    if not isinstance(spec, Mapping):
-        raise InvalidParameterValueException(f"authorizer {name!r}: give a dict with type, function, ...")
-    unknown = sorted(set(spec) - AUTHORIZER_KEYS)
-    if unknown:
-        raise InvalidParameterValueException(
-            f"authorizer {name!r}: unknown setting {unknown[0]!r} (use {', '.join(sorted(AUTHORIZER_KEYS))})"
-        )
-    kind = str(spec.get("type", "JWT" if spec.get("issuer") else "REQUEST")).upper()
-    if kind == "TOKEN":
-        raise InvalidParameterValueException(
-            f"authorizer {name!r}: HTTP APIs have REQUEST Lambda authorizers (and JWT), not TOKEN"
-        )
-    if kind not in ("REQUEST", "JWT"):
-        raise InvalidParameterValueException(f"authorizer {name!r}: type must be REQUEST or JWT")
+    kind = authorizer_type(name, spec, http=True)
     if spec.get("validation"):
         raise InvalidParameterValueException(
             f"authorizer {name!r}: validation (an identity validation expression) is a REST API setting"
@@ -106,8 +89,8 @@ def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str],
     if not isinstance(function, str) or not function:
         raise InvalidParameterValueException(f"authorizer {name!r}: a Lambda authorizer needs function=NAME")
     ttl = int(spec.get("ttl_s", 0))
-    if not 0 <= ttl <= _TTL_MAX_S:
-        raise InvalidParameterValueException(f"authorizer {name!r}: ttl_s must be between 0 and {_TTL_MAX_S}")
+    if not 0 <= ttl <= TTL_MAX_S:
+        raise InvalidParameterValueException(f"authorizer {name!r}: ttl_s must be between 0 and {TTL_MAX_S}")
     if ttl and not sources:
         raise InvalidParameterValueException(f"authorizer {name!r}: caching (ttl_s > 0) needs an identity source")
     uri = f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn(function)}/invocations"

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..common.authorizer_settings import TTL_MAX_S, authorizer_type
 from ..common.errors import InvalidParameterValueException
 from ..events.contracts import check_response
 from .apigw_events import HttpRequest
@@ -27,11 +28,8 @@ from .server import Response
 
 #: Authorizers wait at most this long for their function (HTTP API's limit, callers §1.8).
 AUTHORIZER_TIMEOUT_S = 10.0
-TTL_MAX_S = 3600
 _UNAUTHORIZED = {"message": "Unauthorized"}
 _COGNITO = re.compile(r"^https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+)$")
-_TYPES = ("TOKEN", "REQUEST", "JWT")
-_KEYS = {"type", "function", "identity_source", "validation", "issuer", "audience", "ttl_s", "simple_responses"}
 
 
 @dataclass(frozen=True)
@@ -106,24 +104,7 @@ class Authorizer:
 
     @classmethod
     def of(cls, name: str, settings: Mapping[str, Any], *, http: bool) -> Authorizer:
-        if not isinstance(settings, Mapping):
-            raise InvalidParameterValueException(f"authorizer {name!r}: give a dict with type, function, ...")
-        unknown = sorted(set(settings) - _KEYS)
-        if unknown:
-            raise InvalidParameterValueException(
-                f"authorizer {name!r}: unknown setting {unknown[0]!r} (use {', '.join(sorted(_KEYS))})"
-            )
-        kind = str(settings.get("type", "JWT" if settings.get("issuer") else "REQUEST")).upper()
-        if kind not in _TYPES:
-            raise InvalidParameterValueException(f"authorizer {name!r}: type must be TOKEN, REQUEST or JWT")
-        if kind == "JWT" and not http:
-            raise InvalidParameterValueException(
-                f"authorizer {name!r}: JWT authorizers belong to HTTP APIs (a REST API uses a Cognito or Lambda one)"
-            )
-        if kind == "TOKEN" and http:
-            raise InvalidParameterValueException(
-                f"authorizer {name!r}: HTTP APIs have REQUEST Lambda authorizers (and JWT), not TOKEN"
-            )
+        kind = authorizer_type(name, settings, http=http)
         if kind != "JWT" and not settings.get("function"):
             raise InvalidParameterValueException(f"authorizer {name!r}: a Lambda authorizer needs function=NAME")
         if kind == "JWT" and not (settings.get("issuer") and settings.get("audience")):

@@ -83,6 +83,12 @@ def rest_api(
     RouteTable(routes, allow_default=False)  # mistakes are found before the old API is replaced
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", stage or ""):
         raise InvalidParameterValueException(f"stage {stage!r}: letters, digits, '-' and '_' only")
+    from .api import _default
+
+    if _default.backend is not None:  # lm.use_backend("aws"): API Gateway's own REST API
+        return _default.backend.rest_api(
+            name, routes, stage=stage, binary_media_types=binary_media_types, authorizers=authorizers, **settings
+        )
     gateway = ApiGateway.of(_account())
     made = gateway.put(
         lambda port: RestApi(

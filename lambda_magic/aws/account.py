@@ -556,31 +556,31 @@ class AwsAccount:
             self.catalog().render(template_id, params, region=self.region, account_id=self.account_id, **options)
         )
 
-    def http_api(
-        self,
-        name: str,
-        routes: Mapping[str, Any],
-        *,
-        cors: Mapping[str, Any] | None = None,
-        authorizers: Any = None,
-        **settings: Any,
-    ) -> Any:
+    def http_api(self, name: str, routes: Mapping[str, Any], **options: Any) -> Any:
         """An API Gateway HTTP API whose routes proxy to the functions (payload 2.0), with its
         authorizers (JWT, REQUEST Lambda authorizers) and stage (``stage=``, ``stage_variables=``)."""
         from .http_api import create_http_api
 
+        return self._make_api(create_http_api, "apigatewayv2", name, routes, options)
+
+    def rest_api(self, name: str, routes: Mapping[str, Any], **options: Any) -> Any:
+        """An API Gateway REST API whose routes proxy to the functions (payload 1.0), with TOKEN and
+        REQUEST Lambda authorizers, deployed to ``stage=`` (``dev``)."""
+        from .rest_api import create_rest_api
+
+        return self._make_api(create_rest_api, "apigateway", name, routes, options)
+
+    def _make_api(self, create: Any, service: str, name: str, routes: Mapping[str, Any], options: Any) -> Any:
         try:
-            api, made = create_http_api(
-                self.client("apigatewayv2"),
+            api, made = create(
+                self.client(service),
                 self.client("lambda"),
                 name,
                 routes,
                 function_arn=self.function_arn,
                 region=self.region,
                 account_id=self.account_id,
-                cors=cors,
-                authorizers=authorizers,
-                **settings,
+                **options,
             )
         except ClientError as exc:
             raise client_error(exc) from None

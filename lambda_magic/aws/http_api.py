@@ -36,7 +36,9 @@ class DeployedHttpApi:
 
 
 @dataclass(frozen=True)
-class _Route:
+class Route:
+    """One route of ``lm.http_api`` / ``lm.rest_api``."""
+
     key: str
     function: str
     authorizer: str | None
@@ -62,6 +64,20 @@ def identity_source(text: str) -> str:
         f"identity source {text!r}: write '$request.header.NAME', '$request.querystring.NAME', "
         "'$stageVariables.NAME' or '$context.NAME'"
     )
+
+
+def lambda_integration_uri(region: str, function_arn: str) -> str:
+    """The URI through which API Gateway invokes a function (integrations and Lambda authorizers)."""
+    return f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+
+
+def undo_all(wiring: list[Wiring]) -> None:
+    """Undo what was made, newest first (each undo tried even when one fails)."""
+    for made in reversed(wiring):
+        try:
+            made.undo()
+        except Exception:
+            pass
 
 
 def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str], str], region: str) -> dict[str, Any]:
@@ -93,7 +109,7 @@ def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str],
         raise InvalidParameterValueException(f"authorizer {name!r}: ttl_s must be between 0 and {TTL_MAX_S}")
     if ttl and not sources:
         raise InvalidParameterValueException(f"authorizer {name!r}: caching (ttl_s > 0) needs an identity source")
-    uri = f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn(function)}/invocations"
+    uri = lambda_integration_uri(region, function_arn(function))
     params.update(
         AuthorizerUri=uri,
         AuthorizerPayloadFormatVersion="2.0",
@@ -103,7 +119,8 @@ def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str],
     return params
 
 
-def _routes(routes: Mapping[str, Any], authorizers: Mapping[str, Any]) -> list[_Route]:
+def parse_routes(routes: Mapping[str, Any], authorizers: Mapping[str, Any]) -> list[Route]:
+    """The routes' functions, authorizers and scopes (an authorizer must be declared)."""
     parsed = []
     for key, value in routes.items():
         spec = value if isinstance(value, Mapping) else {"function": value}
@@ -116,7 +133,7 @@ def _routes(routes: Mapping[str, Any], authorizers: Mapping[str, Any]) -> list[_
                 f"route {key!r}: no authorizer {authorizer!r} (declare it in authorizers=)"
             )
         scopes = spec.get("scopes") or ()
-        parsed.append(_Route(key, function, authorizer, (scopes,) if isinstance(scopes, str) else tuple(scopes)))
+        parsed.append(Route(key, function, authorizer, (scopes,) if isinstance(scopes, str) else tuple(scopes)))
     return parsed
 
 
@@ -142,7 +159,7 @@ def _stage_settings(settings: Mapping[str, Any]) -> tuple[str, dict[str, str], i
 class _Plan:
     """Everything ``lm.http_api`` asked for, checked before anything is made."""
 
-    routes: list[_Route]
+    routes: list[Route]
     authorizers: dict[str, Any]
     authorizer_parameters: dict[str, dict[str, Any]]
     stage: str
@@ -160,7 +177,7 @@ class _Plan:
         region: str,
     ) -> _Plan:
         authorizers = dict(authorizers or {})
-        parsed = _routes(routes, authorizers)
+        parsed = parse_routes(routes, authorizers)
         stage, variables, timeout_ms = _stage_settings(settings)
         parameters = {
             n: authorizer_parameters(n, spec, function_arn=function_arn, region=region)
@@ -199,11 +216,7 @@ def create_http_api(
     try:
         deployed = _build(apigw, lambda_client, api, name, plan, wiring, function_arn, f"{region}:{account_id}")
     except BaseException:  # nothing half-made stays behind: the permissions given, then the API
-        for made in reversed(wiring):
-            try:
-                made.undo()
-            except Exception:
-                pass
+        undo_all(wiring)
         _delete_api(apigw, api["ApiId"])
         raise
     return deployed, wiring

@@ -224,3 +224,129 @@ def test_an_http_api_that_fails_half_way_is_removed_with_its_permissions(aws):
     with pytest.raises(aws.client("lambda").exceptions.ResourceNotFoundException):
         aws.client("lambda").get_policy(FunctionName="items")  # the route's permission was taken back
     assert aws.wiring() == []
+
+
+def test_a_rest_api_with_token_and_request_authorizers_deployed_to_a_stage(aws):
+    aws.register("items", HANDLER)
+    aws.register("gate", HANDLER)
+    apigw = aws.client("apigateway")
+    # moto keeps neither CreateRestApi's binaryMediaTypes nor CreateAuthorizer's identityValidationExpression:
+    # for those, what was sent to AWS is checked
+    sent: list[dict] = []
+    for operation in ("CreateRestApi", "CreateAuthorizer"):
+        apigw.meta.events.register(
+            f"before-parameter-build.api-gateway.{operation}", lambda params, **_: sent.append(dict(params))
+        )
+    api = aws.rest_api(
+        "shop",
+        {
+            "GET /items/{id}": {"function": "items", "authorizer": "token"},
+            "POST /items": {"function": "items", "authorizer": "request"},
+            "ANY /{proxy+}": "items",
+        },
+        stage="prod",
+        binary_media_types=["image/png"],
+        authorizers={
+            "token": {"type": "TOKEN", "function": "gate", "validation": "^Bearer .+$"},
+            "request": {"function": "gate", "identity_source": ["$request.header.X-Key", "q"], "ttl_s": 0},
+        },
+        stage_variables={"table": "items-prod"},
+        integration_timeout_s=10,
+    )
+    assert api.url == f"https://{api.api_id}.execute-api.{aws.region}.amazonaws.com/prod"
+    assert (sent[0]["name"], sent[0]["binaryMediaTypes"], sent[0]["endpointConfiguration"]) == (
+        "shop",
+        ["image/png"],
+        {"types": ["REGIONAL"]},
+    )
+    assert [p.get("identityValidationExpression") for p in sent[1:]] == ["^Bearer .+$", None]
+    resources = {r["path"]: r for r in apigw.get_resources(restApiId=api.api_id)["items"]}
+    assert sorted(resources) == ["/", "/items", "/items/{id}", "/{proxy+}"]
+    token = apigw.get_authorizer(restApiId=api.api_id, authorizerId=api.authorizers["token"])
+    assert (token["type"], token["identitySource"]) == ("TOKEN", "method.request.header.Authorization")
+    assert token["authorizerResultTtlInSeconds"] == 300
+    uri = f"arn:aws:apigateway:{aws.region}:lambda:path/2015-03-31/functions/{aws.function_arn('gate')}/invocations"
+    assert token["authorizerUri"] == uri
+    request = apigw.get_authorizer(restApiId=api.api_id, authorizerId=api.authorizers["request"])
+    assert request["type"] == "REQUEST"
+    assert request["identitySource"] == "method.request.header.X-Key,method.request.header.q"
+    get = apigw.get_method(restApiId=api.api_id, resourceId=resources["/items/{id}"]["id"], httpMethod="GET")
+    assert (get["authorizationType"], get["authorizerId"]) == ("CUSTOM", api.authorizers["token"])
+    integration = get["methodIntegration"]
+    assert (integration["type"], integration["httpMethod"]) == ("AWS_PROXY", "POST")
+    assert integration["uri"].endswith(f"/functions/{aws.function_arn('items')}/invocations")
+    assert integration["timeoutInMillis"] == 10000
+    post = apigw.get_method(restApiId=api.api_id, resourceId=resources["/items"]["id"], httpMethod="POST")
+    assert post["authorizerId"] == api.authorizers["request"]
+    anything = apigw.get_method(restApiId=api.api_id, resourceId=resources["/{proxy+}"]["id"], httpMethod="ANY")
+    assert anything["authorizationType"] == "NONE"
+    stage = apigw.get_stage(restApiId=api.api_id, stageName="prod")
+    assert stage["variables"] == {"table": "items-prod"}
+    statements = json.loads(aws.client("lambda").get_policy(FunctionName="gate")["Policy"])["Statement"]
+    sources = sorted(s["Condition"]["ArnLike"]["AWS:SourceArn"].rsplit(":", 1)[1] for s in statements)
+    assert sources == sorted(f"{api.api_id}/authorizers/{i}" for i in api.authorizers.values())
+    removed = aws.delete_function("items")
+    assert f"REST API {api.api_id} (shop)" in removed
+    assert api.api_id not in [a["id"] for a in apigw.get_rest_apis()["items"]]
+
+
+def test_rest_api_settings_the_backend_cannot_map_are_refused_before_anything_is_made(aws):
+    import pytest
+
+    from lambda_magic.common.errors import InvalidParameterValueException
+
+    aws.register("items", HANDLER)
+    refused = [
+        ({"authorizers": {"jwt": {"type": "JWT", "issuer": "https://x", "audience": "y"}}}, "belong to HTTP APIs"),
+        (
+            {
+                "authorizers": {
+                    "gate": {"type": "REQUEST", "function": "items", "identity_source": "k", "validation": "x"}
+                }
+            },
+            "validation belongs to a TOKEN authorizer",
+        ),
+        (
+            {"authorizers": {"gate": {"type": "TOKEN", "function": "items", "identity_source": ["a", "b"]}}},
+            "one header",
+        ),
+        ({"port": 8080}, "port: not mapped on the AWS backend's REST APIs"),
+        ({"integration_timeout_s": 30}, "between 0.05 and 29 seconds"),
+    ]
+    for settings, message in refused:
+        with pytest.raises(InvalidParameterValueException, match=message):
+            aws.rest_api("shop", {"GET /": "items"}, **settings)
+    assert aws.client("apigateway").get_rest_apis()["items"] == []
+
+
+def test_a_rest_api_that_fails_half_way_is_removed_with_its_permissions(aws):
+    import pytest
+
+    from lambda_magic.common.errors import ResourceNotFoundException
+
+    aws.register("gate", HANDLER)
+    with pytest.raises(ResourceNotFoundException):  # the route's function does not exist
+        aws.rest_api(
+            "shop",
+            {"GET /": {"function": "missing", "authorizer": "token"}},
+            authorizers={"token": {"type": "TOKEN", "function": "gate"}},
+        )
+    assert aws.client("apigateway").get_rest_apis()["items"] == []
+    with pytest.raises(aws.client("lambda").exceptions.ResourceNotFoundException):
+        aws.client("lambda").get_policy(FunctionName="gate")  # the authorizer's permission was taken back
+    assert aws.wiring() == []
+
+
+def test_lm_rest_api_on_the_aws_backend_makes_the_rest_api(aws, moto, region, module_backend):
+    import lambda_magic as lm
+
+    from .helpers import ROLE_ARN
+
+    lm.use_backend("aws", endpoint_url=moto, region=region, role=ROLE_ARN)
+    lm.register("items", HANDLER)
+    api = lm.rest_api("shop", {"GET /items/{id}": "items"}, stage="dev")
+    assert api.url.endswith(".amazonaws.com/dev")
+    assert [a["name"] for a in lm.client("apigateway").get_rest_apis()["items"]] == ["shop"]
+    assert "127.0.0.1" not in api.url  # nothing served locally
+    lm.delete("items")
+    assert lm.client("apigateway").get_rest_apis()["items"] == []

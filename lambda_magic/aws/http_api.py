@@ -11,9 +11,8 @@ from ..common.authorizer_settings import TTL_MAX_S, authorizer_type
 from ..common.errors import InvalidParameterValueException
 from .triggers import Wiring, add_permission
 
-#: HTTP API's integration timeout: 50 ms to 30 s (``TimeoutInMillis``).
-_TIMEOUT_MS = (50, 30_000)
-#: HTTP API's payload limit, which AWS does not let an API change.
+_SETTINGS = frozenset({"stage", "stage_variables", "integration_timeout_s", "payload_limit_bytes"})
+#: API Gateway's payload limit, which AWS does not let an API change.
 PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 
 
@@ -137,22 +136,26 @@ def parse_routes(routes: Mapping[str, Any], authorizers: Mapping[str, Any]) -> l
     return parsed
 
 
-def _stage_settings(settings: Mapping[str, Any]) -> tuple[str, dict[str, str], int | None]:
-    """(stage name, stage variables, integration timeout in ms or None) from ``lm.http_api``'s settings."""
-    unknown = sorted(set(settings) - {"stage", "stage_variables", "integration_timeout_s", "payload_limit_bytes"})
+def api_settings(
+    settings: Mapping[str, Any], kind: str, *, allowed: frozenset[str], timeout_max_s: float
+) -> tuple[dict[str, str], int | None]:
+    """(stage variables, integration timeout in ms or None) from ``lm.http_api``'s or ``lm.rest_api``'s
+    settings (``kind``: ``HTTP API`` or ``REST API``), refusing what AWS has no place for."""
+    unknown = sorted(set(settings) - allowed)
     if unknown:
-        raise InvalidParameterValueException(f"{', '.join(unknown)}: not mapped on the AWS backend's HTTP APIs")
+        raise InvalidParameterValueException(f"{', '.join(unknown)}: not mapped on the AWS backend's {kind}s")
     limit = settings.get("payload_limit_bytes")
     if limit is not None and int(limit) != PAYLOAD_LIMIT_BYTES:
         raise InvalidParameterValueException(
-            f"payload_limit_bytes: an HTTP API on AWS takes {PAYLOAD_LIMIT_BYTES} bytes, which cannot be changed"
+            f"payload_limit_bytes: a {kind} on AWS takes {PAYLOAD_LIMIT_BYTES} bytes, which cannot be changed"
         )
     timeout = settings.get("integration_timeout_s")
     timeout_ms = None if timeout is None else round(float(timeout) * 1000)
-    if timeout_ms is not None and not _TIMEOUT_MS[0] <= timeout_ms <= _TIMEOUT_MS[1]:
-        raise InvalidParameterValueException("an HTTP API's integration timeout is between 0.05 and 30 seconds")
-    variables = {str(k): str(v) for k, v in (settings.get("stage_variables") or {}).items()}
-    return str(settings.get("stage") or "$default"), variables, timeout_ms
+    if timeout_ms is not None and not 50 <= timeout_ms <= timeout_max_s * 1000:
+        raise InvalidParameterValueException(
+            f"a {kind}'s integration timeout is between 0.05 and {timeout_max_s:g} seconds"
+        )
+    return {str(k): str(v) for k, v in (settings.get("stage_variables") or {}).items()}, timeout_ms
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,8 @@ class _Plan:
     ) -> _Plan:
         authorizers = dict(authorizers or {})
         parsed = parse_routes(routes, authorizers)
-        stage, variables, timeout_ms = _stage_settings(settings)
+        variables, timeout_ms = api_settings(settings, "HTTP API", allowed=_SETTINGS, timeout_max_s=30)
+        stage = str(settings.get("stage") or "$default")
         parameters = {
             n: authorizer_parameters(n, spec, function_arn=function_arn, region=region)
             for n, spec in authorizers.items()

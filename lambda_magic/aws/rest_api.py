@@ -10,12 +10,9 @@ from typing import Any
 
 from ..common.authorizer_settings import TTL_MAX_S, authorizer_type
 from ..common.errors import InvalidParameterValueException
-from .http_api import identity_source, lambda_integration_uri, parse_routes, undo_all
+from .http_api import api_settings, identity_source, lambda_integration_uri, parse_routes, undo_all
 from .triggers import Wiring, add_permission
 
-#: REST API's integration timeout: 50 ms to 29 s (``timeoutInMillis``).
-_TIMEOUT_MS = (50, 29_000)
-PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 _SETTINGS = frozenset({"stage_variables", "integration_timeout_s", "payload_limit_bytes"})
 
 
@@ -82,22 +79,6 @@ def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str],
     return params
 
 
-def _settings(settings: Mapping[str, Any]) -> tuple[dict[str, str], int | None]:
-    unknown = sorted(set(settings) - _SETTINGS)
-    if unknown:
-        raise InvalidParameterValueException(f"{', '.join(unknown)}: not mapped on the AWS backend's REST APIs")
-    limit = settings.get("payload_limit_bytes")
-    if limit is not None and int(limit) != PAYLOAD_LIMIT_BYTES:
-        raise InvalidParameterValueException(
-            f"payload_limit_bytes: a REST API on AWS takes {PAYLOAD_LIMIT_BYTES} bytes, which cannot be changed"
-        )
-    timeout = settings.get("integration_timeout_s")
-    timeout_ms = None if timeout is None else round(float(timeout) * 1000)
-    if timeout_ms is not None and not _TIMEOUT_MS[0] <= timeout_ms <= _TIMEOUT_MS[1]:
-        raise InvalidParameterValueException("a REST API's integration timeout is between 0.05 and 29 seconds")
-    return {str(k): str(v) for k, v in (settings.get("stage_variables") or {}).items()}, timeout_ms
-
-
 def create_rest_api(
     apigateway: Any,
     lambda_client: Any,
@@ -123,7 +104,7 @@ def create_rest_api(
         raise InvalidParameterValueException("scopes: a REST API's Lambda authorizers take no OAuth scopes")
     if any(route.key == "$default" for route in parsed):
         raise InvalidParameterValueException("$default: REST APIs have no default route (use ANY /{proxy+})")
-    variables, timeout_ms = _settings(settings)
+    variables, timeout_ms = api_settings(settings, "REST API", allowed=_SETTINGS, timeout_max_s=29)
     parameters = {
         n: authorizer_parameters(n, spec, function_arn=function_arn, region=region) for n, spec in authorizers.items()
     }

@@ -482,37 +482,24 @@ class AwsAccount:
         return triggers.source_arn(self.client, kind, name)
 
     def add_trigger(self, function: str, source: str, **settings: Any) -> triggers.TriggerInfo:
-        """Wire ``s3:BUCKET``, ``sns:TOPIC``, ``events:RULE`` or ``schedule:EXPRESSION`` as AWS does
+        """Wire ``s3:BUCKET``, ``sns:TOPIC``, ``events:RULE``, ``schedule:EXPRESSION``, ``logs:GROUP``
+        or ``codecommit:REPOSITORY`` as AWS does
         (the permission, then the service's own configuration); what was made."""
         kind, _, resource = source.partition(":")
         given = {k: v for k, v in settings.items() if v is not None}
         settings = dict(given)
-        arn = self.function_arn(function)
-        lam = self.client("lambda")
         try:
-            if kind == "s3":
-                made = triggers.s3_notification(
-                    self.client("s3"), lam, arn, resource, account_id=self.account_id, **settings
-                )
-            elif kind == "sns":
-                topic = (
-                    resource
-                    if resource.startswith("arn:")
-                    else f"arn:aws:sns:{self.region}:{self.account_id}:{resource}"
-                )
-                made = triggers.sns_subscription(self.client("sns"), lam, arn, topic, **settings)
-            elif kind == "events":
-                made = triggers.events_rule(self.client("events"), lam, arn, resource, **settings)
-            elif kind == "schedule":
-                rule = settings.pop("id", None) or f"lambda-magic-{function}-schedule"
-                made = triggers.events_rule(self.client("events"), lam, arn, rule, schedule=resource, **settings)
-            elif kind in ("sqs", "kinesis", "dynamodb"):
+            if kind in ("sqs", "kinesis", "dynamodb"):
                 mapping = self.create_event_source_mapping(function, self.source_arn(kind, resource), **settings)
                 return triggers.TriggerInfo(function, source, given, (f"event source mapping {mapping.uuid}",))
-            else:
-                raise InvalidParameterValueException(
-                    f"trigger {source!r}: the AWS backend maps s3:, sns:, events:, schedule:, sqs:, kinesis:, dynamodb:"
-                )
+            made = triggers.service_trigger(
+                self.client,
+                self.function_arn(function),
+                source,
+                region=self.region,
+                account_id=self.account_id,
+                **settings,
+            )
         except ClientError as exc:
             raise client_error(exc) from None
         except TypeError as exc:  # a setting the local backend knows that is not mapped here

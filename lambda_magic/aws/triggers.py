@@ -219,3 +219,113 @@ def source_arn(client: Callable[[str], Any], kind: str, name: str) -> str:
     except (ClientError, KeyError) as exc:
         raise ResourceNotFoundException(f"no {kind} resource named {name!r} ({type(exc).__name__})") from None
     raise InvalidParameterValueException(f"source {kind!r}: use sqs:QUEUE, kinesis:STREAM or dynamodb:TABLE")
+
+
+def logs_subscription(
+    logs: Any,
+    lambda_client: Any,
+    function_arn: str,
+    group: str,
+    *,
+    region: str,
+    account_id: str,
+    filter_pattern: str = "",
+    filter_name: str | None = None,
+) -> list[Wiring]:
+    """``AddPermission`` for CloudWatch Logs (the group's ARN), then ``PutSubscriptionFilter`` with the
+    function as destination (the permission is taken back when the filter cannot be made)."""
+    name = function_arn.rpartition(":")[2]
+    group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{group}:*"
+    permission = add_permission(
+        lambda_client, function_arn, "logs.amazonaws.com", group_arn, _statement_id(name, group)
+    )
+    filter_name = filter_name or f"lambda-magic-{name}"
+    try:
+        logs.put_subscription_filter(
+            logGroupName=group, filterName=filter_name, filterPattern=filter_pattern, destinationArn=function_arn
+        )
+    except BaseException:
+        permission.undo()
+        raise
+
+    def undo() -> None:
+        logs.delete_subscription_filter(logGroupName=group, filterName=filter_name)
+
+    return [permission, Wiring(name, f"logs subscription filter {filter_name} on {group}", undo)]
+
+
+def codecommit_trigger(
+    codecommit: Any,
+    lambda_client: Any,
+    function_arn: str,
+    repository: str,
+    *,
+    region: str,
+    account_id: str,
+    branches: list[str] | str | None = None,
+    events: list[str] | str | None = None,
+    custom_data: str | None = None,
+    name: str | None = None,
+) -> list[Wiring]:
+    """``AddPermission`` for CodeCommit (the repository's ARN), then ``PutRepositoryTriggers`` with the
+    repository's other triggers kept and this one (``name``: the function's name) added or replaced."""
+    function = function_arn.rpartition(":")[2]
+    trigger: dict[str, Any] = {
+        "name": name or function,
+        "destinationArn": function_arn,
+        "branches": [branches] if isinstance(branches, str) else list(branches or []),
+        "events": [events] if isinstance(events, str) else list(events or ["all"]),
+    }
+    if custom_data is not None:
+        trigger["customData"] = custom_data
+    repository_arn = f"arn:aws:codecommit:{region}:{account_id}:{repository}"
+    sid = _statement_id(function, f"codecommit-{repository}")
+    permission = add_permission(lambda_client, function_arn, "codecommit.amazonaws.com", repository_arn, sid)
+
+    def others() -> list[dict[str, Any]]:
+        kept = codecommit.get_repository_triggers(repositoryName=repository).get("triggers", [])
+        return [t for t in kept if t.get("name") != trigger["name"]]
+
+    try:
+        codecommit.put_repository_triggers(repositoryName=repository, triggers=[*others(), trigger])
+    except BaseException:
+        permission.undo()
+        raise
+
+    def undo() -> None:
+        codecommit.put_repository_triggers(repositoryName=repository, triggers=others())
+
+    return [permission, Wiring(function, f"codecommit trigger {trigger['name']} on {repository}", undo)]
+
+
+def service_trigger(
+    client: Callable[[str], Any], function_arn: str, source: str, *, region: str, account_id: str, **settings: Any
+) -> list[Wiring]:
+    """Wire ``source`` (``s3:BUCKET``, ``sns:TOPIC``, ``events:RULE``, ``schedule:EXPRESSION``,
+    ``logs:GROUP``, ``codecommit:REPOSITORY``) to the function as AWS does (``client``: a boto3
+    client by service name); what was made."""
+    kind, _, resource = source.partition(":")
+    lam = client("lambda")
+    function = function_arn.rpartition(":")[2]
+    if kind == "s3":
+        return s3_notification(client("s3"), lam, function_arn, resource, account_id=account_id, **settings)
+    if kind == "sns":
+        topic = resource if resource.startswith("arn:") else f"arn:aws:sns:{region}:{account_id}:{resource}"
+        return sns_subscription(client("sns"), lam, function_arn, topic, **settings)
+    if kind == "events":
+        return events_rule(client("events"), lam, function_arn, resource, **settings)
+    if kind == "schedule":
+        rule = settings.pop("id", None) or f"lambda-magic-{function}-schedule"
+        return events_rule(client("events"), lam, function_arn, rule, schedule=resource, **settings)
+    if kind == "logs":
+        return logs_subscription(
+            client("logs"), lam, function_arn, resource, region=region, account_id=account_id, **settings
+        )
+    if kind == "codecommit":
+        return codecommit_trigger(
+            client("codecommit"), lam, function_arn, resource, region=region, account_id=account_id, **settings
+        )
+    raise InvalidParameterValueException(
+        f"trigger {source!r}: the AWS backend maps s3:, sns:, events:, schedule:, logs:, codecommit:, "
+        "sqs:, kinesis:, dynamodb:"
+    )

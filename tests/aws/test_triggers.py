@@ -350,3 +350,61 @@ def test_lm_rest_api_on_the_aws_backend_makes_the_rest_api(aws, moto, region, mo
     assert "127.0.0.1" not in api.url  # nothing served locally
     lm.delete("items")
     assert lm.client("apigateway").get_rest_apis()["items"] == []
+
+
+def test_a_logs_subscription_is_made_with_its_permission_and_delete_removes_it(aws):
+    aws.register("alarm", HANDLER)
+    logs = aws.client("logs")
+    logs.create_log_group(logGroupName="/aws/lambda/checkout")
+    info = aws.add_trigger("alarm", "logs:/aws/lambda/checkout", filter_pattern="ERROR")
+    (found,) = logs.describe_subscription_filters(logGroupName="/aws/lambda/checkout")["subscriptionFilters"]
+    assert (found["filterName"], found["filterPattern"]) == ("lambda-magic-alarm", "ERROR")
+    assert found["destinationArn"] == aws.function_arn("alarm")
+    (statement,) = json.loads(aws.client("lambda").get_policy(FunctionName="alarm")["Policy"])["Statement"]
+    assert statement["Principal"] == {"Service": "logs.amazonaws.com"}
+    group_arn = f"arn:aws:logs:{aws.region}:{aws.account_id}:log-group:/aws/lambda/checkout:*"
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == group_arn
+    assert info.made[-1] == "logs subscription filter lambda-magic-alarm on /aws/lambda/checkout"
+    removed = aws.delete_function("alarm")
+    assert info.made[-1] in removed
+    assert logs.describe_subscription_filters(logGroupName="/aws/lambda/checkout")["subscriptionFilters"] == []
+
+
+def test_a_logs_subscription_that_cannot_be_made_takes_its_permission_back(aws):
+    import pytest
+
+    from lambda_magic.common.errors import ResourceNotFoundException
+
+    aws.register("alarm", HANDLER)
+    with pytest.raises(ResourceNotFoundException):  # no such log group
+        aws.add_trigger("alarm", "logs:/aws/lambda/nowhere")
+    with pytest.raises(aws.client("lambda").exceptions.ResourceNotFoundException):
+        aws.client("lambda").get_policy(FunctionName="alarm")
+    assert aws.wiring() == []
+
+
+def test_a_codecommit_trigger_keeps_the_repository_s_other_triggers(aws):
+    from botocore.stub import Stubber
+
+    aws.register("notify", HANDLER)
+    codecommit = aws.client("codecommit")  # moto has no repository triggers: botocore's Stubber answers for AWS
+    arn = aws.function_arn("notify")
+    theirs = {"name": "theirs", "destinationArn": "arn:aws:sns:us-east-1:1:t", "branches": [], "events": ["all"]}
+    mine = {"name": "notify", "destinationArn": arn, "branches": ["main"], "events": ["all"], "customData": "ci"}
+    with Stubber(codecommit) as stub:
+        stub.add_response("get_repository_triggers", {"triggers": [theirs]}, {"repositoryName": "site"})
+        stub.add_response(
+            "put_repository_triggers",
+            {"configurationId": "c-1"},
+            {"repositoryName": "site", "triggers": [theirs, mine]},
+        )
+        info = aws.add_trigger("notify", "codecommit:site", branches="main", custom_data="ci")
+        stub.assert_no_pending_responses()
+        stub.add_response("get_repository_triggers", {"triggers": [theirs, mine]}, {"repositoryName": "site"})
+        stub.add_response(
+            "put_repository_triggers", {"configurationId": "c-2"}, {"repositoryName": "site", "triggers": [theirs]}
+        )
+        removed = aws.delete_function("notify")
+        stub.assert_no_pending_responses()
+    assert info.made[-1] == "codecommit trigger notify on site" and info.made[-1] in removed
+    assert any(w.startswith("permission") for w in removed)

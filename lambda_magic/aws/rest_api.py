@@ -74,7 +74,12 @@ def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str],
     if validation:
         if kind != "TOKEN":
             raise InvalidParameterValueException(f"authorizer {name!r}: validation belongs to a TOKEN authorizer")
-        re.compile(str(validation))
+        try:
+            re.compile(str(validation))
+        except re.error as exc:
+            raise InvalidParameterValueException(
+                f"authorizer {name!r}: validation {validation!r} is not a regular expression ({exc})"
+            ) from None
         params["identityValidationExpression"] = str(validation)
     return params
 

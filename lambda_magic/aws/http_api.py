@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..common.authorizer_settings import TTL_MAX_S, authorizer_type
+from ..common.authorizer_settings import TTL_MAX_S, authorizer_type, identity_location
 from ..common.errors import InvalidParameterValueException
 from .triggers import Wiring, add_permission
 
@@ -47,22 +47,8 @@ class Route:
 def identity_source(text: str) -> str:
     """An identity source as HTTP APIs write it (``$request.header.Authorization``), from that form,
     a bare header name or the REST form (``method.request.header.X``)."""
-    raw = str(text).strip()
-    body = raw.lstrip("$")
-    for prefix in ("method.request.", "request."):
-        if body.startswith(prefix):
-            where, _, name = body[len(prefix) :].partition(".")
-            if where in ("header", "querystring") and name:
-                return f"$request.{where}.{name}"
-    where, _, name = body.partition(".")
-    if where in ("stageVariables", "context") and name:
-        return f"${where}.{name}"
-    if raw and "." not in raw and not raw.startswith("$"):
-        return f"$request.header.{raw}"
-    raise InvalidParameterValueException(
-        f"identity source {text!r}: write '$request.header.NAME', '$request.querystring.NAME', "
-        "'$stageVariables.NAME' or '$context.NAME'"
-    )
+    where, name = identity_location(text)
+    return f"$request.{where}.{name}" if where in ("header", "querystring") else f"${where}.{name}"
 
 
 def lambda_integration_uri(region: str, function_arn: str) -> str:

@@ -39,3 +39,24 @@ def authorizer_type(name: str, settings: Any, *, http: bool) -> str:
             f"authorizer {name!r}: HTTP APIs have REQUEST Lambda authorizers (and JWT), not TOKEN"
         )
     return kind
+
+
+def identity_location(text: str) -> tuple[str, str]:
+    """Where an identity source reads (``header``, ``querystring``, ``stageVariables`` or ``context``)
+    and what, from ``$request.header.X``, ``method.request.querystring.q``, ``$stageVariables.x``,
+    ``context.x`` or a bare header name."""
+    raw = str(text).strip()
+    body = raw.lstrip("$")
+    for prefix in ("method.request.", "request."):
+        if body.startswith(prefix):
+            body = body[len(prefix) :]
+            break
+    where, _, name = body.partition(".")
+    if where in ("header", "querystring", "stageVariables", "context") and name:
+        return where, name
+    if "." not in raw and raw:
+        return "header", raw
+    raise InvalidParameterValueException(
+        f"identity source {text!r}: write '$request.header.NAME', '$request.querystring.NAME', "
+        "'$stageVariables.NAME' or '$context.NAME'"
+    )

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..common.authorizer_settings import TTL_MAX_S, authorizer_type
+from ..common.authorizer_settings import TTL_MAX_S, authorizer_type, identity_location
 from ..common.errors import InvalidParameterValueException
 from ..events.contracts import check_response
 from .apigw_events import HttpRequest
@@ -54,23 +54,7 @@ class Source:
 def parse_source(text: str) -> Source:
     """``$request.header.X``, ``method.request.querystring.q``, ``$stageVariables.x``, ``context.x``,
     or a bare header name."""
-    raw = text.strip()
-    body = raw.lstrip("$")
-    for prefix in ("method.request.", "request."):
-        if body.startswith(prefix):
-            body = body[len(prefix) :]
-            break
-    where, _, name = body.partition(".")
-    if where in ("header", "querystring") and name:
-        return Source(where, name)
-    if where in ("stageVariables", "context") and name:
-        return Source(where, name)
-    if "." not in raw and raw:
-        return Source("header", raw)
-    raise InvalidParameterValueException(
-        f"identity source {text!r}: write '$request.header.NAME', '$request.querystring.NAME', "
-        "'$stageVariables.NAME' or '$context.NAME'"
-    )
+    return Source(*identity_location(text))
 
 
 def stringify_claim(value: Any) -> str | None:

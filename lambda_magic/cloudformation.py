@@ -64,7 +64,8 @@ def create_stack(
     name: str, template: Any, parameters: Mapping[str, Any] | None = None, *, wait: bool = True
 ) -> StackView:
     """Create stack ``name`` from ``template`` (a dict, or JSON/YAML text) with ``parameters``;
-    with ``wait`` (the default) return once it is ``CREATE_COMPLETE`` or rolled back."""
+    with ``wait`` (the default) return once it is ``CREATE_COMPLETE`` or rolled back, and the
+    invocations it sent have ended (their logs are in)."""
     return _view(_stacks().create_stack(name, template, parameters), wait)
 
 

@@ -64,7 +64,7 @@ class StackView:
         return {name: custom.physical_id for name, custom in self._stack.customs.items()}
 
     def wait(self, timeout_s: float | None = None) -> StackView:
-        """Block until the running operation ends (returns the view)."""
+        """Block until the running operation ends and the invocations it sent have ended (returns the view)."""
         self._stack.wait(timeout_s)
         return self
 

@@ -230,6 +230,7 @@ class StackOperation:
             resource_type=custom.resource_type,
             request_type=request_type,
             trigger=f"cloudformation:{self.stack.name}",
+            invoked=self.stack.invoked,
             **options,
         )
         return outcome

@@ -104,8 +104,10 @@ def send(
     old_properties: dict[str, Any] | None = None,
     physical_id: str | None = None,
     trigger: str = "cloudformation",
+    invoked: list[str] | None = None,
 ) -> tuple[dict[str, Any], Outcome]:
-    """Send one request to the function behind ``ServiceToken`` and wait for its answer (blocks)."""
+    """Send one request to the function behind ``ServiceToken`` and wait for its answer (blocks);
+    the invocation's request id is appended to ``invoked``."""
     request_id = str(uuid.uuid4())
     token = properties.get("ServiceToken")
     pending = responses.issue(stack_id, logical_id, request_id)
@@ -126,10 +128,12 @@ def send(
     if not isinstance(token, str) or not token:
         return event, Outcome("FAILED", physical_id, "Property ServiceToken cannot be empty.", sent=False)
     try:
-        account.invoke(token, event, invocation_type="Event", trigger=trigger)
+        accepted = account.invoke(token, event, invocation_type="Event", trigger=trigger)
     except LambdaMagicError as exc:
         reason = f"Invalid service token: {token} ({exc})"
         return event, Outcome("FAILED", physical_id, reason, sent=False)
+    if invoked is not None:
+        invoked.append(accepted.request_id)
     responses.expect(pending, service_timeout(properties))  # after the invoke: the event counts as work
     pending.done.wait()
     if pending.timed_out or pending.first is None:

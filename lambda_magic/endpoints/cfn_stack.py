@@ -70,6 +70,8 @@ class Stack:
         #: The stack's outputs as the local cloud resolved them (NoEcho data masked).
         self.outputs: dict[str, Any] = {}
         self._events: list[StackEvent] = []
+        #: The request ids of the invocations the running (or last) operation sent.
+        self.invoked: list[str] = []
         self.add_event(name, stack_id, STACK_TYPE, "CREATE_IN_PROGRESS", "User Initiated")
 
     # --- state --------------------------------------------------------------------------------------
@@ -92,6 +94,7 @@ class Stack:
     def begin(self) -> None:
         """A new operation starts (``wait`` waits for its end)."""
         self._finished.clear()
+        self.invoked = []
 
     def events(self) -> list[StackEvent]:
         """The stack events, oldest first."""
@@ -111,8 +114,10 @@ class Stack:
         return self._finished.is_set()
 
     def wait(self, timeout_s: float | None = None) -> bool:
-        """Block until the running operation ends; False on timeout.  A manual account clock is
-        moved to each next timer meanwhile (a custom resource's timeout, Lambda's retries)."""
+        """Block until the running operation ends, and the invocations it sent that are still
+        running (a function that answered and goes on) end too, so that their logs are in;
+        False on timeout.  A manual account clock is moved to each next timer meanwhile
+        (a custom resource's timeout, Lambda's retries)."""
         import time
 
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
@@ -121,7 +126,8 @@ class Stack:
                 return False
             if self._account.clock.mode == "manual":
                 self._account.scheduler.wait(0.05)
-        return True
+        remaining = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+        return self._account.async_invoker.wait_for_attempts(list(self.invoked), remaining)
 
     def __repr__(self) -> str:
         return f"Stack({self.name!r}, {self.status})"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -123,7 +124,12 @@ class AsyncInvoker:
         self._account = account
         self._running = 0
         self._running_of: dict[str, int] = {}
-        self._cond = threading.Condition()
+        lock = threading.RLock()
+        self._cond = threading.Condition(lock)
+        #: Notified whenever an attempt ends (``wait_for_attempts``).
+        self._attempt_ended = threading.Condition(lock)
+        #: The request ids being attempted now.
+        self._attempting: set[str] = set()
         self._queues: dict[str, collections.deque[AsyncEvent]] = {}
         self._names: list[str] = []
         self._threads: list[threading.Thread] = []
@@ -253,6 +259,7 @@ class AsyncInvoker:
                 ledger.queued -= 1
                 ledger.in_flight += 1
                 item.flying = True
+                self._attempting.add(item.request_id)
                 self._running += 1
                 self._running_of[item.function_name] = self._running_of.get(item.function_name, 0) + 1
             try:
@@ -265,9 +272,11 @@ class AsyncInvoker:
             finally:
                 with self._cond:
                     self._land(item)
+                    self._attempting.discard(item.request_id)
                     self._running -= 1
                     self._running_of[item.function_name] -= 1
                     self._cond.notify()  # one slot freed: one idle worker may take the next event
+                    self._attempt_ended.notify_all()
                 self._account.scheduler.done_activity()
 
     def _attempt(self, item: AsyncEvent) -> None:
@@ -326,6 +335,22 @@ class AsyncInvoker:
             self._delay(item, RETRY_DELAYS_S[min(item.attempts, len(RETRY_DELAYS_S)) - 1])
             return
         self._finish_failed(item, "RetriesExhausted")
+
+    def wait_for_attempts(self, request_ids: Iterable[str], timeout_s: float | None = None) -> bool:
+        """Block until none of ``request_ids`` is being attempted, so that an attempt running now
+        has ended and its invocation record and logs are stored (an event queued or waiting for a
+        retry does not hold this up); False when ``timeout_s`` real seconds passed first."""
+        import time
+
+        wanted = set(request_ids)
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        with self._attempt_ended:
+            while wanted & self._attempting:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._attempt_ended.wait(remaining)
+            return True
 
     # --- endings -------------------------------------------------------------------------------------
 

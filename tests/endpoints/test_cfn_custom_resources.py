@@ -407,6 +407,38 @@ Outputs:
     assert [s["StackStatus"] for s in summaries if s["StackName"] == "things"] == ["DELETE_COMPLETE"]
 
 
+ANSWERS_THEN_WORKS = """
+import time
+import cfnresponse
+
+def lambda_handler(event, context):
+    cfnresponse.send(event, context, cfnresponse.SUCCESS, {}, "late-1")
+    time.sleep(1.5)  # the stack goes on at once; the invocation has not ended
+    print("after the answer", event["RequestType"])
+"""
+
+
+def test_wait_returns_once_the_invocations_the_operation_sent_have_ended(default_account):
+    """The stack completes on the answer, while the handler still runs (as on AWS); ``wait`` and
+    the blocking ``lm.cloudformation`` calls also wait for that invocation, so its logs are in."""
+    lm.register("late", ANSWERS_THEN_WORKS, timeout_s=10)
+    template = {
+        "Resources": {
+            "Late": {
+                "Type": "Custom::Late",
+                "Properties": {"ServiceToken": ARN.format("late")},
+            }
+        }
+    }
+    stack = lm.cloudformation.create_stack("late", template)
+    assert stack.status == "CREATE_COMPLETE"
+    assert list(lm.logs("late", filter_pattern='"after the answer"')["message"]) == ["after the answer Create"]
+    assert [inv.status for inv in lm.account().invocation_records("late")] == ["success"]
+    started = lm.cloudformation.delete_stack("late", wait=False)
+    assert started.wait(60).status == "DELETE_COMPLETE"
+    assert list(lm.logs("late", filter_pattern='"after the answer"')["message"])[-1] == "after the answer Delete"
+
+
 def test_an_event_invoked_by_hand_gets_the_verdict_on_the_put(default_account):
     lm.register("thing", LM_HANDLER)
     invocation = lm.invoke("thing", template="cloudformation/create-request")

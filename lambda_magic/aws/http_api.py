@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..common.authorizer_settings import TTL_MAX_S, authorizer_type, identity_location
+from ..common.authorizer_settings import authorizer_type, caching_ttl, identity_location
 from ..common.errors import InvalidParameterValueException
 from .triggers import Wiring, add_permission
 
@@ -89,11 +89,7 @@ def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str],
     function = spec.get("function")
     if not isinstance(function, str) or not function:
         raise InvalidParameterValueException(f"authorizer {name!r}: a Lambda authorizer needs function=NAME")
-    ttl = int(spec.get("ttl_s", 0))
-    if not 0 <= ttl <= TTL_MAX_S:
-        raise InvalidParameterValueException(f"authorizer {name!r}: ttl_s must be between 0 and {TTL_MAX_S}")
-    if ttl and not sources:
-        raise InvalidParameterValueException(f"authorizer {name!r}: caching (ttl_s > 0) needs an identity source")
+    ttl = caching_ttl(name, spec, "REQUEST", bool(sources), default=0)
     uri = lambda_integration_uri(region, function_arn(function))
     params.update(
         AuthorizerUri=uri,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..common.authorizer_settings import TTL_MAX_S, authorizer_type
+from ..common.authorizer_settings import authorizer_type, caching_ttl
 from ..common.errors import InvalidParameterValueException
 from .http_api import api_settings, identity_source, lambda_integration_uri, parse_routes, undo_all
 from .triggers import Wiring, add_permission
@@ -53,11 +53,7 @@ def authorizer_parameters(name: str, spec: Any, *, function_arn: Callable[[str],
     sources = [method_identity_source(s) for s in ([sources] if isinstance(sources, str) else sources)]
     if kind == "TOKEN" and (len(sources) != 1 or not sources[0].startswith("method.request.header.")):
         raise InvalidParameterValueException(f"authorizer {name!r}: a TOKEN authorizer reads one header")
-    ttl = int(spec.get("ttl_s", 300))
-    if not 0 <= ttl <= TTL_MAX_S:
-        raise InvalidParameterValueException(f"authorizer {name!r}: ttl_s must be between 0 and {TTL_MAX_S}")
-    if kind == "REQUEST" and ttl and not sources:
-        raise InvalidParameterValueException(f"authorizer {name!r}: caching (ttl_s > 0) needs an identity source")
+    ttl = caching_ttl(name, spec, kind, bool(sources), default=300)
     if "simple_responses" in spec or spec.get("issuer") or spec.get("audience"):
         raise InvalidParameterValueException(
             f"authorizer {name!r}: simple_responses, issuer and audience are HTTP API settings"

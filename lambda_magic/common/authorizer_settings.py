@@ -41,6 +41,23 @@ def authorizer_type(name: str, settings: Any, *, http: bool) -> str:
     return kind
 
 
+def caching_ttl(name: str, settings: Mapping[str, Any], kind: str, has_sources: bool, *, default: int) -> int:
+    """The authorizer's ``ttl_s`` (0 to ``TTL_MAX_S``; ``default`` when not given).  A REQUEST
+    authorizer that caches needs an identity source, its cache key (API Gateway's CreateAuthorizer
+    refuses it otherwise)."""
+    try:
+        ttl = int(settings.get("ttl_s", default))
+    except (TypeError, ValueError):
+        ttl = -1
+    if not 0 <= ttl <= TTL_MAX_S:
+        raise InvalidParameterValueException(f"authorizer {name!r}: ttl_s must be between 0 and {TTL_MAX_S}")
+    if kind == "REQUEST" and ttl and not has_sources:
+        raise InvalidParameterValueException(
+            f"authorizer {name!r}: caching (ttl_s > 0) needs an identity source: give identity_source, or ttl_s=0"
+        )
+    return ttl
+
+
 def identity_location(text: str) -> tuple[str, str]:
     """Where an identity source reads (``header``, ``querystring``, ``stageVariables`` or ``context``)
     and what, from ``$request.header.X``, ``method.request.querystring.q``, ``$stageVariables.x``,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..common.authorizer_settings import TTL_MAX_S, authorizer_type, identity_location
+from ..common.authorizer_settings import authorizer_type, caching_ttl, identity_location
 from ..common.errors import InvalidParameterValueException
 from ..events.contracts import check_response
 from .apigw_events import HttpRequest
@@ -99,9 +99,7 @@ class Authorizer:
         sources = tuple(parse_source(s) for s in ([source] if isinstance(source, str) else source))
         if kind == "TOKEN" and (len(sources) != 1 or sources[0].where != "header"):
             raise InvalidParameterValueException(f"authorizer {name!r}: a TOKEN authorizer reads one header")
-        ttl = int(settings.get("ttl_s", 300 if not http else 0))
-        if not 0 <= ttl <= TTL_MAX_S:
-            raise InvalidParameterValueException(f"authorizer {name!r}: ttl_s must be between 0 and {TTL_MAX_S}")
+        ttl = caching_ttl(name, settings, kind, bool(sources), default=0 if http else 300)
         audience = settings.get("audience") or ()
         issuer = settings.get("issuer")
         if issuer is not None and not (_COGNITO.match(issuer) or issuer.startswith("http://127.0.0.1")):

@@ -161,6 +161,7 @@ def _watch(
 
 
 def _install_http(tell: Call) -> None:
+    from moto.apigatewayv2 import exceptions as http_exceptions
     from moto.apigatewayv2 import models as http_models
     from moto.apigatewayv2 import responses as http_responses
 
@@ -179,9 +180,19 @@ def _install_http(tell: Call) -> None:
 
     patch(http_responses.ApiGatewayV2Response, "create_api", create_api)
 
+    def create_authorizer(self: Any) -> Any:
+        refuse_uncached_identity(
+            json.loads(self.body or "{}"), default_ttl=0, error=http_exceptions.BadRequestException
+        )
+        return create_authorizer.original(self)  # type: ignore[attr-defined]
+
+    patch(http_responses.ApiGatewayV2Response, "create_authorizer", create_authorizer)
+
 
 def _install_rest(tell: Call) -> None:
+    from moto.apigateway import exceptions as rest_exceptions
     from moto.apigateway import models as rest_models
+    from moto.apigateway import responses as rest_responses
 
     changes = (*_REST_CHANGES, "delete_rest_api")
     _watch(tell, rest_models.APIGatewayBackend, changes, "function_id", rest_state, OPERATION_REST)
@@ -192,6 +203,24 @@ def _install_rest(tell: Call) -> None:
         return deployment
 
     patch(rest_models.RestAPI, "create_deployment", create_deployment)
+
+    def create_authorizer(self: Any) -> Any:
+        refuse_uncached_identity(
+            json.loads(self.body or "{}"), default_ttl=300, error=rest_exceptions.BadRequestException
+        )
+        return create_authorizer.original(self)  # type: ignore[attr-defined]
+
+    patch(rest_responses.APIGatewayResponse, "create_authorizer", create_authorizer)
+
+
+def refuse_uncached_identity(params: dict[str, Any], *, default_ttl: int, error: Any) -> None:
+    """CreateAuthorizer's refusal of a REQUEST authorizer that caches (its TTL, ``default_ttl`` when
+    not given, is above 0) without identity sources, its cache key."""
+    ttl = params.get("authorizerResultTtlInSeconds")
+    if params.get("type", params.get("authorizerType")) != "REQUEST" or params.get("identitySource"):
+        return
+    if (default_ttl if ttl is None else ttl) not in (0, "0"):
+        raise error("Identity source must be set if authorizer caching is enabled (TTL is greater than 0)")
 
 
 def _quick_create(backend: Any, api_id: str, target: str, route_key: str, credentials_arn: str | None) -> None:

@@ -249,3 +249,30 @@ def test_rest_api_token_authorizer_made_through_boto3(account, lam, v1, cloud_ap
     assert requests.get(url + "/", headers={"Authorization": "nope"}).status_code == 403
     event = requests.get(url + "/", headers={"Authorization": "letmein"}).json()
     assert event["requestContext"]["authorizer"]["principalId"] == "student"
+
+
+def test_create_authorizer_refuses_a_caching_request_authorizer_without_identity_sources(account, lam, v1, v2):
+    """API Gateway's BadRequestException: the identity sources are a caching authorizer's cache key."""
+    import botocore.exceptions
+
+    gate = _function(account, lam, "gate", GATE)
+    uri = f"arn:aws:apigateway:{account.settings.region}:lambda:path/2015-03-31/functions/{gate}/invocations"
+    http_id = v2.create_api(Name="h", ProtocolType="HTTP")["ApiId"]
+    with pytest.raises(botocore.exceptions.ClientError, match="Identity source must be set") as refused:
+        v2.create_authorizer(
+            ApiId=http_id,
+            Name="gate",
+            AuthorizerType="REQUEST",
+            AuthorizerUri=uri,
+            IdentitySource=[],
+            AuthorizerResultTtlInSeconds=300,
+            AuthorizerPayloadFormatVersion="2.0",
+        )
+    assert refused.value.response["Error"]["Code"] == "BadRequestException"
+    rest_id = v1.create_rest_api(name="r")["id"]
+    with pytest.raises(botocore.exceptions.ClientError, match="Identity source must be set"):
+        v1.create_authorizer(restApiId=rest_id, name="gate", type="REQUEST", authorizerUri=uri)  # caches 300 s
+    uncached = v1.create_authorizer(
+        restApiId=rest_id, name="gate", type="REQUEST", authorizerUri=uri, authorizerResultTtlInSeconds=0
+    )
+    assert [a["id"] for a in v1.get_authorizers(restApiId=rest_id)["items"]] == [uncached["id"]]

@@ -165,6 +165,41 @@ def test_request_authorizer_identity_sources(account, gateway):
     assert event["httpMethod"] == "GET" and "body" not in event
 
 
+@pytest.mark.parametrize(
+    ("kind", "settings"),
+    [
+        ("rest", {"type": "REQUEST", "function": "req"}),  # REST caches for 300 s by default
+        ("http", {"type": "REQUEST", "function": "req", "identity_source": [], "ttl_s": 60}),
+    ],
+)
+def test_a_caching_request_authorizer_needs_an_identity_source(account, gateway, kind, settings):
+    """As API Gateway's CreateAuthorizer: the identity sources are the cache key; nothing is served."""
+    account.register("echo", ECHO)
+    account.register("req", REQUEST)
+    make = _rest if kind == "rest" else _http
+    with pytest.raises(
+        InvalidParameterValueException, match="needs an identity source: give identity_source, or ttl_s=0"
+    ):
+        make(
+            gateway, f"cached-{kind}", {"GET /r": {"function": "echo", "authorizer": "a"}}, authorizers={"a": settings}
+        )
+    assert f"cached-{kind}" not in [api.name for api in gateway.apis()]
+
+
+def test_a_request_authorizer_without_caching_needs_no_identity_source(account, gateway):
+    account.register("echo", ECHO)
+    account.register("req", REQUEST)
+    api = _rest(
+        gateway,
+        "uncached",
+        {"GET /r": {"function": "echo", "authorizer": "a"}},
+        authorizers={"a": {"type": "REQUEST", "function": "req", "ttl_s": 0}},
+    )
+    assert requests.get(api.url + "/r?q=ok").status_code == 200
+    assert requests.get(api.url + "/r?q=ok").status_code == 200
+    assert len(account.invocation_records("req")) == 2  # no cache: asked every time
+
+
 def test_http_api_simple_responses(account, gateway):
     account.register("echo", ECHO)
     account.register("simple", SIMPLE)

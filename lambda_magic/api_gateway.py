@@ -50,8 +50,8 @@ def http_api(
     from .api import _default
 
     if _default.backend is not None:  # lm.use_backend("aws"): API Gateway's own HTTP API
-        return _default.backend.http_api(
-            name, routes, authorizers=authorizers, cors=cors, **settings
+        return ApiView(
+            _default.backend.http_api(name, routes, authorizers=authorizers, cors=cors, **settings)
         )  # mistakes are found before the old API is replaced
     Cors.of(cors)
     gateway = ApiGateway.of(_account())

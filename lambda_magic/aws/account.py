@@ -545,10 +545,11 @@ class AwsAccount:
 
     def http_api(self, name: str, routes: Mapping[str, Any], **options: Any) -> Any:
         """An API Gateway HTTP API whose routes proxy to the functions (payload 2.0), with its
-        authorizers (JWT, REQUEST Lambda authorizers) and stage (``stage=``, ``stage_variables=``)."""
+        authorizers (JWT, REQUEST Lambda authorizers), stage (``stage=``, ``stage_variables=``) and
+        access log (``requests()``)."""
         from .http_api import create_http_api
 
-        return self._make_api(create_http_api, "apigatewayv2", name, routes, options)
+        return self._make_api(create_http_api, "apigatewayv2", name, routes, {"logs": self.client("logs"), **options})
 
     def rest_api(self, name: str, routes: Mapping[str, Any], **options: Any) -> Any:
         """An API Gateway REST API whose routes proxy to the functions (payload 1.0), with TOKEN and

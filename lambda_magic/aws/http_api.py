@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..common.authorizer_settings import authorizer_type, caching_ttl, identity_location
 from ..common.errors import InvalidParameterValueException
+from . import access_log
 from .triggers import Wiring, add_permission
 
 _SETTINGS = frozenset({"stage", "stage_variables", "integration_timeout_s", "payload_limit_bytes"})
@@ -18,18 +19,36 @@ PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 
 @dataclass(frozen=True)
 class DeployedHttpApi:
-    """What ``CreateApi`` made: its id, invoke URL, routes (route key -> function), stage and
-    authorizers (name -> authorizer id)."""
+    """What ``CreateApi`` made: its id, invoke URL, targets (route key -> function), stage,
+    authorizers (name -> authorizer id) and each route's authorizer; ``requests()`` reads the
+    stage's access log (CloudWatch Logs)."""
+
+    kind: ClassVar[str] = "http"
 
     api_id: str
     url: str
-    routes: dict[str, str]
+    targets: dict[str, str]
     stage: str = "$default"
     authorizers: dict[str, str] = field(default_factory=dict)
+    name: str = ""
+    route_authorizers: dict[str, str] = field(default_factory=dict)
+    #: Reads the access log's rows (``access_log.read``), when the stage writes one.
+    read_access_log: Callable[[], list[dict[str, Any]]] | None = field(default=None, repr=False, compare=False)
+
+    def routes(self) -> list[dict[str, Any]]:
+        """``[{"route", "function", "authorizer"}]``, as the local emulator's APIs list them."""
+        return [
+            {"route": key, "function": function, "authorizer": self.route_authorizers.get(key)}
+            for key, function in self.targets.items()
+        ]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The access log (API Gateway delivers it to CloudWatch Logs seconds after each request)."""
+        return self.read_access_log() if self.read_access_log is not None else []
 
     def __repr__(self) -> str:
         lines = [f"HTTP API {self.api_id} at {self.url}"]
-        lines.extend(f"  {key} -> {function}" for key, function in self.routes.items())
+        lines.extend(f"  {key} -> {function}" for key, function in self.targets.items())
         lines.extend(f"  authorizer {name} ({authorizer_id})" for name, authorizer_id in self.authorizers.items())
         return "\n".join(lines)
 
@@ -188,11 +207,13 @@ def create_http_api(
     account_id: str,
     cors: Mapping[str, Any] | None = None,
     authorizers: Mapping[str, Any] | None = None,
+    logs: Any = None,
     **settings: Any,
 ) -> tuple[DeployedHttpApi, list[Wiring]]:
     """``CreateApi`` (HTTP), an ``AWS_PROXY`` integration (payload 2.0) per function, ``CreateAuthorizer``
     per authorizer, ``CreateRoute`` per route, an auto-deployed stage (``$default`` unless ``stage=``,
-    with ``stage_variables=``), and ``AddPermission`` so API Gateway may invoke the functions."""
+    with ``stage_variables=``; with a ``logs`` client, its access log goes to a log group made for
+    it), and ``AddPermission`` so API Gateway may invoke the functions."""
     plan = _Plan.of(routes, authorizers, settings, function_arn=function_arn, region=region)
     params: dict[str, Any] = {"Name": name, "ProtocolType": "HTTP"}
     if cors:
@@ -200,10 +221,10 @@ def create_http_api(
     api = apigw.create_api(**params)
     wiring: list[Wiring] = []
     try:
-        deployed = _build(apigw, lambda_client, api, name, plan, wiring, function_arn, f"{region}:{account_id}")
+        deployed = _build(apigw, lambda_client, logs, api, name, plan, wiring, function_arn, (region, account_id))
     except BaseException:  # nothing half-made stays behind: the permissions given, then the API
         undo_all(wiring)
-        _delete_api(apigw, api["ApiId"])
+        _delete_api(apigw, logs, api["ApiId"])
         raise
     return deployed, wiring
 
@@ -211,16 +232,17 @@ def create_http_api(
 def _build(
     apigw: Any,
     lambda_client: Any,
+    logs: Any,
     api: Mapping[str, Any],
     name: str,
     plan: _Plan,
     wiring: list[Wiring],
     function_arn: Callable[[str], str],
-    region_account: str,
+    region_account: tuple[str, str],
 ) -> DeployedHttpApi:
     """Make the planned API's parts (``wiring`` collects what a delete must undo)."""
     api_id = api["ApiId"]
-    execute_arn = f"arn:aws:execute-api:{region_account}:{api_id}"
+    execute_arn = f"arn:aws:execute-api:{':'.join(region_account)}:{api_id}"
     integrations: dict[str, str] = {}
     for function in sorted({route.function for route in plan.routes}):
         arn = function_arn(function)
@@ -264,6 +286,12 @@ def _build(
     stage_params: dict[str, Any] = {"ApiId": api_id, "StageName": plan.stage, "AutoDeploy": True}
     if plan.stage_variables:
         stage_params["StageVariables"] = plan.stage_variables
+    if logs is not None:
+        access_log.create_log_group(logs, api_id)
+        stage_params["AccessLogSettings"] = {
+            "DestinationArn": access_log.log_group_arn(*region_account, api_id),
+            "Format": access_log.FORMAT,
+        }
     apigw.create_stage(**stage_params)
     endpoint = str(api.get("ApiEndpoint", ""))
     url = endpoint if plan.stage == "$default" else f"{endpoint}/{plan.stage}"
@@ -273,13 +301,19 @@ def _build(
         if isinstance(spec, Mapping) and spec.get("function")
     }
     for function in sorted(functions):
-        wiring.append(Wiring(function, f"HTTP API {api_id} ({name})", lambda: _delete_api(apigw, api_id)))
+        wiring.append(Wiring(function, f"HTTP API {api_id} ({name})", lambda: _delete_api(apigw, logs, api_id)))
     targets = {route.key: route.function for route in plan.routes}
-    return DeployedHttpApi(api_id, url, targets, plan.stage, authorizer_ids)
+    guarded = {route.key: route.authorizer for route in plan.routes if route.authorizer is not None}
+    reader = None if logs is None else (lambda: access_log.read(logs, api_id, targets))
+    return DeployedHttpApi(api_id, url, targets, plan.stage, authorizer_ids, name, guarded, reader)
 
 
-def _delete_api(apigw: Any, api_id: str) -> None:
+def _delete_api(apigw: Any, logs: Any, api_id: str) -> None:
+    """Delete the API and its access log group (either may be gone already: another function's
+    delete removed them)."""
     try:
         apigw.delete_api(ApiId=api_id)
     except apigw.exceptions.NotFoundException:
-        pass  # another function's delete removed it already
+        pass
+    if logs is not None:
+        access_log.delete_log_group(logs, api_id)

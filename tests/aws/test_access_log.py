@@ -13,6 +13,7 @@ import time
 import pytest
 
 from lambda_magic.aws import access_log
+from lambda_magic.common.errors import LambdaMagicError
 
 from .helpers import HANDLER, ROLE_ARN
 
@@ -113,7 +114,7 @@ def test_a_failed_stage_takes_back_the_log_group(aws):
         )
 
     apigw.meta.events.register("before-call.apigatewayv2.CreateStage", refuse)
-    with pytest.raises(Exception, match="Invalid stage"):
+    with pytest.raises(LambdaMagicError, match="BadRequestException: Invalid stage"):
         aws.http_api("broken", {"GET /": "items"})
     assert aws.client("logs").describe_log_groups(logGroupNamePrefix="/aws/vendedlogs/apigateway/")["logGroups"] == []
     assert [a["Name"] for a in apigw.get_apis()["Items"] if a["Name"] == "broken"] == []

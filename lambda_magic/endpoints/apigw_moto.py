@@ -181,7 +181,7 @@ def _install_http(tell: Call) -> None:
     patch(http_responses.ApiGatewayV2Response, "create_api", create_api)
 
     def create_authorizer(self: Any) -> Any:
-        refuse_uncached_identity(
+        refuse_caching_without_identity(
             json.loads(self.body or "{}"), default_ttl=0, error=http_exceptions.BadRequestException
         )
         return create_authorizer.original(self)  # type: ignore[attr-defined]
@@ -205,7 +205,7 @@ def _install_rest(tell: Call) -> None:
     patch(rest_models.RestAPI, "create_deployment", create_deployment)
 
     def create_authorizer(self: Any) -> Any:
-        refuse_uncached_identity(
+        refuse_caching_without_identity(
             json.loads(self.body or "{}"), default_ttl=300, error=rest_exceptions.BadRequestException
         )
         return create_authorizer.original(self)  # type: ignore[attr-defined]
@@ -213,7 +213,7 @@ def _install_rest(tell: Call) -> None:
     patch(rest_responses.APIGatewayResponse, "create_authorizer", create_authorizer)
 
 
-def refuse_uncached_identity(params: dict[str, Any], *, default_ttl: int, error: Any) -> None:
+def refuse_caching_without_identity(params: dict[str, Any], *, default_ttl: int, error: Any) -> None:
     """CreateAuthorizer's refusal of a REQUEST authorizer that caches (its TTL, ``default_ttl`` when
     not given, is above 0) without identity sources, its cache key."""
     ttl = params.get("authorizerResultTtlInSeconds")

@@ -15,7 +15,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-_OPERATIONS = {"trace_segments": "xray.put", "trace_summaries": "xray.summaries", "traces": "xray.batch_get"}
+#: The account's operations by the response methods moto dispatches to: named after the URL path up
+#: to moto 5.2.5, after the action from 5.2.6 on (both are patched; moto calls one of them).
+_OPERATIONS = {
+    "trace_segments": "xray.put",
+    "put_trace_segments": "xray.put",
+    "trace_summaries": "xray.summaries",
+    "get_trace_summaries": "xray.summaries",
+    "traces": "xray.batch_get",
+    "batch_get_traces": "xray.batch_get",
+}
 
 
 def install(call: Callable[[dict[str, Any]], Any]) -> None:

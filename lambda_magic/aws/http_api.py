@@ -47,10 +47,15 @@ class DeployedHttpApi:
         return self.read_access_log() if self.read_access_log is not None else []
 
     def __repr__(self) -> str:
-        lines = [f"HTTP API {self.api_id} at {self.url}"]
-        lines.extend(f"  {key} -> {function}" for key, function in self.targets.items())
-        lines.extend(f"  authorizer {name} ({authorizer_id})" for name, authorizer_id in self.authorizers.items())
-        return "\n".join(lines)
+        return describe_api("HTTP API", self.api_id, self.url, self.targets, self.authorizers)
+
+
+def describe_api(kind: str, api_id: str, url: str, targets: Mapping[str, str], authorizers: Mapping[str, str]) -> str:
+    """An API made on AWS in lines: its id and URL, each route's function, each authorizer's id."""
+    lines = [f"{kind} {api_id} at {url}"]
+    lines.extend(f"  {key} -> {function}" for key, function in targets.items())
+    lines.extend(f"  authorizer {name} ({authorizer_id})" for name, authorizer_id in authorizers.items())
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..common.authorizer_settings import authorizer_type, caching_ttl
 from ..common.errors import InvalidParameterValueException
-from .http_api import api_settings, identity_source, lambda_integration_uri, parse_routes, undo_all
+from .http_api import api_settings, describe_api, identity_source, lambda_integration_uri, parse_routes, undo_all
 from .triggers import Wiring, add_permission
 
 _SETTINGS = frozenset({"stage_variables", "integration_timeout_s", "payload_limit_bytes"})
@@ -19,19 +19,16 @@ _SETTINGS = frozenset({"stage_variables", "integration_timeout_s", "payload_limi
 @dataclass(frozen=True)
 class DeployedRestApi:
     """What ``CreateRestApi`` and ``CreateDeployment`` made: the id, the stage's invoke URL, the
-    routes (route key -> function) and the authorizers (name -> authorizer id)."""
+    targets (route key -> function) and the authorizers (name -> authorizer id)."""
 
     api_id: str
     url: str
-    routes: dict[str, str]
+    targets: dict[str, str]
     stage: str
     authorizers: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        lines = [f"REST API {self.api_id} at {self.url}"]
-        lines.extend(f"  {key} -> {function}" for key, function in self.routes.items())
-        lines.extend(f"  authorizer {name} ({authorizer_id})" for name, authorizer_id in self.authorizers.items())
-        return "\n".join(lines)
+        return describe_api("REST API", self.api_id, self.url, self.targets, self.authorizers)
 
 
 def method_identity_source(text: str) -> str:

@@ -5,30 +5,18 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from ..common.api_access_log import ACCESS_LOG_COLUMNS
 from .theme import BOX, TD, TH
 
 if TYPE_CHECKING:
     import pandas as pd
-
-_COLUMNS = (
-    "time",
-    "method",
-    "path",
-    "route",
-    "status",
-    "latency_ms",
-    "integration_latency_ms",
-    "request_id",
-    "function",
-    "function_request_id",
-)
 
 
 def access_log_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The access log as a DataFrame (one row per request, oldest first; ``time`` as a timestamp)."""
     import pandas as pd
 
-    frame = pd.DataFrame(rows, columns=list(_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(ACCESS_LOG_COLUMNS))
     frame["time"] = pd.to_datetime(frame["time"], unit="s", utc=True)
     return frame
 

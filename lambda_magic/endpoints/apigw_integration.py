@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from ..common.api_access_log import ACCESS_LOG_COLUMNS
 from ..runtime.concurrency import TooManyRequestsException
 
 #: How many requests an access log keeps (the oldest go first).
@@ -71,18 +72,7 @@ def call_function(account: Any, target: str, event: Any, *, trigger: str, timeou
 class AccessLog:
     """The requests an API served, one dict per request (thread-safe, bounded)."""
 
-    COLUMNS = (
-        "time",
-        "method",
-        "path",
-        "route",
-        "status",
-        "latency_ms",
-        "integration_latency_ms",
-        "request_id",
-        "function",
-        "function_request_id",
-    )
+    COLUMNS = ACCESS_LOG_COLUMNS
 
     def __init__(self, limit: int = LOG_ROWS):
         self._rows: deque[dict[str, Any]] = deque(maxlen=limit)

@@ -86,8 +86,10 @@ def rest_api(
     from .api import _default
 
     if _default.backend is not None:  # lm.use_backend("aws"): API Gateway's own REST API
-        return _default.backend.rest_api(
-            name, routes, stage=stage, binary_media_types=binary_media_types, authorizers=authorizers, **settings
+        return ApiView(
+            _default.backend.rest_api(
+                name, routes, stage=stage, binary_media_types=binary_media_types, authorizers=authorizers, **settings
+            )
         )
     gateway = ApiGateway.of(_account())
     made = gateway.put(

@@ -553,10 +553,23 @@ class AwsAccount:
 
     def rest_api(self, name: str, routes: Mapping[str, Any], **options: Any) -> Any:
         """An API Gateway REST API whose routes proxy to the functions (payload 1.0), with TOKEN and
-        REQUEST Lambda authorizers, deployed to ``stage=`` (``dev``)."""
+        REQUEST Lambda authorizers, deployed to ``stage=`` (``dev``), and its access log
+        (``requests()``) once the region has an API Gateway logging role: with ``create_role``,
+        one is made and set when the account has none (one set already is kept)."""
         from .rest_api import create_rest_api
 
-        return self._make_api(create_rest_api, "apigateway", name, routes, options)
+        logging = {"logs": self.client("logs"), "logging_role": self._api_gateway_logging_role}
+        return self._make_api(create_rest_api, "apigateway", name, routes, {**logging, **options})
+
+    def _api_gateway_logging_role(self) -> str | None:
+        """The region's API Gateway logging role (``cloudwatchRoleArn``); with ``create_role``, made if missing."""
+        from .access_log import account_logging_role
+
+        make = (lambda: roles.ensure_api_gateway_logs_role(self.client("iam"))) if self.create_role else None
+        delay_s = self.deployer.retry_delay_s
+        return account_logging_role(
+            self.client("apigateway"), make, lambda call, **how: retrying(call, delay_s=delay_s, **how)
+        )
 
     def _make_api(self, create: Any, service: str, name: str, routes: Mapping[str, Any], options: Any) -> Any:
         try:

@@ -84,17 +84,20 @@ def retrying(
     delay_s: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     also: tuple[str, ...] = (),
+    also_code: str = "InvalidParameterValueException",
 ) -> T:
     """``call()``, again after a growing pause while Lambda answers a conflict (an update in
     progress) or that the role cannot be assumed yet (IAM propagation; ``also``: other messages
-    of an ``InvalidParameterValueException`` that propagation explains), at most ``attempts`` times."""
+    of an ``also_code`` error that propagation explains), at most ``attempts`` times."""
     for attempt in range(1, attempts + 1):
         try:
             return call()
         except ClientError as exc:
-            code = _error_code(exc)
-            transient = code == "ResourceConflictException" or (
-                code == "InvalidParameterValueException" and any(m in str(exc) for m in (ROLE_NOT_READY, *also))
+            code, message = _error_code(exc), str(exc)
+            transient = (
+                code == "ResourceConflictException"
+                or (code == "InvalidParameterValueException" and ROLE_NOT_READY in message)
+                or (code == also_code and any(m in message for m in also))
             )
             if not transient or attempt == attempts:
                 raise

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..common.authorizer_settings import authorizer_type, caching_ttl
-from ..common.errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException, LambdaMagicError
+from . import access_log
 from .http_api import api_settings, describe_api, identity_source, lambda_integration_uri, parse_routes, undo_all
 from .triggers import Wiring, add_permission
 
@@ -19,13 +20,35 @@ _SETTINGS = frozenset({"stage_variables", "integration_timeout_s", "payload_limi
 @dataclass(frozen=True)
 class DeployedRestApi:
     """What ``CreateRestApi`` and ``CreateDeployment`` made: the id, the stage's invoke URL, the
-    targets (route key -> function) and the authorizers (name -> authorizer id)."""
+    targets (route key -> function), the authorizers (name -> authorizer id) and each route's
+    authorizer; ``requests()`` reads the stage's access log (CloudWatch Logs)."""
+
+    kind: ClassVar[str] = "rest"
 
     api_id: str
     url: str
     targets: dict[str, str]
     stage: str
     authorizers: dict[str, str] = field(default_factory=dict)
+    name: str = ""
+    route_authorizers: dict[str, str] = field(default_factory=dict)
+    #: Reads the access log's rows (``access_log.read``), when the stage writes one.
+    read_access_log: Callable[[], list[dict[str, Any]]] | None = field(default=None, repr=False, compare=False)
+    #: Why the stage writes no access log (None: it writes one, or no logs client was given).
+    no_access_log: str | None = field(default=None, repr=False, compare=False)
+
+    def routes(self) -> list[dict[str, Any]]:
+        """``[{"route", "function", "authorizer"}]``, as the local emulator's APIs list them."""
+        return [
+            {"route": key, "function": function, "authorizer": self.route_authorizers.get(key)}
+            for key, function in self.targets.items()
+        ]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The access log (API Gateway delivers it to CloudWatch Logs seconds after each request)."""
+        if self.no_access_log is not None:
+            raise LambdaMagicError(self.no_access_log)
+        return self.read_access_log() if self.read_access_log is not None else []
 
     def __repr__(self) -> str:
         return describe_api("REST API", self.api_id, self.url, self.targets, self.authorizers)
@@ -89,13 +112,17 @@ def create_rest_api(
     stage: str = "dev",
     binary_media_types: Sequence[str] | str = (),
     authorizers: Mapping[str, Any] | None = None,
+    logs: Any = None,
+    logging_role: Callable[[], str | None] | None = None,
     **settings: Any,
 ) -> tuple[DeployedRestApi, list[Wiring]]:
     """``CreateRestApi`` (regional, ``binaryMediaTypes``), ``CreateResource`` per path segment,
     ``PutMethod`` + ``PutIntegration`` (``AWS_PROXY``) per route, ``CreateAuthorizer`` per authorizer,
     ``AddPermission`` for the functions and the authorizers' functions, and ``CreateDeployment`` to
-    ``stage`` (with ``stage_variables``).  Everything is checked first; a failure half-way takes
-    back what was made."""
+    ``stage`` (with ``stage_variables``).  With a ``logs`` client, the stage's access log goes to a
+    log group made for it, once ``logging_role()`` gives the region's API Gateway logging role
+    (``access_log.account_logging_role``; None: the stage writes no access log, and ``requests()``
+    says why).  Everything is checked first; a failure half-way takes back what was made."""
     authorizers = dict(authorizers or {})
     parsed = parse_routes(routes, authorizers)
     if any(route.scopes for route in parsed):
@@ -149,16 +176,47 @@ def create_rest_api(
         if variables:
             deployment["variables"] = variables
         apigateway.create_deployment(**deployment)
+        no_access_log = None
+        if logs is not None:
+            no_access_log = _send_access_log(apigateway, logs, logging_role, api_id, stage, (region, account_id))
     except BaseException:
         undo_all(wiring)
-        _delete_rest_api(apigateway, api_id)
+        _delete_rest_api(apigateway, logs, api_id)
         raise
     functions = {route.function for route in parsed} | {str(spec["function"]) for spec in authorizers.values()}
     for function in sorted(functions):
-        wiring.append(Wiring(function, f"REST API {api_id} ({name})", lambda: _delete_rest_api(apigateway, api_id)))
+        wiring.append(
+            Wiring(function, f"REST API {api_id} ({name})", lambda: _delete_rest_api(apigateway, logs, api_id))
+        )
     url = f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
     targets = {route.key: route.function for route in parsed}
-    return DeployedRestApi(api_id, url, targets, stage, authorizer_ids), wiring
+    guarded = {route.key: route.authorizer for route in parsed if route.authorizer is not None}
+    reader = None if logs is None or no_access_log else (lambda: access_log.read(logs, api_id, targets))
+    api = DeployedRestApi(api_id, url, targets, stage, authorizer_ids, name, guarded, reader, no_access_log)
+    return api, wiring
+
+
+def _send_access_log(
+    apigateway: Any,
+    logs: Any,
+    logging_role: Callable[[], str | None] | None,
+    api_id: str,
+    stage: str,
+    region_account: tuple[str, str],
+) -> str | None:
+    """Point the stage's access log at a log group made for it; why not, when the region has no
+    API Gateway logging role (without one AWS refuses a REST API stage's access log)."""
+    if logging_role is None or logging_role() is None:
+        return (
+            f"REST API {api_id} writes no access log: this region's API Gateway account setting cloudwatchRoleArn "
+            "names no role to write logs with; set one (apigateway.update_account) or "
+            "use_backend('aws', create_role=True) to have one made"
+        )
+    access_log.create_log_group(logs, api_id)
+    apigateway.update_stage(
+        restApiId=api_id, stageName=stage, patchOperations=access_log.stage_settings_patch(*region_account, api_id)
+    )
+    return None
 
 
 class _Resources:
@@ -181,8 +239,12 @@ class _Resources:
         return str(made["id"])
 
 
-def _delete_rest_api(apigateway: Any, api_id: str) -> None:
+def _delete_rest_api(apigateway: Any, logs: Any, api_id: str) -> None:
+    """Delete the API and its access log group (either may be gone already: another function's
+    delete removed them)."""
     try:
         apigateway.delete_rest_api(restApiId=api_id)
     except apigateway.exceptions.NotFoundException:
-        pass  # another function's delete removed it already
+        pass
+    if logs is not None:
+        access_log.delete_log_group(logs, api_id)

@@ -1,5 +1,6 @@
-"""The execution role made on request (``create_role=True``): Lambda may assume it, and it may
-write logs (``AWSLambdaBasicExecutionRole``) and read what the triggers need."""
+"""The roles made on request (``create_role=True``): the execution role, which Lambda may assume
+and which may write logs (``AWSLambdaBasicExecutionRole``) and read what the triggers need; and the
+role API Gateway writes REST API access logs with."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 ROLE_NAME = "lambda-magic-execution"
-TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-}
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+#: The role API Gateway writes REST API access logs with (the account setting ``cloudwatchRoleArn``).
+API_GATEWAY_LOGS_ROLE = "lambda-magic-apigateway-logs"
+API_GATEWAY_PUSH_TO_LOGS = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 #: The managed policy a trigger's poller needs (Lambda reads the queue or stream with the function's role).
 SOURCE_POLICIES = {
     "sqs": "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
@@ -22,19 +22,43 @@ SOURCE_POLICIES = {
 }
 
 
+def trust_policy(service: str) -> dict[str, Any]:
+    """A trust policy that lets ``service`` (``lambda.amazonaws.com``) assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}],
+    }
+
+
 def ensure_role(iam: Any, name: str = ROLE_NAME) -> str:
     """The ARN of execution role ``name``, created with the basic execution policy if missing."""
+    return ensure_service_role(
+        iam, name, "lambda.amazonaws.com", BASIC_EXECUTION, "Execution role of the functions lambda_magic deploys"
+    )
+
+
+def ensure_api_gateway_logs_role(iam: Any) -> str:
+    """The ARN of the role API Gateway may write REST API logs with, made if missing."""
+    return ensure_service_role(
+        iam,
+        API_GATEWAY_LOGS_ROLE,
+        "apigateway.amazonaws.com",
+        API_GATEWAY_PUSH_TO_LOGS,
+        "The role API Gateway writes REST API logs with (made by lambda_magic)",
+    )
+
+
+def ensure_service_role(iam: Any, name: str, service: str, policy: str, description: str) -> str:
+    """The ARN of role ``name``; when missing, it is made for ``service`` with managed ``policy``."""
     try:
         return str(iam.get_role(RoleName=name)["Role"]["Arn"])
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
             raise
     arn = iam.create_role(
-        RoleName=name,
-        AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
-        Description="Execution role of the functions lambda_magic deploys",
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(trust_policy(service)), Description=description
     )["Role"]["Arn"]
-    iam.attach_role_policy(RoleName=name, PolicyArn=BASIC_EXECUTION)
+    iam.attach_role_policy(RoleName=name, PolicyArn=policy)
     return str(arn)
 
 

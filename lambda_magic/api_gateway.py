@@ -110,10 +110,14 @@ def rest_api(
 
 def apis() -> Any:
     """A panel of every API the account serves (declared with :func:`http_api` / :func:`rest_api`
-    or configured through boto3's ``apigatewayv2`` / ``apigateway``): name, id, stage, local URL."""
+    or configured through boto3's ``apigatewayv2`` / ``apigateway``): name, id, stage, local URL.
+    On the AWS backend: the APIs :func:`http_api` / :func:`rest_api` made there in this kernel."""
+    from .api import _default
     from .display.api_list import ApisPanel
     from .endpoints.apigw import ApiGateway
 
+    if _default.backend is not None:  # lm.use_backend("aws"): the APIs made on AWS in this kernel
+        return ApisPanel(_default.backend.apis.made(), url_heading="URL")
     acc = _account()
     return ApisPanel(ApiGateway.of(acc).apis(), cloud_apis(acc).undeployed)
 
@@ -127,9 +131,12 @@ def api_url(api_id: str, stage: str | None = None) -> str:
 def api_view(name: str, stage: str | None = None) -> Any:
     """The panel of an API (``.url``, ``.routes``, ``.requests()`` its access log): one declared with
     :func:`http_api` / :func:`rest_api` by its name, or a boto3-configured one by its id (and stage)."""
+    from .api import _default
     from .display.apis import ApiView
     from .endpoints.apigw import ApiGateway
 
+    if _default.backend is not None:  # lm.use_backend("aws"): one made on AWS in this kernel
+        return ApiView(_default.backend.apis.get(name))
     acc = _account()
     declared = ApiGateway.of(acc).get(name) if stage is None else None
     return ApiView(declared if declared is not None else cloud_apis(acc).get(name, stage))

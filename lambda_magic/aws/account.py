@@ -22,6 +22,7 @@ from ..runtime.package import DeploymentPackage
 from ..runtime.registry import Alias
 from ..runtime.retention import Retained
 from . import roles, triggers
+from .apis import AccountApis
 from .deploy import POLICY_NOT_READY, Deployer, Deployment, FunctionSettings, retrying
 from .errors import client_error
 from .functions import DeployedFunction, from_configuration
@@ -83,6 +84,8 @@ class AwsAccount:
         self._deployed: dict[str, tuple[DeploymentPackage, FunctionSettings, str]] = {}
         self._records: list[Invocation] = []
         self._wiring: list[triggers.Wiring] = []
+        #: The API Gateway APIs this kernel makes (``lm.http_api``, ``lm.rest_api``, ``lm.apis()``).
+        self.apis = AccountApis(self)
         #: The layer versions this kernel published, by ``LayerVersionArn`` (``delete`` leaves them, as AWS does).
         self._layers: dict[str, PublishedLayerVersion] = {}
         #: What the last deploy did (``created``, ``updated`` with its steps, or ``unchanged``).
@@ -547,46 +550,22 @@ class AwsAccount:
         """An API Gateway HTTP API whose routes proxy to the functions (payload 2.0), with its
         authorizers (JWT, REQUEST Lambda authorizers), stage (``stage=``, ``stage_variables=``) and
         access log (``requests()``)."""
-        from .http_api import create_http_api
-
-        return self._make_api(create_http_api, "apigatewayv2", name, routes, {"logs": self.client("logs"), **options})
+        return self.apis.http_api(name, routes, **options)
 
     def rest_api(self, name: str, routes: Mapping[str, Any], **options: Any) -> Any:
         """An API Gateway REST API whose routes proxy to the functions (payload 1.0), with TOKEN and
         REQUEST Lambda authorizers, deployed to ``stage=`` (``dev``), and its access log
         (``requests()``) once the region has an API Gateway logging role: with ``create_role``,
         one is made and set when the account has none (one set already is kept)."""
-        from .rest_api import create_rest_api
+        return self.apis.rest_api(name, routes, **options)
 
-        logging = {"logs": self.client("logs"), "logging_role": self._api_gateway_logging_role}
-        return self._make_api(create_rest_api, "apigateway", name, routes, {**logging, **options})
-
-    def _api_gateway_logging_role(self) -> str | None:
-        """The region's API Gateway logging role (``cloudwatchRoleArn``); with ``create_role``, made if missing."""
-        from .access_log import account_logging_role
-
-        make = (lambda: roles.ensure_api_gateway_logs_role(self.client("iam"))) if self.create_role else None
-        delay_s = self.deployer.retry_delay_s
-        return account_logging_role(
-            self.client("apigateway"), make, lambda call, **how: retrying(call, delay_s=delay_s, **how)
-        )
-
-    def _make_api(self, create: Any, service: str, name: str, routes: Mapping[str, Any], options: Any) -> Any:
-        try:
-            api, made = create(
-                self.client(service),
-                self.client("lambda"),
-                name,
-                routes,
-                function_arn=self.function_arn,
-                region=self.region,
-                account_id=self.account_id,
-                **options,
-            )
-        except ClientError as exc:
-            raise client_error(exc) from None
+    def add_wiring(self, made: Sequence[triggers.Wiring]) -> None:
+        """Keep what was made for functions' triggers, for ``delete_function`` to remove."""
         self._wiring.extend(made)
-        return api
+
+    def wiring_records(self) -> list[triggers.Wiring]:
+        """What this kernel wired and has not removed, oldest first."""
+        return list(self._wiring)
 
     def wiring(self, function: str | None = None) -> list[str]:
         """What this kernel wired (for ``function``), to be removed by ``delete_function``."""

@@ -50,6 +50,11 @@ class DeployedHttpApi:
         return describe_api("HTTP API", self.api_id, self.url, self.targets, self.authorizers)
 
 
+def api_label(kind: str, api_id: str, name: str) -> str:
+    """How the wiring names an API made for functions (``HTTP API ID (NAME)``): what their delete removes."""
+    return f"{kind} {api_id} ({name})"
+
+
 def describe_api(kind: str, api_id: str, url: str, targets: Mapping[str, str], authorizers: Mapping[str, str]) -> str:
     """An API made on AWS in lines: its id and URL, each route's function, each authorizer's id."""
     lines = [f"{kind} {api_id} at {url}"]
@@ -306,7 +311,7 @@ def _build(
         if isinstance(spec, Mapping) and spec.get("function")
     }
     for function in sorted(functions):
-        wiring.append(Wiring(function, f"HTTP API {api_id} ({name})", lambda: _delete_api(apigw, logs, api_id)))
+        wiring.append(Wiring(function, api_label("HTTP API", api_id, name), lambda: _delete_api(apigw, logs, api_id)))
     targets = {route.key: route.function for route in plan.routes}
     guarded = {route.key: route.authorizer for route in plan.routes if route.authorizer is not None}
     reader = None if logs is None else (lambda: access_log.read(logs, api_id, targets))

@@ -11,7 +11,15 @@ from typing import Any, ClassVar
 from ..common.authorizer_settings import authorizer_type, caching_ttl
 from ..common.errors import InvalidParameterValueException, LambdaMagicError
 from . import access_log
-from .http_api import api_settings, describe_api, identity_source, lambda_integration_uri, parse_routes, undo_all
+from .http_api import (
+    api_label,
+    api_settings,
+    describe_api,
+    identity_source,
+    lambda_integration_uri,
+    parse_routes,
+    undo_all,
+)
 from .triggers import Wiring, add_permission
 
 _SETTINGS = frozenset({"stage_variables", "integration_timeout_s", "payload_limit_bytes"})
@@ -186,7 +194,7 @@ def create_rest_api(
     functions = {route.function for route in parsed} | {str(spec["function"]) for spec in authorizers.values()}
     for function in sorted(functions):
         wiring.append(
-            Wiring(function, f"REST API {api_id} ({name})", lambda: _delete_rest_api(apigateway, logs, api_id))
+            Wiring(function, api_label("REST API", api_id, name), lambda: _delete_rest_api(apigateway, logs, api_id))
         )
     url = f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
     targets = {route.key: route.function for route in parsed}

@@ -8,15 +8,18 @@ from typing import Any
 
 from .theme import BOX, TD, TH
 
-_HEAD = ("name", "type", "api id", "stage", "routes", "local URL")
+_HEAD = ("name", "type", "api id", "stage", "routes")
 
 
 class ApisPanel:
     """The served APIs (shortcut and boto3-configured) and the stages stored but not served."""
 
-    def __init__(self, apis: Sequence[Any], undeployed: Mapping[str, str] | None = None):
+    def __init__(
+        self, apis: Sequence[Any], undeployed: Mapping[str, str] | None = None, url_heading: str = "local URL"
+    ):
         self.apis = list(apis)
         self.undeployed = dict(undeployed or {})
+        self.url_heading = url_heading
 
     def rows(self) -> list[tuple[str, str, str, str, str, str]]:
         return [
@@ -41,7 +44,7 @@ class ApisPanel:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th style='{TH}'>{h}</th>" for h in _HEAD)
+        head = "".join(f"<th style='{TH}'>{escape(h)}</th>" for h in (*_HEAD, self.url_heading))
         body = "".join(
             "<tr>"
             + "".join(f"<td style='{TD}'>{escape(v)}</td>" for v in r[:5])

@@ -563,6 +563,10 @@ class AwsAccount:
         """Keep what was made for functions' triggers, for ``delete_function`` to remove."""
         self._wiring.extend(made)
 
+    def remove_wiring(self, wiring: triggers.Wiring) -> None:
+        """Forget one thing wired (its ``undo`` has run)."""
+        self._wiring.remove(wiring)
+
     def wiring_records(self) -> list[triggers.Wiring]:
         """What this kernel wired and has not removed, oldest first."""
         return list(self._wiring)

@@ -4,6 +4,7 @@ backend, the region's logging role a REST API's access log needs, and the APIs m
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from .access_log import account_logging_role
 from .deploy import retrying
 from .errors import client_error
 from .http_api import api_label
+from .triggers import Wiring
 
 if TYPE_CHECKING:
     from .account import AwsAccount
@@ -26,6 +28,8 @@ class AccountApis:
     def __init__(self, account: AwsAccount):
         self._account = account
         self._made: list[Any] = []
+        #: What was wired for each API made (api id -> its wiring), for replacing it.
+        self._wiring_of: dict[str, list[Wiring]] = {}
 
     def http_api(self, name: str, routes: Mapping[str, Any], **options: Any) -> Any:
         """An HTTP API whose routes proxy to the functions (``http_api.create_http_api``), with its access log."""
@@ -83,8 +87,30 @@ class AccountApis:
         except ClientError as exc:
             raise client_error(exc) from None
         account.add_wiring(wiring)
+        previous = [made for made in self.made() if made.name == api.name]
         self._made.append(api)
+        self._wiring_of[api.api_id] = list(wiring)
+        for old in previous:  # declaring an API again replaces it, once the new one is made
+            self._remove(old)
         return api
+
+    def _remove(self, api: Any) -> None:
+        """Delete an API made here and the permissions given for it (what is gone already is skipped)."""
+        left = []
+        standing = self._account.wiring_records()
+        for wiring in reversed(self._wiring_of.pop(api.api_id, [])):
+            if wiring not in standing:
+                continue
+            try:
+                wiring.undo()
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code not in ("ResourceNotFoundException", "NotFoundException"):
+                    left.append(f"{wiring.what} ({code})")
+            self._account.remove_wiring(wiring)
+        self._made.remove(api)
+        if left:
+            warnings.warn(f"the replaced API {api.api_id} left behind: {', '.join(left)}", stacklevel=3)
 
 
 def _kind_name(api: Any) -> str:

@@ -57,3 +57,22 @@ def test_the_api_verb_lists_and_shows_the_aws_apis(on_aws):
     assert shell.run_line_magic("lambda", "api shop").api_id == made.api_id
     with pytest.raises(UsageError, match="no API 'nope': give its routes"):
         shell.run_line_magic("lambda", "api nope")
+
+
+def test_declaring_an_api_again_replaces_it_once_the_new_one_is_made(on_aws, aws):
+    import json
+
+    first = lm.http_api("shop", {"GET /items/{id}": "items"})
+    second = lm.http_api("shop", {"GET /items/{id}": "items", "GET /orders": "orders"})
+    assert second.api_id != first.api_id  # AWS gives the new API its own id and URL
+    assert [(r[0], r[2]) for r in lm.apis().rows()] == [("shop", second.api_id)]
+    standing = [a["ApiId"] for a in aws.client("apigatewayv2").get_apis()["Items"]]
+    assert second.api_id in standing and first.api_id not in standing
+    policy = json.loads(aws.client("lambda").get_policy(FunctionName="items")["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == [f"lambda-magic-{second.api_id}"]
+    with pytest.raises(lm.LambdaMagicError):  # a mistake leaves the API as it was
+        lm.http_api("shop", {"GET /items/{id}": "no-such-function"})
+    assert [(r[0], r[2]) for r in lm.apis().rows()] == [("shop", second.api_id)]
+    rest = lm.rest_api("shop", {"GET /items": "items"})  # an API of the other type by that name replaces it too
+    assert [(r[0], r[1], r[2]) for r in lm.apis().rows()] == [("shop", "REST API", rest.api_id)]
+    assert second.api_id not in [a["ApiId"] for a in aws.client("apigatewayv2").get_apis()["Items"]]

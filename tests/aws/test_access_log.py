@@ -18,9 +18,9 @@ from lambda_magic.common.errors import LambdaMagicError
 from .helpers import HANDLER, ROLE_ARN
 
 
-def _delivered(values: dict[str, str]) -> str:
+def _delivered(values: dict[str, str], line_format: str = access_log.FORMAT) -> str:
     """The line API Gateway writes for one request: the stage's format with its ``$context`` values."""
-    line = json.loads(access_log.FORMAT)
+    line = json.loads(line_format)
     return json.dumps({key: values.get(key, "-") for key in line})
 
 
@@ -155,8 +155,7 @@ def test_lm_http_api_on_aws_is_the_same_panel_and_frame_as_locally(aws, moto, re
 
 def _rest_delivered(values: dict[str, str]) -> str:
     """The line a REST API's stage writes for one request (its format, filled in)."""
-    line = json.loads(access_log.REST_FORMAT)
-    return json.dumps({key: values.get(key, "-") for key in line})
+    return _delivered(values, access_log.REST_FORMAT)
 
 
 def test_a_rest_api_line_names_its_route_by_method_and_resource():

@@ -34,6 +34,7 @@ SCRIPTS = (
     "schedules",
     "apigw_load",
     "apigw_breakdown",
+    "apigw_event_loop",
 )
 TIMEOUT_S = 180
 #: The longer ones (7 x 3 fresh processes with a cloud each; 1,000 environments twice the fork baseline).

@@ -58,9 +58,9 @@ class InlineEnvironment(_BaseEnvironment):
         self._sdk_session: Any = None  # boto3's default session while this environment runs
 
     def initialize(self, timeout_s: float) -> InitResult:
-        started = time.perf_counter()
         error = None
         with self._lambda_process():
+            started = time.perf_counter()  # after the wait for the kernel's lock: not the function's time
             try:
                 self._handler = load_handler(self._spec["handler"], self._shown)
             except InitError as exc:
@@ -74,11 +74,12 @@ class InlineEnvironment(_BaseEnvironment):
     def invoke(self, request: tuple, timeout_s: float) -> InvokeResult:
         request_id, event, deadline_ms, arn, client_context, identity, trace_id = request
         self.invocations += 1
-        started = time.perf_counter()
         status, body, error, log_error, reason = "success", None, None, True, ""
         self._request_id = request_id
         debugger = self._debugger()
         with self._lambda_process(trace_id):
+            # Duration starts once the kernel's lock is held: waiting for another inline phase is not the function's
+            started = time.perf_counter()
             context = LambdaContext(request_id, client_context, identity, deadline_ms, arn)
             try:
                 with debugger.installed(context):  # breakpoint(): the kernel's console, the deadline suspended

@@ -105,7 +105,11 @@ def test_async_books_and_metrics_balance_after_the_records_are_dropped(inline):
     assert inline.wait(timeout=60)
     books = inline.async_ledgers()["f"]
     assert books.balances()
-    assert (books.received, books.succeeded, sum(books.dropped.values())) == (30, 20, 10)
+    counts = (books.received, books.succeeded, sum(books.dropped.values()))
+    assert counts == (30, 20, 10), (
+        dict(books.dropped),
+        [(r.status, r.error_type) for r in inline.invocation_records()],
+    )
     totals = inline.metrics.totals("f")
     assert (totals["AsyncEventsReceived"], totals["AsyncEventsDropped"]) == (30, 10)
     assert (totals["Invocations"], totals["Errors"]) == (30, 10)

@@ -15,7 +15,7 @@ from . import roles
 from .access_log import account_logging_role
 from .deploy import retrying
 from .errors import client_error
-from .http_api import DeployedApi
+from .http_api import api_label
 from .triggers import Wiring
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class AccountApis:
 
     def __init__(self, account: AwsAccount):
         self._account = account
-        self._made: list[DeployedApi] = []
+        self._made: list[Any] = []
         #: What was wired for each API made (api id -> its wiring), for replacing it.
         self._wiring_of: dict[str, list[Wiring]] = {}
 
@@ -59,12 +59,12 @@ class AccountApis:
 
         return account_logging_role(account.client("apigateway"), make, retry)
 
-    def made(self) -> list[DeployedApi]:
+    def made(self) -> list[Any]:
         """The APIs made in this kernel and not deleted since (deleting their functions deletes them)."""
         standing = {w.what for w in self._account.wiring_records()}
-        return [api for api in self._made if api.label in standing]
+        return [api for api in self._made if api_label(_kind_name(api), api.api_id, api.name) in standing]
 
-    def get(self, name: str) -> DeployedApi:
+    def get(self, name: str) -> Any:
         """The API made in this kernel called ``name`` (or with id ``name``); the newest of that name."""
         for api in reversed(self.made()):
             if name in (api.name, api.api_id):
@@ -94,7 +94,7 @@ class AccountApis:
             self._remove(old)
         return api
 
-    def _remove(self, api: DeployedApi) -> None:
+    def _remove(self, api: Any) -> None:
         """Delete an API made here and the permissions given for it (what is gone already is skipped)."""
         left = []
         standing = self._account.wiring_records()
@@ -111,3 +111,7 @@ class AccountApis:
         self._made.remove(api)
         if left:
             warnings.warn(f"the replaced API {api.api_id} left behind: {', '.join(left)}", stacklevel=3)
+
+
+def _kind_name(api: Any) -> str:
+    return "HTTP API" if api.kind == "http" else "REST API"

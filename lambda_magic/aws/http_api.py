@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..common.authorizer_settings import authorizer_type, caching_ttl, identity_location
-from ..common.errors import InvalidParameterValueException, LambdaMagicError
+from ..common.errors import InvalidParameterValueException
 from . import access_log
 from .triggers import Wiring, add_permission
 
@@ -17,53 +17,13 @@ _SETTINGS = frozenset({"stage", "stage_variables", "integration_timeout_s", "pay
 PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 
 
-class DeployedApi:
-    """What the AWS backend's HTTP and REST APIs share: their routes as the local emulator lists them,
-    their access log, and the name their wiring goes by."""
-
-    kind: ClassVar[str]
-    #: ``HTTP API`` or ``REST API``.
-    kind_name: ClassVar[str]
-    api_id: str
-    name: str
-    url: str
-    targets: dict[str, str]
-    authorizers: dict[str, str]
-    route_authorizers: dict[str, str]
-    read_access_log: Callable[[], list[dict[str, Any]]] | None
-    #: Why the stage writes no access log (None: it writes one, or no logs client was given).
-    no_access_log: str | None
-
-    @property
-    def label(self) -> str:
-        """The name of the API in the wiring (see :func:`api_label`)."""
-        return api_label(self.kind_name, self.api_id, self.name)
-
-    def routes(self) -> list[dict[str, Any]]:
-        """``[{"route", "function", "authorizer"}]``, as the local emulator's APIs list them."""
-        return [
-            {"route": key, "function": function, "authorizer": self.route_authorizers.get(key)}
-            for key, function in self.targets.items()
-        ]
-
-    def requests(self) -> list[dict[str, Any]]:
-        """The access log (API Gateway delivers it to CloudWatch Logs seconds after each request)."""
-        if self.no_access_log is not None:
-            raise LambdaMagicError(self.no_access_log)
-        return self.read_access_log() if self.read_access_log is not None else []
-
-    def __repr__(self) -> str:
-        return describe_api(self.kind_name, self.api_id, self.url, self.targets, self.authorizers)
-
-
-@dataclass(frozen=True, repr=False)
-class DeployedHttpApi(DeployedApi):
+@dataclass(frozen=True)
+class DeployedHttpApi:
     """What ``CreateApi`` made: its id, invoke URL, targets (route key -> function), stage,
     authorizers (name -> authorizer id) and each route's authorizer; ``requests()`` reads the
     stage's access log (CloudWatch Logs)."""
 
     kind: ClassVar[str] = "http"
-    kind_name: ClassVar[str] = "HTTP API"
 
     api_id: str
     url: str
@@ -74,7 +34,20 @@ class DeployedHttpApi(DeployedApi):
     route_authorizers: dict[str, str] = field(default_factory=dict)
     #: Reads the access log's rows (``access_log.read``), when the stage writes one.
     read_access_log: Callable[[], list[dict[str, Any]]] | None = field(default=None, repr=False, compare=False)
-    no_access_log: str | None = field(default=None, repr=False, compare=False)
+
+    def routes(self) -> list[dict[str, Any]]:
+        """``[{"route", "function", "authorizer"}]``, as the local emulator's APIs list them."""
+        return [
+            {"route": key, "function": function, "authorizer": self.route_authorizers.get(key)}
+            for key, function in self.targets.items()
+        ]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The access log (API Gateway delivers it to CloudWatch Logs seconds after each request)."""
+        return self.read_access_log() if self.read_access_log is not None else []
+
+    def __repr__(self) -> str:
+        return describe_api("HTTP API", self.api_id, self.url, self.targets, self.authorizers)
 
 
 def api_label(kind: str, api_id: str, name: str) -> str:
@@ -338,11 +311,7 @@ def _build(
         if isinstance(spec, Mapping) and spec.get("function")
     }
     for function in sorted(functions):
-        wiring.append(
-            Wiring(
-                function, api_label(DeployedHttpApi.kind_name, api_id, name), lambda: _delete_api(apigw, logs, api_id)
-            )
-        )
+        wiring.append(Wiring(function, api_label("HTTP API", api_id, name), lambda: _delete_api(apigw, logs, api_id)))
     targets = {route.key: route.function for route in plan.routes}
     guarded = {route.key: route.authorizer for route in plan.routes if route.authorizer is not None}
     reader = None if logs is None else (lambda: access_log.read(logs, api_id, targets))

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ..common.authorizer_settings import authorizer_type, caching_ttl
-from ..common.errors import InvalidParameterValueException
+from ..common.errors import InvalidParameterValueException, LambdaMagicError
 from . import access_log
 from .http_api import (
-    DeployedApi,
     api_label,
     api_settings,
+    describe_api,
     identity_source,
     lambda_integration_uri,
     parse_routes,
@@ -25,14 +25,13 @@ from .triggers import Wiring, add_permission
 _SETTINGS = frozenset({"stage_variables", "integration_timeout_s", "payload_limit_bytes"})
 
 
-@dataclass(frozen=True, repr=False)
-class DeployedRestApi(DeployedApi):
+@dataclass(frozen=True)
+class DeployedRestApi:
     """What ``CreateRestApi`` and ``CreateDeployment`` made: the id, the stage's invoke URL, the
     targets (route key -> function), the authorizers (name -> authorizer id) and each route's
     authorizer; ``requests()`` reads the stage's access log (CloudWatch Logs)."""
 
     kind: ClassVar[str] = "rest"
-    kind_name: ClassVar[str] = "REST API"
 
     api_id: str
     url: str
@@ -43,7 +42,24 @@ class DeployedRestApi(DeployedApi):
     route_authorizers: dict[str, str] = field(default_factory=dict)
     #: Reads the access log's rows (``access_log.read``), when the stage writes one.
     read_access_log: Callable[[], list[dict[str, Any]]] | None = field(default=None, repr=False, compare=False)
+    #: Why the stage writes no access log (None: it writes one, or no logs client was given).
     no_access_log: str | None = field(default=None, repr=False, compare=False)
+
+    def routes(self) -> list[dict[str, Any]]:
+        """``[{"route", "function", "authorizer"}]``, as the local emulator's APIs list them."""
+        return [
+            {"route": key, "function": function, "authorizer": self.route_authorizers.get(key)}
+            for key, function in self.targets.items()
+        ]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The access log (API Gateway delivers it to CloudWatch Logs seconds after each request)."""
+        if self.no_access_log is not None:
+            raise LambdaMagicError(self.no_access_log)
+        return self.read_access_log() if self.read_access_log is not None else []
+
+    def __repr__(self) -> str:
+        return describe_api("REST API", self.api_id, self.url, self.targets, self.authorizers)
 
 
 def method_identity_source(text: str) -> str:
@@ -178,11 +194,7 @@ def create_rest_api(
     functions = {route.function for route in parsed} | {str(spec["function"]) for spec in authorizers.values()}
     for function in sorted(functions):
         wiring.append(
-            Wiring(
-                function,
-                api_label(DeployedRestApi.kind_name, api_id, name),
-                lambda: _delete_rest_api(apigateway, logs, api_id),
-            )
+            Wiring(function, api_label("REST API", api_id, name), lambda: _delete_rest_api(apigateway, logs, api_id))
         )
     url = f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
     targets = {route.key: route.function for route in parsed}
